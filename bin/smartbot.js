@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point for `npx smartbot`. The toolchain is TypeScript compiled to dist/ by `npm ci`
+// (the prepare script) or `npm run build`.
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/generators/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('smartbot: the toolchain is not built yet; run `npm ci` or `npm run build` first\n');
+  process.exit(2);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,40 @@
+// The `smartbot` command line: dispatches to one module per command. Never prints a stack
+// trace for bad input: usage problems exit 2 with a one-line reason.
+import { EXIT, UsageError, processIO, type CliIO } from './io.js';
+import { validateCommand } from './validate.js';
+
+type Command = (argv: string[], io: CliIO) => number | Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
+};
+
+export function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `Usage: smartbot <command> [options]\n\nCommands:\n${Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n')}\n\nRun \`smartbot <command> --help\` for a command's options.\n`;
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return io.out(help()), name ? EXIT.ok : EXIT.usage;
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`smartbot: unknown command "${name}"\n\n${help()}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`smartbot ${name}: ${(e as Error).message}\nRun \`smartbot ${name} --help\` for usage.\n`);
+      return EXIT.usage;
+    }
+    io.err(`smartbot ${name}: internal error: ${(e as Error).message}\n(set SMARTBOT_DEBUG=1 for a stack trace, and please report it)\n`);
+    if (process.env.SMARTBOT_DEBUG) io.err(`${(e as Error).stack}\n`);
+    return EXIT.usage;
+  }
+}

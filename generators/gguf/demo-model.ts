@@ -1,0 +1,36 @@
+// The built-in demo model: a table model whose every answer is DEMO_REPLY, through real
+// llama.cpp inference. Deterministic: the same bytes (and sha256) on every machine.
+import { buildVocabulary, tableLlamaModel } from './llama-model.js';
+
+export const DEMO_REPLY =
+  'Hello! I am smartbot, a self-hosted chat assistant. This is the built-in demo model: it runs on llama.cpp and always answers with this introduction. Point model.path at a real GGUF file for real answers.';
+
+export const DEMO_MODEL_FILE = 'demo.gguf';
+export const DEMO_CONTEXT_LENGTH = 4096;
+
+/** Splits text into SentencePiece pieces (▁ marks a leading space), merging words until each piece is unique. */
+export function uniquePieces(text: string): string[] {
+  const words = text.split(' ').map((w, i) => (i === 0 ? w : `▁${w}`));
+  const pieces: string[] = [];
+  const seen = new Set<string>();
+  let current = '';
+  for (const w of words) {
+    current += w;
+    if (!seen.has(current)) {
+      seen.add(current);
+      pieces.push(current);
+      current = '';
+    }
+  }
+  if (current) pieces[pieces.length - 1] += current;
+  return pieces;
+}
+
+export function buildDemoModel(): Buffer {
+  const pieces = uniquePieces(DEMO_REPLY);
+  const vocab = buildVocabulary(pieces);
+  const first = vocab.tokens.length - pieces.length;
+  const next = new Map<number, number>();
+  for (let i = 0; i < pieces.length; i++) next.set(first + i, i + 1 < pieces.length ? first + i + 1 : vocab.eos);
+  return tableLlamaModel({ name: 'smartbot-demo', vocab, next, fallback: first, contextLength: DEMO_CONTEXT_LENGTH });
+}

@@ -1,0 +1,132 @@
+// Step 2: layer an environment over its tier defaults.
+//   environments/tiers/base.yaml → environments/tiers/<tier>.yaml (when tier ≠ base) → the env file.
+// Merge rules: maps merge key by key, everything else (scalars and lists) replaces.
+// Provenance is kept per JSON pointer, so a merged value is reported where it was written.
+import { basename, join } from 'node:path';
+import { report, type Diagnostic, type Location } from '../diagnostics.js';
+import { closest } from '../text/suggest.js';
+import { loadYamlFile, type NodePlace, type YamlSource } from './yaml-source.js';
+
+export interface Placed extends NodePlace {
+  file: string;
+}
+
+export interface LayeredEnvironment {
+  name: string;
+  file: string;
+  tier: string;
+  /** The merged value that the schema and everything downstream see. */
+  value: Record<string, unknown>;
+  /** JSON pointer → where that merged value was written. */
+  places: Map<string, Placed>;
+  /** Every file that contributed, lowest layer first (policy scans each). */
+  layers: YamlSource[];
+}
+
+export const TIERS = ['base', 'enterprise'] as const;
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep merge: maps merge, lists and scalars from `top` replace. Pure; inputs are not changed. */
+export function mergeValues(bottom: unknown, top: unknown): unknown {
+  if (!isPlainObject(bottom) || !isPlainObject(top)) return top;
+  const out: Record<string, unknown> = { ...bottom };
+  for (const [k, v] of Object.entries(top)) out[k] = k in bottom ? mergeValues(bottom[k], v) : v;
+  return out;
+}
+
+/** Provenance under the same rules: a replaced subtree drops the lower layer's places. */
+function mergePlaces(into: Map<string, Placed>, layer: YamlSource): void {
+  for (const [pointer, place] of layer.places) {
+    const replaces = !isPlainObject(valueAt(layer.value, pointer));
+    if (replaces) {
+      const prefix = `${pointer}/`;
+      for (const p of into.keys()) if (p.startsWith(prefix)) into.delete(p);
+    }
+    into.set(pointer, { file: layer.file, ...place });
+  }
+}
+
+export function valueAt(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  let cur: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Position of a pointer, falling back to its nearest placed ancestor (aliases, missing keys). */
+export function placeOf(env: Pick<LayeredEnvironment, 'places' | 'file'>, pointer: string, prefer: 'key' | 'value' = 'value'): Location {
+  let p = pointer;
+  for (;;) {
+    const place = env.places.get(p);
+    if (place) {
+      const at = (prefer === 'key' && place.key) || place.value;
+      return { file: place.file, ...at };
+    }
+    if (p === '') return { file: env.file, line: 1, col: 1 };
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+}
+
+/** Loads tier files once per run; a broken tier file is reported once, not per environment. */
+export class TierCache {
+  private readonly cache = new Map<string, { source?: YamlSource; diagnostics: Diagnostic[]; reported: boolean }>();
+  constructor(private readonly tiersDir: string) {}
+
+  load(tier: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
+    let entry = this.cache.get(tier);
+    if (!entry) {
+      const r = loadYamlFile(join(this.tiersDir, `${tier}.yaml`));
+      entry = r.ok ? { source: r.source, diagnostics: [], reported: false } : { diagnostics: r.diagnostics, reported: false };
+      this.cache.set(tier, entry);
+    }
+    const diagnostics = entry.reported ? [] : entry.diagnostics;
+    entry.reported = true;
+    return { ...(entry.source ? { source: entry.source } : {}), diagnostics };
+  }
+}
+
+export type LayerResult = { env?: LayeredEnvironment; diagnostics: Diagnostic[] };
+
+export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerResult {
+  const top = source.value as Record<string, unknown>;
+  const name = basename(source.file).replace(/\.ya?ml$/, '');
+  const tier = top.tier;
+  if (typeof tier !== 'string' || !(TIERS as readonly string[]).includes(tier)) {
+    // A missing or non-string tier is the schema's to report; an unknown name is reported here.
+    if (typeof tier !== 'string') return { diagnostics: [] };
+    const place = source.places.get('/tier')!;
+    const suggestion = closest(tier, TIERS);
+    return {
+      diagnostics: [
+        report('tier-unknown', { tier, known: TIERS.join(', '), ...(suggestion ? { suggestion } : {}) }, { file: source.file, ...place.value }),
+      ],
+    };
+  }
+
+  const chain = tier === 'base' ? ['base'] : ['base', tier];
+  const diagnostics: Diagnostic[] = [];
+  const layers: YamlSource[] = [];
+  for (const t of chain) {
+    const r = tiers.load(t);
+    diagnostics.push(...r.diagnostics);
+    if (!r.source) return { diagnostics };
+    layers.push(r.source);
+  }
+  layers.push(source);
+
+  let value: unknown = {};
+  const places = new Map<string, Placed>();
+  for (const layer of layers) {
+    value = mergeValues(value, layer.value);
+    mergePlaces(places, layer);
+  }
+  // The root is the environment file itself, whatever the tiers said.
+  places.set('', { file: source.file, value: { line: 1, col: 1 } });
+  return { env: { name, file: source.file, tier, value: value as Record<string, unknown>, places, layers }, diagnostics };
+}

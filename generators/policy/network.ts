@@ -1,0 +1,27 @@
+// Network exposure: valid allowlist CIDRs, and a remote model reached over https unless loopback.
+import { parseCidr } from '../text/cidr.js';
+import type { Policy } from './policy.js';
+
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+export const allowlist: Policy = {
+  rules: ['cidr-invalid'],
+  reads: ['/security/ipAllowlist'],
+  check({ config, report }) {
+    config.security.ipAllowlist.forEach((value, i) => {
+      const r = parseCidr(value);
+      if (!r.ok) report('cidr-invalid', { value, reason: r.reason }, `/security/ipAllowlist/${i}`);
+    });
+  },
+};
+
+export const remoteEndpoint: Policy = {
+  rules: ['remote-https'],
+  reads: ['/model'],
+  check({ config, report }) {
+    if (config.model.source !== 'remote') return;
+    const url = new URL(config.model.endpoint);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname)))
+      report('remote-https', { endpoint: config.model.endpoint }, '/model/endpoint');
+  },
+};

@@ -1,0 +1,75 @@
+// No secret material inline anywhere, in the environment file or its tier files.
+// Two detectors: the field's name (password, token, api_key, …) and the value's shape
+// (known token formats, credentials in URLs, private keys, high-entropy strings).
+// Fields the schema marks `x-public` (digests, public keys, images) skip the shape checks.
+import { report, type Diagnostic } from '../diagnostics.js';
+import { isPlainObject } from '../load/layers.js';
+import { pointerJoin, type YamlSource } from '../load/yaml-source.js';
+import { fieldName } from '../schema/check.js';
+import { schemaAt } from '../schema/lookup.js';
+
+const SECRET_NAME = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credential|access[-_]?key|auth[-_]?key)$/i;
+/** Keys whose values are references to secrets, not secrets. */
+const REFERENCE_KEYS = new Set(['secretRef', 'secretName']);
+
+const SHAPES: [RegExp, string][] = [
+  [/\bsk-[A-Za-z0-9_-]{16,}/, 'an API secret key "sk-…"'],
+  [/\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/, 'a GitHub token'],
+  [/\bxox[abprs]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+  [/\bAKIA[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\bAIza[0-9A-Za-z_-]{35}/, 'a Google API key'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, 'a JSON Web Token'],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+  [/^[a-z][a-z0-9+.-]*:\/\/[^/\s@]*:[^/\s@]+@/i, 'a password inside a URL'],
+];
+
+/** Strings at least this long with at least this many bits of entropy per character. */
+export const ENTROPY_MIN_LENGTH = 24;
+export const ENTROPY_MIN_BITS = 4.0;
+
+export function shannonEntropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Why a string value looks like a secret, or undefined. */
+export function secretShape(value: string): string | undefined {
+  for (const [re, what] of SHAPES) if (re.test(value)) return what;
+  for (const word of value.split(/\s+/)) {
+    // URLs and paths are structured text, not key material; their secrets are caught above.
+    if (word.length < ENTROPY_MIN_LENGTH || word.includes('://') || word.startsWith('/')) continue;
+    if (!/[a-z]/i.test(word) || !/\d/.test(word)) continue;
+    const bits = shannonEntropy(word);
+    if (bits >= ENTROPY_MIN_BITS) return `a random-looking string, ${bits.toFixed(1)} bits of entropy per character`;
+  }
+  return undefined;
+}
+
+export function scanSecrets(layer: YamlSource, merged: unknown): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const walk = (value: unknown, pointer: string, key: string | undefined, underRef: boolean) => {
+    if (isPlainObject(value) || Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, pointerJoin(pointer, k), Array.isArray(value) ? key : k, underRef || REFERENCE_KEYS.has(k));
+      return;
+    }
+    if (typeof value !== 'string' || value === '' || underRef) return;
+    const place = layer.places.get(pointer);
+    const at = { file: layer.file, ...(place?.value ?? { line: 1, col: 1 }) };
+    const field = fieldName(pointer);
+    if (key && SECRET_NAME.test(key)) {
+      out.push(report('secret-inline', { field, why: `the key \`${key}\` names a secret` }, at));
+      return;
+    }
+    if (schemaAt(pointer, merged)?.['x-public'] === true) return;
+    const why = secretShape(value);
+    if (why) out.push(report('secret-inline', { field, why }, at));
+  };
+  walk(layer.value, '', undefined, false);
+  return out;
+}
