@@ -87,6 +87,12 @@ export const RULES = {
   }),
 
   // --- layering --------------------------------------------------------------------------------
+  'tier-missing': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'The environment does not name its tier.',
+    message: () => 'missing `tier:` — every environment is layered over a tier',
+    fix: () => 'Add `tier: base` or `tier: enterprise` as the first line.',
+  }),
   'tier-unknown': rule<{ tier: string; known: string; suggestion?: string }>({
     severity: 'error',
     summary: 'The environment names a tier that has no defaults file.',
@@ -252,7 +258,7 @@ export const RULES = {
     severity: 'warning',
     summary: 'The capacity pre-flight ran without the model file, so it counted weights only.',
     message: (p) =>
-      `capacity checked from model.sizeBytes only: KV cache not counted because ${p.path} is not present to read its layer sizes`,
+      `capacity checked from model.sizeBytes only: KV cache not counted because ${p.path} is not in the models directory to read its layer sizes`,
     fix: () => 'Put the model in --models-dir (default models/) for a full check.',
   }),
   'tls-certificate': rule<Record<string, never>>({

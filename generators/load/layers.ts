@@ -97,14 +97,13 @@ export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerRes
   const top = source.value as Record<string, unknown>;
   const name = basename(source.file).replace(/\.ya?ml$/, '');
   const tier = top.tier;
+  if (tier === undefined) return { diagnostics: [report('tier-missing', {}, { file: source.file, line: 1, col: 1 })] };
   if (typeof tier !== 'string' || !(TIERS as readonly string[]).includes(tier)) {
-    // A missing or non-string tier is the schema's to report; an unknown name is reported here.
-    if (typeof tier !== 'string') return { diagnostics: [] };
     const place = source.places.get('/tier')!;
-    const suggestion = closest(tier, TIERS);
+    const suggestion = typeof tier === 'string' ? closest(tier, TIERS) : undefined;
     return {
       diagnostics: [
-        report('tier-unknown', { tier, known: TIERS.join(', '), ...(suggestion ? { suggestion } : {}) }, { file: source.file, ...place.value }),
+        report('tier-unknown', { tier: String(tier), known: TIERS.join(', '), ...(suggestion ? { suggestion } : {}) }, { file: source.file, ...place.value }),
       ],
     };
   }

@@ -80,7 +80,11 @@ export function parseYamlText(file: string, text: string): LoadResult {
 
   // Tags that parse but yield non-plain values (!!binary → Buffer, !!set, !!omap, timestamps).
   const tagged = findNode(doc.contents, (n) => isScalar(n) || isMap(n) || isSeq(n) ? Boolean(n.tag) && !PLAIN_TAGS.has(n.tag!) : false);
-  if (tagged) return fail(report('yaml-tag', { tag: tagged.tag! }, at(tagged.range?.[0] ?? 0)));
+  if (tagged) {
+    // The node's range starts at its value; the tag is written just before it.
+    const start = tagged.range?.[0] ?? 0;
+    return fail(report('yaml-tag', { tag: tagged.tag!.replace('tag:yaml.org,2002:', '!!') }, at(Math.max(0, text.lastIndexOf('!', start)))));
+  }
 
   let value: unknown;
   try {

@@ -72,7 +72,7 @@ function checkCapacity(ctx: PolicyContext, facts: ModelFacts, local: string): vo
   const usable = Math.floor(limit * (1 - HEADROOM_FRACTION));
   const need = facts.bytes + kv + RUNTIME_OVERHEAD_BYTES;
 
-  if (!facts.shape) report('capacity-partial', { path: local }, '/model/sizeBytes');
+  if (!facts.shape) report('capacity-partial', { path: basename(local) }, '/model/sizeBytes');
   if (need <= usable) return;
 
   const kvPart = facts.shape ? ` + KV cache ${formatBytes(kv)} for ${model.contextSize} tokens × ${sequences} sequences` : '';
@@ -88,6 +88,7 @@ function checkCapacity(ctx: PolicyContext, facts: ModelFacts, local: string): vo
       breakdown: `weights ${formatBytes(facts.bytes)}${kvPart} + runtime ${formatBytes(RUNTIME_OVERHEAD_BYTES)}; limit ${config.resources.memory} less ${HEADROOM_FRACTION * 100}% headroom`,
       lower,
     },
-    '/resources/memory',
+    // Reported where the environment sized its model: that is the line a reviewer just changed.
+    facts.shape ? '/model/contextSize' : '/model/sizeBytes',
   );
 }

@@ -1,7 +1,8 @@
 // No secret material inline anywhere, in the environment file or its tier files.
 // Two detectors: the field's name (password, token, api_key, …) and the value's shape
 // (known token formats, credentials in URLs, private keys, high-entropy strings).
-// Fields the schema marks `x-public` (digests, public keys, images) skip the shape checks.
+// Fields the schema marks `x-public` (digests, public keys, images) skip the entropy test only:
+// a private key pasted into a public-key field is still caught.
 import { report, type Diagnostic } from '../diagnostics.js';
 import { isPlainObject } from '../load/layers.js';
 import { pointerJoin, type YamlSource } from '../load/yaml-source.js';
@@ -38,9 +39,10 @@ export function shannonEntropy(s: string): number {
   return h;
 }
 
-/** Why a string value looks like a secret, or undefined. */
-export function secretShape(value: string): string | undefined {
+/** Why a string value looks like a secret, or undefined. Public fields skip only the entropy test. */
+export function secretShape(value: string, isPublic = false): string | undefined {
   for (const [re, what] of SHAPES) if (re.test(value)) return what;
+  if (isPublic) return undefined;
   for (const word of value.split(/\s+/)) {
     // URLs and paths are structured text, not key material; their secrets are caught above.
     if (word.length < ENTROPY_MIN_LENGTH || word.includes('://') || word.startsWith('/')) continue;
@@ -62,12 +64,8 @@ export function scanSecrets(layer: YamlSource, merged: unknown): Diagnostic[] {
     const place = layer.places.get(pointer);
     const at = { file: layer.file, ...(place?.value ?? { line: 1, col: 1 }) };
     const field = fieldName(pointer);
-    if (key && SECRET_NAME.test(key)) {
-      out.push(report('secret-inline', { field, why: `the key \`${key}\` names a secret` }, at));
-      return;
-    }
-    if (schemaAt(pointer, merged)?.['x-public'] === true) return;
-    const why = secretShape(value);
+    const shape = secretShape(value, schemaAt(pointer, merged)?.['x-public'] === true);
+    const why = shape ?? (key && SECRET_NAME.test(key) ? `the key \`${key}\` names a secret` : undefined);
     if (why) out.push(report('secret-inline', { field, why }, at));
   };
   walk(layer.value, '', undefined, false);

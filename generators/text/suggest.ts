@@ -27,5 +27,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
   }
   // Allow roughly one edit per three characters, at least one, at most three.
   const allowed = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
-  return best !== undefined && bestDistance <= allowed ? best : undefined;
+  if (best !== undefined && bestDistance <= allowed) return best;
+  // A truncated name ("argo" for "argocd") is a typo too.
+  return word.length >= 3 ? candidates.find((c) => c.toLowerCase().startsWith(word.toLowerCase())) : undefined;
 }

@@ -1,0 +1,53 @@
+// Helpers for tests: validate YAML text as if it were a file in environments/.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateEnvironments, type ValidateReport } from '../../generators/validate.js';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Validates `text` written to <tmp>/<name>.yaml, layered over the repository's tiers. */
+export function validateText(text: string, name = 'test-env', opts: { modelsDir?: string } = {}): ValidateReport {
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-'));
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, text);
+  return validateEnvironments({ root: repoRoot, paths: [file], modelsDir: opts.modelsDir ?? join(dir, 'models') });
+}
+
+/** "line:col rule message" for each diagnostic: what the tests compare. */
+export const summarize = (r: ValidateReport) => r.diagnostics.map((d) => `${d.line}:${d.col} ${d.rule} ${d.message}`);
+
+/** A minimal valid base-tier environment. */
+export const BASE_ENV = `tier: base
+model:
+  source: remote
+  endpoint: https://api.example.com/v1
+  model: m
+  auth:
+    type: bearer
+    secretRef: {name: upstream, key: token}
+  timeoutMs: 20000
+security:
+  keyring: {file: keyrings/dev.json}
+sync:
+  namespace: test
+`;
+
+/** A minimal valid enterprise environment. */
+export const ENTERPRISE_ENV = `tier: enterprise
+model:
+  source: remote
+  endpoint: https://api.example.com/v1
+  model: m
+  auth:
+    type: bearer
+    secretRef: {name: upstream, key: token}
+  timeoutMs: 20000
+security:
+  keyring: {file: keyrings/dev.json}
+  tls: {enabled: true, minVersion: "1.2", issuer: letsencrypt}
+  ipAllowlist: [10.0.0.0/8]
+sync:
+  namespace: test
+`;
