@@ -29,12 +29,6 @@ export const RULES = {
     message: (p) => `cannot read ${p.path}: ${p.reason}`,
     fix: () => 'Check the file permissions (it must be readable by the user running smartbot).',
   }),
-  'usage': rule<{ problem: string }>({
-    severity: 'error',
-    summary: 'The command line is not understood.',
-    message: (p) => p.problem,
-    fix: () => 'Run `smartbot --help` for the commands and options.',
-  }),
 
   // --- YAML ------------------------------------------------------------------------------------
   'yaml-syntax': rule<{ detail: string }>({

@@ -1,12 +1,14 @@
 // The `smartbot` command line: dispatches to one module per command. Never prints a stack
 // trace for bad input: usage problems exit 2 with a one-line reason.
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
+import { docsCommand } from './docs.js';
 import { validateCommand } from './validate.js';
 
 type Command = (argv: string[], io: CliIO) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
+  docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
 };
 
 export function help(): string {
@@ -30,11 +32,19 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`smartbot ${name}: ${(e as Error).message}\nRun \`smartbot ${name} --help\` for usage.\n`);
+      io.err(`smartbot ${name}: ${usageMessage(e as NodeJS.ErrnoException)}\nRun \`smartbot ${name} --help\` for usage.\n`);
       return EXIT.usage;
     }
     io.err(`smartbot ${name}: internal error: ${(e as Error).message}\n(set SMARTBOT_DEBUG=1 for a stack trace, and please report it)\n`);
     if (process.env.SMARTBOT_DEBUG) io.err(`${(e as Error).stack}\n`);
     return EXIT.usage;
   }
+}
+
+/** Node's parseArgs wording differs between versions; say the same thing on all of them. */
+function usageMessage(e: NodeJS.ErrnoException): string {
+  const option = /'(-[^']*)'/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option ${option.split(' ')[0]} needs a value`;
+  return e.message;
 }

@@ -56,7 +56,7 @@ export const modelFile: Policy = {
     } else if (model.sizeBytes !== undefined) {
       facts = { bytes: model.sizeBytes };
     } else {
-      return report('model-size-unknown', { path: model.path }, '/model');
+      return report('model-size-unknown', { path: model.path }, '/model', 'key');
     }
     checkCapacity(ctx, facts, local);
   },
