@@ -1,7 +1,7 @@
 // The validate pipeline, in order: load YAML → layer over tier → schema → policy (+ secret
 // scan of every layer). Returns every problem in every file, and the typed environments
 // that passed, for the generators.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { layerEnvironment, TierCache, type LayeredEnvironment } from './load/layers.js';
@@ -62,6 +62,8 @@ export function validateEnvironments(opts: ValidateOptions): ValidateReport {
   const modelsDir = opts.modelsDir ?? join(root, 'models');
   const tiers = new TierCache(join(root, 'environments', 'tiers'));
   const scanned = new Set<YamlSource>();
+  const existing = new Map<string, boolean>();
+  const exists = (path: string) => existing.get(path) ?? (existing.set(path, existsSync(path)), existing.get(path)!);
   const environments: EnvironmentResult[] = [];
   let ioError = false;
 
@@ -81,11 +83,11 @@ export function validateEnvironments(opts: ValidateOptions): ValidateReport {
     for (const layer of env?.layers ?? [loaded.source]) {
       if (scanned.has(layer)) continue; // tier files: once per run
       scanned.add(layer);
-      diagnostics.push(...scanSecrets(layer, env?.value ?? loaded.source.value));
+      diagnostics.push(...scanSecrets(layer));
     }
     if (env) {
       const schema = checkSchema(env);
-      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root, modelsDir }));
+      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root, modelsDir, exists }));
     }
     sortDiagnostics(diagnostics);
     const ok = env !== undefined && !hasErrors(diagnostics);

@@ -39,8 +39,9 @@ export function mergeValues(bottom: unknown, top: unknown): unknown {
 /** Provenance under the same rules: a replaced subtree drops the lower layer's places. */
 function mergePlaces(into: Map<string, Placed>, layer: YamlSource): void {
   for (const [pointer, place] of layer.places) {
-    const replaces = !isPlainObject(valueAt(layer.value, pointer));
-    if (replaces) {
+    const below = into.get(pointer);
+    // Places beneath a lower list, or beneath a lower map that this layer replaces, are gone.
+    if (below && (below.kind === 'seq' || (below.kind === 'map' && place.kind !== 'map'))) {
       const prefix = `${pointer}/`;
       for (const p of into.keys()) if (p.startsWith(prefix)) into.delete(p);
     }
@@ -73,21 +74,47 @@ export function placeOf(env: Pick<LayeredEnvironment, 'places' | 'file'>, pointe
   }
 }
 
+/** A tier's layers merged (base, then the tier): value and places, computed once per run. */
+interface TierChain {
+  layers: YamlSource[];
+  value: unknown;
+  places: Map<string, Placed>;
+}
+
 /** Loads tier files once per run; a broken tier file is reported once, not per environment. */
 export class TierCache {
-  private readonly cache = new Map<string, { source?: YamlSource; diagnostics: Diagnostic[]; reported: boolean }>();
+  private readonly files = new Map<string, { source?: YamlSource; diagnostics: Diagnostic[]; reported: boolean }>();
+  private readonly chains = new Map<string, TierChain>();
   constructor(private readonly tiersDir: string) {}
 
   load(tier: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
-    let entry = this.cache.get(tier);
+    let entry = this.files.get(tier);
     if (!entry) {
       const r = loadYamlFile(join(this.tiersDir, `${tier}.yaml`));
       entry = r.ok ? { source: r.source, diagnostics: [], reported: false } : { diagnostics: r.diagnostics, reported: false };
-      this.cache.set(tier, entry);
+      this.files.set(tier, entry);
     }
     const diagnostics = entry.reported ? [] : entry.diagnostics;
     entry.reported = true;
     return { ...(entry.source ? { source: entry.source } : {}), diagnostics };
+  }
+
+  /** base, then the tier itself when it is not base. */
+  chain(tier: string): { chain?: TierChain; diagnostics: Diagnostic[] } {
+    const cached = this.chains.get(tier);
+    if (cached) return { chain: cached, diagnostics: [] };
+    const diagnostics: Diagnostic[] = [];
+    const chain: TierChain = { layers: [], value: {}, places: new Map() };
+    for (const t of tier === 'base' ? ['base'] : ['base', tier]) {
+      const r = this.load(t);
+      diagnostics.push(...r.diagnostics);
+      if (!r.source) return { diagnostics };
+      chain.layers.push(r.source);
+      chain.value = mergeValues(chain.value, r.source.value);
+      mergePlaces(chain.places, r.source);
+    }
+    this.chains.set(tier, chain);
+    return { chain, diagnostics };
   }
 }
 
@@ -108,24 +135,12 @@ export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerRes
     };
   }
 
-  const chain = tier === 'base' ? ['base'] : ['base', tier];
-  const diagnostics: Diagnostic[] = [];
-  const layers: YamlSource[] = [];
-  for (const t of chain) {
-    const r = tiers.load(t);
-    diagnostics.push(...r.diagnostics);
-    if (!r.source) return { diagnostics };
-    layers.push(r.source);
-  }
-  layers.push(source);
-
-  let value: unknown = {};
-  const places = new Map<string, Placed>();
-  for (const layer of layers) {
-    value = mergeValues(value, layer.value);
-    mergePlaces(places, layer);
-  }
+  const { chain, diagnostics } = tiers.chain(tier);
+  if (!chain) return { diagnostics };
+  const value = mergeValues(chain.value, source.value) as Record<string, unknown>;
+  const places = new Map(chain.places);
+  mergePlaces(places, source);
   // The root is the environment file itself, whatever the tiers said.
-  places.set('', { file: source.file, value: { line: 1, col: 1 } });
-  return { env: { name, file: source.file, tier, value: value as Record<string, unknown>, places, layers }, diagnostics };
+  places.set('', { file: source.file, value: { line: 1, col: 1 }, kind: 'map' });
+  return { env: { name, file: source.file, tier, value, places, layers: [...chain.layers, source] }, diagnostics };
 }

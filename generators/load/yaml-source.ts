@@ -9,6 +9,8 @@ import { registerSource, report, type Diagnostic, type Position } from '../diagn
 export interface NodePlace {
   key?: Position;
   value: Position;
+  /** Maps merge across layers; lists and scalars replace what lower layers wrote beneath them. */
+  kind: 'map' | 'seq' | 'scalar';
 }
 
 export interface YamlSource {
@@ -23,8 +25,10 @@ export type LoadResult = { ok: true; source: YamlSource } | { ok: false; diagnos
 /** Expanded-alias budget: far above any real environment, far below a billion laughs. */
 export const MAX_ALIAS_NODES = 1000;
 
-export const pointerJoin = (base: string, key: string | number) =>
-  `${base}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+export const pointerJoin = (base: string, key: string | number) => {
+  const k = String(key);
+  return `${base}/${k.includes('~') || k.includes('/') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k}`;
+};
 
 export function loadYamlFile(file: string): LoadResult {
   let text: string;
@@ -78,28 +82,15 @@ export function parseYamlText(file: string, text: string): LoadResult {
     return fail(report('yaml-not-mapping', { kind }, at(doc.contents.range?.[0] ?? 0)));
   }
 
-  // Tags that parse but yield non-plain values (!!binary → Buffer, !!set, !!omap, timestamps).
-  const tagged = findNode(doc.contents, (n) => isScalar(n) || isMap(n) || isSeq(n) ? Boolean(n.tag) && !PLAIN_TAGS.has(n.tag!) : false);
-  if (tagged) {
-    // The node's range starts at its value; the tag is written just before it.
-    const start = tagged.range?.[0] ?? 0;
-    return fail(report('yaml-tag', { tag: tagged.tag!.replace('tag:yaml.org,2002:', '!!') }, at(Math.max(0, text.lastIndexOf('!', start)))));
+  // One walk builds the plain value and the places, checks tags and bounds alias expansion.
+  const built = buildValue(doc, pos);
+  if ('tag' in built) {
+    // A node's range starts at its value; the tag is written just before it.
+    const tag = built.tag.tag!.replace('tag:yaml.org,2002:', '!!');
+    return fail(report('yaml-tag', { tag }, at(Math.max(0, text.lastIndexOf('!', built.tag.range?.[0] ?? 0)))));
   }
-
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_NODES });
-  } catch (e) {
-    if (e instanceof ReferenceError) {
-      const alias = findNode(doc.contents, (n) => isAlias(n));
-      return fail(report('yaml-aliases', { limit: MAX_ALIAS_NODES }, at(alias?.range?.[0] ?? 0)));
-    }
-    return fail(report('yaml-syntax', { detail: (e as Error).message }, at(0)));
-  }
-
-  const places = new Map<string, NodePlace>();
-  collectPlaces(doc.contents, '', places, pos, undefined);
-  return { ok: true, source: { file, value, places } };
+  if ('alias' in built) return fail(report('yaml-aliases', { limit: MAX_ALIAS_NODES }, at(built.alias.range?.[0] ?? 0)));
+  return { ok: true, source: { file, value: built.value, places: built.places } };
 }
 
 const PLAIN_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
@@ -117,42 +108,45 @@ function tagAt(text: string, offset: number): string {
   return m?.[0] ?? '!';
 }
 
-function findNode(root: Node, test: (n: Node) => boolean): Node | undefined {
-  if (test(root)) return root;
-  if (isMap(root)) {
-    for (const pair of root.items) {
-      for (const n of [pair.key, pair.value]) {
-        const hit = n && typeof n === 'object' ? findNode(n as Node, test) : undefined;
-        if (hit) return hit;
-      }
-    }
-  } else if (isSeq(root)) {
-    for (const item of root.items) {
-      const hit = item && typeof item === 'object' ? findNode(item as Node, test) : undefined;
-      if (hit) return hit;
-    }
-  }
-  return undefined;
+type Built = { value: unknown; places: Map<string, NodePlace> } | { tag: Node } | { alias: Node };
+
+class Stop {
+  constructor(readonly result: { tag: Node } | { alias: Node }) {}
 }
 
-function collectPlaces(
-  node: unknown,
-  pointer: string,
-  places: Map<string, NodePlace>,
-  pos: (o: number) => Position,
-  key: Position | undefined,
-): void {
-  const n = node as Node | null;
-  const start = n?.range?.[0];
-  places.set(pointer, { ...(key ? { key } : {}), value: start === undefined ? (key ?? { line: 1, col: 1 }) : pos(start) });
-  if (isMap(n)) {
-    for (const pair of n.items) {
-      const k = pair.key as Node | null;
-      const name = isScalar(k) ? String(k.value) : String(k);
-      const keyPos = k?.range ? pos(k.range[0]) : undefined;
-      collectPlaces(pair.value, pointerJoin(pointer, name), places, pos, keyPos);
+/**
+ * The document as plain data plus a place for every value. Tags other than the core ones
+ * (!!binary, !!set, timestamps, custom) stop the walk, as does alias expansion past
+ * MAX_ALIAS_NODES (a billion-laughs document). Places under an alias are the anchor's.
+ */
+function buildValue(doc: Document.Parsed, pos: (o: number) => Position): Built {
+  const places = new Map<string, NodePlace>();
+  let expanded = 0;
+  const walk = (node: unknown, pointer: string, key: Position | undefined, viaAlias: boolean): unknown => {
+    const n = node as Node | null;
+    if (viaAlias && ++expanded > MAX_ALIAS_NODES) throw new Stop({ alias: n! });
+    if (isAlias(n)) return walk(n.resolve(doc), pointer, key ?? (n.range ? pos(n.range[0]) : undefined), true);
+    const start = n?.range?.[0];
+    const kind = isMap(n) ? 'map' : isSeq(n) ? 'seq' : 'scalar';
+    places.set(pointer, { ...(key ? { key } : {}), value: start === undefined ? (key ?? { line: 1, col: 1 }) : pos(start), kind });
+    if (n && n.tag && !PLAIN_TAGS.has(n.tag)) throw new Stop({ tag: n });
+    if (isMap(n)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of n.items) {
+        const k = pair.key as Node | null;
+        const name = isScalar(k) ? String(k.value) : String(k);
+        out[name] = walk(pair.value, pointerJoin(pointer, name), k?.range ? pos(k.range[0]) : undefined, viaAlias);
+      }
+      return out;
     }
-  } else if (isSeq(n)) {
-    n.items.forEach((item, i) => collectPlaces(item, pointerJoin(pointer, i), places, pos, undefined));
+    if (isSeq(n)) return n.items.map((item, i) => walk(item, pointerJoin(pointer, i), undefined, viaAlias));
+    return isScalar(n) ? n.value : null;
+  };
+  try {
+    const value = walk(doc.contents, '', undefined, false);
+    return { value, places };
+  } catch (e) {
+    if (e instanceof Stop) return e.result;
+    throw e;
   }
 }

@@ -13,10 +13,7 @@ import { encryption, keyring, redisSource, tlsCertificate } from './settings.js'
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile];
 
-export interface PolicyOptions {
-  root: string;
-  modelsDir: string;
-}
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists'>;
 
 /** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
 export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
@@ -27,6 +24,7 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     config: env.value as unknown as SmartbotEnvironment,
     root: opts.root,
     modelsDir: opts.modelsDir,
+    exists: opts.exists,
     at: (pointer) => placeOf(env, pointer),
     report: (rule, params, pointer, prefer) => {
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));

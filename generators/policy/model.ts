@@ -1,7 +1,7 @@
 // The local model: its extension matches its format, a present file matches its sha256, and
 // weights + KV cache + runtime fit under the memory limit with headroom (capacity pre-flight).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { GgufError, kvCacheBytes, modelShape, readGgufHeader, type ModelShape } from '../gguf/read.js';
 import { formatBytes, parseBytes } from '../text/quantity.js';
@@ -48,7 +48,7 @@ export const modelFile: Policy = {
 
     const local = join(ctx.modelsDir, basename(model.path));
     let facts: ModelFacts;
-    if (existsSync(local)) {
+    if (ctx.exists(local)) {
       const read = readModelFacts(local);
       if (read instanceof Error) return report('model-unreadable', { path: local, reason: read.message }, '/model/path');
       facts = read;

@@ -14,6 +14,8 @@ export interface PolicyContext {
   root: string;
   /** Where local model files are looked up by base name. */
   modelsDir: string;
+  /** existsSync, memoised for the run: a thousand environments share a few keyrings and models. */
+  exists(path: string): boolean;
   /** Report `rule` at the place `pointer` was written. */
   report<R extends RuleId>(rule: R, params: RuleParams<R>, pointer: string, prefer?: 'key' | 'value'): void;
   at(pointer: string): Location;

@@ -1,6 +1,5 @@
 // Settings that only make sense together: TLS with a certificate source, an enabled cache with
 // a connection, a keyring that exists, and the legacy cipher warning.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Policy } from './policy.js';
 
@@ -25,9 +24,9 @@ export const redisSource: Policy = {
 export const keyring: Policy = {
   rules: ['keyring-missing'],
   reads: ['/security/keyring'],
-  check({ config, report, root }) {
+  check({ config, report, root, exists }) {
     const file = config.security.keyring.file;
-    if (!existsSync(resolve(root, file))) report('keyring-missing', { file }, '/security/keyring/file');
+    if (!exists(resolve(root, file))) report('keyring-missing', { file }, '/security/keyring/file');
   },
 };
 

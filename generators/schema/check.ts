@@ -23,6 +23,24 @@ export interface JsonSchemaNode {
 
 export const environmentSchema: JsonSchemaNode = JSON.parse(readFileSync(schemaPath, 'utf8'));
 
+/** Pointers of the fields marked `x-public` (digests, public keys, image refs), across all variants. */
+export const publicPointers: ReadonlySet<string> = (() => {
+  const out = new Set<string>();
+  const deref = (n: JsonSchemaNode): JsonSchemaNode => {
+    const ref = n.$ref;
+    if (typeof ref !== 'string') return n;
+    return ref.slice(2).split('/').reduce<unknown>((acc, k) => (acc as Record<string, unknown>)[k], environmentSchema) as JsonSchemaNode;
+  };
+  const visit = (node: JsonSchemaNode, pointer: string) => {
+    const n = deref(node);
+    if (n['x-public'] === true) out.add(pointer);
+    for (const v of (n.oneOf as JsonSchemaNode[] | undefined) ?? []) visit(v, pointer);
+    for (const [k, child] of Object.entries(n.properties ?? {})) visit(child, `${pointer}/${k}`);
+  };
+  visit(environmentSchema, '');
+  return out;
+})();
+
 let compiled: ValidateFunction<SmartbotEnvironment> | undefined;
 
 /** Compiled on first use (≈ 100–200 ms), then shared by every environment in the run. */

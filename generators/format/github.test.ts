@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { sampleReport } from './fixture.js';
+import { formatGithub } from './github.js';
+
+describe('github formatter', () => {
+  it('writes one workflow command per diagnostic, escaping properties and data', () => {
+    expect(formatGithub(sampleReport).split('\n')).toEqual([
+      '::error file=environments/b%2C c.yaml,line=12,col=5,title=smartbot port-conflict::`ports.admin` is 8000, the same as `ports.internal`%0Afix: Give every port its own number.',
+      '::warning file=environments/a.yaml,line=3,col=1,title=smartbot encryption-legacy::AES-256-CBC is legacy (no integrity protection)%0Afix: Switch to 100%25 GCM:%0Anow',
+      '✖ 1 error, 1 warning: 1 of 2 environments invalid',
+      '',
+    ]);
+  });
+});
