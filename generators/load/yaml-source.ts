@@ -122,10 +122,11 @@ class Stop {
 function buildValue(doc: Document.Parsed, pos: (o: number) => Position): Built {
   const places = new Map<string, NodePlace>();
   let expanded = 0;
-  const walk = (node: unknown, pointer: string, key: Position | undefined, viaAlias: boolean): unknown => {
+  // `via` is the alias written in the document whose expansion we are inside: the one to blame.
+  const walk = (node: unknown, pointer: string, key: Position | undefined, via: Node | undefined): unknown => {
     const n = node as Node | null;
-    if (viaAlias && ++expanded > MAX_ALIAS_NODES) throw new Stop({ alias: n! });
-    if (isAlias(n)) return walk(n.resolve(doc), pointer, key ?? (n.range ? pos(n.range[0]) : undefined), true);
+    if (via && ++expanded > MAX_ALIAS_NODES) throw new Stop({ alias: via });
+    if (isAlias(n)) return walk(n.resolve(doc), pointer, key ?? (n.range ? pos(n.range[0]) : undefined), via ?? n);
     const start = n?.range?.[0];
     const kind = isMap(n) ? 'map' : isSeq(n) ? 'seq' : 'scalar';
     places.set(pointer, { ...(key ? { key } : {}), value: start === undefined ? (key ?? { line: 1, col: 1 }) : pos(start), kind });
@@ -135,15 +136,15 @@ function buildValue(doc: Document.Parsed, pos: (o: number) => Position): Built {
       for (const pair of n.items) {
         const k = pair.key as Node | null;
         const name = isScalar(k) ? String(k.value) : String(k);
-        out[name] = walk(pair.value, pointerJoin(pointer, name), k?.range ? pos(k.range[0]) : undefined, viaAlias);
+        out[name] = walk(pair.value, pointerJoin(pointer, name), k?.range ? pos(k.range[0]) : undefined, via);
       }
       return out;
     }
-    if (isSeq(n)) return n.items.map((item, i) => walk(item, pointerJoin(pointer, i), undefined, viaAlias));
+    if (isSeq(n)) return n.items.map((item, i) => walk(item, pointerJoin(pointer, i), undefined, via));
     return isScalar(n) ? n.value : null;
   };
   try {
-    const value = walk(doc.contents, '', undefined, false);
+    const value = walk(doc.contents, '', undefined, undefined);
     return { value, places };
   } catch (e) {
     if (e instanceof Stop) return e.result;
