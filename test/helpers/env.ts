@@ -34,20 +34,8 @@ sync:
   namespace: test
 `;
 
-/** A minimal valid enterprise environment. */
-export const ENTERPRISE_ENV = `tier: enterprise
-model:
-  source: remote
-  endpoint: https://api.example.com/v1
-  model: m
-  auth:
-    type: bearer
-    secretRef: {name: upstream, key: token}
-  timeoutMs: 20000
-security:
-  keyring: {file: keyrings/dev.json}
-  tls: {enabled: true, minVersion: "1.2", issuer: letsencrypt}
-  ipAllowlist: [10.0.0.0/8]
-sync:
-  namespace: test
-`;
+/** A minimal valid enterprise environment: the base one with what the enterprise policy demands. */
+export const ENTERPRISE_ENV = BASE_ENV.replace('tier: base', 'tier: enterprise').replace(
+  '  keyring: {file: keyrings/dev.json}\n',
+  '  keyring: {file: keyrings/dev.json}\n  tls: {enabled: true, minVersion: "1.2", issuer: letsencrypt}\n  ipAllowlist: [10.0.0.0/8]\n',
+);
