@@ -261,6 +261,12 @@ export const RULES = {
     message: () => 'TLS is enabled but neither `security.tls.secretName` nor `security.tls.issuer` is set',
     fix: () => 'Name an existing TLS Secret (`secretName`) or a cert-manager ClusterIssuer (`issuer`).',
   }),
+  'tls-ingress': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'TLS is served by the Ingress, so it needs one.',
+    message: () => 'TLS is enabled but there is no `ingress` to serve it',
+    fix: () => 'Add `ingress: {host: bot.example.com, className: nginx}`, or turn TLS off.',
+  }),
   'redis-source': rule<Record<string, never>>({
     severity: 'error',
     summary: 'An enabled cache names exactly one of url and secretRef.',

@@ -44,6 +44,7 @@ security:
   ipAllowlist: [10.20.0.0/16]
 sync:
   namespace: smartbot-prod
+ingress: {host: smartbot.example.com, className: nginx}
 `,
 );
 

@@ -82,6 +82,19 @@ export interface SmartbotEnvironment {
     https?: number;
   };
   /**
+   * Public HTTP(S) entry through an Ingress controller. Omit for cluster-internal environments.
+   */
+  ingress?: {
+    /**
+     * Public host name (DNS name, no scheme).
+     */
+    host: string;
+    /**
+     * IngressClass name; TLS and allowlist annotations are written for ingress-nginx.
+     */
+    className: string;
+  };
+  /**
    * Per-pod compute and storage. Requests equal limits (Guaranteed QoS) so model memory is never overcommitted.
    */
   resources: {
@@ -188,6 +201,19 @@ export interface SmartbotEnvironment {
        */
       algorithm: 'AES-256-GCM' | 'AES-256-CBC';
     };
+    /**
+     * Where ExternalSecrets read secret values from (External Secrets Operator).
+     */
+    secretStore: {
+      /**
+       * Store kind.
+       */
+      kind: 'ClusterSecretStore' | 'SecretStore';
+      /**
+       * Store name.
+       */
+      name: string;
+    };
   };
   /**
    * Service log output and container log rotation.
@@ -292,6 +318,14 @@ export interface SmartbotEnvironment {
      * Revert manual changes made in the cluster.
      */
     selfHeal?: boolean;
+    /**
+     * Git repository Argo CD / Flux read rendered/<env>/kubernetes from.
+     */
+    repoURL: string;
+    /**
+     * Branch or tag to follow.
+     */
+    revision: string;
   };
 }
 /**

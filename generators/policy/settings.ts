@@ -4,11 +4,12 @@ import { resolve } from 'node:path';
 import type { Policy } from './policy.js';
 
 export const tlsCertificate: Policy = {
-  rules: ['tls-certificate'],
-  reads: ['/security/tls'],
+  rules: ['tls-certificate', 'tls-ingress'],
+  reads: ['/security/tls', '/ingress'],
   check({ config, report }) {
     const tls = config.security.tls;
     if (tls.enabled && !tls.secretName && !tls.issuer) report('tls-certificate', {}, '/security/tls/enabled');
+    if (tls.enabled && !config.ingress) report('tls-ingress', {}, '/security/tls/enabled');
   },
 };
 

@@ -38,4 +38,4 @@ sync:
 export const ENTERPRISE_ENV = BASE_ENV.replace('tier: base', 'tier: enterprise').replace(
   '  keyring: {file: keyrings/dev.json}\n',
   '  keyring: {file: keyrings/dev.json}\n  tls: {enabled: true, minVersion: "1.2", issuer: letsencrypt}\n  ipAllowlist: [10.0.0.0/8]\n',
-);
+) + 'ingress: {host: bot.example.com, className: nginx}\n';

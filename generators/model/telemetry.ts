@@ -1,0 +1,41 @@
+// The contract between the service and the monitoring the generators render: metric names,
+// labels, histogram buckets and the log line format. The service registers exactly these;
+// the PrometheusRules and the Fluent Bit parser query exactly these.
+
+export const METRICS = {
+  /** Histogram of request durations (seconds), labels: route, method, status. */
+  requestDuration: 'smartbot_http_request_duration_seconds',
+  /** Counter of responses, labels: route, method, status. */
+  requests: 'smartbot_http_requests_total',
+  /** Counter of generated tokens, label: source (local | remote). */
+  tokensGenerated: 'smartbot_tokens_generated_total',
+  /** Gauge: tokens per second of the last completed generation. */
+  tokensPerSecond: 'smartbot_tokens_per_second',
+  /** Gauge: requests waiting for a free sequence. */
+  queueDepth: 'smartbot_queue_depth',
+  /** Counter of response-cache hits and misses, label: result (hit | miss). */
+  cacheLookups: 'smartbot_cache_lookups_total',
+} as const;
+
+/** Buckets resolving the 2 s P99 alert: dense around 1–5 s. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 20, 30, 60];
+
+/** Container metrics (cAdvisor via the kubelet, kube-state-metrics) the CPU/memory alerts read. */
+export const CONTAINER_METRICS = {
+  cpu: 'container_cpu_usage_seconds_total',
+  memory: 'container_memory_working_set_bytes',
+  limits: 'kube_pod_container_resource_limits',
+} as const;
+
+/**
+ * The deployment guide's log line: `[YYYY-MM-DD HH:MM:SS] [LEVEL] message`.
+ * The service's logger is tested against it; the Fluent Bit parser is rendered from it.
+ */
+export const LOG_LINE_PATTERN = String.raw`^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\] \[(\w+)\] (.*)$`;
+export const LOG_LINE_FIELDS = ['time', 'level', 'message'] as const;
+
+/** The same pattern with named groups (Fluent Bit / Onigmo syntax), in LOG_LINE_FIELDS order. */
+export function namedLogPattern(): string {
+  let i = 0;
+  return LOG_LINE_PATTERN.replace(/\((?!\?)/g, () => `(?<${LOG_LINE_FIELDS[i++]}>`);
+}
