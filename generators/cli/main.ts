@@ -2,12 +2,14 @@
 // trace for bad input: usage problems exit 2 with a one-line reason.
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
 import { docsCommand } from './docs.js';
+import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 
 type Command = (argv: string[], io: CliIO) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
+  render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
 };
 

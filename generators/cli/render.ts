@@ -1,0 +1,88 @@
+// `smartbot render [--env NAME] [--out DIR] [--check] [--format text|json]`
+// Validates first; an invalid environment prints the validate report and nothing is written.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hasErrors } from '../diagnostics.js';
+import { FORMATTERS } from '../format/index.js';
+import { renderEnvironment } from '../render/index.js';
+import { compareTree, writeTree, type Drift } from '../render/output.js';
+import { validateEnvironments } from '../validate.js';
+import { EXIT, UsageError, type CliIO } from './io.js';
+import { formatOption } from './validate.js';
+
+export const renderHelp = `Usage: smartbot render [--env NAME] [--out DIR] [--check] [--format text|json]
+
+Validates, then renders every environment (or --env NAME) to rendered/<env>/:
+kubernetes/ (objects + kustomization.yaml), compose/docker-compose.yml, and the Argo CD or
+Flux bootstrap objects. Each environment's tree is swapped in whole, never half-written.
+
+Options:
+  --env NAME      only this environment (environments/NAME.yaml)
+  --out DIR       output root (default rendered)
+  --check         write nothing; exit 1 listing stale files when rendered/ is out of date
+  --format F      text (default) or json
+  --root DIR      repository root (default: the current directory)
+`;
+
+export function renderCommand(argv: string[], io: CliIO): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: { env: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, root: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return io.out(renderHelp), EXIT.ok;
+  const format = formatOption(values.format);
+  if (format === 'github') throw new UsageError('render supports --format text or json');
+  const root = values.root ?? '.';
+  const outDir = join(root, values.out ?? 'rendered');
+  if (values.env !== undefined && !/^[a-z0-9][-a-z0-9_]*$/.test(values.env)) throw new UsageError(`invalid --env "${values.env}"`);
+  const paths = values.env ? [join(root, 'environments', `${values.env}.yaml`)] : undefined;
+
+  const report = validateEnvironments({ root, ...(paths ? { paths } : {}) });
+  if (report.ioError || hasErrors(report.diagnostics)) {
+    io.out(FORMATTERS[format]!(report));
+    io.err(`smartbot render: nothing written — fix the problems above first\n`);
+    return report.ioError ? EXIT.usage : EXIT.invalid;
+  }
+
+  const drift: Drift = { changed: [], missing: [], extra: [] };
+  const summary: { env: string; files: number }[] = [];
+  for (const e of report.environments) {
+    const config = e.config!;
+    const files = renderEnvironment({
+      name: e.name,
+      source: `environments/${e.name}.yaml`,
+      config,
+      keyringJson: readFileSync(resolve(root, config.security.keyring.file), 'utf8'),
+    });
+    summary.push({ env: e.name, files: files.length });
+    if (values.check) {
+      const d = compareTree(outDir, e.name, files);
+      drift.changed.push(...d.changed), drift.missing.push(...d.missing), drift.extra.push(...d.extra);
+    } else {
+      writeTree(outDir, e.name, files);
+    }
+  }
+  // Rendering everything: trees of environments that no longer exist are stale too.
+  const rendered = new Set(report.environments.map((e) => e.name));
+  const orphans = values.env || !existsSync(outDir) ? [] : readdirSync(outDir).filter((d) => !d.startsWith('.') && !rendered.has(d));
+
+  if (values.check) {
+    drift.extra.push(...orphans.map((d) => join(outDir, d) + '/'));
+    const stale = drift.changed.length + drift.missing.length + drift.extra.length;
+    if (format === 'json') io.out(`${JSON.stringify({ upToDate: stale === 0, ...drift }, null, 2)}\n`);
+    else if (stale === 0) io.out(`✔ ${outDir}/ is up to date (${summary.map((s) => `${s.env}: ${s.files} files`).join(', ')})\n`);
+    else {
+      const lines = [...drift.changed.map((p) => `  changed  ${p}`), ...drift.missing.map((p) => `  missing  ${p}`), ...drift.extra.map((p) => `  extra    ${p}`)];
+      io.out(`✖ ${outDir}/ is stale — ${stale} file${stale === 1 ? '' : 's'}:\n${lines.join('\n')}\nRun \`npx smartbot render\` and commit the result.\n`);
+    }
+    return stale === 0 ? EXIT.ok : EXIT.invalid;
+  }
+  for (const d of orphans) rmSync(join(outDir, d), { recursive: true, force: true });
+  if (format === 'json') io.out(`${JSON.stringify({ written: summary, removed: orphans }, null, 2)}\n`);
+  else {
+    for (const s of summary) io.out(`rendered ${outDir}/${s.env}/ (${s.files} files)\n`);
+    for (const d of orphans) io.out(`removed ${outDir}/${d}/ (no environments/${d}.yaml)\n`);
+  }
+  return EXIT.ok;
+}
