@@ -66,6 +66,24 @@ describe('smartbot render', () => {
     );
   });
 
+  it('changing one threshold in prod.yaml changes exactly one expression in one rendered file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
+    for (const d of ['environments', 'keyrings', 'rendered']) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
+    const before = new Map(listTree(join(root, 'rendered')).map((f) => [f, readFileSync(join(root, 'rendered', f), 'utf8')]));
+    const prod = join(root, 'environments/prod.yaml');
+    writeFileSync(prod, `${readFileSync(prod, 'utf8')}monitoring:\n  alerts:\n    cpuPercent: {threshold: 80, for: 1m}\n`);
+    expect((await cli('render', '--root', root)).code).toBe(0);
+    const changed: string[] = [];
+    for (const f of listTree(join(root, 'rendered'))) {
+      const a = before.get(f)!.split('\n');
+      const b = readFileSync(join(root, 'rendered', f), 'utf8').split('\n');
+      expect(b.length).toBe(a.length);
+      b.forEach((line, i) => line !== a[i] && changed.push(`${f}: ${a[i]!.trim()} → ${line.trim()}`));
+    }
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatch(/^prod\/kubernetes\/prometheusrule\.yaml: expr: "sum by \(pod\) \(rate\(container_cpu_usage_seconds_total.* > 85" → expr: ".* > 80"$/);
+  });
+
   it('writes nothing when an environment is invalid, and says why', async () => {
     const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
     for (const d of ['environments', 'keyrings']) cpSync(join(repoRoot, d), join(root, d), { recursive: true });

@@ -1,5 +1,6 @@
 // The PrometheusRule: one alert per environment threshold, each reading the metric names the
-// service registers (model/telemetry.ts). A threshold appears in exactly one expression.
+// service registers (model/telemetry.ts). A threshold appears in exactly one expression and
+// nowhere else (annotations name no numbers), so a threshold change is a one-line diff.
 import { CONTAINER_METRICS, METRICS } from '../model/telemetry.js';
 import type { RenderContext } from './context.js';
 
@@ -31,28 +32,28 @@ export function alertRules(ctx: RenderContext): AlertRule[] {
       expr: `sum by (pod) (rate(${CONTAINER_METRICS.cpu}${sel(container)}[${RATE_WINDOW}])) / ${limit('cpu')} * 100 > ${a.cpuPercent.threshold}`,
       for: a.cpuPercent.for,
       labels,
-      annotations: { summary: 'smartbot pod {{ $labels.pod }} uses {{ $value | humanize }}% of its CPU limit' },
+      annotations: { summary: 'smartbot pod {{ $labels.pod }} is near its CPU limit' },
     },
     {
       alert: 'SmartbotHighMemory',
       expr: `sum by (pod) (${CONTAINER_METRICS.memory}${sel(container)}) / ${limit('memory')} * 100 > ${a.memoryPercent.threshold}`,
       for: a.memoryPercent.for,
       labels: { ...labels, severity: 'critical' },
-      annotations: { summary: 'smartbot pod {{ $labels.pod }} uses {{ $value | humanize }}% of its memory limit' },
+      annotations: { summary: 'smartbot pod {{ $labels.pod }} is near its memory limit' },
     },
     {
       alert: 'SmartbotHighLatencyP99',
       expr: `histogram_quantile(0.99, sum by (le) (rate(${METRICS.requestDuration}_bucket${sel(service)}[${RATE_WINDOW}]))) > ${a.p99LatencySeconds.threshold}`,
       for: a.p99LatencySeconds.for,
       labels,
-      annotations: { summary: 'smartbot P99 request latency is {{ $value | humanizeDuration }}' },
+      annotations: { summary: 'smartbot P99 request latency is too high' },
     },
     {
       alert: 'SmartbotHighErrorRate',
       expr: `sum(rate(${METRICS.requests}${sel({ ...service, status: '~5..' })}[${RATE_WINDOW}])) / sum(rate(${METRICS.requests}${sel(service)}[${RATE_WINDOW}])) * 100 > ${a.errorRatePercent.threshold}`,
       for: a.errorRatePercent.for,
       labels: { ...labels, severity: 'critical' },
-      annotations: { summary: 'smartbot answers {{ $value | humanize }}% of requests with 5xx' },
+      annotations: { summary: 'smartbot answers too many requests with 5xx' },
     },
   ];
 }
