@@ -30,7 +30,7 @@ export function syntheticEnvironment(i: number): string {
   return `# synthetic environment ${i}
 tier: ${enterprise ? 'enterprise' : 'base'}
 description: Synthetic environment number ${i}
-${enterprise ? 'replicas: 3\nautoscaling:\n  min: 3\n  max: 9\n' : ''}${model}inference:
+${enterprise ? `replicas: 3\nautoscaling:\n  min: 3\n  max: 9\ningress: {host: env-${i}.example.com, className: nginx}\n` : ''}${model}inference:
   maxTokens: ${256 + i}
 security:
   keyring: {file: keyrings/dev.json}
@@ -47,8 +47,8 @@ sync:
 }
 
 /** A scratch root with the repo's tiers and keyrings plus `n` synthetic environments. */
-export function syntheticRoot(repoRoot: string, n: number): string {
-  const root = mkdtempSync(join(tmpdir(), `smartbot-bench-${n}-`));
+export function syntheticRoot(repoRoot: string, n: number, parent = tmpdir()): string {
+  const root = mkdtempSync(join(parent, `smartbot-bench-${n}-`));
   mkdirSync(join(root, 'environments'), { recursive: true });
   cpSync(join(repoRoot, 'environments/tiers'), join(root, 'environments/tiers'), { recursive: true });
   cpSync(join(repoRoot, 'keyrings'), join(root, 'keyrings'), { recursive: true });

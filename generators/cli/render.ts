@@ -46,7 +46,7 @@ export function renderCommand(argv: string[], io: CliIO): number {
   }
 
   const drift: Drift = { changed: [], missing: [], extra: [] };
-  const summary: { env: string; files: number }[] = [];
+  const summary: { env: string; files: number; status?: 'written' | 'unchanged' }[] = [];
   for (const e of report.environments) {
     const config = e.config!;
     const files = renderEnvironment({
@@ -55,12 +55,12 @@ export function renderCommand(argv: string[], io: CliIO): number {
       config,
       keyringJson: readFileSync(resolve(root, config.security.keyring.file), 'utf8'),
     });
-    summary.push({ env: e.name, files: files.length });
     if (values.check) {
+      summary.push({ env: e.name, files: files.length });
       const d = compareTree(outDir, e.name, files);
       drift.changed.push(...d.changed), drift.missing.push(...d.missing), drift.extra.push(...d.extra);
     } else {
-      writeTree(outDir, e.name, files);
+      summary.push({ env: e.name, files: files.length, status: writeTree(outDir, e.name, files) });
     }
   }
   // Rendering everything: trees of environments that no longer exist are stale too.
@@ -81,7 +81,7 @@ export function renderCommand(argv: string[], io: CliIO): number {
   for (const d of orphans) rmSync(join(outDir, d), { recursive: true, force: true });
   if (format === 'json') io.out(`${JSON.stringify({ written: summary, removed: orphans }, null, 2)}\n`);
   else {
-    for (const s of summary) io.out(`rendered ${outDir}/${s.env}/ (${s.files} files)\n`);
+    for (const s of summary) io.out(`${s.status === 'written' ? 'rendered' : 'unchanged'} ${outDir}/${s.env}/ (${s.files} files)\n`);
     for (const d of orphans) io.out(`removed ${outDir}/${d}/ (no environments/${d}.yaml)\n`);
   }
   return EXIT.ok;

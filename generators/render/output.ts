@@ -1,5 +1,6 @@
 // Writing rendered trees without ever leaving a half-written one: each environment is written
-// into a temporary sibling directory, then swapped in with renames. `compareTree` is the
+// into a temporary sibling directory, then swapped in with renames. Unchanged trees are not
+// touched (no write, no new mtime), so a re-render of a large repository costs only reads. `compareTree` is the
 // drift gate behind `render --check`.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,16 +14,21 @@ export function listTree(dir: string, prefix = ''): string[] {
     .sort();
 }
 
-export function writeTree(outDir: string, env: string, files: RenderedFile[]): void {
+/** Writes rendered/<env>/ unless it already holds exactly these files; says which happened. */
+export function writeTree(outDir: string, env: string, files: RenderedFile[]): 'written' | 'unchanged' {
+  const drift = compareTree(outDir, env, files);
+  if (!drift.changed.length && !drift.missing.length && !drift.extra.length) return 'unchanged';
   mkdirSync(outDir, { recursive: true });
   const final = join(outDir, env);
   const tmp = join(outDir, `.${env}.tmp-${process.pid}`);
   const old = join(outDir, `.${env}.old-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {
+    const made = new Set<string>();
     for (const f of files) {
       const path = join(tmp, f.path);
-      mkdirSync(dirname(path), { recursive: true });
+      const dir = dirname(path);
+      if (!made.has(dir)) mkdirSync(dir, { recursive: true }), made.add(dir);
       writeFileSync(path, f.text);
     }
     if (existsSync(final)) renameSync(final, old);
@@ -34,6 +40,7 @@ export function writeTree(outDir: string, env: string, files: RenderedFile[]): v
     throw e;
   }
   rmSync(old, { recursive: true, force: true });
+  return 'written';
 }
 
 export interface Drift {
