@@ -1,0 +1,132 @@
+// What the generators put into objects, for settings the shipped environments do not all use.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { LOG_LINE_PATTERN } from '../generators/model/telemetry.js';
+import type { SmartbotEnvironment } from '../generators/model/environment.js';
+import { renderEnvironment } from '../generators/render/index.js';
+import { validateEnvironments } from '../generators/validate.js';
+import { BASE_ENV, repoRoot, validateText } from './helpers/env.js';
+
+const shipped = (name: string) =>
+  validateEnvironments({ root: repoRoot, paths: [join(repoRoot, 'environments', `${name}.yaml`)] }).environments[0]!.config as SmartbotEnvironment;
+
+function render(config: SmartbotEnvironment, name = 'test') {
+  const files = renderEnvironment({ name, source: `environments/${name}.yaml`, config, keyringJson: '{"version": 1, "keys": []}\n' });
+  const get = (path: string) => {
+    const f = files.find((x) => x.path === path);
+    if (!f) throw new Error(`not rendered: ${path} (have ${files.map((x) => x.path).join(', ')})`);
+    return parseAllDocuments(f.text).map((d) => d.toJS());
+  };
+  return { files, get };
+}
+
+describe('Deployment', () => {
+  it('requests a GPU and tolerates GPU nodes when the model offloads layers', () => {
+    const config = shipped('dev');
+    const gpu = { ...config, model: { ...config.model, gpuLayers: 20 } } as SmartbotEnvironment;
+    const spec = render(gpu).get('kubernetes/deployment.yaml')[0].spec.template.spec;
+    expect(spec.containers[0].resources.limits).toEqual({ cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' });
+    expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(render(config).get('kubernetes/deployment.yaml')[0].spec.template.spec.tolerations).toBeUndefined();
+  });
+
+  it('changes the config checksum when the runtime config changes, and only then', () => {
+    const config = shipped('dev');
+    const sum = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.metadata.annotations['smartbot.dev/config-checksum'];
+    expect(sum(config)).toMatch(/^[0-9a-f]{64}$/);
+    expect(sum({ ...config, inference: { ...config.inference, maxTokens: 99 } })).not.toBe(sum(config));
+    expect(sum({ ...config, monitoring: { alerts: { ...config.monitoring.alerts, cpuPercent: { threshold: 50, for: '1m' } } } })).toBe(sum(config));
+  });
+
+  it('sizes the startup probe to the model: 20 s plus 1 s per 100 MiB', () => {
+    const config = shipped('dev');
+    const big = { ...config, model: { ...config.model, sizeBytes: 4 * 2 ** 30 } } as SmartbotEnvironment;
+    const probe = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.spec.containers[0].startupProbe;
+    expect(probe(config)).toEqual({ httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 5 });
+    expect(probe(big).failureThreshold).toBe(Math.ceil((20 + 41) / 5));
+  });
+});
+
+describe('scaling objects', () => {
+  it('a single-replica base environment gets no HPA and no PDB', () => {
+    const paths = render(shipped('dev')).files.map((f) => f.path);
+    expect(paths).not.toContain('kubernetes/hpa.yaml');
+    expect(paths).not.toContain('kubernetes/pdb.yaml');
+  });
+  it('prod gets an HPA with its bounds and a PDB', () => {
+    const r = render(shipped('prod'), 'prod');
+    expect(r.get('kubernetes/hpa.yaml')[0].spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, metrics: [{ resource: { target: { averageUtilization: 70 } } }] });
+    expect(r.get('kubernetes/pdb.yaml')[0].spec.maxUnavailable).toBe(1);
+    expect(r.get('kubernetes/deployment.yaml')[0].spec.replicas).toBeUndefined(); // the HPA owns it
+  });
+});
+
+describe('GitOps bootstrap', () => {
+  it('Argo CD: automated sync with prune and self-heal as the environment says', () => {
+    const app = render(shipped('prod'), 'prod').get('argocd/application.yaml')[0];
+    expect(app.spec.syncPolicy).toEqual({ automated: { prune: true, selfHeal: true }, syncOptions: ['ServerSideApply=true'] });
+    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.com/platform/smartbot.git', targetRevision: 'main', path: 'rendered/prod/kubernetes' });
+    const manual = shipped('prod');
+    manual.sync = { ...manual.sync, autoSync: false };
+    expect(render(manual, 'prod').get('argocd/application.yaml')[0].spec.syncPolicy).toEqual({ syncOptions: ['ServerSideApply=true'] });
+  });
+  it('Flux: a GitRepository and a Kustomization for rendered/<env>/kubernetes', () => {
+    const [repo, ks] = render(shipped('staging'), 'staging').get('flux/flux.yaml');
+    expect(repo.kind).toBe('GitRepository');
+    expect(ks.spec).toMatchObject({ path: './rendered/staging/kubernetes', prune: false, sourceRef: { kind: 'GitRepository', name: 'smartbot-staging' } });
+  });
+});
+
+describe('docker-compose', () => {
+  it('publishes 18789, rotates json-file logs per config, has a healthcheck, restart policy, models volume and Redis when cached', () => {
+    const [compose] = render(shipped('prod'), 'prod').get('compose/docker-compose.yml');
+    const s = compose.services.smartbot;
+    expect(s.ports).toEqual(['18789:8000', '127.0.0.1:8080:8080']);
+    expect(s.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+    expect(s.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(s.restart).toBe('unless-stopped');
+    expect(s.volumes).toContain('models:/data/models');
+    expect(Object.keys(compose.services)).toEqual(['smartbot', 'redis']);
+    expect(JSON.parse(compose.configs.runtime.content).environment).toBe('prod');
+    const [dev] = render(shipped('dev'), 'dev').get('compose/docker-compose.yml');
+    expect(Object.keys(dev.services)).toEqual(['smartbot']);
+  });
+});
+
+describe('log shipping', () => {
+  it("Fluent Bit's parser is the guide's pattern with named groups, and parses a guide log line", () => {
+    const [cm] = render(shipped('dev')).get('kubernetes/fluent-bit.yaml');
+    const regex = /^\s+Regex\s+(.*)$/m.exec(cm.data['parsers.conf'])![1]!;
+    expect(regex.replace(/\?<\w+>/g, '')).toBe(LOG_LINE_PATTERN);
+    const m = new RegExp(regex).exec('[2026-11-26 09:15:02] [INFO] request completed id=req-1 status=200');
+    expect(m?.groups).toEqual({ time: '2026-11-26 09:15:02', level: 'INFO', message: 'request completed id=req-1 status=200' });
+  });
+});
+
+describe('network exposure', () => {
+  it('a base environment with no allowlist admits clients on the service port only', () => {
+    const config = validateText(BASE_ENV).environments[0]!.config!;
+    const np = render(config).get('kubernetes/networkpolicy.yaml')[0];
+    expect(np.spec.ingress[0]).toEqual({ ports: [{ protocol: 'TCP', port: 8000 }] });
+    expect(np.spec.egress.map((e: { ports: { port: number }[] }) => e.ports.map((p) => p.port))).toEqual([[53, 53], [443]]);
+  });
+  it('staging sends its upstream credential through an ExternalSecret, never a value', () => {
+    const r = render(shipped('staging'), 'staging');
+    const es = r.get('kubernetes/externalsecret-smartbot-upstream.yaml')[0];
+    expect(es.spec).toEqual({
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'smartbot' },
+      target: { name: 'smartbot-upstream', creationPolicy: 'Owner' },
+      data: [{ secretKey: 'token', remoteRef: { key: 'smartbot/staging/smartbot-upstream', property: 'token' } }],
+    });
+    expect(r.files.some((f) => f.path.includes('Secret') || /kind: Secret$/m.test(f.text))).toBe(false);
+  });
+});
+
+it('the committed runtime config of dev is the one render computes', () => {
+  const text = readFileSync(join(repoRoot, 'rendered/dev/kubernetes/configmap.yaml'), 'utf8');
+  const cm = parseAllDocuments(text)[0]!.toJS();
+  expect(JSON.parse(cm.data['runtime.json'])).toMatchObject({ environment: 'dev', listen: { port: 8000, adminPort: 8080 }, threads: 1, model: { source: 'local', path: '/data/models/demo.gguf' } });
+});
