@@ -20,6 +20,13 @@ async function cli(...args: string[]) {
   return { code, out, err };
 }
 
+/** A temporary copy of these top-level folders of the repository. */
+function scratchRepo(dirs: string[]): string {
+  const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
+  for (const d of dirs) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
+  return root;
+}
+
 /** Every object in every committed rendered file except kustomization.yaml and compose. */
 function renderedObjects(root = repoRoot): Located[] {
   const out: Located[] = [];
@@ -41,8 +48,7 @@ describe('smartbot render', () => {
   });
 
   it('is byte-identical on rerun and starts every file with the generated header', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
-    for (const d of ['environments', 'keyrings']) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
+    const root = scratchRepo(['environments', 'keyrings']);
     expect((await cli('render', '--root', root)).code).toBe(0);
     const first = listTree(join(root, 'rendered')).map((f) => [f, readFileSync(join(root, 'rendered', f), 'utf8')]);
     expect((await cli('render', '--root', root)).code).toBe(0);
@@ -55,8 +61,7 @@ describe('smartbot render', () => {
   });
 
   it('--check lists stale, missing and extra files and exits 1', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
-    for (const d of ['environments', 'keyrings', 'rendered']) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
+    const root = scratchRepo(['environments', 'keyrings', 'rendered']);
     writeFileSync(join(root, 'rendered/dev/kubernetes/service.yaml'), 'edited by hand\n');
     writeFileSync(join(root, 'rendered/dev/kubernetes/stray.yaml'), 'x: 1\n');
     const r = await cli('render', '--check', '--root', root);
@@ -67,8 +72,7 @@ describe('smartbot render', () => {
   });
 
   it('changing one threshold in prod.yaml changes exactly one expression in one rendered file', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
-    for (const d of ['environments', 'keyrings', 'rendered']) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
+    const root = scratchRepo(['environments', 'keyrings', 'rendered']);
     const before = new Map(listTree(join(root, 'rendered')).map((f) => [f, readFileSync(join(root, 'rendered', f), 'utf8')]));
     const prod = join(root, 'environments/prod.yaml');
     writeFileSync(prod, `${readFileSync(prod, 'utf8')}monitoring:\n  alerts:\n    cpuPercent: {threshold: 80, for: 1m}\n`);
@@ -85,8 +89,7 @@ describe('smartbot render', () => {
   });
 
   it('writes nothing when an environment is invalid, and says why', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
-    for (const d of ['environments', 'keyrings']) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
+    const root = scratchRepo(['environments', 'keyrings']);
     writeFileSync(join(root, 'environments/broken.yaml'), 'tier: base\nreplicas: -1\n');
     const r = await cli('render', '--root', root);
     expect(r.code).toBe(1);
@@ -96,8 +99,7 @@ describe('smartbot render', () => {
   });
 
   it('renders values with YAML-hostile characters exactly, without injecting keys', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
-    for (const d of ['environments', 'keyrings']) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
+    const root = scratchRepo(['environments', 'keyrings']);
     const hostile = 'a: b # not a comment "quoted" \'single\' {{ .Values.x }} - [x]';
     const dev = readFileSync(join(root, 'environments/dev.yaml'), 'utf8').replace(/^description: .*$/m, `description: ${JSON.stringify(hostile)}`);
     writeFileSync(join(root, 'environments/dev.yaml'), dev);
