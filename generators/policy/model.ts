@@ -3,14 +3,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { estimateMemory, HEADROOM_FRACTION } from '../gguf/capacity.js';
 import { GgufError, kvCacheBytes, modelShape, readGgufHeader, type ModelShape } from '../gguf/read.js';
 import { formatBytes, parseBytes } from '../text/quantity.js';
 import type { Policy, PolicyContext } from './policy.js';
 
-/** Fraction of the memory limit kept free (the memory alert fires at 90 %). */
-export const HEADROOM_FRACTION = 0.1;
-/** Node, fastify and llama.cpp's own buffers, measured ≈ 130–190 MiB on small models. */
-export const RUNTIME_OVERHEAD_BYTES = 192 * 2 ** 20;
 
 interface ModelFacts {
   bytes: number;
@@ -66,26 +63,22 @@ function checkCapacity(ctx: PolicyContext, facts: ModelFacts, local: string): vo
   const { config, report } = ctx;
   const model = config.model as Extract<typeof config.model, { source: 'local' }>;
   const sequences = config.inference.parallelSequences;
-  const tokens = model.contextSize * sequences;
-  const kv = facts.shape ? kvCacheBytes(facts.shape, tokens) : 0;
-  const limit = parseBytes(config.resources.memory);
-  const usable = Math.floor(limit * (1 - HEADROOM_FRACTION));
-  const need = facts.bytes + kv + RUNTIME_OVERHEAD_BYTES;
+  const m = estimateMemory({ weightsBytes: facts.bytes, ...(facts.shape ? { shape: facts.shape } : {}), contextSize: model.contextSize, sequences, limitBytes: parseBytes(config.resources.memory) });
 
   if (!facts.shape) report('capacity-partial', { path: basename(local) }, '/model/sizeBytes');
-  if (need <= usable) return;
+  if (m.fits) return;
 
-  const kvPart = facts.shape ? ` + KV cache ${formatBytes(kv)} for ${model.contextSize} tokens × ${sequences} sequences` : '';
+  const kvPart = facts.shape ? ` + KV cache ${formatBytes(m.kvCache)} for ${model.contextSize} tokens × ${sequences} sequences` : '';
   const perK = facts.shape ? kvCacheBytes(facts.shape, 1024 * sequences) : 0;
   const lower = facts.shape
-    ? `Lower model.contextSize (each 1024 tokens costs ${formatBytes(perK)} across ${sequences} sequences) or inference.parallelSequences, or raise resources.memory to at least ${formatBytes(Math.ceil(need / (1 - HEADROOM_FRACTION)))}.`
-    : `Use a smaller model or raise resources.memory to at least ${formatBytes(Math.ceil(need / (1 - HEADROOM_FRACTION)))}.`;
+    ? `Lower model.contextSize (each 1024 tokens costs ${formatBytes(perK)} across ${sequences} sequences) or inference.parallelSequences, or raise resources.memory to at least ${formatBytes(m.limitNeeded)}.`
+    : `Use a smaller model or raise resources.memory to at least ${formatBytes(m.limitNeeded)}.`;
   report(
     'capacity',
     {
-      need: formatBytes(need),
-      limit: formatBytes(usable),
-      breakdown: `weights ${formatBytes(facts.bytes)}${kvPart} + runtime ${formatBytes(RUNTIME_OVERHEAD_BYTES)}; limit ${config.resources.memory} less ${HEADROOM_FRACTION * 100}% headroom`,
+      need: formatBytes(m.need),
+      limit: formatBytes(m.usable),
+      breakdown: `weights ${formatBytes(m.weights)}${kvPart} + runtime ${formatBytes(m.runtime)}; limit ${config.resources.memory} less ${HEADROOM_FRACTION * 100}% headroom`,
       lower,
     },
     // Reported where the environment sized its model: that is the line a reviewer just changed.

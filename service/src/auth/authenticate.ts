@@ -1,0 +1,32 @@
+// Who is calling: a keyring API key or a JWT, from `Authorization: Bearer …`.
+// 401 for a missing, invalid or expired credential; 403 when the scope is not enough.
+import { ApiError } from '../errors.js';
+import { looksLikeJwt, type JwtVerifier } from './jwt.js';
+import type { Keyring, Scope } from './keyring.js';
+
+export interface Caller {
+  id: string;
+  scopes: Scope[];
+  kind: 'api-key' | 'jwt';
+}
+
+/** admin includes chat. */
+const allows = (scopes: Scope[], need: Scope) => scopes.includes(need) || scopes.includes('admin');
+
+export function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Caller {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) throw new ApiError('missing_credentials');
+  const token = m[1]!;
+  let caller: Caller;
+  if (jwt && looksLikeJwt(token)) {
+    const r = jwt.verify(token);
+    if (!r.ok) throw new ApiError(r.reason === 'expired' ? 'token_expired' : 'invalid_api_key');
+    caller = { id: r.claims.sub, scopes: [r.claims.scope], kind: 'jwt' };
+  } else {
+    const entry = keyring.lookup(token);
+    if (!entry) throw new ApiError('invalid_api_key');
+    caller = { id: entry.id, scopes: entry.scopes, kind: 'api-key' };
+  }
+  if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', `This credential has scope ${caller.scopes.join(', ')}; this endpoint needs ${need}.`);
+  return caller;
+}

@@ -1,0 +1,53 @@
+// Response cache for identical deterministic requests (temperature 0): a repeat is answered
+// from Redis without decoding again. The cache fails open: Redis trouble is logged and the
+// request is served by the model.
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { readSecret, type RuntimeConfig } from './config.js';
+import type { ChatMessage, ChatResult } from './engine/types.js';
+import type { Logger } from './telemetry/logger.js';
+
+export interface ResponseCache {
+  get(key: string): Promise<ChatResult | undefined>;
+  set(key: string, value: ChatResult): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const cacheKey = (model: string, messages: ChatMessage[], maxTokens: number) =>
+  `smartbot:chat:${createHash('sha256').update(JSON.stringify({ model, messages, maxTokens })).digest('hex')}`;
+
+export function createCache(config: RuntimeConfig, log: Logger): ResponseCache | undefined {
+  const r = config.cache.redis;
+  if (!r.enabled) return undefined;
+  const url = r.url ?? readSecret(config, r.secretRef!);
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  let healthy = true;
+  redis.on('error', (e) => {
+    if (healthy) log.warn('redis unavailable, serving without cache', { error: e.message });
+    healthy = false;
+  });
+  redis.on('ready', () => {
+    if (!healthy) log.info('redis reachable again');
+    healthy = true;
+  });
+  return {
+    async get(key) {
+      try {
+        const v = await redis.get(key);
+        return v ? (JSON.parse(v) as ChatResult) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async set(key, value) {
+      try {
+        await redis.set(key, JSON.stringify(value), 'EX', r.ttlSeconds);
+      } catch {
+        // fail open
+      }
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The runtime config the service starts from: the JSON `smartbot render` writes into the
+// ConfigMap (generators/model/runtime-config.ts), and Secret values referenced from it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SecretRef } from '../../generators/model/environment.js';
+import type { RuntimeConfig } from '../../generators/model/runtime-config.js';
+
+export type { RuntimeConfig };
+
+export class ConfigError extends Error {}
+
+export function loadRuntimeConfig(path: string): RuntimeConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read runtime config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let config: RuntimeConfig;
+  try {
+    config = JSON.parse(text) as RuntimeConfig;
+  } catch (e) {
+    throw new ConfigError(`runtime config ${path} is not JSON: ${(e as Error).message}`);
+  }
+  for (const key of ['environment', 'listen', 'model', 'inference', 'auth', 'logging', 'cache', 'limits', 'secretsDir'] as const)
+    if (config[key] === undefined) throw new ConfigError(`runtime config ${path} lacks "${key}": render it with \`npx smartbot render\``);
+  return config;
+}
+
+/** $SMARTBOT_SECRET_<NAME>_<KEY> (upper case, other characters as _), for local runs and compose. */
+export const secretEnvName = (ref: SecretRef) => `SMARTBOT_SECRET_${`${ref.name}_${ref.key}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/** A Secret value: from the environment variable, else the mounted file <secretsDir>/<name>/<key>. Read on each call, so rotation needs no restart. */
+export function readSecret(config: Pick<RuntimeConfig, 'secretsDir'>, ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[secretEnvName(ref)];
+  if (fromEnv) return fromEnv.trim();
+  const file = join(config.secretsDir, ref.name, ref.key);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`secret ${ref.name}/${ref.key} is not set: mount it at ${file} or set $${secretEnvName(ref)}`);
+  }
+}

@@ -1,0 +1,157 @@
+// Any OpenAI-compatible upstream. The credential comes from a Secret (env var or mounted file)
+// and is sent as `Authorization: Bearer` (bearer, jwt) or `api-key` (api-key). Each attempt has
+// the configured timeout; 429 and 5xx (and connection failures) are retried with exponential
+// backoff, other 4xx never. Failures map to 502 (bad answer), 503 (unreachable) or 504 (timeout).
+import type { RemoteModel } from '../../../generators/model/environment.js';
+import { readSecret, type RuntimeConfig } from '../config.js';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
+
+const READY_CACHE_MS = 2000;
+/** fetch() wraps the socket error: "fetch failed" → "connect ECONNREFUSED 127.0.0.1:9". */
+const causeOf = (e: unknown) => ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
+  });
+
+class Retryable extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    /** No answer at all (connection refused, DNS): the upstream is down, not misbehaving. */
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
+}
+
+export class RemoteEngine implements ChatEngine {
+  readonly source = 'remote' as const;
+  readonly modelId: string;
+  private readonly model: RemoteModel;
+  private readonly base: string;
+  private lastReady?: { at: number; state: Readiness };
+
+  constructor(
+    private readonly config: RuntimeConfig,
+    private readonly log: Logger,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.model = config.model as RemoteModel;
+    this.modelId = this.model.model;
+    this.base = this.model.endpoint.replace(/\/+$/, '');
+  }
+
+  private headers(): Record<string, string> {
+    const secret = readSecret(this.config, this.model.auth.secretRef);
+    return this.model.auth.type === 'api-key' ? { 'api-key': secret } : { authorization: `Bearer ${secret}` };
+  }
+
+  queueDepth(): number {
+    return 0;
+  }
+
+  async readiness(): Promise<Readiness> {
+    if (this.lastReady && Date.now() - this.lastReady.at < READY_CACHE_MS) return this.lastReady.state;
+    let state: Readiness;
+    try {
+      const r = await fetch(`${this.base}/models`, { headers: this.headers(), signal: AbortSignal.timeout(Math.min(this.model.timeoutMs, 3000)) });
+      await r.body?.cancel();
+      state = r.ok ? { ready: true } : { ready: false, reason: `upstream answered ${r.status}` };
+    } catch (e) {
+      state = { ready: false, reason: `upstream unreachable: ${causeOf(e)}` };
+    }
+    this.lastReady = { at: Date.now(), state };
+    return state;
+  }
+
+  /** One POST with retries; returns the successful Response. */
+  private async post(req: ChatRequest, stream: boolean): Promise<Response> {
+    const body = JSON.stringify({ model: this.model.model, messages: req.messages, temperature: req.temperature, max_tokens: req.maxTokens, stream });
+    let last: Error = new Error('no attempt made');
+    for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
+      const timeout = AbortSignal.timeout(this.model.timeoutMs);
+      try {
+        const r = await fetch(`${this.base}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...this.headers() },
+          body,
+          signal: AbortSignal.any([timeout, req.signal]),
+        });
+        if (r.ok) return r;
+        const text = (await r.text()).slice(0, 300);
+        if (r.status === 429 || r.status >= 500) {
+          const ra = Number(r.headers.get('retry-after'));
+          throw new Retryable(`upstream answered ${r.status}: ${text}`, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
+        }
+        // Other 4xx: our request or our credential is wrong; retrying cannot help.
+        this.log.warn('upstream rejected the request', { status: r.status, attempt });
+        throw new ApiError('upstream_error', `The upstream model API rejected the request (${r.status}).`);
+      } catch (e) {
+        if (e instanceof ApiError) throw e;
+        if (req.signal.aborted) throw e;
+        if (timeout.aborted) last = new ApiError('upstream_timeout', `The upstream model API did not answer within ${this.model.timeoutMs} ms.`);
+        else last = e instanceof Retryable ? e : new Retryable(`upstream unreachable: ${causeOf(e)}`, undefined, true);
+        if (attempt === this.retry.attempts) break;
+        const delay = Math.min(this.retry.maxDelayMs, (e as Retryable).retryAfterMs ?? this.retry.baseDelayMs * 2 ** (attempt - 1));
+        this.log.warn('upstream attempt failed, retrying', { attempt, delayMs: delay, error: (last as Error).message.slice(0, 120) });
+        await sleep(delay, req.signal);
+      }
+    }
+    if (last instanceof ApiError) throw last;
+    if (last instanceof Retryable && last.unreachable) throw new ApiError('upstream_unavailable', `The upstream model API is unreachable after ${this.retry.attempts} attempts: ${last.message}`);
+    throw new ApiError('upstream_error', `The upstream model API failed after ${this.retry.attempts} attempts: ${last.message}`);
+  }
+
+  async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
+    if (!onDelta) {
+      const r = await this.post(req, false);
+      const doc = (await r.json()) as { choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: ChatResult['usage'] };
+      const choice = doc.choices?.[0];
+      if (typeof choice?.message?.content !== 'string') throw new ApiError('upstream_error', 'The upstream model API answered without choices[0].message.content.');
+      return { content: choice.message.content, finishReason: choice.finish_reason === 'length' ? 'length' : 'stop', usage: doc.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
+    }
+    // Streaming: pass each upstream delta straight through as it arrives.
+    const r = await this.post(req, true);
+    let content = '';
+    let finish: ChatResult['finishReason'] = 'stop';
+    let usage: ChatResult['usage'] | undefined;
+    let chunks = 0;
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const part of r.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(part, { stream: true });
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (!line.startsWith('data:')) continue;
+        const data = line.slice(5).trim();
+        if (data === '[DONE]') continue;
+        let chunk: { choices?: { delta?: { content?: string }; finish_reason?: string | null }[]; usage?: ChatResult['usage'] };
+        try {
+          chunk = JSON.parse(data);
+        } catch {
+          throw new ApiError('upstream_error', 'The upstream model API sent a malformed stream chunk.');
+        }
+        const delta = chunk.choices?.[0]?.delta?.content;
+        if (delta) (content += delta), chunks++, onDelta(delta);
+        if (chunk.choices?.[0]?.finish_reason === 'length') finish = 'length';
+        if (chunk.usage) usage = chunk.usage;
+      }
+    }
+    return { content, finishReason: finish, usage: usage ?? { prompt_tokens: 0, completion_tokens: chunks, total_tokens: chunks } };
+  }
+
+  async close(): Promise<void> {}
+}

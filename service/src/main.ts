@@ -1,0 +1,111 @@
+// The service process: `node dist/service/src/main.js --config runtime.json [--models-dir DIR]`.
+// Listens at once (/healthz answers while a local model loads; /readyz turns 200 when it is
+// loaded). A model that fails verification or does not fit is refused: the process exits 1
+// with the reason, so the orchestrator shows it.
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { buildAdminApp, buildApp, type ServiceDeps } from './app.js';
+import { JwtVerifier } from './auth/jwt.js';
+import { Keyring } from './auth/keyring.js';
+import { createCache } from './cache.js';
+import { ConfigError, loadRuntimeConfig, type RuntimeConfig } from './config.js';
+import { LocalEngine, ModelLoadError } from './engine/local.js';
+import { RemoteEngine } from './engine/remote.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetrics } from './telemetry/metrics.js';
+
+export interface StartOptions {
+  /** Look local models up by base name here instead of at their configured path. */
+  modelsDir?: string;
+  log?: Logger;
+  /** Called when a local model fails to load (default: log and exit 1). */
+  onLoadError?: (e: Error) => void;
+}
+
+export interface RunningService {
+  deps: ServiceDeps;
+  app: FastifyInstance;
+  admin?: FastifyInstance;
+  /** Resolves when a local model is loaded (immediately for remote). */
+  loaded: Promise<void>;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startService(config: RuntimeConfig, opts: StartOptions = {}): Promise<RunningService> {
+  const log = opts.log ?? createLogger({ format: config.logging.format, level: config.logging.level });
+  const metrics = createMetrics();
+  const keyring = new Keyring(config.auth.keyringFile, log);
+  const jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt.publicKey, config.auth.jwt.issuer ?? 'smartbot') : undefined;
+  const onDepth = (d: number) => metrics.queueDepth.set(d);
+  let engine: LocalEngine | RemoteEngine;
+  if (config.model.source === 'local') {
+    const path = opts.modelsDir ? join(opts.modelsDir, basename(config.model.path)) : config.model.path;
+    engine = new LocalEngine(basename(config.model.path).replace(/\.gguf$/i, ''), path, config, log, onDepth);
+  } else engine = new RemoteEngine(config, log);
+  const cache = createCache(config, log);
+  const deps: ServiceDeps = { config, engine, keyring, ...(jwt ? { jwt } : {}), ...(cache ? { cache } : {}), metrics, log, startedAt: Date.now() };
+
+  const app = buildApp(deps);
+  const url = await app.listen({ host: config.listen.host, port: config.listen.port });
+  let admin: FastifyInstance | undefined;
+  if (config.listen.adminPort !== undefined) {
+    admin = buildAdminApp(deps);
+    await admin.listen({ host: config.listen.host, port: config.listen.adminPort });
+  }
+  log.info('listening', { url, admin: config.listen.adminPort, environment: config.environment, model: engine.modelId, source: engine.source, keys: keyring.size, jwt: Boolean(jwt), cache: cache ? 'redis' : 'off' });
+
+  const loaded =
+    engine instanceof LocalEngine
+      ? engine.load().catch((e: Error) => {
+          engine.fail(e.message);
+          log.error('model refused', { error: e.message });
+          (opts.onLoadError ?? (() => process.exit(1)))(e);
+        })
+      : Promise.resolve();
+
+  return {
+    deps,
+    app,
+    ...(admin ? { admin } : {}),
+    loaded,
+    url,
+    async close() {
+      await app.close();
+      await admin?.close();
+      keyring.close();
+      await cache?.close();
+      await engine.close();
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, 'models-dir': { type: 'string' } } });
+  const path = values.config ?? process.env.SMARTBOT_CONFIG ?? '/etc/smartbot/config/runtime.json';
+  let config: RuntimeConfig;
+  try {
+    config = loadRuntimeConfig(path);
+  } catch (e) {
+    process.stderr.write(`smartbot service: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const service = await startService(config, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
+  const stop = async (signal: string) => {
+    service.deps.log.info('shutting down', { signal });
+    await service.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    const known = e instanceof ConfigError || e instanceof ModelLoadError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    process.stderr.write(`smartbot service: ${e.message}\n`);
+    if (!known) process.stderr.write(`${e.stack}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,47 @@
+// Logs: one line per event, by default in the deployment guide's format
+//   [YYYY-MM-DD HH:MM:SS] [LEVEL] message key=value …   (UTC; LOG_LINE_PATTERN)
+// or one JSON object per line. Request lines carry reqId. Callers pass only safe fields:
+// no prompt text, no credentials.
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type Fields = Record<string, string | number | boolean | undefined>;
+
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  child(fields: Fields): Logger;
+}
+
+const stamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+/** key=value, quoting values with spaces or quotes; newlines can never split a line. */
+const kv = (fields: Fields) =>
+  Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : String(v).replace(/[\r\n]/g, ' ')}`)
+    .join(' ');
+
+export function createLogger(opts: { format: 'line' | 'json'; level: Level; write?: (line: string) => void; now?: () => Date }, base: Fields = {}): Logger {
+  const write = opts.write ?? ((line: string) => process.stdout.write(line));
+  const now = opts.now ?? (() => new Date());
+  const emit = (level: Level, msg: string, fields: Fields = {}) => {
+    if (ORDER[level] < ORDER[opts.level]) return;
+    const all = { ...base, ...fields };
+    const text = msg.replace(/[\r\n]+/g, ' ');
+    if (opts.format === 'json') write(`${JSON.stringify({ time: now().toISOString(), level, msg: text, ...all })}\n`);
+    else {
+      const rest = kv(all);
+      write(`[${stamp(now())}] [${level.toUpperCase()}] ${text}${rest ? ` ${rest}` : ''}\n`);
+    }
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger(opts, { ...base, ...fields }),
+  };
+}
