@@ -3,6 +3,7 @@
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
 import { docsCommand } from './docs.js';
 import { renderCommand } from './render.js';
+import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
 
 type Command = (argv: string[], io: CliIO) => number | Promise<number>;
@@ -10,6 +11,7 @@ type Command = (argv: string[], io: CliIO) => number | Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
   render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
+  token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
 };
 
