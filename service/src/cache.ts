@@ -10,6 +10,8 @@ import type { Logger } from './telemetry/logger.js';
 export interface ResponseCache {
   get(key: string): Promise<ChatResult | undefined>;
   set(key: string, value: ChatResult): Promise<void>;
+  /** Resolves once connected (commands before that miss: the cache never queues). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export function createCache(config: RuntimeConfig, log: Logger): ResponseCache |
         // fail open
       }
     },
+    ready: () => (redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()))),
     async close() {
       redis.disconnect();
     },

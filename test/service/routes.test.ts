@@ -17,7 +17,7 @@ const keyring = new Keyring(ring.file, sink.log, 100);
 const jwt = new JwtVerifier(keys.signing.publicKeyPem, 'smartbot');
 const engine = new ScriptedEngine();
 const store = new Map<string, ChatResult>();
-const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), close: async () => {} };
+const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
 const config = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
 const deps: ServiceDeps = { config, engine, keyring, jwt, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
 const app = buildApp(deps);
