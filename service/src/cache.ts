@@ -24,10 +24,12 @@ export function createCache(config: RuntimeConfig, log: Logger): ResponseCache |
   const url = r.url ?? readSecret(config, r.secretRef!);
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
   let healthy = true;
-  redis.on('error', (e) => {
+  // One warning per outage, whether a command or the connection noticed first.
+  const down = (e: Error) => {
     if (healthy) log.warn('redis unavailable, serving without cache', { error: e.message });
     healthy = false;
-  });
+  };
+  redis.on('error', down);
   redis.on('ready', () => {
     if (!healthy) log.info('redis reachable again');
     healthy = true;
@@ -37,15 +39,16 @@ export function createCache(config: RuntimeConfig, log: Logger): ResponseCache |
       try {
         const v = await redis.get(key);
         return v ? (JSON.parse(v) as ChatResult) : undefined;
-      } catch {
+      } catch (e) {
+        down(e as Error);
         return undefined;
       }
     },
     async set(key, value) {
       try {
         await redis.set(key, JSON.stringify(value), 'EX', r.ttlSeconds);
-      } catch {
-        // fail open
+      } catch (e) {
+        down(e as Error);
       }
     },
     ready: () => (redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()))),
