@@ -1,0 +1,44 @@
+// `npm start` as a new user runs it: the printed token and curl command work as printed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_REPLY } from '../../generators/gguf/demo-model.js';
+import { repoRoot } from '../helpers/env.js';
+
+let child: ChildProcess | undefined;
+afterAll(() => void child?.kill('SIGTERM'));
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('npm start', () => {
+  it('validates, serves dev on 127.0.0.1, and prints a token and a curl command that work', async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ['dist/service/src/start-dev.js'], { cwd: repoRoot, env: { ...process.env, PORT: String(port), UV_THREADPOOL_SIZE: '1' } });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    for (let i = 0; i < 300 && !/^curl .*$/m.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('✔ 3 environments valid');
+    const token = /^YOUR_TOKEN=(\S+)$/m.exec(out)?.[1];
+    const curl = /^curl .*$/m.exec(out)?.[0];
+    expect(token).toMatch(/^eyJ/);
+    expect(curl).toBe(
+      `curl -X POST http://localhost:${port}/api/v1/chat -H "Authorization: Bearer \${YOUR_TOKEN}" -H "Content-Type: application/json" -d '{"messages": [{"role": "user", "content": "你好,介绍一下自己"}],"temperature": 0.7}'`,
+    );
+    // The printed command, as the shell would send it.
+    const body = /-d '(.*)'$/.exec(curl!)![1]!;
+    const send = (auth: string) => fetch(`http://localhost:${port}/api/v1/chat`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body });
+    const r = await send(`Bearer ${token}`);
+    expect(r.status).toBe(200);
+    const json = await r.json();
+    expect(json.object).toBe('chat.completion');
+    expect(json.choices[0].message.content).toBe(DEMO_REPLY);
+    expect((await send('Bearer wrong')).status).toBe(401);
+  }, 60_000);
+});
