@@ -128,5 +128,5 @@ describe('network exposure', () => {
 it('the committed runtime config of dev is the one render computes', () => {
   const text = readFileSync(join(repoRoot, 'rendered/dev/kubernetes/configmap.yaml'), 'utf8');
   const cm = parseAllDocuments(text)[0]!.toJS();
-  expect(JSON.parse(cm.data['runtime.json'])).toMatchObject({ environment: 'dev', listen: { port: 8000, adminPort: 8080 }, threads: 1, model: { source: 'local', path: '/data/models/demo.gguf' } });
+  expect(JSON.parse(cm.data['runtime.json'])).toMatchObject({ environment: 'dev', listen: { port: 8000, adminPort: 8080 }, threads: 2, model: { source: 'local', path: '/data/models/demo.gguf' } });
 });
