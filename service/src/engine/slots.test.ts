@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { Slots } from './slots.js';
+
+const signal = () => new AbortController().signal;
+
+describe('Slots (sequences and the bounded queue)', () => {
+  it('hands out free slots, queues up to the bound, then rejects with queue_full', async () => {
+    const depths: number[] = [];
+    const slots = new Slots(['a', 'b'], 2, (d) => depths.push(d));
+    expect(await slots.acquire(signal())).toBe('b');
+    expect(await slots.acquire(signal())).toBe('a');
+    const w1 = slots.acquire(signal());
+    const w2 = slots.acquire(signal());
+    expect(slots.depth).toBe(2);
+    await expect(slots.acquire(signal())).rejects.toMatchObject({ code: 'queue_full', status: 429, message: 'The server is at capacity (2 requests waiting): retry shortly.' });
+    slots.release('a');
+    expect(await w1).toBe('a'); // first come, first served
+    slots.release('b');
+    expect(await w2).toBe('b');
+    expect(depths).toEqual([1, 2, 1, 0]);
+  });
+
+  it('a request aborted while queued leaves the queue', async () => {
+    const slots = new Slots(['only'], 4);
+    await slots.acquire(signal());
+    const ac = new AbortController();
+    const waiting = slots.acquire(ac.signal);
+    ac.abort();
+    await expect(waiting).rejects.toThrow('aborted while queued');
+    expect(slots.depth).toBe(0);
+    slots.release('only');
+    expect(await slots.acquire(signal())).toBe('only');
+  });
+});
