@@ -34,6 +34,10 @@ export interface SmartbotEnvironment {
      * Container image reference (repository[:tag][@sha256:digest]).
      */
     image: string;
+    /**
+     * Container image of the llama.cpp runtime that serves local GGUF models beside the service (same pod; not used for remote models).
+     */
+    runtimeImage: string;
   };
   /**
    * Number of pods when autoscaling is off; the starting size when it is on.

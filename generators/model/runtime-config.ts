@@ -12,6 +12,13 @@ export const PATHS = {
   models: '/data/models',
 } as const;
 
+/**
+ * Local models are served by the llama.cpp runtime container beside the service (one pod,
+ * one compose project). The service reaches it by this name: a hostAliases entry (127.0.0.1)
+ * in Kubernetes, the service name in compose, a network alias in the smoke tests.
+ */
+export const RUNTIME = { host: 'smartbot-runtime', port: 8001 } as const;
+
 export interface RuntimeConfig {
   environment: string;
   service: Pick<SmartbotEnvironment['service'], 'name' | 'version'>;
@@ -26,6 +33,8 @@ export interface RuntimeConfig {
   limits: { memoryBytes: number; cpuMillis: number };
   /** Where Secret keys are mounted: <secretsDir>/<name>/<key>. */
   secretsDir: string;
+  /** For local models: the runtime container that runs them (see RUNTIME). */
+  runtime?: { url: string; port: number };
 }
 
 export function runtimeConfig(name: string, env: SmartbotEnvironment): RuntimeConfig {
@@ -42,5 +51,6 @@ export function runtimeConfig(name: string, env: SmartbotEnvironment): RuntimeCo
     cache: env.cache,
     limits: { memoryBytes: parseBytes(env.resources.memory), cpuMillis },
     secretsDir: PATHS.secrets,
+    ...(env.model.source === 'local' ? { runtime: { url: `http://${RUNTIME.host}:${RUNTIME.port}/v1`, port: RUNTIME.port } } : {}),
   };
 }
