@@ -29,7 +29,7 @@ describe('layering environments over tiers', () => {
     const c = env.config!;
     expect(c.resources).toEqual({ cpu: '2', memory: '4Gi', storage: { size: '50Gi', class: 'ssd' } });
     expect(c.ports).toEqual({ external: 18789, internal: 8000, admin: 8080, https: 443 });
-    expect(c.service).toEqual({ name: 'smart-bot-service', version: '1.2.0', image: 'ghcr.io/smartbot/smart-bot-service:1.2.0' });
+    expect(c.service).toEqual({ name: 'smart-bot-service', version: '1.2.0', image: 'ghcr.io/smartbot/smart-bot-service:1.2.0', runtimeImage: 'ghcr.io/smartbot/smartbot-runtime:1.2.0' });
     expect(c.monitoring.alerts).toEqual({
       cpuPercent: { threshold: 85, for: '1m' },
       memoryPercent: { threshold: 90, for: '1m' },

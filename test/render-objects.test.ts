@@ -27,7 +27,9 @@ describe('Deployment', () => {
     const config = shipped('dev');
     const gpu = { ...config, model: { ...config.model, gpuLayers: 20 } } as SmartbotEnvironment;
     const spec = render(gpu).get('kubernetes/deployment.yaml')[0].spec.template.spec;
-    expect(spec.containers[0].resources.limits).toEqual({ cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' });
+    expect(spec.containers.map((c: { name: string }) => c.name)).toEqual(['smart-bot-service', 'runtime']);
+    expect(spec.containers[1].resources.limits).toEqual({ cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' });
+    expect(spec.containers[0].resources.limits).toEqual({ cpu: '250m', memory: '256Mi' });
     expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(render(config).get('kubernetes/deployment.yaml')[0].spec.template.spec.tolerations).toBeUndefined();
   });
@@ -43,9 +45,27 @@ describe('Deployment', () => {
   it('sizes the startup probe to the model: 20 s plus 1 s per 100 MiB', () => {
     const config = shipped('dev');
     const big = { ...config, model: { ...config.model, sizeBytes: 4 * 2 ** 30 } } as SmartbotEnvironment;
-    const probe = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.spec.containers[0].startupProbe;
-    expect(probe(config)).toEqual({ httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 5 });
+    const probe = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.spec.containers[1].startupProbe;
+    expect(probe(config)).toEqual({ httpGet: { path: '/readyz', port: 'runtime' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 5 });
     expect(probe(big).failureThreshold).toBe(Math.ceil((20 + 41) / 5));
+  });
+});
+
+describe('the runtime container', () => {
+  it('runs local models beside the service, found through a host alias, with the UV pool at 1', () => {
+    const spec = render(shipped('dev')).get('kubernetes/deployment.yaml')[0].spec.template.spec;
+    expect(spec.hostAliases).toEqual([{ ip: '127.0.0.1', hostnames: ['smartbot-runtime'] }]);
+    const runtime = spec.containers[1];
+    expect(runtime).toMatchObject({ image: 'ghcr.io/smartbot/smartbot-runtime:1.2.0', args: ['--config', '/etc/smartbot/config/runtime.json'], env: [{ name: 'UV_THREADPOOL_SIZE', value: '1' }], ports: [{ name: 'runtime', containerPort: 8001, protocol: 'TCP' }] });
+    expect(runtime.volumeMounts).toContainEqual({ name: 'models', mountPath: '/data/models', readOnly: true });
+    const cm = render(shipped('dev')).get('kubernetes/configmap.yaml')[0];
+    expect(JSON.parse(cm.data['runtime.json']).runtime).toEqual({ url: 'http://smartbot-runtime:8001/v1', port: 8001 });
+  });
+  it('is absent for a remote model', () => {
+    const spec = render(shipped('staging'), 'staging').get('kubernetes/deployment.yaml')[0].spec.template.spec;
+    expect(spec.containers).toHaveLength(1);
+    expect(spec.hostAliases).toBeUndefined();
+    expect(spec.containers[0].resources.limits).toEqual({ cpu: '2', memory: '4Gi' });
   });
 });
 
@@ -87,11 +107,14 @@ describe('docker-compose', () => {
     expect(s.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
     expect(s.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
     expect(s.restart).toBe('unless-stopped');
-    expect(s.volumes).toContain('models:/data/models');
-    expect(Object.keys(compose.services)).toEqual(['smartbot', 'redis']);
+    expect(compose.services['smartbot-runtime'].volumes).toEqual(['models:/data/models:ro']);
+    expect(s.depends_on).toEqual({ 'smartbot-runtime': { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(Object.keys(compose.services)).toEqual(['smartbot', 'smartbot-runtime', 'redis']);
     expect(JSON.parse(compose.configs.runtime.content).environment).toBe('prod');
     const [dev] = render(shipped('dev'), 'dev').get('compose/docker-compose.yml');
-    expect(Object.keys(dev.services)).toEqual(['smartbot']);
+    expect(Object.keys(dev.services)).toEqual(['smartbot', 'smartbot-runtime']);
+    const [staging] = render(shipped('staging'), 'staging').get('compose/docker-compose.yml');
+    expect(Object.keys(staging.services)).toEqual(['smartbot']);
   });
 });
 

@@ -1,6 +1,6 @@
 // The Kubernetes objects of one environment, as (file, template, view) triples. The logic —
 // what exists, names, sizes, ports, rules — is here; layout is in generators/templates.
-import { PATHS } from '../model/runtime-config.js';
+import { PATHS, RUNTIME } from '../model/runtime-config.js';
 import { sha256, type RenderContext } from './context.js';
 import { fluentBitConfig } from './logging.js';
 import { prometheusRuleSpec } from './monitoring.js';
@@ -26,31 +26,71 @@ const TLS12_AEAD_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-S
 const GPU_RESOURCE = 'nvidia.com/gpu';
 const BACKUP_IMAGE = 'registry.k8s.io/kubectl:v1.32.0';
 
+/** What every container runs with: non-root, read-only root, nothing extra. */
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+/** The API container's share when a runtime container beside it runs the model. */
+const API_RESOURCES = { cpu: '250m', memory: '256Mi' };
+
+const probe = (path: string, port: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port }, periodSeconds, timeoutSeconds: 2, failureThreshold });
+
 function deployment(ctx: RenderContext): ObjectFile {
   const { config } = ctx;
+  const local = config.model.source === 'local';
   const gpu = config.model.source === 'local' && (config.model.gpuLayers ?? 0) > 0;
-  const limits: Record<string, string> = { cpu: config.resources.cpu, memory: config.resources.memory, ...(gpu ? { [GPU_RESOURCE]: '1' } : {}) };
+  // The environment's resources size the model server: the runtime for local models, else the API.
+  const modelResources: Record<string, string> = { cpu: config.resources.cpu, memory: config.resources.memory, ...(gpu ? { [GPU_RESOURCE]: '1' } : {}) };
   const ports = [{ name: 'http', containerPort: config.ports.internal, protocol: 'TCP' }];
   if (config.ports.admin !== undefined) ports.push({ name: 'admin', containerPort: config.ports.admin, protocol: 'TCP' });
-  const secretMounts = [...ctx.secrets.keys()].map((s) => ({ name: `secret-${s}`, mountPath: `${PATHS.secrets}/${s}`, readOnly: true }));
-  const volumeMounts = [
-    { name: 'config', mountPath: '/etc/smartbot/config', readOnly: true },
-    { name: 'keyring', mountPath: '/etc/smartbot/keyring', readOnly: true },
-    { name: 'models', mountPath: PATHS.models },
-    { name: 'tmp', mountPath: '/tmp' },
-    ...secretMounts,
-  ];
+  const configMount = { name: 'config', mountPath: '/etc/smartbot/config', readOnly: true };
+  const tmpMount = { name: 'tmp', mountPath: '/tmp' };
+  const startup = Math.ceil(expectedLoadSeconds(ctx) / STARTUP_PERIOD_SECONDS);
+  const api = {
+    name: ctx.name,
+    image: config.service.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: ['--config', PATHS.config],
+    env: [
+      { name: 'SMARTBOT_ENVIRONMENT', value: ctx.env },
+      // Inference runs in the runtime container; remote calls want the default libuv pool.
+      { name: 'UV_THREADPOOL_SIZE', value: '4' },
+    ],
+    ports,
+    resources: local ? { requests: API_RESOURCES, limits: API_RESOURCES } : { requests: modelResources, limits: modelResources },
+    // Readiness follows the model (or upstream): the startup probe waits for it as long as a load takes.
+    startupProbe: probe('/readyz', 'http', STARTUP_PERIOD_SECONDS, startup),
+    livenessProbe: probe('/healthz', 'http', 10, 3),
+    readinessProbe: probe('/readyz', 'http', 5, 2),
+    securityContext: CONTAINER_SECURITY,
+    volumeMounts: [
+      configMount,
+      { name: 'keyring', mountPath: '/etc/smartbot/keyring', readOnly: true },
+      tmpMount,
+      ...[...ctx.secrets.keys()].map((s) => ({ name: `secret-${s}`, mountPath: `${PATHS.secrets}/${s}`, readOnly: true })),
+    ],
+  };
+  const runtime = local
+    ? {
+        name: 'runtime',
+        image: config.service.runtimeImage,
+        imagePullPolicy: 'IfNotPresent',
+        args: ['--config', PATHS.config],
+        // node-llama-cpp runs inference on libuv's pool: one pool thread stops it fighting llama.cpp's own threads.
+        env: [{ name: 'UV_THREADPOOL_SIZE', value: '1' }],
+        ports: [{ name: 'runtime', containerPort: RUNTIME.port, protocol: 'TCP' }],
+        resources: { requests: modelResources, limits: modelResources },
+        startupProbe: probe('/readyz', 'runtime', STARTUP_PERIOD_SECONDS, startup),
+        livenessProbe: probe('/healthz', 'runtime', 10, 3),
+        readinessProbe: probe('/readyz', 'runtime', 5, 2),
+        securityContext: CONTAINER_SECURITY,
+        volumeMounts: [configMount, { name: 'models', mountPath: PATHS.models, readOnly: true }, tmpMount],
+      }
+    : undefined;
   const volumes = [
     { name: 'config', configMap: { name: `${ctx.name}-config` } },
     { name: 'keyring', configMap: { name: `${ctx.name}-keyring` } },
     { name: 'models', persistentVolumeClaim: { claimName: `${ctx.name}-models` } },
     { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
     ...[...ctx.secrets.keys()].map((s) => ({ name: `secret-${s}`, secret: { secretName: s } })),
-  ];
-  // node-llama-cpp runs inference on libuv's pool: one pool thread stops it fighting llama.cpp's own threads.
-  const env = [
-    { name: 'UV_THREADPOOL_SIZE', value: config.model.source === 'local' ? '1' : '4' },
-    { name: 'SMARTBOT_ENVIRONMENT', value: ctx.env },
   ];
   return {
     file: 'deployment.yaml',
@@ -63,20 +103,10 @@ function deployment(ctx: RenderContext): ObjectFile {
       autoscaling: config.autoscaling.enabled,
       replicas: config.replicas,
       checksum: sha256(ctx.runtimeJson),
-      container: ctx.name,
-      image: config.service.image,
-      configPath: PATHS.config,
-      env,
-      ports,
-      resources: { requests: limits, limits },
-      startupProbe: {
-        httpGet: { path: '/readyz', port: 'http' },
-        periodSeconds: STARTUP_PERIOD_SECONDS,
-        timeoutSeconds: 2,
-        failureThreshold: Math.ceil(expectedLoadSeconds(ctx) / STARTUP_PERIOD_SECONDS),
-      },
+      // The service finds the runtime by name; in a pod that name is this pod.
+      hostAliases: local ? [{ ip: '127.0.0.1', hostnames: [RUNTIME.host] }] : undefined,
       tolerations: gpu ? [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }] : undefined,
-      volumeMounts,
+      containers: runtime ? [api, runtime] : [api],
       volumes,
     },
   };

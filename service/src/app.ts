@@ -2,8 +2,7 @@
 // One concern a file: routes/ (chat, models, ops), auth/, engine/, telemetry/, errors.ts.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { authenticate } from './auth/authenticate.js';
-import type { JwtVerifier } from './auth/jwt.js';
+import type { Authenticate } from './auth/authenticate.js';
 import type { Keyring, Scope } from './auth/keyring.js';
 import type { ResponseCache } from './cache.js';
 import type { RuntimeConfig } from './config.js';
@@ -18,8 +17,9 @@ import type { ServiceMetrics } from './telemetry/metrics.js';
 export interface ServiceDeps {
   config: RuntimeConfig;
   engine: ChatEngine;
-  keyring: Keyring;
-  jwt?: JwtVerifier;
+  authenticate: Authenticate;
+  /** The service's keyring (absent in the runtime container). */
+  keyring?: Keyring;
   cache?: ResponseCache;
   metrics: ServiceMetrics;
   log: Logger;
@@ -50,7 +50,7 @@ function instrument(app: FastifyInstance, deps: ServiceDeps): void {
   // Before body validation: a caller without a valid credential learns nothing about the API.
   app.addHook('preValidation', async (req) => {
     const scope = req.routeOptions.config.scope;
-    if (scope) authenticate(req.headers.authorization, scope, deps.keyring, deps.jwt);
+    if (scope) deps.authenticate(req.headers.authorization, scope);
   });
   app.addHook('onResponse', async (req, reply) => {
     const seconds = (performance.now() - (started.get(req) ?? performance.now())) / 1000;
@@ -79,8 +79,8 @@ function instrument(app: FastifyInstance, deps: ServiceDeps): void {
 }
 
 /** The public app: API, probes, and /metrics unless an admin port carries it. */
-export function buildApp(deps: ServiceDeps): FastifyInstance {
-  const app = Fastify({ logger: false, genReqId, bodyLimit: 1 << 20 });
+export function buildApp(deps: ServiceDeps, https?: { key: string; cert: string }): FastifyInstance {
+  const app = (https ? Fastify({ logger: false, genReqId, bodyLimit: 1 << 20, https }) : Fastify({ logger: false, genReqId, bodyLimit: 1 << 20 })) as unknown as FastifyInstance;
   instrument(app, deps);
   registerChat(app, deps);
   registerModels(app, deps);

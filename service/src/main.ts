@@ -6,12 +6,13 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApp, buildApp, type ServiceDeps } from './app.js';
+import { keyringAuth, type Authenticate } from './auth/authenticate.js';
 import { JwtVerifier } from './auth/jwt.js';
 import { Keyring } from './auth/keyring.js';
 import { createCache } from './cache.js';
 import { ConfigError, loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { LocalEngine, ModelLoadError } from './engine/local.js';
-import { RemoteEngine } from './engine/remote.js';
+import { DEFAULT_RETRY, RemoteEngine, remoteTarget, runtimeTarget } from './engine/remote.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 
@@ -21,6 +22,18 @@ export interface StartOptions {
   log?: Logger;
   /** Called when a local model fails to load (default: log and exit 1). */
   onLoadError?: (e: Error) => void;
+  /**
+   * Local models: 'runtime' (default when the config names one) sends requests to the runtime
+   * container beside the service; 'in-process' loads the model here (npm start, tests, and the
+   * runtime container itself).
+   */
+  localInference?: 'runtime' | 'in-process';
+  /** Who may call (default: the config's keyring and JWT key). */
+  authenticate?: Authenticate;
+  /** The model id clients name (default: the model file's base name). */
+  modelId?: string;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  https?: { key: string; cert: string };
 }
 
 export interface RunningService {
@@ -36,25 +49,30 @@ export interface RunningService {
 export async function startService(config: RuntimeConfig, opts: StartOptions = {}): Promise<RunningService> {
   const log = opts.log ?? createLogger({ format: config.logging.format, level: config.logging.level });
   const metrics = createMetrics();
-  const keyring = new Keyring(config.auth.keyringFile, log);
+  // The runtime container brings its own authenticate and has no keyring mounted.
+  const keyring = opts.authenticate ? undefined : new Keyring(config.auth.keyringFile, log);
   const jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt.publicKey, config.auth.jwt.issuer ?? 'smartbot') : undefined;
   const onDepth = (d: number) => metrics.queueDepth.set(d);
   let engine: LocalEngine | RemoteEngine;
   if (config.model.source === 'local') {
+    const modelId = opts.modelId ?? basename(config.model.path).replace(/\.gguf$/i, '');
     const path = opts.modelsDir ? join(opts.modelsDir, basename(config.model.path)) : config.model.path;
-    engine = new LocalEngine(basename(config.model.path).replace(/\.gguf$/i, ''), path, config, log, onDepth);
-  } else engine = new RemoteEngine(config, log);
+    engine =
+      config.runtime && opts.localInference !== 'in-process'
+        ? new RemoteEngine(runtimeTarget(config, modelId), modelId, log, DEFAULT_RETRY, 'local')
+        : new LocalEngine(modelId, path, config, log, onDepth);
+  } else engine = new RemoteEngine(remoteTarget(config), config.model.model, log);
   const cache = createCache(config, log);
-  const deps: ServiceDeps = { config, engine, keyring, ...(jwt ? { jwt } : {}), ...(cache ? { cache } : {}), metrics, log, startedAt: Date.now() };
+  const deps: ServiceDeps = { config, engine, authenticate: opts.authenticate ?? keyringAuth(keyring!, jwt), ...(keyring ? { keyring } : {}), ...(cache ? { cache } : {}), metrics, log, startedAt: Date.now() };
 
-  const app = buildApp(deps);
+  const app = buildApp(deps, opts.https);
   const url = await app.listen({ host: config.listen.host, port: config.listen.port });
   let admin: FastifyInstance | undefined;
   if (config.listen.adminPort !== undefined) {
     admin = buildAdminApp(deps);
     await admin.listen({ host: config.listen.host, port: config.listen.adminPort });
   }
-  log.info('listening', { url, admin: config.listen.adminPort, environment: config.environment, model: engine.modelId, source: engine.source, keys: keyring.size, jwt: Boolean(jwt), cache: cache ? 'redis' : 'off' });
+  log.info('listening', { url, admin: config.listen.adminPort, environment: config.environment, model: engine.modelId, source: engine.source, keys: keyring?.size, jwt: Boolean(jwt), cache: cache ? 'redis' : 'off' });
 
   const loaded =
     engine instanceof LocalEngine
@@ -74,7 +92,7 @@ export async function startService(config: RuntimeConfig, opts: StartOptions = {
     async close() {
       await app.close();
       await admin?.close();
-      keyring.close();
+      keyring?.close();
       await cache?.close();
       await engine.close();
     },

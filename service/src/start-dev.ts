@@ -41,7 +41,7 @@ async function run(): Promise<void> {
     listen: { host: '127.0.0.1', port: PORT },
     auth: { keyringFile: resolve(dev.security.keyring.file), jwt: { publicKey: keys.publicKeyPem, issuer: 'smartbot' } },
   };
-  const service = await startService(config, { modelsDir });
+  const service = await startService(config, { modelsDir, localInference: 'in-process' });
   await service.loaded;
   const token = mintToken(keys.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: TOKEN_TTL_SECONDS });
   const url = `http://localhost:${PORT}`;

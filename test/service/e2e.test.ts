@@ -29,7 +29,7 @@ beforeAll(async () => {
   // The dev config exactly as rendered, but on an ephemeral loopback port with a test keyring.
   const dev = renderedRuntimeConfig('dev');
   ring.write([keys.chat.entry, upstreamToken.entry]);
-  local = await startService({ ...dev, listen: { host: '127.0.0.1', port: 0 }, auth: { keyringFile: ring.file } }, { modelsDir, log: localSink.log });
+  local = await startService({ ...dev, listen: { host: '127.0.0.1', port: 0 }, auth: { keyringFile: ring.file } }, { modelsDir, log: localSink.log, localInference: 'in-process' });
   await local.loaded;
 
   // A second instance: staging's rendered config (remote source, bearer auth from a Secret),

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { secretEnvName, type RuntimeConfig } from '../../service/src/config.js';
-import { RemoteEngine } from '../../service/src/engine/remote.js';
+import { RemoteEngine, remoteTarget } from '../../service/src/engine/remote.js';
 import type { ChatRequest } from '../../service/src/engine/types.js';
 import { logSink, renderedRuntimeConfig } from './helpers.js';
 
@@ -42,7 +42,7 @@ function engine(auth: 'bearer' | 'jwt' | 'api-key' = 'bearer', timeoutMs = 2000,
   const secretRef = model.auth.secretRef;
   process.env[secretEnvName(secretRef)] = 'upstream-secret-value';
   const config: RuntimeConfig = { ...staging, model: { ...model, endpoint, auth: { type: auth, secretRef }, timeoutMs } };
-  return new RemoteEngine(config, logSink().log, { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 });
+  return new RemoteEngine(remoteTarget(config), 'smart-bot-large', logSink().log, { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 });
 }
 const req = (): ChatRequest => ({ messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxTokens: 16, signal: new AbortController().signal });
 

@@ -1,6 +1,7 @@
 // Every route and every error path, through fastify's inject: exact status and body.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type ServiceDeps } from '../../service/src/app.js';
+import { keyringAuth } from '../../service/src/auth/authenticate.js';
 import { JwtVerifier, mintToken } from '../../service/src/auth/jwt.js';
 import { Keyring } from '../../service/src/auth/keyring.js';
 import type { ResponseCache } from '../../service/src/cache.js';
@@ -19,7 +20,7 @@ const engine = new ScriptedEngine();
 const store = new Map<string, ChatResult>();
 const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
 const config = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
-const deps: ServiceDeps = { config, engine, keyring, jwt, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
+const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
 const app = buildApp(deps);
 afterAll(async () => {
   keyring.close();

@@ -1,8 +1,9 @@
 // Who is calling: a keyring API key or a JWT, from `Authorization: Bearer …`.
 // 401 for a missing, invalid or expired credential; 403 when the scope is not enough.
 import { ApiError } from '../errors.js';
+import { timingSafeEqual } from 'node:crypto';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
-import type { Keyring, Scope } from './keyring.js';
+import { hashKey, type Keyring, type Scope } from './keyring.js';
 
 export interface Caller {
   id: string;
@@ -30,3 +31,23 @@ export function authenticate(header: string | undefined, need: Scope, keyring: K
   if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', `This credential has scope ${caller.scopes.join(', ')}; this endpoint needs ${need}.`);
   return caller;
 }
+
+/** How an app decides who is calling. */
+export type Authenticate = (header: string | undefined, need: Scope) => Caller;
+
+/** The service's own: keyring API keys and JWTs. */
+export const keyringAuth = (keyring: Keyring, jwt: JwtVerifier | undefined): Authenticate => (header, need) => authenticate(header, need, keyring, jwt);
+
+/** The runtime container as a standalone upstream: one bearer key (from its environment). */
+export function staticBearerAuth(key: string): Authenticate {
+  const want = hashKey(key);
+  return (header) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!m) throw new ApiError('missing_credentials');
+    if (!timingSafeEqual(hashKey(m[1]!), want)) throw new ApiError('invalid_api_key');
+    return { id: 'upstream-client', scopes: ['admin'], kind: 'api-key' };
+  };
+}
+
+/** The runtime container inside a pod: reachable only from the service beside it. */
+export const podLocalAuth: Authenticate = () => ({ id: 'pod-local', scopes: ['admin'], kind: 'api-key' });

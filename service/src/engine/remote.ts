@@ -1,4 +1,5 @@
-// Any OpenAI-compatible upstream. The credential comes from a Secret (env var or mounted file)
+// Any OpenAI-compatible upstream: a remote model API, or the runtime container serving a
+// local model beside the service. The credential comes from a Secret (env var or mounted file)
 // and is sent as `Authorization: Bearer` (bearer, jwt) or `api-key` (api-key). Each attempt has
 // the configured timeout; 429 and 5xx (and connection failures) are retried with exponential
 // backoff, other 4xx never. Failures map to 502 (bad answer), 503 (unreachable) or 504 (timeout).
@@ -35,26 +36,56 @@ class Retryable extends Error {
   }
 }
 
+/** Where an HTTP engine sends requests and how it authenticates. */
+export interface UpstreamTarget {
+  /** Base URL ending in /v1. */
+  endpoint: string;
+  /** The model name sent upstream. */
+  model: string;
+  timeoutMs: number;
+  headers: () => Record<string, string>;
+  /** GET this for readiness (2xx = ready). */
+  readinessUrl: string;
+}
+
+/** A remote model: the config's endpoint, with the credential read from its Secret per request. */
+export function remoteTarget(config: RuntimeConfig): UpstreamTarget {
+  const model = config.model as RemoteModel;
+  const endpoint = model.endpoint.replace(/\/+$/, '');
+  return {
+    endpoint,
+    model: model.model,
+    timeoutMs: model.timeoutMs,
+    headers: () => {
+      const secret = readSecret(config, model.auth.secretRef);
+      return model.auth.type === 'api-key' ? { 'api-key': secret } : { authorization: `Bearer ${secret}` };
+    },
+    readinessUrl: `${endpoint}/models`,
+  };
+}
+
+/** Generation can take long on CPUs: the runtime beside the service gets minutes, not seconds. */
+export const RUNTIME_TIMEOUT_MS = 300_000;
+
+/** A local model served by the runtime container beside the service (same pod): no credential. */
+export function runtimeTarget(config: RuntimeConfig, modelId: string): UpstreamTarget {
+  const endpoint = config.runtime!.url.replace(/\/+$/, '');
+  return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl: `${endpoint.replace(/\/v1$/, '')}/readyz` };
+}
+
 export class RemoteEngine implements ChatEngine {
-  readonly source = 'remote' as const;
-  readonly modelId: string;
-  private readonly model: RemoteModel;
-  private readonly base: string;
   private lastReady?: { at: number; state: Readiness };
 
   constructor(
-    private readonly config: RuntimeConfig,
+    private readonly target: UpstreamTarget,
+    readonly modelId: string,
     private readonly log: Logger,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-  ) {
-    this.model = config.model as RemoteModel;
-    this.modelId = this.model.model;
-    this.base = this.model.endpoint.replace(/\/+$/, '');
-  }
+    readonly source: 'local' | 'remote' = 'remote',
+  ) {}
 
   private headers(): Record<string, string> {
-    const secret = readSecret(this.config, this.model.auth.secretRef);
-    return this.model.auth.type === 'api-key' ? { 'api-key': secret } : { authorization: `Bearer ${secret}` };
+    return this.target.headers();
   }
 
   queueDepth(): number {
@@ -65,7 +96,7 @@ export class RemoteEngine implements ChatEngine {
     if (this.lastReady && Date.now() - this.lastReady.at < READY_CACHE_MS) return this.lastReady.state;
     let state: Readiness;
     try {
-      const r = await fetch(`${this.base}/models`, { headers: this.headers(), signal: AbortSignal.timeout(Math.min(this.model.timeoutMs, 3000)) });
+      const r = await fetch(this.target.readinessUrl, { headers: this.headers(), signal: AbortSignal.timeout(Math.min(this.target.timeoutMs, 3000)) });
       await r.body?.cancel();
       state = r.ok ? { ready: true } : { ready: false, reason: `upstream answered ${r.status}` };
     } catch (e) {
@@ -77,12 +108,12 @@ export class RemoteEngine implements ChatEngine {
 
   /** One POST with retries; returns the successful Response. */
   private async post(req: ChatRequest, stream: boolean): Promise<Response> {
-    const body = JSON.stringify({ model: this.model.model, messages: req.messages, temperature: req.temperature, max_tokens: req.maxTokens, stream });
+    const body = JSON.stringify({ model: this.target.model, messages: req.messages, temperature: req.temperature, max_tokens: req.maxTokens, stream });
     let last: Error = new Error('no attempt made');
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
-      const timeout = AbortSignal.timeout(this.model.timeoutMs);
+      const timeout = AbortSignal.timeout(this.target.timeoutMs);
       try {
-        const r = await fetch(`${this.base}/chat/completions`, {
+        const r = await fetch(`${this.target.endpoint}/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...this.headers() },
           body,
@@ -100,7 +131,7 @@ export class RemoteEngine implements ChatEngine {
       } catch (e) {
         if (e instanceof ApiError) throw e;
         if (req.signal.aborted) throw e;
-        if (timeout.aborted) last = new ApiError('upstream_timeout', `The upstream model API did not answer within ${this.model.timeoutMs} ms.`);
+        if (timeout.aborted) last = new ApiError('upstream_timeout', `The upstream model API did not answer within ${this.target.timeoutMs} ms.`);
         else last = e instanceof Retryable ? e : new Retryable(`upstream unreachable: ${causeOf(e)}`, undefined, true);
         if (attempt === this.retry.attempts) break;
         const delay = Math.min(this.retry.maxDelayMs, (e as Retryable).retryAfterMs ?? this.retry.baseDelayMs * 2 ** (attempt - 1));

@@ -28,7 +28,7 @@ export function registerAdmin(app: FastifyInstance, deps: ServiceDeps): void {
     source: deps.engine.source,
     readiness: await deps.engine.readiness(),
     queueDepth: deps.engine.queueDepth(),
-    keyringKeys: deps.keyring.size,
+    keyringKeys: deps.keyring?.size ?? 0,
     cache: deps.cache ? 'redis' : 'off',
   }));
 }
