@@ -1,6 +1,11 @@
 #!/bin/sh
-# The deployment guide's generate_token step, shipped in the image as
+# The deployment guide's generate_token step, shipped in the images as
 # /opt/bot/scripts/generate_token.sh:  generate_token.sh --user admin --expiry 86400 [--scope chat|admin]
 # The signing key comes from $SMARTBOT_JWT_PRIVATE_KEY_FILE (or --key FILE).
 set -eu
-exec node "$(dirname "$0")/../../bin/smartbot.js" token "$@"
+here=$(cd "$(dirname "$0")" && pwd)
+for root in "$here/../app" "$here/../.."; do
+  if [ -f "$root/bin/smartbot.js" ]; then exec node "$root/bin/smartbot.js" token "$@"; fi
+done
+echo "generate_token.sh: cannot find bin/smartbot.js next to $here" >&2
+exit 2

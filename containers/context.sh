@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Prepares the (small) build context of one image from the built toolchain, so docker build
+# never downloads node_modules: production dependencies come from the host's npm cache
+# (`npm ci --omit=dev --omit=optional`), and the runtime adds only node-llama-cpp's linux-x64
+# CPU binary (not the CUDA, Vulkan and ARM ones: ~950 MB with them, ~110 MB without).
+# Usage: containers/context.sh service|runtime OUT_DIR     (run `npm run build` first)
+set -euo pipefail
+kind=${1:?usage: context.sh service|runtime OUT_DIR}
+out=${2:?usage: context.sh service|runtime OUT_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ -f "$root/dist/service/src/main.js" ] || { echo "context.sh: build first (npm run build)" >&2; exit 2; }
+
+rm -rf "$out" && mkdir -p "$out/app/generators" "$out/scripts" "$out/bin"
+cp "$root/package.json" "$root/package-lock.json" "$out/app/"
+cp -r "$root/bin" "$root/dist" "$root/schemas" "$out/app/"
+cp -r "$root/generators/templates" "$out/app/generators/"
+rm -rf "$out/app/dist/bench" "$out/app/dist/scripts"
+cp "$root/service/scripts/generate_token.sh" "$out/scripts/"
+cp "$root/containers/$kind.Dockerfile" "$out/Dockerfile"
+(cd "$out/app" && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+case "$kind" in
+  service)
+    # Inference happens in the runtime container; the API image carries no llama.cpp.
+    (cd "$out/app" && npm uninstall node-llama-cpp --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    ;;
+  runtime)
+    mkdir -p "$out/app/node_modules/@node-llama-cpp"
+    cp -r "$root/node_modules/@node-llama-cpp/linux-x64" "$out/app/node_modules/@node-llama-cpp/"
+    cp "$root/containers/bin/model_loader" "$out/bin/"
+    ;;
+  *) echo "context.sh: unknown image $kind" >&2; exit 2 ;;
+esac
+du -sh "$out" | awk -v k="$kind" '{print "[context] " k ": " $1}'
