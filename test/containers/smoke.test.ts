@@ -1,0 +1,215 @@
+// Container smoke test of every shipped environment, with its *rendered* runtime config: the
+// runtime container, the service container and Redis (when cached) on one network, through
+// testcontainers. Needs Docker and the images from containers/build.sh (built here when
+// missing). Without Docker it skips with one line — unless REQUIRE_DOCKER=1 (CI), which fails.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_REPLY } from '../../generators/gguf/demo-model.js';
+import { LOG_LINE_PATTERN } from '../../generators/model/telemetry.js';
+import { RUNTIME, PATHS } from '../../generators/model/runtime-config.js';
+import { repoRoot } from '../helpers/env.js';
+import { envFixture, type EnvFixture } from './mapping.js';
+
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'; // Ryuk's image cannot be pulled here
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+
+const docker = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
+const hasDocker = docker.status === 0;
+if (!hasDocker) {
+  if (process.env.REQUIRE_DOCKER === '1') throw new Error(`REQUIRE_DOCKER=1 but Docker is not usable: ${docker.stderr || docker.error?.message}`);
+  console.log('Docker not available: skipping the container smoke tests (set REQUIRE_DOCKER=1 to make this an error)');
+}
+
+const TAG = process.env.SMARTBOT_IMAGE_TAG ?? 'test';
+const SERVICE_IMAGE = `smartbot/service:${TAG}`;
+const RUNTIME_IMAGE = `smartbot/runtime:${TAG}`;
+const REDIS_IMAGE = 'smartbot-base/redis:7-bookworm';
+const ENVS = ['dev', 'staging', 'prod'];
+const guide = { messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0.7 };
+
+interface Stack {
+  fx: EnvFixture;
+  network: StartedNetwork;
+  runtime: StartedTestContainer;
+  service: StartedTestContainer;
+  redis?: StartedTestContainer;
+  base: string;
+  admin?: string;
+}
+
+async function startStack(env: string): Promise<Stack> {
+  const fx = envFixture(env);
+  const network = await new Network().start();
+  let redis: StartedTestContainer | undefined;
+  if (fx.redisHost) redis = await new GenericContainer(REDIS_IMAGE).withNetwork(network).withNetworkAliases(fx.redisHost).withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/)).start();
+
+  const c = fx.config;
+  let runtimeSpec: GenericContainer;
+  if (c.model.source === 'local') {
+    // The environment's own model server, from the same runtime.json the service reads.
+    runtimeSpec = new GenericContainer(RUNTIME_IMAGE)
+      .withNetworkAliases(RUNTIME.host)
+      .withBindMounts([
+        { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
+        { source: fx.files.models, target: PATHS.models, mode: 'ro' },
+      ]);
+  } else {
+    // The remote API the environment names: the runtime, as that host, with TLS and bearer auth.
+    const url = new URL(c.model.endpoint);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const tls = url.protocol === 'https:' ? ['--tls-cert', '/tls/cert.pem', '--tls-key', '/tls/key.pem'] : [];
+    runtimeSpec = new GenericContainer(RUNTIME_IMAGE)
+      .withNetworkAliases(url.hostname)
+      .withEnvironment({ UPSTREAM_KEY: fx.upstreamKey!, SMARTBOT_HEALTH_PORT: String(port), SMARTBOT_HEALTH_SCHEME: url.protocol.slice(0, -1) })
+      .withCommand(['--path', `${PATHS.models}/demo.gguf`, '--model-id', c.model.model, '--api-key-env', 'UPSTREAM_KEY', '--port', String(port), ...tls])
+      .withBindMounts([{ source: fx.files.models, target: PATHS.models, mode: 'ro' }, ...(fx.files.tls ? [{ source: fx.files.tls, target: '/tls', mode: 'ro' as const }] : [])]);
+  }
+  const runtime = await runtimeSpec.withNetwork(network).withWaitStrategy(Wait.forLogMessage(/model loaded/)).withStartupTimeout(60_000).start();
+
+  const ports = [c.listen.port, ...(c.listen.adminPort ? [c.listen.adminPort] : [])];
+  const service = await new GenericContainer(SERVICE_IMAGE)
+    .withNetwork(network)
+    .withExposedPorts(...ports)
+    .withBindMounts([
+      { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
+      { source: fx.files.keyring, target: PATHS.keyring, mode: 'ro' },
+      { source: fx.files.secrets, target: PATHS.secrets, mode: 'ro' },
+      ...(fx.files.tls ? [{ source: join(fx.files.tls, 'ca.pem'), target: '/tls/ca.pem', mode: 'ro' as const }] : []),
+    ])
+    .withEnvironment(fx.files.tls ? { NODE_EXTRA_CA_CERTS: '/tls/ca.pem' } : {})
+    .withWaitStrategy(Wait.forHttp('/readyz', c.listen.port).forStatusCode(200))
+    .withStartupTimeout(60_000)
+    .start();
+  const host = service.getHost();
+  return {
+    fx,
+    network,
+    runtime,
+    service,
+    ...(redis ? { redis } : {}),
+    base: `http://${host}:${service.getMappedPort(c.listen.port)}`,
+    ...(c.listen.adminPort ? { admin: `http://${host}:${service.getMappedPort(c.listen.adminPort)}` } : {}),
+  };
+}
+
+async function stopStack(s: Stack | undefined): Promise<void> {
+  if (!s) return;
+  for (const c of [s.service, s.runtime, s.redis]) await c?.stop({ remove: true, removeVolumes: true }).catch(() => {});
+  await s.network.stop().catch(() => {});
+}
+
+const logsOf = (c: StartedTestContainer) => execFileSync('docker', ['logs', c.getId()], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe.skipIf(!hasDocker)('container smoke test', () => {
+  beforeAll(() => {
+    const missing = [SERVICE_IMAGE, RUNTIME_IMAGE, REDIS_IMAGE].filter((i) => spawnSync('docker', ['image', 'inspect', i]).status !== 0);
+    if (missing.length) execFileSync(join(repoRoot, 'containers/build.sh'), { env: { ...process.env, TAG }, stdio: 'inherit' });
+  }, 600_000);
+
+  describe.each(ENVS)('%s', (env) => {
+    let s: Stack | undefined;
+    beforeAll(async () => {
+      s = await startStack(env);
+    }, 180_000);
+    afterAll(() => stopStack(s), 60_000);
+
+    const chat = (body: object, key = s!.fx.apiKey) =>
+      fetch(`${s!.base}/api/v1/chat`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+    it('runs with the rendered runtime config, byte for byte', () => {
+      const cm = parse(readFileSync(join(repoRoot, 'rendered', env, 'kubernetes/configmap.yaml'), 'utf8'));
+      expect(readFileSync(s!.fx.files.runtime, 'utf8')).toBe(cm.data['runtime.json']);
+    });
+
+    it('/readyz answers', async () => {
+      const r = await fetch(`${s!.base}/readyz`);
+      expect(r.status).toBe(200);
+      expect((await r.json()).status).toBe('ready');
+    });
+
+    it("the guide's curl request works", async () => {
+      const r = await chat(guide);
+      expect(r.status).toBe(200);
+      const body = await r.json();
+      expect(body.object).toBe('chat.completion');
+      expect(body.choices[0].message.content).toBe(DEMO_REPLY);
+    });
+
+    it('the openai SDK works, plain and streaming', async () => {
+      const client = new OpenAI({ baseURL: `${s!.base}/v1`, apiKey: s!.fx.apiKey, maxRetries: 0 });
+      const model = (await client.models.list()).data[0]!.id;
+      const plain = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], temperature: 0 });
+      expect(plain.choices[0]!.message.content).toBe(DEMO_REPLY);
+      let text = '';
+      for await (const chunk of await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'stream' }], temperature: 0, stream: true }))
+        text += chunk.choices[0]?.delta?.content ?? '';
+      expect(text).toBe(DEMO_REPLY);
+    });
+
+    it('a bad token gets 401', async () => {
+      const r = await chat(guide, 'sb_not_a_key');
+      expect(r.status).toBe(401);
+      expect((await r.json()).error.code).toBe('invalid_api_key');
+    });
+
+    it('a second identical deterministic request is a cache hit when the cache is on, visible in /metrics', async () => {
+      const body = { messages: [{ role: 'user', content: `cache probe ${env}` }], temperature: 0 };
+      const first = await chat(body);
+      const second = await chat(body);
+      const metrics = await (await fetch(`${s!.admin ?? s!.base}/metrics`)).text();
+      if (s!.fx.config.cache.redis.enabled) {
+        expect([first.headers.get('x-smartbot-cache'), second.headers.get('x-smartbot-cache')]).toEqual(['miss', 'hit']);
+        expect(metrics).toMatch(/^smartbot_cache_lookups_total\{result="hit"\} [1-9]/m);
+      } else {
+        expect(second.headers.get('x-smartbot-cache')).toBe('bypass');
+      }
+      expect((await second.json()).choices[0].message.content).toBe(DEMO_REPLY);
+    });
+
+    it("/metrics exposes every series the environment's PrometheusRule queries from the service", async () => {
+      const rule = parse(readFileSync(join(repoRoot, 'rendered', env, 'kubernetes/prometheusrule.yaml'), 'utf8'));
+      const exprs = (rule.spec.groups[0].rules as { expr: string }[]).map((r) => r.expr).join('\n');
+      // container_* and kube_* series come from the kubelet and kube-state-metrics, not the service.
+      const names = [...new Set(exprs.match(/\bsmartbot_\w+/g))];
+      expect(names.length).toBeGreaterThanOrEqual(2);
+      const metrics = await (await fetch(`${s!.admin ?? s!.base}/metrics`)).text();
+      for (const name of names) expect(metrics).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
+    });
+
+    it('every log line the containers printed matches the guide pattern', () => {
+      const pattern = new RegExp(LOG_LINE_PATTERN);
+      const lines = [s!.service, s!.runtime].flatMap((c) => logsOf(c).split('\n').filter(Boolean));
+      expect(lines.length).toBeGreaterThan(5);
+      expect(lines.filter((l) => !pattern.test(l))).toEqual([]);
+      expect(lines.join('\n')).not.toContain(s!.fx.apiKey);
+    });
+
+    it('answers 503 within 5 s when the runtime stops, and recovers when it starts again, without a restart', async () => {
+      const serviceStarted = execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' });
+      execFileSync('docker', ['stop', '-t', '2', s!.runtime.getId()]);
+      const t0 = Date.now();
+      const r = await chat(guide);
+      const elapsed = Date.now() - t0;
+      expect(r.status).toBe(503);
+      expect(elapsed).toBeLessThan(5000);
+      expect((await fetch(`${s!.base}/readyz`)).status).toBe(503);
+
+      execFileSync('docker', ['start', s!.runtime.getId()]);
+      let ok = false;
+      for (let i = 0; i < 120 && !ok; i++) {
+        ok = (await fetch(`${s!.base}/readyz`)).status === 200;
+        if (!ok) await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(ok).toBe(true);
+      const again = await chat(guide);
+      expect(again.status).toBe(200);
+      expect((await again.json()).choices[0].message.content).toBe(DEMO_REPLY);
+      expect(execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' })).toBe(serviceStarted);
+    }, 90_000);
+  });
+});
