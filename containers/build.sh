@@ -14,7 +14,7 @@ trap 'rm -rf "$ctx"' EXIT
 for kind in service runtime; do
   "$root/containers/context.sh" "$kind" "$ctx/$kind"
   start=$SECONDS
-  if ! docker build --build-arg BASE_IMAGE="$BASE_IMAGE" -t "smartbot/$kind:$TAG" "$ctx/$kind" >"$ctx/$kind.log" 2>&1; then
+  if ! docker build --force-rm --build-arg BASE_IMAGE="$BASE_IMAGE" -t "smartbot/$kind:$TAG" "$ctx/$kind" >"$ctx/$kind.log" 2>&1; then
     cat "$ctx/$kind.log" >&2
     echo "[build] smartbot/$kind:$TAG failed" >&2
     exit 1
