@@ -2,10 +2,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../generators/paths.js';
 import { validateEnvironments, type ValidateReport } from '../../generators/validate.js';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository root, from the sources or from dist/ (benchmarks reuse these helpers). */
+export const repoRoot = packageRoot;
 
 /** Validates `text` written to <tmp>/<name>.yaml, layered over the repository's tiers. */
 export function validateText(text: string, name = 'test-env', opts: { modelsDir?: string } = {}): ValidateReport {

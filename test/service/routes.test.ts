@@ -195,6 +195,10 @@ describe('models, probes, metrics', () => {
     const r = await app.inject({ method: 'GET', url: '/v1/models', headers: bearer(keys.chat.key) });
     expect(r.json()).toEqual({ object: 'list', data: [{ id: 'scripted', object: 'model', created: Date.UTC(2026, 10, 26) / 1000, owned_by: 'smartbot' }] });
     expect((await app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(401);
+    engine.readinessState = { ready: false, reason: 'model loading' };
+    const loading = await app.inject({ method: 'GET', url: '/v1/models', headers: bearer(keys.chat.key) });
+    expect(loading.statusCode).toBe(503);
+    expect(loading.json()).toEqual(errorBody('model_not_ready', 'service_unavailable', 'The model is not ready: model loading.'));
   });
 
   it('/healthz is alive; /readyz follows the engine', async () => {

@@ -74,7 +74,7 @@ export function runtimeTarget(config: RuntimeConfig, modelId: string): UpstreamT
 }
 
 export class RemoteEngine implements ChatEngine {
-  private lastReady?: { at: number; state: Readiness };
+  private lastReady: { at: number; state: Readiness } | undefined;
 
   constructor(
     private readonly target: UpstreamTarget,
@@ -139,6 +139,8 @@ export class RemoteEngine implements ChatEngine {
         await sleep(delay, req.signal);
       }
     }
+    // Whatever readiness said before, it is stale now.
+    this.lastReady = undefined;
     if (last instanceof ApiError) throw last;
     if (last instanceof Retryable && last.unreachable) throw new ApiError('upstream_unavailable', `The upstream model API is unreachable after ${this.retry.attempts} attempts: ${last.message}`);
     throw new ApiError('upstream_error', `The upstream model API failed after ${this.retry.attempts} attempts: ${last.message}`);
