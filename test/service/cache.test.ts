@@ -1,11 +1,10 @@
 // The Redis response cache against a real redis-server on 127.0.0.1, started by the test, and
 // its fail-open behaviour when Redis goes away.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey, createCache, type ResponseCache } from '../../service/src/cache.js';
-import { logSink, renderedRuntimeConfig } from './helpers.js';
+import { freePort, logSink, renderedRuntimeConfig } from './helpers.js';
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedis) {
@@ -13,13 +12,6 @@ if (!hasRedis) {
   console.log('redis-server not found: skipping the Redis cache tests (apt-get install redis-server)');
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Resolves once something accepts TCP connections on the port (bounded: 5 s). */
 async function waitForPort(port: number): Promise<void> {

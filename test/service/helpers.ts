@@ -1,6 +1,7 @@
 // Building blocks for service tests: a runtime config from the rendered dev ConfigMap, a
 // keyring on disk with fresh keys, signing keys, a scripted engine and a log sink.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -61,4 +62,13 @@ export class ScriptedEngine implements ChatEngine {
     return { content: this.reply, finishReason: 'stop', usage: { prompt_tokens: 7, completion_tokens: words.length, total_tokens: 7 + words.length } };
   }
   async close() {}
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

@@ -1,20 +1,13 @@
 // `npm start` as a new user runs it: the printed token and curl command work as printed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_REPLY } from '../../generators/gguf/demo-model.js';
 import { repoRoot } from '../helpers/env.js';
+import { freePort } from './helpers.js';
 
 let child: ChildProcess | undefined;
 afterAll(() => void child?.kill('SIGTERM'));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('npm start', () => {
   it('validates, serves dev on 127.0.0.1, and prints a token and a curl command that work', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { secretEnvName, type RuntimeConfig } from '../../service/src/config.js';
 import { RemoteEngine, remoteTarget } from '../../service/src/engine/remote.js';
 import type { ChatRequest } from '../../service/src/engine/types.js';
-import { logSink, renderedRuntimeConfig } from './helpers.js';
+import { freePort, logSink, renderedRuntimeConfig } from './helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 let script: Handler[] = [];
@@ -94,11 +94,7 @@ describe('remote engine', () => {
   });
 
   it('an unreachable upstream is 503 and not ready', async () => {
-    // A port that was just free: nothing listens there.
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const port = await freePort();
     const e = engine('bearer', 500, `http://127.0.0.1:${port}/v1`);
     await expect(e.chat(req())).rejects.toMatchObject({ code: 'upstream_unavailable', status: 503 });
     expect(await e.readiness()).toEqual({ ready: false, reason: `upstream unreachable: connect ECONNREFUSED 127.0.0.1:${port}` });
