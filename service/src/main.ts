@@ -65,15 +65,7 @@ export async function startService(config: RuntimeConfig, opts: StartOptions = {
   const cache = createCache(config, log);
   const deps: ServiceDeps = { config, engine, authenticate: opts.authenticate ?? keyringAuth(keyring!, jwt), ...(keyring ? { keyring } : {}), ...(cache ? { cache } : {}), metrics, log, startedAt: Date.now() };
 
-  const app = buildApp(deps, opts.https);
-  const url = await app.listen({ host: config.listen.host, port: config.listen.port });
-  let admin: FastifyInstance | undefined;
-  if (config.listen.adminPort !== undefined) {
-    admin = buildAdminApp(deps);
-    await admin.listen({ host: config.listen.host, port: config.listen.adminPort });
-  }
-  log.info('listening', { url, admin: config.listen.adminPort, environment: config.environment, model: engine.modelId, source: engine.source, keys: keyring?.size, jwt: Boolean(jwt), cache: cache ? 'redis' : 'off' });
-
+  // Start loading the model at once; /healthz answers meanwhile, /readyz once it is loaded.
   const loaded =
     engine instanceof LocalEngine
       ? engine.load().catch((e: Error) => {
@@ -82,6 +74,15 @@ export async function startService(config: RuntimeConfig, opts: StartOptions = {
           (opts.onLoadError ?? (() => process.exit(1)))(e);
         })
       : Promise.resolve();
+
+  const app = buildApp(deps, opts.https);
+  const url = await app.listen({ host: config.listen.host, port: config.listen.port });
+  let admin: FastifyInstance | undefined;
+  if (config.listen.adminPort !== undefined) {
+    admin = buildAdminApp(deps);
+    await admin.listen({ host: config.listen.host, port: config.listen.adminPort });
+  }
+  log.info('listening', { url, admin: config.listen.adminPort, environment: config.environment, model: engine.modelId, source: engine.source, keys: keyring?.size, jwt: Boolean(jwt), cache: cache ? 'redis' : 'off' });
 
   return {
     deps,

@@ -67,12 +67,18 @@ export class LocalEngine implements ChatEngine {
   async load(): Promise<void> {
     const model = this.config.model as LocalModel;
     const started = Date.now();
-    const { header, shape, memory } = await preflight(this.path, model, this.config);
-    this.log.info('model verified', { path: this.path, sha256: model.sha256, arch: shape.architecture, layers: shape.layers, embedding: shape.embedding, tensors: header.tensors.length, needBytes: memory.need });
-    const { getLlama, LlamaChatSession, LlamaLogLevel } = await import('node-llama-cpp');
     const threads = this.config.threads;
     const gpu = (model.gpuLayers ?? 0) > 0;
-    const llama = await getLlama({ gpu: gpu ? 'auto' : false, maxThreads: threads, logLevel: LlamaLogLevel.error });
+    // getLlama tests the prebuilt binary in a child process (~1 s on Linux): overlap it with
+    // hashing the file. Nothing is loaded into memory until the preflight has passed.
+    const runtime = import('node-llama-cpp').then(async (m) => ({ m, llama: await m.getLlama({ gpu: gpu ? 'auto' : false, maxThreads: threads, logLevel: m.LlamaLogLevel.error }) }));
+    runtime.catch(() => {}); // a failed preflight wins; this rejection is then moot
+    const { header, shape, memory } = await preflight(this.path, model, this.config);
+    this.log.info('model verified', { path: this.path, sha256: model.sha256, arch: shape.architecture, layers: shape.layers, embedding: shape.embedding, tensors: header.tensors.length, needBytes: memory.need });
+    const {
+      m: { LlamaChatSession },
+      llama,
+    } = await runtime;
     this.model = await llama.loadModel({ modelPath: this.path, gpuLayers: gpu ? model.gpuLayers! : 0 });
     const sequences = this.config.inference.parallelSequences;
     this.context = await this.model.createContext({ contextSize: model.contextSize, sequences, threads });
