@@ -3,6 +3,7 @@
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
 import { docsCommand } from './docs.js';
 import { renderCommand } from './render.js';
+import { keysCommand } from './keys.js';
 import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
 
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
   render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
   token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
+  keys: { run: keysCommand, summary: 'add, revoke or list API keys in an environment keyring (hashes only)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
 };
 

@@ -154,7 +154,7 @@ export interface SmartbotEnvironment {
      */
     keyring: {
       /**
-       * Keyring file, relative to the repository root (managed by `smartbot keys`).
+       * Keyring file, relative to the repository root: API-key SHA-256 hashes, managed with `smartbot keys add|revoke|list`.
        */
       file: string;
     };
