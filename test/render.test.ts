@@ -149,7 +149,7 @@ describe('rendered objects against the Kubernetes 1.36 and CRD models', () => {
 
   it('model validation catches a wrongly typed field', async () => {
     const deployment = objects.find((o) => o.object.kind === 'Deployment')!;
-    const broken = structuredClone(deployment.object) as { spec: Record<string, unknown> };
+    const broken = structuredClone(deployment.object) as unknown as { spec: Record<string, unknown> };
     broken.spec.replicas = 'three';
     const errors = await validateWithModels([{ file: deployment.file, object: broken as unknown as K8sObject }]);
     expect(errors).toHaveLength(1);
@@ -158,7 +158,7 @@ describe('rendered objects against the Kubernetes 1.36 and CRD models', () => {
 
   it('the unknown-field check catches a typo such as readinesProbe', async () => {
     const deployment = objects.find((o) => o.object.kind === 'Deployment')!;
-    const broken = structuredClone(deployment.object) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    const broken = structuredClone(deployment.object) as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
     const c = broken.spec.template.spec.containers[0]!;
     c.readinesProbe = c.readinessProbe;
     delete c.readinessProbe;

@@ -114,7 +114,7 @@ describe('model loading refuses bad files', () => {
   it('a file whose sha256 differs is corrupt', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
     const bytes = buildDemoModel();
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(join(dir, 'demo.gguf'), bytes);
     await expect(preflight(join(dir, 'demo.gguf'), model, dev)).rejects.toThrow(new RegExp(`^model file corrupt: expected ${model.sha256} got [0-9a-f]{64} \\(`));
   });

@@ -45,7 +45,7 @@ export class ScriptedEngine implements ChatEngine {
   calls: ChatRequest[] = [];
   readinessState: Readiness = { ready: true };
   reply = 'Hello from the script.';
-  fail?: ApiError;
+  fail: ApiError | undefined;
   depth = 0;
 
   async readiness() {

@@ -5,6 +5,7 @@ import { keyringAuth } from '../../service/src/auth/authenticate.js';
 import { JwtVerifier, mintToken } from '../../service/src/auth/jwt.js';
 import { Keyring } from '../../service/src/auth/keyring.js';
 import type { ResponseCache } from '../../service/src/cache.js';
+import type { RuntimeConfig } from '../../service/src/config.js';
 import { ApiError } from '../../service/src/errors.js';
 import type { ChatResult } from '../../service/src/engine/types.js';
 import { createMetrics } from '../../service/src/telemetry/metrics.js';
@@ -19,7 +20,7 @@ const jwt = new JwtVerifier(keys.signing.publicKeyPem, 'smartbot');
 const engine = new ScriptedEngine();
 const store = new Map<string, ChatResult>();
 const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
-const config = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
+const config: RuntimeConfig = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
 const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
 const app = buildApp(deps);
 afterAll(async () => {
