@@ -84,10 +84,6 @@ export class RemoteEngine implements ChatEngine {
     readonly source: 'local' | 'remote' = 'remote',
   ) {}
 
-  private headers(): Record<string, string> {
-    return this.target.headers();
-  }
-
   queueDepth(): number {
     return 0;
   }
@@ -96,7 +92,7 @@ export class RemoteEngine implements ChatEngine {
     if (this.lastReady && Date.now() - this.lastReady.at < READY_CACHE_MS) return this.lastReady.state;
     let state: Readiness;
     try {
-      const r = await fetch(this.target.readinessUrl, { headers: this.headers(), signal: AbortSignal.timeout(Math.min(this.target.timeoutMs, 3000)) });
+      const r = await fetch(this.target.readinessUrl, { headers: this.target.headers(), signal: AbortSignal.timeout(Math.min(this.target.timeoutMs, 3000)) });
       await r.body?.cancel();
       state = r.ok ? { ready: true } : { ready: false, reason: `upstream answered ${r.status}` };
     } catch (e) {
@@ -115,7 +111,7 @@ export class RemoteEngine implements ChatEngine {
       try {
         const r = await fetch(`${this.target.endpoint}/chat/completions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...this.headers() },
+          headers: { 'content-type': 'application/json', ...this.target.headers() },
           body,
           signal: AbortSignal.any([timeout, req.signal]),
         });
