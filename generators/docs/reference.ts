@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { RULES } from '../errors.js';
 import { mergeValues, TIERS, TierCache, valueAt } from '../load/layers.js';
-import { environmentSchema, type JsonSchemaNode } from '../schema/check.js';
+import { environmentSchema, resolveRef, type JsonSchemaNode } from '../schema/check.js';
 
 interface Row {
   field: string;
@@ -11,13 +11,6 @@ interface Row {
   required: boolean;
   description: string;
   pointer: string;
-}
-
-function resolveRef(node: JsonSchemaNode): JsonSchemaNode {
-  const ref = node.$ref;
-  if (typeof ref !== 'string') return node;
-  const target = ref.slice(2).split('/').reduce<unknown>((acc, k) => (acc as Record<string, unknown>)[k], environmentSchema) as JsonSchemaNode;
-  return { ...target, ...node, $ref: undefined };
 }
 
 function typeOf(node: JsonSchemaNode): string {

@@ -23,16 +23,20 @@ export interface JsonSchemaNode {
 
 export const environmentSchema: JsonSchemaNode = JSON.parse(readFileSync(schemaPath, 'utf8'));
 
+/** A node with its local `$ref` (#/$defs/…) resolved; the node's own keywords win. */
+export function resolveRef(node: JsonSchemaNode): JsonSchemaNode {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return node;
+  const target = ref.slice(2).split('/').reduce<unknown>((acc, k) => (acc as Record<string, unknown>)[k], environmentSchema) as JsonSchemaNode;
+  const { $ref: _ref, ...own } = node;
+  return { ...target, ...own };
+}
+
 /** Pointers of the fields marked `x-public` (digests, public keys, image refs), across all variants. */
 export const publicPointers: ReadonlySet<string> = (() => {
   const out = new Set<string>();
-  const deref = (n: JsonSchemaNode): JsonSchemaNode => {
-    const ref = n.$ref;
-    if (typeof ref !== 'string') return n;
-    return ref.slice(2).split('/').reduce<unknown>((acc, k) => (acc as Record<string, unknown>)[k], environmentSchema) as JsonSchemaNode;
-  };
   const visit = (node: JsonSchemaNode, pointer: string) => {
-    const n = deref(node);
+    const n = resolveRef(node);
     if (n['x-public'] === true) out.add(pointer);
     for (const v of (n.oneOf as JsonSchemaNode[] | undefined) ?? []) visit(v, pointer);
     for (const [k, child] of Object.entries(n.properties ?? {})) visit(child, `${pointer}/${k}`);

@@ -2,21 +2,15 @@
 // The deployment guide's loader: verifies the file is readable GGUF, prints its metadata and
 // sha256, checks that it fits the memory limit (the container's cgroup limit unless --memory),
 // and registers it in the models directory's registry.json. Exit 0 registered, 1 refused, 2 usage.
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { estimateMemory } from '../../generators/gguf/capacity.js';
 import { GgufError, modelShape, readGgufHeader } from '../../generators/gguf/read.js';
+import { sha256File } from './engine/local.js';
 import { memoryLimitBytes } from './system.js';
 
 const MiB = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
-
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 export async function modelLoader(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   let values;
@@ -51,7 +45,7 @@ export async function modelLoader(argv: string[], out: (s: string) => void = (s)
     return 1;
   }
   const shape = modelShape(header);
-  const digest = await sha256(path);
+  const digest = await sha256File(path);
   const contextSize = Number(values['context-size']);
   const sequences = Number(values.sequences);
   const limit = values.memory ? Number(values.memory) : memoryLimitBytes();
