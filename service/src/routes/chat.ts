@@ -62,7 +62,7 @@ export function registerChat(app: FastifyInstance, deps: ServiceDeps): void {
     reply.raw.on('close', () => reply.raw.writableFinished || abort.abort());
 
     const deterministic = temperature === 0 && cache !== undefined;
-    const key = cacheKey(engine.modelId, messages, maxTokens);
+    const key = deterministic ? cacheKey(engine.modelId, messages, maxTokens) : '';
     let cached: ChatResult | undefined;
     if (deterministic) {
       cached = await cache.get(key);
