@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { randomLlamaModel } from '../generators/gguf/llama-model.js';
+import { randomLlamaModel } from '../gguf/llama-model.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string', default: '128' }, seconds: { type: 'string', default: '20' }, runs: { type: 'string', default: '3' } } });
 const shape = { embedding: 640, layers: 12, feedForward: 1728, heads: 10, contextLength: 2048 };

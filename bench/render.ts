@@ -8,11 +8,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { packageRoot } from '../generators/paths.js';
-import { renderEnvironment } from '../generators/render/index.js';
-import { writeTree } from '../generators/render/output.js';
-import { environmentValidator } from '../generators/schema/check.js';
-import { validateEnvironments } from '../generators/validate.js';
+import { packageRoot } from '../contract/paths.js';
+import { renderEnvironment } from '../generators/index.js';
+import { writeTree } from '../generators/output.js';
+import { environmentValidator } from '../validation/schema/check.js';
+import { validateEnvironments } from '../validation/validate.js';
 import { syntheticRoot } from './synthetic.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'kustomize-max': { type: 'string', default: '100' }, dir: { type: 'string', default: tmpdir() } } });

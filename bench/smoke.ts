@@ -7,8 +7,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { packageRoot } from '../generators/paths.js';
-import { PATHS, RUNTIME } from '../generators/model/runtime-config.js';
+import { packageRoot } from '../contract/paths.js';
+import { PATHS, LLAMA_RUNTIME } from '../contract/service-config.js';
 import { envFixture } from '../test/containers/mapping.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'starts-only': { type: 'boolean' } } });
@@ -68,8 +68,8 @@ for (let i = 0; i < runs; i++) {
   docker('network', 'create', net);
   try {
     const t0 = performance.now();
-    const rt = docker('run', '-d', '--network', net, '--network-alias', RUNTIME.host, '-p', `127.0.0.1::${RUNTIME.port}`, '-v', `${fx.files.runtime}:${PATHS.config}:ro`, '-v', `${fx.files.models}:${PATHS.models}:ro`, 'smartbot/runtime:test');
-    const rtPort = docker('port', rt, `${RUNTIME.port}/tcp`).split(':').pop();
+    const rt = docker('run', '-d', '--network', net, '--network-alias', LLAMA_RUNTIME.host, '-p', `127.0.0.1::${LLAMA_RUNTIME.port}`, '-v', `${fx.files.runtime}:${PATHS.config}:ro`, '-v', `${fx.files.models}:${PATHS.models}:ro`, 'smartbot/runtime:test');
+    const rtPort = docker('port', rt, `${LLAMA_RUNTIME.port}/tcp`).split(':').pop();
     await untilReady(`http://127.0.0.1:${rtPort}/readyz`);
     runtimeStarts.push(performance.now() - t0);
     const t1 = performance.now();

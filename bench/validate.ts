@@ -6,9 +6,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { packageRoot } from '../generators/paths.js';
-import { environmentValidator } from '../generators/schema/check.js';
-import { validateEnvironments } from '../generators/validate.js';
+import { packageRoot } from '../contract/paths.js';
+import { environmentValidator } from '../validation/schema/check.js';
+import { validateEnvironments } from '../validation/validate.js';
 import { syntheticRoot } from './synthetic.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });

@@ -10,11 +10,16 @@ out=${2:?usage: context.sh service|runtime OUT_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$root/dist/service/src/main.js" ] || { echo "context.sh: build first (npm run build)" >&2; exit 2; }
 
-rm -rf "$out" && mkdir -p "$out/app/generators" "$out/scripts" "$out/bin"
+rm -rf "$out" && mkdir -p "$out/app/dist" "$out/scripts" "$out/bin"
 cp "$root/package.json" "$root/package-lock.json" "$out/app/"
-cp -r "$root/bin" "$root/dist" "$root/schemas" "$out/app/"
-cp -r "$root/generators/templates" "$out/app/generators/"
-rm -rf "$out/app/dist/bench" "$out/app/dist/scripts"
+# Only the entries' import closure: the service, the runtime, model_loader and the token command.
+case "$kind" in
+  service) entries="service/src/main.js cli/token.js" ;;
+  runtime) entries="service/src/llama-runtime.js service/src/model-loader.js cli/token.js" ;;
+  *) echo "context.sh: unknown image $kind" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086
+node "$root/containers/closure.mjs" "$root/dist" $entries | (cd "$root/dist" && xargs cp --parents -t "$out/app/dist")
 cp "$root/service/scripts/generate_token.sh" "$out/scripts/"
 cp "$root/containers/$kind.Dockerfile" "$out/Dockerfile"
 (cd "$out/app" && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)

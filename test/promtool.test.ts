@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DURATION_BUCKETS } from '../generators/model/telemetry.js';
-import type { AlertRule } from '../generators/render/monitoring.js';
-import { parseBytes, parseMillicores } from '../generators/text/quantity.js';
-import type { SmartbotEnvironment } from '../generators/model/environment.js';
-import { validateEnvironments } from '../generators/validate.js';
+import { DURATION_BUCKETS } from '../contract/telemetry.js';
+import type { AlertRule } from '../generators/monitoring.js';
+import { parseBytes, parseMillicores } from '../contract/quantity.js';
+import type { SmartbotEnvironment } from '../contract/environment.js';
+import { validateEnvironments } from '../validation/validate.js';
 import { repoRoot } from './helpers/env.js';
 
 const ENVS = ['dev', 'staging', 'prod'];

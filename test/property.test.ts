@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../generators/errors.js';
+import { RULES } from '../validation/rules.js';
 import { repoRoot, validateText } from './helpers/env.js';
 
 const shipped = ['dev', 'staging', 'prod'].map((n) => readFileSync(join(repoRoot, 'environments', `${n}.yaml`), 'utf8'));

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { LOG_LINE_PATTERN } from '../generators/model/telemetry.js';
-import type { SmartbotEnvironment } from '../generators/model/environment.js';
-import { renderEnvironment } from '../generators/render/index.js';
-import { validateEnvironments } from '../generators/validate.js';
+import { LOG_LINE_PATTERN } from '../contract/telemetry.js';
+import type { SmartbotEnvironment } from '../contract/environment.js';
+import { renderEnvironment } from '../generators/index.js';
+import { validateEnvironments } from '../validation/validate.js';
 import { BASE_ENV, repoRoot, validateText } from './helpers/env.js';
 
 const shipped = (name: string) =>
@@ -34,7 +34,7 @@ describe('Deployment', () => {
     expect(render(config).get('kubernetes/deployment.yaml')[0].spec.template.spec.tolerations).toBeUndefined();
   });
 
-  it('changes the config checksum when the runtime config changes, and only then', () => {
+  it('changes the config checksum when the service config changes, and only then', () => {
     const config = shipped('dev');
     const sum = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.metadata.annotations['smartbot.dev/config-checksum'];
     expect(sum(config)).toMatch(/^[0-9a-f]{64}$/);

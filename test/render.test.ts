@@ -6,19 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../generators/cli/main.js';
-import { listTree } from '../generators/render/output.js';
+import { runCli } from './helpers/cli.js';
+import { listTree } from '../generators/output.js';
 import { repoRoot } from './helpers/env.js';
 import { unknownFields, validateWithModels, type K8sObject, type Located } from './helpers/k8s-schemas.js';
 
 const ENVS = ['dev', 'staging', 'prod'];
 
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd: repoRoot });
-  return { code, out, err };
-}
+const cli = runCli;
 
 /** A temporary copy of these top-level folders of the repository. */
 function scratchRepo(dirs: string[]): string {

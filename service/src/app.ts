@@ -3,9 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Authenticate } from './auth/authenticate.js';
-import type { Keyring, Scope } from './auth/keyring.js';
+import type { Scope } from '../../contract/keyring-file.js';
+import type { Keyring } from './auth/keyring.js';
 import type { ResponseCache } from './cache.js';
-import type { RuntimeConfig } from './config.js';
+import type { ServiceConfig } from './config.js';
 import type { ChatEngine } from './engine/types.js';
 import { ApiError } from './errors.js';
 import { registerChat } from './routes/chat.js';
@@ -15,7 +16,7 @@ import type { Logger } from './telemetry/logger.js';
 import type { ServiceMetrics } from './telemetry/metrics.js';
 
 export interface ServiceDeps {
-  config: RuntimeConfig;
+  config: ServiceConfig;
   engine: ChatEngine;
   authenticate: Authenticate;
   /** The service's keyring (absent in the runtime container). */

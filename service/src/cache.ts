@@ -3,7 +3,7 @@
 // request is served by the model.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { readSecret, type RuntimeConfig } from './config.js';
+import { readSecret, type ServiceConfig } from './config.js';
 import type { ChatMessage, ChatResult } from './engine/types.js';
 import type { Logger } from './telemetry/logger.js';
 
@@ -18,7 +18,7 @@ export interface ResponseCache {
 export const cacheKey = (model: string, messages: ChatMessage[], maxTokens: number) =>
   `smartbot:chat:${createHash('sha256').update(JSON.stringify({ model, messages, maxTokens })).digest('hex')}`;
 
-export function createCache(config: RuntimeConfig, log: Logger): ResponseCache | undefined {
+export function createCache(config: ServiceConfig, log: Logger): ResponseCache | undefined {
   const r = config.cache.redis;
   if (!r.enabled) return undefined;
   const url = r.url ?? readSecret(config, r.secretRef!);

@@ -1,29 +1,35 @@
-// The runtime config the service starts from: the JSON `smartbot render` writes into the
-// ConfigMap (generators/model/runtime-config.ts), and Secret values referenced from it.
+// The service config the service starts from: the JSON `smartbot render` writes into the
+// ConfigMap (contract/service-config.ts), and Secret values referenced from it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SecretRef } from '../../generators/model/environment.js';
-import type { RuntimeConfig } from '../../generators/model/runtime-config.js';
+import { UserError } from '../../contract/run-main.js';
+import type { SecretRef } from '../../contract/environment.js';
+import type { ServiceConfig } from '../../contract/service-config.js';
 
-export type { RuntimeConfig };
+export type { ServiceConfig };
 
-export class ConfigError extends Error {}
+/** A config the service cannot start from: exit 2 with this line. */
+export class ConfigError extends UserError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
 
-export function loadRuntimeConfig(path: string): RuntimeConfig {
+export function loadServiceConfig(path: string): ServiceConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read runtime config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`cannot read service config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let config: RuntimeConfig;
+  let config: ServiceConfig;
   try {
-    config = JSON.parse(text) as RuntimeConfig;
+    config = JSON.parse(text) as ServiceConfig;
   } catch (e) {
-    throw new ConfigError(`runtime config ${path} is not JSON: ${(e as Error).message}`);
+    throw new ConfigError(`service config ${path} is not JSON: ${(e as Error).message}`);
   }
   for (const key of ['environment', 'listen', 'model', 'inference', 'auth', 'logging', 'cache', 'limits', 'secretsDir'] as const)
-    if (config[key] === undefined) throw new ConfigError(`runtime config ${path} lacks "${key}": render it with \`npx smartbot render\``);
+    if (config[key] === undefined) throw new ConfigError(`service config ${path} lacks "${key}": render it with \`npx smartbot render\``);
   return config;
 }
 
@@ -31,7 +37,7 @@ export function loadRuntimeConfig(path: string): RuntimeConfig {
 export const secretEnvName = (ref: SecretRef) => `SMARTBOT_SECRET_${`${ref.name}_${ref.key}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
 /** A Secret value: from the environment variable, else the mounted file <secretsDir>/<name>/<key>. Read on each call, so rotation needs no restart. */
-export function readSecret(config: Pick<RuntimeConfig, 'secretsDir'>, ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
+export function readSecret(config: Pick<ServiceConfig, 'secretsDir'>, ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env[secretEnvName(ref)];
   if (fromEnv) return fromEnv.trim();
   const file = join(config.secretsDir, ref.name, ref.key);

@@ -5,13 +5,14 @@
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { isEntry, runMain, type Closable } from '../../contract/run-main.js';
 import { buildAdminApp, buildApp, type ServiceDeps } from './app.js';
 import { keyringAuth, type Authenticate } from './auth/authenticate.js';
-import { JwtVerifier } from './auth/jwt.js';
+import { JwtVerifier } from '../../contract/jwt.js';
 import { Keyring } from './auth/keyring.js';
 import { createCache } from './cache.js';
-import { ConfigError, loadRuntimeConfig, type RuntimeConfig } from './config.js';
-import { LocalEngine, ModelLoadError } from './engine/local.js';
+import { loadServiceConfig, type ServiceConfig } from './config.js';
+import { LocalEngine } from './engine/local.js';
 import { DEFAULT_RETRY, RemoteEngine, remoteTarget, runtimeTarget } from './engine/remote.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
@@ -46,7 +47,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export async function startService(config: RuntimeConfig, opts: StartOptions = {}): Promise<RunningService> {
+export async function startService(config: ServiceConfig, opts: StartOptions = {}): Promise<RunningService> {
   const log = opts.log ?? createLogger({ format: config.logging.format, level: config.logging.level });
   const metrics = createMetrics();
   // The runtime container brings its own authenticate and has no keyring mounted.
@@ -100,31 +101,16 @@ export async function startService(config: RuntimeConfig, opts: StartOptions = {
   };
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<Closable> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, 'models-dir': { type: 'string' } } });
-  const path = values.config ?? process.env.SMARTBOT_CONFIG ?? '/etc/smartbot/config/runtime.json';
-  let config: RuntimeConfig;
-  try {
-    config = loadRuntimeConfig(path);
-  } catch (e) {
-    process.stderr.write(`smartbot service: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
+  const config = loadServiceConfig(values.config ?? process.env.SMARTBOT_CONFIG ?? '/etc/smartbot/config/runtime.json');
   const service = await startService(config, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
-  const stop = async (signal: string) => {
-    service.deps.log.info('shutting down', { signal });
-    await service.close();
-    process.exit(0);
+  return {
+    async close(signal) {
+      service.deps.log.info('shutting down', { signal });
+      await service.close();
+    },
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main(process.argv.slice(2)).catch((e: Error) => {
-    const known = e instanceof ConfigError || e instanceof ModelLoadError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
-    process.stderr.write(`smartbot service: ${e.message}\n`);
-    if (!known) process.stderr.write(`${e.stack}\n`);
-    process.exit(1);
-  });
-}
+if (isEntry(import.meta.url)) runMain('smartbot service', main);

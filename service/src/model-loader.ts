@@ -5,12 +5,11 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { estimateMemory } from '../../generators/gguf/capacity.js';
-import { GgufError, modelShape, readGgufHeader } from '../../generators/gguf/read.js';
-import { sha256File } from './engine/local.js';
+import { isEntry, runMain } from '../../contract/run-main.js';
+import { formatBytes } from '../../gguf/bytes.js';
+import { fitReport } from '../../gguf/fit.js';
+import { inspectModel, ModelFileError } from '../../gguf/inspect.js';
 import { memoryLimitBytes } from './system.js';
-
-const MiB = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export async function modelLoader(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   let values;
@@ -36,20 +35,19 @@ export async function modelLoader(argv: string[], out: (s: string) => void = (s)
   if (values.format !== 'gguf') return out(`model_loader: unsupported --format ${values.format} (only gguf)\n`), 2;
   if (!path.toLowerCase().endsWith('.gguf')) return out(`model_loader: ${path} does not end in .gguf\n`), 1;
 
-  let header;
+  let file;
   try {
-    header = readGgufHeader(path);
+    file = await inspectModel(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    out(`model_loader: ${path}: ${code === 'ENOENT' ? 'no such file' : e instanceof GgufError ? `not a valid GGUF file: ${e.message}` : (e as Error).message}\n`);
+    if (!(e instanceof ModelFileError)) throw e;
+    out(`model_loader: ${e.message}\n`);
     return 1;
   }
-  const shape = modelShape(header);
-  const digest = await sha256File(path);
+  const { header, shape, sha256: digest } = file;
   const contextSize = Number(values['context-size']);
   const sequences = Number(values.sequences);
   const limit = values.memory ? Number(values.memory) : memoryLimitBytes();
-  const m = estimateMemory({ weightsBytes: header.fileSize, shape, contextSize, sequences, limitBytes: limit });
+  const m = fitReport({ weightsBytes: file.sizeBytes, shape, contextSize, sequences, limitBytes: limit }, { contextSize: '--context-size', sequences: '--sequences', memory: 'the memory limit (--memory)' });
   const tokens = header.metadata['tokenizer.ggml.tokens'];
   const info = {
     name: basename(path, '.gguf'),
@@ -74,15 +72,15 @@ export async function modelLoader(argv: string[], out: (s: string) => void = (s)
     out(
       [
         `model      ${info.name} (${info.modelName ?? 'unnamed'})`,
-        `file       ${path}  ${MiB(info.sizeBytes)}  GGUF v${info.ggufVersion}`,
+        `file       ${path}  ${formatBytes(info.sizeBytes)}  GGUF v${info.ggufVersion}`,
         `sha256     ${digest}`,
         `shape      ${info.architecture}: ${info.layers} layers, embedding ${info.embedding}, ${info.heads} heads (${info.headsKv} kv), trained context ${info.trainedContext}, vocabulary ${info.vocabulary}, ${info.tensors} tensors`,
-        `memory     needs ${MiB(m.need)} (weights ${MiB(m.weights)} + KV ${MiB(m.kvCache)} for ${contextSize} × ${sequences} + runtime ${MiB(m.runtime)}); usable ${MiB(m.usable)} of ${MiB(limit)}`,
+        `memory     needs ${formatBytes(m.need)} (${m.breakdown}); usable ${formatBytes(m.usable)} of ${formatBytes(limit)}`,
         '',
       ].join('\n'),
     );
   if (!m.fits) {
-    out(`model_loader: refused: the model does not fit; lower --context-size or --sequences, or raise the memory limit to at least ${MiB(m.limitNeeded)}\n`);
+    out(`model_loader: refused: the model does not fit. ${m.advice}\n`);
     return 1;
   }
   // Register: atomically replace registry.json beside the model.
@@ -100,6 +98,4 @@ export async function modelLoader(argv: string[], out: (s: string) => void = (s)
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  modelLoader(process.argv.slice(2)).then((code) => process.exit(code));
-}
+if (isEntry(import.meta.url)) runMain('model_loader', (argv) => modelLoader(argv));

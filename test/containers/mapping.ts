@@ -1,4 +1,4 @@
-// The one place where the container smoke test differs from a cluster. The runtime config is
+// The one place where the container smoke test differs from a cluster. The service config is
 // the rendered ConfigMap's runtime.json byte for byte; only what a cluster supplies from
 // elsewhere is supplied here instead:
 //
@@ -17,16 +17,16 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildDemoModel, DEMO_MODEL_FILE } from '../../generators/gguf/demo-model.js';
-import type { RuntimeConfig } from '../../generators/model/runtime-config.js';
-import { mintApiKey } from '../../service/src/auth/keyring.js';
+import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
+import type { ServiceConfig } from '../../contract/service-config.js';
+import { mintApiKey } from '../../contract/keyring-file.js';
 import { repoRoot } from '../helpers/env.js';
 
 export interface EnvFixture {
   env: string;
   /** rendered/<env>/kubernetes/configmap.yaml → data["runtime.json"], unchanged. */
   runtimeJson: string;
-  config: RuntimeConfig;
+  config: ServiceConfig;
   dir: string;
   files: { runtime: string; keyring: string; secrets: string; models: string; tls?: string };
   apiKey: string;
@@ -56,7 +56,7 @@ function makeTls(dir: string, host: string): void {
 export function envFixture(env: string): EnvFixture {
   const cm = parse(readFileSync(join(repoRoot, 'rendered', env, 'kubernetes/configmap.yaml'), 'utf8'));
   const runtimeJson: string = cm.data['runtime.json'];
-  const config = JSON.parse(runtimeJson) as RuntimeConfig;
+  const config = JSON.parse(runtimeJson) as ServiceConfig;
   const dir = shareable(mkdtempSync(join(tmpdir(), `smartbot-smoke-${env}-`)));
   const files = { runtime: join(dir, 'runtime.json'), keyring: join(dir, 'keyring.json'), secrets: shareable(join(dir, 'secrets')), models: shareable(join(dir, 'models')) } as EnvFixture['files'];
   writeFileSync(files.runtime, runtimeJson);

@@ -1,4 +1,4 @@
-// Container smoke test of every shipped environment, with its *rendered* runtime config: the
+// Container smoke test of every shipped environment, with its *rendered* service config: the
 // runtime container, the service container and Redis (when cached) on one network, through
 // testcontainers. Needs Docker and the images from containers/build.sh (built here when
 // missing). Without Docker it skips with one line — unless REQUIRE_DOCKER=1 (CI), which fails.
@@ -9,9 +9,9 @@ import OpenAI from 'openai';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_REPLY } from '../../generators/gguf/demo-model.js';
-import { LOG_LINE_PATTERN } from '../../generators/model/telemetry.js';
-import { RUNTIME, PATHS } from '../../generators/model/runtime-config.js';
+import { DEMO_REPLY } from '../../gguf/demo-model.js';
+import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
+import { LLAMA_RUNTIME, PATHS } from '../../contract/service-config.js';
 import { repoRoot } from '../helpers/env.js';
 import { envFixture, type EnvFixture } from './mapping.js';
 
@@ -55,7 +55,7 @@ async function startStack(env: string): Promise<Stack> {
   if (c.model.source === 'local') {
     // The environment's own model server, from the same runtime.json the service reads.
     runtimeSpec = new GenericContainer(RUNTIME_IMAGE)
-      .withNetworkAliases(RUNTIME.host)
+      .withNetworkAliases(LLAMA_RUNTIME.host)
       .withBindMounts([
         { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
         { source: fx.files.models, target: PATHS.models, mode: 'ro' },
@@ -123,7 +123,7 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
     const chat = (body: object, key = s!.fx.apiKey) =>
       fetch(`${s!.base}/api/v1/chat`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
-    it('runs with the rendered runtime config, byte for byte', () => {
+    it('runs with the rendered service config, byte for byte', () => {
       const cm = parse(readFileSync(join(repoRoot, 'rendered', env, 'kubernetes/configmap.yaml'), 'utf8'));
       expect(readFileSync(s!.fx.files.runtime, 'utf8')).toBe(cm.data['runtime.json']);
     });

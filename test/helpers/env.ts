@@ -2,8 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../generators/paths.js';
-import { validateEnvironments, type ValidateReport } from '../../generators/validate.js';
+import { packageRoot } from '../../contract/paths.js';
+import { validateEnvironments, type ValidateReport } from '../../validation/validate.js';
 
 /** The repository root, from the sources or from dist/ (benchmarks reuse these helpers). */
 export const repoRoot = packageRoot;

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemoModel, DEMO_MODEL_FILE, DEMO_REPLY } from '../../generators/gguf/demo-model.js';
+import { buildDemoModel, DEMO_MODEL_FILE, DEMO_REPLY } from '../../gguf/demo-model.js';
 import { secretEnvName } from '../../service/src/config.js';
 import { preflight } from '../../service/src/engine/local.js';
 import { startService, type RunningService } from '../../service/src/main.js';
-import type { LocalModel } from '../../generators/model/environment.js';
-import { freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from './helpers.js';
+import type { LocalModel } from '../../contract/environment.js';
+import { freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
 
 const modelsDir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
 writeFileSync(join(modelsDir, DEMO_MODEL_FILE), buildDemoModel());
@@ -122,7 +122,7 @@ describe('model loading refuses bad files', () => {
   it('a model that does not fit the memory limit is refused with what to lower', async () => {
     const small = { ...dev, limits: { ...dev.limits, memoryBytes: 200 * 2 ** 20 } };
     await expect(preflight(join(modelsDir, DEMO_MODEL_FILE), model, small)).rejects.toThrow(
-      /^model needs 194\.\d MiB \(weights 0\.3 MiB \+ KV cache 2\.0 MiB \+ runtime 192\.0 MiB\) but only 180\.0 MiB of the 200\.0 MiB limit is usable: lower model\.contextSize, inference\.maxTokens or inference\.parallelSequences, or raise resources\.memory$/,
+      /^model does not fit: it needs 194\.\d MiB \(weights 268\.0 KiB \+ KV cache \d\.0 MiB for 2048 tokens × \d sequences \+ overhead 192\.0 MiB\) but only 180\.0 MiB of the 200\.0 MiB limit is usable\. The weights and the engine overhead alone need 192\.3 MiB: use a smaller \(more quantised\) model, or raise resources\.memory to at least 21\d\.\d MiB\.$/,
     );
   });
 

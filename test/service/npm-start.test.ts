@@ -1,9 +1,9 @@
 // `npm start` as a new user runs it: the printed token and curl command work as printed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_REPLY } from '../../generators/gguf/demo-model.js';
+import { DEMO_REPLY } from '../../gguf/demo-model.js';
 import { repoRoot } from '../helpers/env.js';
-import { freePort } from './helpers.js';
+import { freePort } from '../helpers/service.js';
 
 let child: ChildProcess | undefined;
 afterAll(() => void child?.kill('SIGTERM'));
@@ -12,7 +12,7 @@ afterAll(() => void child?.kill('SIGTERM'));
 describe('npm start', () => {
   it('validates, serves dev on 127.0.0.1, and prints a token and a curl command that work', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['dist/service/src/start-dev.js'], { cwd: repoRoot, env: { ...process.env, PORT: String(port), UV_THREADPOOL_SIZE: '1' } });
+    child = spawn(process.execPath, ['bin/smartbot.js', 'start'], { cwd: repoRoot, env: { ...process.env, PORT: String(port), UV_THREADPOOL_SIZE: '1' } });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));

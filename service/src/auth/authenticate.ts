@@ -2,8 +2,9 @@
 // 401 for a missing, invalid or expired credential; 403 when the scope is not enough.
 import { ApiError } from '../errors.js';
 import { timingSafeEqual } from 'node:crypto';
-import { looksLikeJwt, type JwtVerifier } from './jwt.js';
-import { hashKey, type Keyring, type Scope } from './keyring.js';
+import { looksLikeJwt, type JwtVerifier } from '../../../contract/jwt.js';
+import { hashKey, type Scope } from '../../../contract/keyring-file.js';
+import type { Keyring } from './keyring.js';
 
 export interface Caller {
   id: string;

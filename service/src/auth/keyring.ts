@@ -1,32 +1,10 @@
 // API keys: the keyring holds SHA-256 hashes only. A presented key is hashed and compared with
 // every entry in constant time. The file is re-read on change (polled) and on SIGHUP, so added
 // keys work and revoked keys stop working within seconds, without a restart.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { hashKey, parseKeyring, type Scope } from '../../../contract/keyring-file.js';
 import type { Logger } from '../telemetry/logger.js';
-
-export type Scope = 'chat' | 'admin';
-
-export interface KeyEntry {
-  id: string;
-  sha256: string;
-  scopes: Scope[];
-  created?: string;
-  expires?: string;
-}
-
-export interface KeyringFile {
-  version: 1;
-  keys: KeyEntry[];
-}
-
-export const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest();
-
-/** A new API key and its keyring entry (the plaintext is shown once, never stored). */
-export function mintApiKey(id: string, scopes: Scope[], now = new Date()): { key: string; entry: KeyEntry } {
-  const key = `sb_${id}_${randomBytes(24).toString('base64url')}`;
-  return { key, entry: { id, sha256: hashKey(key).toString('hex'), scopes, created: now.toISOString() } };
-}
 
 export class Keyring {
   private entries: { id: string; hash: Buffer; scopes: Scope[]; expires?: number }[] = [];
@@ -48,8 +26,7 @@ export class Keyring {
 
   reload(why: string): void {
     try {
-      const doc = JSON.parse(readFileSync(this.file, 'utf8')) as KeyringFile;
-      if (!Array.isArray(doc.keys)) throw new Error('"keys" is not a list');
+      const doc = parseKeyring(readFileSync(this.file, 'utf8'));
       this.entries = doc.keys.map((k) => ({
         id: k.id,
         hash: Buffer.from(k.sha256, 'hex'),

@@ -5,46 +5,38 @@
 // Threads: on the 2-vCPU reference machine the prebuilt binary's default (4 threads) collapses
 // to ~1 token/s; with UV_THREADPOOL_SIZE=1 in the environment (set by npm start, the image and
 // the rendered Deployment) 1–2 explicit threads give 200–300 tokens/s. `threads` comes from the
-// runtime config (the model's setting, else the CPU limit).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+// service config (the model's setting, else the CPU limit).
+import { formatBytes } from '../../../gguf/bytes.js';
 import type { LlamaChatSession as Session, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
-import { estimateMemory } from '../../../generators/gguf/capacity.js';
-import { modelShape, readGgufHeader } from '../../../generators/gguf/read.js';
-import type { LocalModel } from '../../../generators/model/environment.js';
-import type { RuntimeConfig } from '../config.js';
+import type { LocalModel } from '../../../contract/environment.js';
+import { UserError } from '../../../contract/run-main.js';
+import { fitReport } from '../../../gguf/fit.js';
+import { inspectModel, ModelFileError } from '../../../gguf/inspect.js';
+import type { ServiceConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Slots } from './slots.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
 
-const fmt = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+/** A model the engine refuses to load: the process exits 1 with this line. */
+export class ModelLoadError extends UserError {}
 
-export class ModelLoadError extends Error {}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** Verifies the file and its fit before anything is loaded; returns the metadata it read. */
-export async function preflight(path: string, model: LocalModel, config: Pick<RuntimeConfig, 'inference' | 'limits'>) {
-  let header;
+/** The GGUF library's pre-flight, in the service config's terms: verified and fitting, or refused. */
+export async function preflight(path: string, model: LocalModel, config: Pick<ServiceConfig, 'inference' | 'limits'>) {
+  let file;
   try {
-    header = readGgufHeader(path);
+    file = await inspectModel(path);
   } catch (e) {
-    throw new ModelLoadError(`cannot read model ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof ModelFileError) throw new ModelLoadError(`cannot read model ${e.message}`);
+    throw e;
   }
-  const got = await sha256File(path);
-  if (got !== model.sha256) throw new ModelLoadError(`model file corrupt: expected ${model.sha256} got ${got} (${path})`);
-  const shape = modelShape(header);
-  const m = estimateMemory({ weightsBytes: header.fileSize, shape, contextSize: model.contextSize, sequences: config.inference.parallelSequences, limitBytes: config.limits.memoryBytes });
-  if (!m.fits)
-    throw new ModelLoadError(
-      `model needs ${fmt(m.need)} (weights ${fmt(m.weights)} + KV cache ${fmt(m.kvCache)} + runtime ${fmt(m.runtime)}) but only ${fmt(m.usable)} of the ${fmt(config.limits.memoryBytes)} limit is usable: lower model.contextSize, inference.maxTokens or inference.parallelSequences, or raise resources.memory`,
-    );
-  return { header, shape, memory: m };
+  if (file.sha256 !== model.sha256) throw new ModelLoadError(`model file corrupt: expected ${model.sha256} got ${file.sha256} (${path})`);
+  const fit = fitReport(
+    { weightsBytes: file.sizeBytes, shape: file.shape, contextSize: model.contextSize, sequences: config.inference.parallelSequences, limitBytes: config.limits.memoryBytes },
+    { contextSize: 'model.contextSize', sequences: 'inference.parallelSequences', memory: 'resources.memory' },
+  );
+  if (!fit.fits) throw new ModelLoadError(`model does not fit: it needs ${formatBytes(fit.need)} (${fit.breakdown}) but only ${formatBytes(fit.usable)} of the ${formatBytes(config.limits.memoryBytes)} limit is usable. ${fit.advice}`);
+  return { header: file.header, shape: file.shape, memory: fit };
 }
 
 export class LocalEngine implements ChatEngine {
@@ -58,7 +50,7 @@ export class LocalEngine implements ChatEngine {
   constructor(
     readonly modelId: string,
     private readonly path: string,
-    private readonly config: RuntimeConfig,
+    private readonly config: ServiceConfig,
     private readonly log: Logger,
     private readonly onDepth: (depth: number) => void,
   ) {}

@@ -3,8 +3,8 @@
 // and is sent as `Authorization: Bearer` (bearer, jwt) or `api-key` (api-key). Each attempt has
 // the configured timeout; 429 and 5xx (and connection failures) are retried with exponential
 // backoff, other 4xx never. Failures map to 502 (bad answer), 503 (unreachable) or 504 (timeout).
-import type { RemoteModel } from '../../../generators/model/environment.js';
-import { readSecret, type RuntimeConfig } from '../config.js';
+import type { RemoteModel } from '../../../contract/environment.js';
+import { readSecret, type ServiceConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
@@ -49,7 +49,7 @@ export interface UpstreamTarget {
 }
 
 /** A remote model: the config's endpoint, with the credential read from its Secret per request. */
-export function remoteTarget(config: RuntimeConfig): UpstreamTarget {
+export function remoteTarget(config: ServiceConfig): UpstreamTarget {
   const model = config.model as RemoteModel;
   const endpoint = model.endpoint.replace(/\/+$/, '');
   return {
@@ -68,7 +68,7 @@ export function remoteTarget(config: RuntimeConfig): UpstreamTarget {
 export const RUNTIME_TIMEOUT_MS = 300_000;
 
 /** A local model served by the runtime container beside the service (same pod): no credential. */
-export function runtimeTarget(config: RuntimeConfig, modelId: string): UpstreamTarget {
+export function runtimeTarget(config: ServiceConfig, modelId: string): UpstreamTarget {
   const endpoint = config.runtime!.url.replace(/\/+$/, '');
   return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl: `${endpoint.replace(/\/v1$/, '')}/readyz` };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOG_LINE_PATTERN } from '../../../generators/model/telemetry.js';
+import { LOG_LINE_PATTERN } from '../../../contract/telemetry.js';
 import { createLogger } from './logger.js';
 
 const at = () => new Date(Date.UTC(2026, 10, 26, 9, 15, 2, 345));

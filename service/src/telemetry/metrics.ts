@@ -1,7 +1,7 @@
 // Prometheus metrics under exactly the names the rendered PrometheusRules query
 // (generators/model/telemetry.ts), plus prom-client's default process metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DURATION_BUCKETS, METRICS } from '../../../generators/model/telemetry.js';
+import { DURATION_BUCKETS, METRICS } from '../../../contract/telemetry.js';
 
 export interface ServiceMetrics {
   registry: Registry;

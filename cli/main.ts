@@ -1,0 +1,62 @@
+// The `smartbot` command line: dispatches to one module per command. Never prints a stack
+// trace for bad input: usage problems exit 2 with a one-line reason.
+import { describeFailure, type Closable } from '../contract/run-main.js';
+import { EXIT, UsageError, processIO, type CliIO } from './io.js';
+import { docsCommand } from './docs.js';
+import { schemaTypesCommand } from './schema-types.js';
+import { startCommand } from './start.js';
+import { renderCommand } from './render.js';
+import { keysCommand } from './keys.js';
+import { tokenCommand } from './token.js';
+import { validateCommand } from './validate.js';
+
+/** A number is the exit code; a Closable (the dev server) runs until a signal closes it. */
+type Command = (argv: string[], io: CliIO) => number | Promise<number | Closable>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
+  render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
+  token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
+  keys: { run: keysCommand, summary: 'add, revoke or list API keys in an environment keyring (hashes only)' },
+  start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
+  docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
+  'schema-types': { run: schemaTypesCommand, summary: 'regenerate contract/environment.ts from the schema (--check: fail if stale)' },
+};
+
+export function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `Usage: smartbot <command> [options]\n\nCommands:\n${Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n')}\n\nRun \`smartbot <command> --help\` for a command's options.\n`;
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number | Closable> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return io.out(help()), name ? EXIT.ok : EXIT.usage;
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`smartbot: unknown command "${name}"\n\n${help()}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`smartbot ${name}: ${usageMessage(e as NodeJS.ErrnoException)}\nRun \`smartbot ${name} --help\` for usage.\n`);
+      return EXIT.usage;
+    }
+    const failure = describeFailure(`smartbot ${name}`, e);
+    io.err(failure.text);
+    return failure.code;
+  }
+}
+
+/** Node's parseArgs wording differs between versions; say the same thing on all of them. */
+function usageMessage(e: NodeJS.ErrnoException): string {
+  const option = /'(-[^']*)'/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option ${option.split(' ')[0]} needs a value`;
+  return e.message;
+}

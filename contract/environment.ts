@@ -1,0 +1,455 @@
+/* GENERATED from schemas/environment.schema.json by `smartbot schema-types` — do not edit.
+   Run `npm run schema:types` after changing the schema. */
+
+/**
+ * Prometheus duration, e.g. 30s, 1m, 5m, 1h30m.
+ */
+export type Duration = string;
+
+/**
+ * One smartbot environment after its tier defaults are merged in (environments/tiers/<tier>.yaml, then environments/<env>.yaml). Everything downstream — validation, the generators, the service's config — reads this shape.
+ */
+export interface SmartbotEnvironment {
+  /**
+   * Which tier's defaults this environment is layered over. `base` is a single small deployment; `enterprise` adds high availability, TLS, an IP allowlist and backups (enforced by policy rules).
+   */
+  tier: 'base' | 'enterprise';
+  /**
+   * Free text; the Namespace carries it as the smartbot.dev/description annotation.
+   */
+  description?: string;
+  /**
+   * The chat service being deployed.
+   */
+  service: {
+    /**
+     * Service name; used for Kubernetes object names and labels (DNS-1123 label).
+     */
+    name: string;
+    /**
+     * Semantic version of the service release.
+     */
+    version: string;
+    /**
+     * Container image reference (repository[:tag][@sha256:digest]).
+     */
+    image: string;
+    /**
+     * Container image of the llama.cpp runtime that serves local GGUF models beside the service (same pod; not used for remote models).
+     */
+    runtimeImage: string;
+  };
+  /**
+   * Number of pods when autoscaling is off; the starting size when it is on.
+   */
+  replicas: number;
+  /**
+   * HorizontalPodAutoscaler settings (autoscaling/v2, CPU utilisation).
+   */
+  autoscaling: {
+    /**
+     * Render an HPA.
+     */
+    enabled: boolean;
+    /**
+     * Minimum pods (count).
+     */
+    min: number;
+    /**
+     * Maximum pods (count); must be ≥ min.
+     */
+    max: number;
+    /**
+     * Target average CPU utilisation, percent of the CPU request, in (0, 100].
+     */
+    targetCPUPercent: number;
+  };
+  /**
+   * TCP ports. All ports must be distinct and in 1–65535.
+   */
+  ports: {
+    /**
+     * Port clients connect to (Service port, host port in compose).
+     */
+    external: number;
+    /**
+     * Port the service process listens on inside the container.
+     */
+    internal: number;
+    /**
+     * Optional admin console port (metrics, health); omit to disable.
+     */
+    admin?: number;
+    /**
+     * Optional HTTPS port served by the ingress when TLS is on.
+     */
+    https?: number;
+  };
+  /**
+   * Public HTTP(S) entry through an Ingress controller. Omit for cluster-internal environments.
+   */
+  ingress?: {
+    /**
+     * Public host name (DNS name, no scheme).
+     */
+    host: string;
+    /**
+     * IngressClass name; TLS and allowlist annotations are written for ingress-nginx.
+     */
+    className: string;
+  };
+  /**
+   * Per-pod compute and storage. Requests equal limits (Guaranteed QoS) so model memory is never overcommitted.
+   */
+  resources: {
+    /**
+     * CPU, as a Kubernetes quantity ("2" = 2 vCPU, "500m" = half a vCPU).
+     */
+    cpu: string;
+    /**
+     * Memory limit, as a Kubernetes quantity in binary units (Mi, Gi).
+     */
+    memory: string;
+    /**
+     * Persistent volume for models and state.
+     */
+    storage: {
+      /**
+       * Volume size, as a Kubernetes quantity in binary units.
+       */
+      size: string;
+      /**
+       * StorageClass name (an SSD class in the guide).
+       */
+      class: string;
+    };
+  };
+  /**
+   * Where answers come from: a local GGUF file run in-process, or a remote OpenAI-compatible API.
+   */
+  model: LocalModel | RemoteModel;
+  /**
+   * Generation limits shared by both model sources.
+   */
+  inference: {
+    /**
+     * Upper bound on generated tokens per request (tokens).
+     */
+    maxTokens: number;
+    /**
+     * Requests decoded together in one context (the guide's batch_size); each gets contextSize tokens of KV cache.
+     */
+    parallelSequences: number;
+    /**
+     * Sampling temperature when a request gives none (0 = greedy).
+     */
+    defaultTemperature: number;
+  };
+  /**
+   * Authentication, transport security and network exposure.
+   */
+  security: {
+    /**
+     * Where the environment's API-key SHA-256 hashes live (never plaintext keys).
+     */
+    keyring: {
+      /**
+       * Keyring file, relative to the repository root: API-key SHA-256 hashes, managed with `smartbot keys add|revoke|list`.
+       */
+      file: string;
+    };
+    /**
+     * Optional JWT access tokens (EdDSA), minted by `smartbot token`.
+     */
+    jwt?: {
+      /**
+       * Ed25519 public key, PEM (SPKI). Public by design.
+       */
+      publicKey: string;
+      /**
+       * Expected `iss` claim.
+       */
+      issuer?: string;
+    };
+    /**
+     * TLS at the ingress.
+     */
+    tls: {
+      /**
+       * Serve HTTPS on ports.https.
+       */
+      enabled: boolean;
+      /**
+       * Lowest TLS protocol version accepted.
+       */
+      minVersion: '1.2' | '1.3';
+      /**
+       * Kubernetes TLS Secret holding the certificate (give this or issuer).
+       */
+      secretName?: string;
+      /**
+       * cert-manager ClusterIssuer that issues the certificate (give this or secretName).
+       */
+      issuer?: string;
+    };
+    /**
+     * Client CIDRs allowed to reach the service port. Empty means no restriction (base tier only).
+     */
+    ipAllowlist: string[];
+    /**
+     * Encryption of data at rest (backups, cache payloads).
+     */
+    encryption: {
+      /**
+       * AES-256-GCM; AES-256-CBC is accepted as legacy with a warning.
+       */
+      algorithm: 'AES-256-GCM' | 'AES-256-CBC';
+    };
+    /**
+     * Where ExternalSecrets read secret values from (External Secrets Operator).
+     */
+    secretStore: {
+      /**
+       * Store kind.
+       */
+      kind: 'ClusterSecretStore' | 'SecretStore';
+      /**
+       * Store name.
+       */
+      name: string;
+    };
+  };
+  /**
+   * Service log output and container log rotation.
+   */
+  logging: {
+    /**
+     * `line` is the guide's `[YYYY-MM-DD HH:MM:SS] [LEVEL] message`; `json` is one JSON object per line.
+     */
+    format: 'line' | 'json';
+    /**
+     * Lowest level written.
+     */
+    level: 'debug' | 'info' | 'warn' | 'error';
+    /**
+     * json-file driver: rotate after this size (k, m or g suffix).
+     */
+    maxSize: string;
+    /**
+     * json-file driver: rotated files kept (count).
+     */
+    maxFile: number;
+  };
+  /**
+   * Prometheus alerting thresholds, rendered into a PrometheusRule.
+   */
+  monitoring: {
+    /**
+     * Each alert fires when its value stays above the threshold for its `for` window.
+     */
+    alerts: {
+      cpuPercent: PercentAlert;
+      memoryPercent: PercentAlert1;
+      p99LatencySeconds: LatencyAlert;
+      errorRatePercent: PercentAlert2;
+    };
+  };
+  /**
+   * Response cache for identical deterministic requests.
+   */
+  cache: {
+    /**
+     * Redis connection. Give `url` (no credentials in it) or `secretRef` (a Secret holding the full URL).
+     */
+    redis: {
+      /**
+       * Use the cache.
+       */
+      enabled: boolean;
+      /**
+       * redis:// or rediss:// URL without a password.
+       */
+      url?: string;
+      secretRef?: SecretRef;
+      /**
+       * Cache entry lifetime (seconds).
+       */
+      ttlSeconds: number;
+    };
+  };
+  /**
+   * Scheduled volume snapshots.
+   */
+  backups: {
+    /**
+     * Render the backup CronJob.
+     */
+    enabled: boolean;
+    /**
+     * Cron schedule, five fields, UTC ("0 3 * * *" = daily at 03:00).
+     */
+    schedule: string;
+    /**
+     * How many snapshots to keep (count).
+     */
+    retention: number;
+  };
+  /**
+   * How the rendered manifests reach a cluster.
+   */
+  sync: {
+    /**
+     * GitOps engine that applies rendered/<env>/kubernetes.
+     */
+    engine: 'argocd' | 'flux';
+    /**
+     * Destination cluster API URL (Argo CD) or name.
+     */
+    cluster: string;
+    /**
+     * Namespace the environment is deployed into (DNS-1123 label).
+     */
+    namespace: string;
+    /**
+     * Apply changes automatically when rendered/ changes.
+     */
+    autoSync: boolean;
+    /**
+     * Delete cluster objects that are no longer rendered.
+     */
+    prune: boolean;
+    /**
+     * Revert manual changes made in the cluster.
+     */
+    selfHeal?: boolean;
+    /**
+     * Git repository Argo CD / Flux read rendered/<env>/kubernetes from.
+     */
+    repoURL: string;
+    /**
+     * Branch or tag to follow.
+     */
+    revision: string;
+  };
+}
+/**
+ * A GGUF file loaded in-process by node-llama-cpp.
+ */
+export interface LocalModel {
+  /**
+   * Selects the local variant.
+   */
+  source: 'local';
+  /**
+   * Absolute path of the model inside the container (the models volume is mounted at /data/models). Validation reads the file from --models-dir by its base name when present.
+   */
+  path: string;
+  /**
+   * Model file format; the path's extension must match.
+   */
+  format: 'gguf';
+  /**
+   * SHA-256 of the file, lowercase hex; checked before loading.
+   */
+  sha256: string;
+  /**
+   * File size in bytes; used for the capacity pre-flight when the file is not present.
+   */
+  sizeBytes?: number;
+  /**
+   * KV-cache tokens per sequence (tokens).
+   */
+  contextSize: number;
+  /**
+   * Layers offloaded to a GPU; > 0 requests a GPU in Kubernetes.
+   */
+  gpuLayers?: number;
+  /**
+   * CPU threads for inference; default is the CPU limit rounded down (min 1).
+   */
+  threads?: number;
+}
+/**
+ * Any OpenAI-compatible chat completions API.
+ */
+export interface RemoteModel {
+  /**
+   * Selects the remote variant.
+   */
+  source: 'remote';
+  /**
+   * Base URL of the API (…/v1); https unless loopback.
+   */
+  endpoint: string;
+  /**
+   * Model name sent upstream.
+   */
+  model: string;
+  /**
+   * Credential sent upstream, read from a Secret.
+   */
+  auth: {
+    /**
+     * `bearer` and `jwt` send Authorization: Bearer; `api-key` sends the api-key header.
+     */
+    type: 'bearer' | 'jwt' | 'api-key';
+    secretRef: SecretRef;
+  };
+  /**
+   * Per-request upstream timeout (milliseconds).
+   */
+  timeoutMs: number;
+}
+/**
+ * A key in a Kubernetes Secret (delivered by ExternalSecret). Locally the service reads it from $SMARTBOT_SECRET_<NAME>_<KEY> or /var/run/secrets/smartbot/<name>/<key>.
+ */
+export interface SecretRef {
+  /**
+   * Secret name.
+   */
+  name: string;
+  /**
+   * Key inside the Secret.
+   */
+  key: string;
+}
+/**
+ * CPU usage, percent of the CPU limit (default > 85 for 1m).
+ */
+export interface PercentAlert {
+  /**
+   * Fire above this percentage, in (0, 100].
+   */
+  threshold: number;
+  for: Duration;
+}
+/**
+ * Memory working set, percent of the memory limit (default > 90 for 1m).
+ */
+export interface PercentAlert1 {
+  /**
+   * Fire above this percentage, in (0, 100].
+   */
+  threshold: number;
+  for: Duration;
+}
+/**
+ * P99 request duration in seconds (default > 2 for 5m).
+ */
+export interface LatencyAlert {
+  /**
+   * Fire above this many seconds.
+   */
+  threshold: number;
+  for: Duration;
+}
+/**
+ * 5xx responses, percent of all responses (default > 5 for 1m).
+ */
+export interface PercentAlert2 {
+  /**
+   * Fire above this percentage, in (0, 100].
+   */
+  threshold: number;
+  for: Duration;
+}

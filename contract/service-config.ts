@@ -1,0 +1,56 @@
+// The service's config: exactly what `smartbot render` writes into the ConfigMap
+// (config/runtime.json) and what the service reads at start. Derived from the environment
+// model's types, so a schema change flows through to both sides.
+import type { SmartbotEnvironment } from './environment.js';
+import { parseBytes, parseMillicores } from './quantity.js';
+
+/** Mount points inside the container (the ConfigMap, the keyring, Secrets, models). */
+export const PATHS = {
+  config: '/etc/smartbot/config/runtime.json',
+  keyring: '/etc/smartbot/keyring/keyring.json',
+  secrets: '/var/run/secrets/smartbot',
+  models: '/data/models',
+} as const;
+
+/**
+ * Local models are served by the llama.cpp runtime container beside the service (one pod,
+ * one compose project). The service reaches it by this name: a hostAliases entry (127.0.0.1)
+ * in Kubernetes, the service name in compose, a network alias in the smoke tests.
+ */
+export const LLAMA_RUNTIME = { host: 'smartbot-runtime', port: 8001 } as const;
+
+export interface ServiceConfig {
+  environment: string;
+  service: Pick<SmartbotEnvironment['service'], 'name' | 'version'>;
+  listen: { host: string; port: number; adminPort?: number };
+  model: SmartbotEnvironment['model'];
+  inference: SmartbotEnvironment['inference'];
+  /** Threads for local inference: the model's setting, else the CPU limit rounded down (≥ 1). */
+  threads: number;
+  auth: { keyringFile: string; jwt?: NonNullable<SmartbotEnvironment['security']['jwt']> };
+  logging: Pick<SmartbotEnvironment['logging'], 'format' | 'level'>;
+  cache: SmartbotEnvironment['cache'];
+  limits: { memoryBytes: number; cpuMillis: number };
+  /** Where Secret keys are mounted: <secretsDir>/<name>/<key>. */
+  secretsDir: string;
+  /** For local models: the runtime container that runs them (see LLAMA_RUNTIME). */
+  runtime?: { url: string; port: number };
+}
+
+export function serviceConfig(name: string, env: SmartbotEnvironment): ServiceConfig {
+  const cpuMillis = parseMillicores(env.resources.cpu);
+  return {
+    environment: name,
+    service: { name: env.service.name, version: env.service.version },
+    listen: { host: '0.0.0.0', port: env.ports.internal, ...(env.ports.admin === undefined ? {} : { adminPort: env.ports.admin }) },
+    model: env.model,
+    inference: env.inference,
+    threads: env.model.source === 'local' && env.model.threads ? env.model.threads : Math.max(1, Math.floor(cpuMillis / 1000)),
+    auth: { keyringFile: PATHS.keyring, ...(env.security.jwt ? { jwt: env.security.jwt } : {}) },
+    logging: { format: env.logging.format, level: env.logging.level },
+    cache: env.cache,
+    limits: { memoryBytes: parseBytes(env.resources.memory), cpuMillis },
+    secretsDir: PATHS.secrets,
+    ...(env.model.source === 'local' ? { runtime: { url: `http://${LLAMA_RUNTIME.host}:${LLAMA_RUNTIME.port}/v1`, port: LLAMA_RUNTIME.port } } : {}),
+  };
+}

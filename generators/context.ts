@@ -1,0 +1,59 @@
+// What every generator of one environment shares: names, labels, the service config and
+// the Secrets it needs. Computed once per environment, then read by each object generator.
+import { createHash } from 'node:crypto';
+import type { SmartbotEnvironment } from '../contract/environment.js';
+import { serviceConfig, type ServiceConfig } from '../contract/service-config.js';
+import type { SecretRef } from '../contract/environment.js';
+
+export interface RenderContext {
+  env: string;
+  /** environments/<env>.yaml: named in every file's header. */
+  source: string;
+  config: SmartbotEnvironment;
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  runtime: ServiceConfig;
+  /** runtime.json exactly as mounted (ConfigMap and compose share these bytes). */
+  runtimeJson: string;
+  /** keyring.json as committed under keyrings/. */
+  keyringJson: string;
+  /** Every Secret the pod mounts, by name, with the keys it reads. */
+  secrets: Map<string, string[]>;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function secretRefs(config: SmartbotEnvironment): SecretRef[] {
+  const refs: SecretRef[] = [];
+  if (config.model.source === 'remote') refs.push(config.model.auth.secretRef);
+  if (config.cache.redis.enabled && config.cache.redis.secretRef) refs.push(config.cache.redis.secretRef);
+  return refs;
+}
+
+export function renderContext(env: string, source: string, config: SmartbotEnvironment, keyringJson: string): RenderContext {
+  const name = config.service.name;
+  const selector = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': env };
+  const runtime = serviceConfig(env, config);
+  const secrets = new Map<string, string[]>();
+  for (const ref of secretRefs(config)) secrets.set(ref.name, [...new Set([...(secrets.get(ref.name) ?? []), ref.key])].sort());
+  return {
+    env,
+    source,
+    config,
+    name,
+    namespace: config.sync.namespace,
+    selector,
+    labels: {
+      ...selector,
+      'app.kubernetes.io/version': config.service.version,
+      'app.kubernetes.io/part-of': 'smartbot',
+      'app.kubernetes.io/managed-by': 'smartbot',
+    },
+    runtime,
+    runtimeJson: `${JSON.stringify(runtime, null, 2)}\n`,
+    keyringJson: keyringJson.endsWith('\n') ? keyringJson : `${keyringJson}\n`,
+    secrets: new Map([...secrets].sort(([a], [b]) => a.localeCompare(b))),
+  };
+}

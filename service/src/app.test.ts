@@ -1,0 +1,259 @@
+// Every route and every error path, through fastify's inject: exact status and body.
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp, type ServiceDeps } from './app.js';
+import { keyringAuth } from './auth/authenticate.js';
+import { JwtVerifier, mintToken } from '../../contract/jwt.js';
+import { Keyring } from './auth/keyring.js';
+import type { ResponseCache } from './cache.js';
+import type { ServiceConfig } from './config.js';
+import { ApiError } from './errors.js';
+import type { ChatResult } from './engine/types.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { LOG_LINE_PATTERN, METRICS } from '../../contract/telemetry.js';
+import { freshKeys, logSink, renderedRuntimeConfig, ScriptedEngine, tempKeyring } from '../../test/helpers/service.js';
+
+const keys = freshKeys();
+const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
+const sink = logSink();
+const keyring = new Keyring(ring.file, sink.log, 100);
+const jwt = new JwtVerifier(keys.signing.publicKeyPem, 'smartbot');
+const engine = new ScriptedEngine();
+const store = new Map<string, ChatResult>();
+const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
+const config: ServiceConfig = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
+const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
+const app = buildApp(deps);
+afterAll(async () => {
+  keyring.close();
+  await app.close();
+});
+
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+const guideBody = { messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0.7 };
+const post = (url: string, payload: unknown, headers: Record<string, string> = bearer(keys.chat.key)) =>
+  app.inject({ method: 'POST', url, payload: payload as object, headers: { 'content-type': 'application/json', ...headers } });
+const errorBody = (code: string, type: string, message: string, param: string | null = null) => ({ error: { message, type, param, code } });
+
+beforeEach(() => {
+  engine.fail = undefined;
+  engine.readinessState = { ready: true };
+  engine.reply = 'Hello from the script.';
+  engine.calls = [];
+});
+
+describe('POST /api/v1/chat and /v1/chat/completions', () => {
+  it.each(['/api/v1/chat', '/v1/chat/completions'])('%s answers the guide request with a chat.completion', async (url) => {
+    const r = await post(url, guideBody);
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body).toEqual({
+      id: expect.stringMatching(/^chatcmpl-[\w-]{16}$/),
+      object: 'chat.completion',
+      created: expect.any(Number),
+      model: 'scripted',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the script.' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 },
+    });
+    expect(engine.calls[0]).toMatchObject({ messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0.7, maxTokens: config.inference.maxTokens });
+  });
+
+  it('uses the environment default temperature when none is given', async () => {
+    await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }] });
+    expect(engine.calls[0]!.temperature).toBe(config.inference.defaultTemperature);
+  });
+
+  it('streams SSE chunks that end in data: [DONE]', async () => {
+    const r = await post('/v1/chat/completions', { ...guideBody, stream: true });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const events = r.body.split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')));
+    expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks.map((c) => c.choices[0].delta.content ?? '').join('')).toBe('Hello from the script.');
+    expect(chunks.at(-1).choices[0]).toEqual({ index: 0, delta: {}, finish_reason: 'stop' });
+    for (const c of chunks) expect(c).toMatchObject({ object: 'chat.completion.chunk', model: 'scripted', id: chunks[0].id });
+  });
+
+  it('rejects a body without messages (400, OpenAI error shape)', async () => {
+    const r = await post('/v1/chat/completions', { temperature: 1 });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toEqual(errorBody('invalid_request', 'invalid_request_error', "Invalid request: body must have required property 'messages'.", 'body'));
+  });
+
+  it('rejects malformed JSON', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/v1/chat', payload: '{"messages": [', headers: { 'content-type': 'application/json', ...bearer(keys.chat.key) } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
+  });
+
+  it('rejects a temperature out of range, a last message not from the user, and max_tokens over the limit', async () => {
+    expect((await post('/api/v1/chat', { ...guideBody, temperature: 3 })).json()).toEqual(
+      errorBody('invalid_request', 'invalid_request_error', 'Invalid request: body/temperature must be <= 2.', 'body'),
+    );
+    expect((await post('/api/v1/chat', { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })).json()).toEqual(
+      errorBody('invalid_request', 'invalid_request_error', 'The last message must have role "user".', 'messages'),
+    );
+    const r = await post('/api/v1/chat', { ...guideBody, max_tokens: 100000 });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toEqual(errorBody('invalid_request', 'invalid_request_error', `max_tokens is 100000, above this server's limit of ${config.inference.maxTokens}.`, 'max_tokens'));
+  });
+
+  it('answers 404 model_not_found for another model name', async () => {
+    const r = await post('/v1/chat/completions', { ...guideBody, model: 'gpt-4o' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toEqual(errorBody('model_not_found', 'invalid_request_error', 'The model "gpt-4o" does not exist on this server; it serves "scripted".', 'model'));
+  });
+
+  it.each([
+    [new ApiError('model_not_ready', 'The model is not ready: model loading.'), 503, 'service_unavailable'],
+    [new ApiError('queue_full'), 429, 'rate_limit_error'],
+    [new ApiError('upstream_error'), 502, 'upstream_error'],
+    [new ApiError('upstream_unavailable'), 503, 'service_unavailable'],
+    [new ApiError('upstream_timeout'), 504, 'upstream_error'],
+  ])('maps %s to its status', async (err, status, type) => {
+    engine.fail = err;
+    const r = await post('/api/v1/chat', guideBody);
+    expect(r.statusCode).toBe(status);
+    expect(r.json()).toEqual(errorBody(err.code, type, err.message));
+  });
+
+  it('an unexpected engine failure is a 500 without internals', async () => {
+    engine.fail = new TypeError('secret internal detail') as unknown as ApiError;
+    const r = await post('/api/v1/chat', guideBody);
+    expect(r.statusCode).toBe(500);
+    expect(r.json()).toEqual(errorBody('internal_error', 'server_error', 'Internal server error.'));
+  });
+});
+
+describe('authentication', () => {
+  it('401 without credentials', async () => {
+    const r = await post('/api/v1/chat', guideBody, {});
+    expect(r.statusCode).toBe(401);
+    expect(r.json()).toEqual(errorBody('missing_credentials', 'invalid_request_error', 'Missing credentials: send Authorization: Bearer <API key or token>.'));
+  });
+
+  it('401 for a wrong key, before the body is even looked at', async () => {
+    const r = await post('/api/v1/chat', {}, bearer('sb_nobody_xxxxxxxxxxxxxxxx'));
+    expect(r.statusCode).toBe(401);
+    expect(r.json()).toEqual(errorBody('invalid_api_key', 'invalid_request_error', 'Invalid API key or token.'));
+  });
+
+  it('accepts a JWT minted with the signing key; 401 for an expired or forged one', async () => {
+    const ok = mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 });
+    expect((await post('/api/v1/chat', guideBody, bearer(ok))).statusCode).toBe(200);
+    const expired = mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 }, Date.now() - 120_000);
+    const r = await post('/api/v1/chat', guideBody, bearer(expired));
+    expect(r.statusCode).toBe(401);
+    expect(r.json().error.code).toBe('token_expired');
+    const forged = mintToken(freshKeys().signing.privateKeyPem, { sub: 'admin', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
+    expect((await post('/api/v1/chat', guideBody, bearer(forged))).json().error.code).toBe('invalid_api_key');
+    const [h, p] = ok.split('.');
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.${h}`;
+    expect((await post('/api/v1/chat', guideBody, bearer(none))).statusCode).toBe(401);
+  });
+
+  it('403 when the scope is not enough; admin scope passes', async () => {
+    const r = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: bearer(keys.chat.key) });
+    expect(r.statusCode).toBe(403);
+    expect(r.json()).toEqual(errorBody('insufficient_scope', 'permission_error', 'This credential has scope chat; this endpoint needs admin.'));
+    const adminJwt = mintToken(keys.signing.privateKeyPem, { sub: 'ops', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
+    for (const t of [keys.admin.key, adminJwt]) {
+      const a = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: bearer(t) });
+      expect(a.statusCode).toBe(200);
+      expect(a.json()).toEqual({ environment: 'dev', version: '1.2.0', model: 'scripted', source: 'local', readiness: { ready: true }, queueDepth: 0, keyringKeys: 2, cache: 'redis' });
+    }
+  });
+
+  it('reloads the keyring on file change: a new key works and a revoked one stops, within seconds', async () => {
+    const extra = freshKeys().chat;
+    ring.write([keys.chat.entry, keys.admin.entry, extra.entry]);
+    const until = async (want: number, key: string) => {
+      for (let i = 0; i < 50; i++) {
+        if ((await post('/api/v1/chat', guideBody, bearer(key))).statusCode === want) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    expect(await until(200, extra.key)).toBe(true);
+    ring.write([keys.chat.entry, keys.admin.entry]);
+    expect(await until(401, extra.key)).toBe(true);
+  });
+
+  it('reloads on SIGHUP', async () => {
+    const extra = freshKeys().chat;
+    ring.write([keys.chat.entry, keys.admin.entry, extra.entry]);
+    process.kill(process.pid, 'SIGHUP');
+    expect((await post('/api/v1/chat', guideBody, bearer(extra.key))).statusCode).toBe(200);
+    ring.write([keys.chat.entry, keys.admin.entry]);
+    process.kill(process.pid, 'SIGHUP');
+    expect((await post('/api/v1/chat', guideBody, bearer(extra.key))).statusCode).toBe(401);
+  });
+});
+
+describe('models, probes, metrics', () => {
+  it('GET /v1/models lists the served model', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v1/models', headers: bearer(keys.chat.key) });
+    expect(r.json()).toEqual({ object: 'list', data: [{ id: 'scripted', object: 'model', created: Date.UTC(2026, 10, 26) / 1000, owned_by: 'smartbot' }] });
+    expect((await app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(401);
+    engine.readinessState = { ready: false, reason: 'model loading' };
+    const loading = await app.inject({ method: 'GET', url: '/v1/models', headers: bearer(keys.chat.key) });
+    expect(loading.statusCode).toBe(503);
+    expect(loading.json()).toEqual(errorBody('model_not_ready', 'service_unavailable', 'The model is not ready: model loading.'));
+  });
+
+  it('/healthz is alive; /readyz follows the engine', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', model: 'scripted' });
+    engine.readinessState = { ready: false, reason: 'model loading' };
+    const r = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toEqual({ status: 'not ready', reason: 'model loading' });
+  });
+
+  it('unknown routes get an OpenAI-shaped 404', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v2/nothing?x=1' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toEqual(errorBody('not_found', 'invalid_request_error', 'No such endpoint: GET /v2/nothing.'));
+  });
+
+  it('/metrics is not served on the public port when an admin port carries it', async () => {
+    expect(config.listen.adminPort).toBeUndefined();
+    const r = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(r.statusCode).toBe(200);
+    for (const name of Object.values(METRICS)) expect(r.body).toContain(`# TYPE ${name} `);
+    expect(r.body).toMatch(/smartbot_http_request_duration_seconds_bucket\{le="2",route="\/api\/v1\/chat",method="POST",status="200"\} \d+/);
+    expect(r.body).toMatch(/smartbot_http_requests_total\{route="\/api\/v1\/chat",method="POST",status="401"\} \d+/);
+    expect(r.body).toContain('process_cpu_seconds_total');
+  });
+});
+
+describe('response cache', () => {
+  it('serves a second identical temperature-0 request from the cache', async () => {
+    store.clear();
+    const body = { messages: [{ role: 'user', content: 'cache me' }], temperature: 0 };
+    const first = await post('/api/v1/chat', body);
+    const second = await post('/api/v1/chat', body);
+    expect([first.headers['x-smartbot-cache'], second.headers['x-smartbot-cache']]).toEqual(['miss', 'hit']);
+    expect(engine.calls).toHaveLength(1);
+    expect(second.json().choices).toEqual(first.json().choices);
+    expect((await post('/api/v1/chat', { ...body, temperature: 0.5 })).headers['x-smartbot-cache']).toBe('bypass');
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/smartbot_cache_lookups_total\{result="hit"\} [1-9]/);
+  });
+});
+
+describe('logs', () => {
+  it('every line matches the guide pattern, carries the request id, and holds no prompt or key', async () => {
+    const r = await post('/api/v1/chat', { messages: [{ role: 'user', content: 'PROMPT-CANARY' }] }, { ...bearer(keys.chat.key), 'x-request-id': 'trace-42' });
+    expect(r.headers['x-request-id']).toBe('trace-42');
+    const line = sink.lines.find((l) => l.includes('reqId=trace-42'));
+    expect(line).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] \[INFO\] request completed reqId=trace-42 method=POST route=\/api\/v1\/chat status=200 ms=\d+\n$/);
+    const pattern = new RegExp(LOG_LINE_PATTERN);
+    for (const l of sink.lines) {
+      expect(l.trimEnd()).toMatch(pattern);
+      expect(l).not.toContain('PROMPT-CANARY');
+      expect(l).not.toContain(keys.chat.key);
+    }
+  });
+});

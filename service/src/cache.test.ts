@@ -1,0 +1,64 @@
+// The Redis response cache against a real redis-server on 127.0.0.1, started by the test, and
+// its fail-open behaviour when Redis goes away.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheKey, createCache, type ResponseCache } from './cache.js';
+import { freePort, logSink, renderedRuntimeConfig } from '../../test/helpers/service.js';
+
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+if (!hasRedis) {
+  if (process.env.CI) throw new Error('redis-server is missing: .ci/run installs it (apt-get install redis-server)');
+  console.log('redis-server not found: skipping the Redis cache tests (apt-get install redis-server)');
+}
+
+
+/** Resolves once something accepts TCP connections on the port (bounded: 5 s). */
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const open = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+describe.skipIf(!hasRedis)('Redis response cache', () => {
+  let redis: ChildProcess;
+  let cache: ResponseCache;
+  const sink = logSink();
+  const result = { content: 'cached answer', finishReason: 'stop' as const, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitForPort(port);
+    const prod = renderedRuntimeConfig('prod');
+    cache = createCache({ ...prod, cache: { redis: { enabled: true, url: `redis://127.0.0.1:${port}`, ttlSeconds: 60 } } }, sink.log)!;
+    await cache.ready();
+  });
+  afterAll(async () => {
+    await cache?.close();
+    redis?.kill();
+  });
+
+  it('stores and returns a result under a key derived from model, messages and max tokens', async () => {
+    const key = cacheKey('demo', [{ role: 'user', content: 'hi' }], 16);
+    expect(key).toMatch(/^smartbot:chat:[0-9a-f]{64}$/);
+    expect(cacheKey('demo', [{ role: 'user', content: 'hi' }], 17)).not.toBe(key);
+    await cache.set(key, result);
+    expect(await cache.get(key)).toEqual(result);
+    expect(await cache.get(cacheKey('demo', [{ role: 'user', content: 'other' }], 16))).toBeUndefined();
+  });
+
+  it('fails open when Redis goes away: misses, and one warning', async () => {
+    redis.kill();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await cache.get(cacheKey('demo', [{ role: 'user', content: 'hi' }], 16))).toBeUndefined();
+    await cache.set('k', result);
+    expect(sink.lines.filter((l) => l.includes('redis unavailable, serving without cache'))).toHaveLength(1);
+  });
+});

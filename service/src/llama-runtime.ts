@@ -1,0 +1,88 @@
+// The llama.cpp runtime container's process: serves one GGUF model over the OpenAI-compatible
+// API with node-llama-cpp, in-process. Two ways to say which model:
+//   runtime --config /etc/smartbot/config/runtime.json     the environment's model (beside the
+//           service in its pod; port from the config's runtime entry; no credential)
+//   runtime --path /data/models/x.gguf --model-id NAME      a standalone upstream (e.g. the
+//           [--api-key-env VAR] [--tls-cert F --tls-key F]  remote API of a test), optionally
+//                                                            with a bearer key and TLS
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isEntry, runMain, UserError, type Closable } from '../../contract/run-main.js';
+import { sha256File } from '../../gguf/inspect.js';
+import { podLocalAuth, staticBearerAuth } from './auth/authenticate.js';
+import { loadServiceConfig, type ServiceConfig } from './config.js';
+import { startService } from './main.js';
+import { cpuCount, memoryLimitBytes } from './system.js';
+import { LLAMA_RUNTIME } from '../../contract/service-config.js';
+
+export const runtimeHelp = `Usage: runtime --config runtime.json
+       runtime --path FILE.gguf [--model-id NAME] [--context-size N] [--sequences N] [--threads N]
+               [--api-key-env VAR] [--tls-cert FILE --tls-key FILE] [--port ${LLAMA_RUNTIME.port}]
+`;
+
+async function standaloneConfig(v: Record<string, string | boolean | undefined>): Promise<ServiceConfig> {
+  const path = v.path as string;
+  const threads = Number(v.threads ?? Math.max(1, cpuCount()));
+  return {
+    environment: 'runtime',
+    service: { name: 'smartbot-runtime', version: '1.2.0' },
+    listen: { host: '0.0.0.0', port: LLAMA_RUNTIME.port },
+    // The file is trusted as found: model_loader verified and registered it.
+    model: { source: 'local', path, format: 'gguf', sha256: await sha256File(path), contextSize: Number(v['context-size'] ?? 2048), threads },
+    inference: { maxTokens: 4096, parallelSequences: Number(v.sequences ?? 4), defaultTemperature: 0.7 },
+    threads,
+    auth: { keyringFile: '' },
+    logging: { format: 'line', level: 'info' },
+    cache: { redis: { enabled: false, ttlSeconds: 1 } },
+    limits: { memoryBytes: memoryLimitBytes(), cpuMillis: cpuCount() * 1000 },
+    secretsDir: '/var/run/secrets/smartbot',
+  };
+}
+
+async function run(argv: string[]): Promise<number | Closable> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      path: { type: 'string' },
+      'model-id': { type: 'string' },
+      'context-size': { type: 'string' },
+      sequences: { type: 'string' },
+      threads: { type: 'string' },
+      'api-key-env': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      port: { type: 'string' },
+      'models-dir': { type: 'string' },
+    },
+  });
+  let config: ServiceConfig;
+  if (values.config) {
+    const c = loadServiceConfig(values.config);
+    if (c.model.source !== 'local') throw new UserError(`${values.config} names a remote model: the runtime serves local GGUF models only`);
+    // The service's own concerns (cache, admin port, keyring) stay with the service.
+    config = { ...c, listen: { host: '0.0.0.0', port: c.runtime?.port ?? LLAMA_RUNTIME.port }, cache: { redis: { enabled: false, ttlSeconds: 1 } } };
+  } else if (values.path) config = await standaloneConfig(values);
+  else {
+    process.stderr.write(runtimeHelp);
+    return 2;
+  }
+  if (values.port) config = { ...config, listen: { ...config.listen, port: Number(values.port) } };
+  const keyVar = values['api-key-env'];
+  const key = keyVar ? process.env[keyVar] : undefined;
+  if (keyVar && !key) throw new UserError(`$${keyVar} is empty: set the bearer key clients must send`);
+  const https = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') } : undefined;
+  const modelId = values['model-id'] ?? basename(config.model.source === 'local' ? config.model.path : 'model').replace(/\.gguf$/i, '');
+
+  const service = await startService(config, {
+    localInference: 'in-process',
+    modelId,
+    authenticate: key ? staticBearerAuth(key) : podLocalAuth,
+    ...(https ? { https } : {}),
+    ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
+  });
+  return service;
+}
+
+if (isEntry(import.meta.url)) runMain('smartbot runtime', run);

@@ -1,0 +1,51 @@
+// A diagnostic is one reported problem, located in a file. Built only through `report`, which
+// takes its text from the catalogue in errors.ts.
+import { RULES, type RuleId, type RuleParams, type Severity } from './rules.js';
+
+/** 1-based line and column. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+export interface Location extends Position {
+  file: string;
+}
+
+export interface Diagnostic extends Location {
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+  fix: string;
+  /** The source line the position points into, for the caret display. */
+  source?: string;
+}
+
+/** Reads the text of a source line, for carets. Files register their lines once. */
+const sourceLines = new Map<string, string[]>();
+export function registerSource(file: string, text: string): void {
+  sourceLines.set(file, text.split(/\r?\n/));
+}
+
+export function report<R extends RuleId>(rule: R, params: RuleParams<R>, at: Location): Diagnostic {
+  // Each catalogue entry's functions take that entry's params; TS cannot correlate the union here.
+  const def = RULES[rule] as unknown as { severity: Severity; message: (p: unknown) => string; fix: (p: unknown) => string };
+  const line = sourceLines.get(at.file)?.[at.line - 1];
+  return {
+    file: at.file,
+    line: at.line,
+    col: at.col,
+    rule,
+    severity: def.severity,
+    message: def.message(params),
+    fix: def.fix(params),
+    ...(line === undefined ? {} : { source: line }),
+  };
+}
+
+export const hasErrors = (ds: readonly Diagnostic[]) => ds.some((d) => d.severity === 'error');
+
+/** Stable order: file, line, column, rule. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return ds.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.rule.localeCompare(b.rule));
+}

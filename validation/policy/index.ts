@@ -1,0 +1,37 @@
+// Step 4: every policy rule, in report order. Adding a rule: write it beside these, add it
+// here, add its message and fix to validation/rules.ts and a broken example to the corpus
+// (test/fixtures/invalid/ + expected.json); a test fails while a rule has none.
+import { placeOf, type LayeredEnvironment } from '../load/layers.js';
+import { report as makeDiagnostic, type Diagnostic } from '../diagnostics.js';
+import type { SmartbotEnvironment } from '../../contract/environment.js';
+import { alerts, autoscaling } from './alerts.js';
+import { enterprise } from './enterprise.js';
+import { modelFile } from './model.js';
+import { allowlist, remoteEndpoint } from './network.js';
+import type { Policy, PolicyContext } from './policy.js';
+import { ports } from './ports.js';
+import { encryption, keyring, redisSource, tlsCertificate } from './settings.js';
+
+export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile];
+
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists'>;
+
+/** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
+export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const overlaps = (read: string, bad: string) => bad === '' || read === bad || read.startsWith(`${bad}/`) || bad.startsWith(`${read}/`);
+  const ctx: PolicyContext = {
+    config: env.value as unknown as SmartbotEnvironment,
+    root: opts.root,
+    modelsDir: opts.modelsDir,
+    exists: opts.exists,
+    report: (rule, params, pointer, prefer) => {
+      out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));
+    },
+  };
+  for (const policy of POLICIES) {
+    if (policy.reads.some((r) => schemaErrorPointers.some((b) => overlaps(r, b)))) continue;
+    policy.check(ctx);
+  }
+  return out;
+}

@@ -1,0 +1,291 @@
+// The one catalogue of everything smartbot can report: stable rule ids, their severity,
+// the message and the fix hint. Code elsewhere reports a rule by id with its parameters and
+// never writes message text of its own, so ids and wording stay reviewable in one place.
+
+export type Severity = 'error' | 'warning';
+
+interface RuleDef<P> {
+  severity: Severity;
+  /** One line for docs/rules.md. */
+  summary: string;
+  message: (p: P) => string;
+  fix: (p: P) => string;
+}
+
+const rule = <P>(def: RuleDef<P>): RuleDef<P> => def;
+const didYouMean = (s?: string) => (s ? ` — did you mean \`${s}\`?` : '');
+
+export const RULES = {
+  // --- input and I/O (exit code 2) --------------------------------------------------------
+  'io-missing': rule<{ path: string }>({
+    severity: 'error',
+    summary: 'A path given on the command line does not exist.',
+    message: (p) => `no such file or directory: ${p.path}`,
+    fix: () => 'Check the path; environments live in environments/<name>.yaml.',
+  }),
+  'io-unreadable': rule<{ path: string; reason: string }>({
+    severity: 'error',
+    summary: 'A file exists but cannot be read.',
+    message: (p) => `cannot read ${p.path}: ${p.reason}`,
+    fix: () => 'Check the file permissions (it must be readable by the user running smartbot).',
+  }),
+
+  // --- YAML ------------------------------------------------------------------------------------
+  'yaml-syntax': rule<{ detail: string }>({
+    severity: 'error',
+    summary: 'The file is not valid YAML.',
+    message: (p) => `YAML syntax error: ${p.detail}`,
+    fix: () => 'Fix the YAML at the caret: check indentation, brackets and quotes.',
+  }),
+  'yaml-duplicate-key': rule<{ key: string }>({
+    severity: 'error',
+    summary: 'A mapping states the same key twice; YAML keeps only one, silently.',
+    message: (p) => `duplicate key \`${p.key}\``,
+    fix: () => 'Delete one of the two entries; each key may appear once per mapping.',
+  }),
+  'yaml-tab': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'Tabs used for indentation.',
+    message: () => 'tab character used for indentation',
+    fix: () => 'Indent with spaces (two per level); YAML forbids tabs in indentation.',
+  }),
+  'yaml-aliases': rule<{ limit: number }>({
+    severity: 'error',
+    summary: 'Aliases expand beyond the safety limit (a "billion laughs" document).',
+    message: (p) => `YAML aliases expand to more than ${p.limit} nodes`,
+    fix: () => 'Write the values out instead of nesting anchors and aliases (*name).',
+  }),
+  'yaml-tag': rule<{ tag: string }>({
+    severity: 'error',
+    summary: 'A custom or binary YAML tag is used.',
+    message: (p) => `YAML tag ${p.tag} is not allowed`,
+    fix: () => 'Remove the tag; environment files hold plain strings, numbers, booleans, lists and maps.',
+  }),
+  'yaml-empty': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'The file holds no YAML document.',
+    message: () => 'the file is empty',
+    fix: () => 'An environment needs at least `tier:` and the settings that differ from its tier.',
+  }),
+  'yaml-not-mapping': rule<{ kind: string }>({
+    severity: 'error',
+    summary: 'The document is not a mapping of keys to values.',
+    message: (p) => `the document is a ${p.kind}, but an environment must be a mapping (key: value)`,
+    fix: () => 'Start the file with `tier: base` (or enterprise) and add settings as keys.',
+  }),
+  'yaml-multi-document': rule<{ count: number }>({
+    severity: 'error',
+    summary: 'The file holds more than one YAML document.',
+    message: (p) => `the file holds ${p.count} YAML documents (separated by ---); one environment per file`,
+    fix: () => 'Move each extra document into its own environments/<name>.yaml.',
+  }),
+
+  // --- layering --------------------------------------------------------------------------------
+  'tier-missing': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'The environment does not name its tier.',
+    message: () => 'missing `tier:` — every environment is layered over a tier',
+    fix: () => 'Add `tier: base` or `tier: enterprise` as the first line.',
+  }),
+  'tier-unknown': rule<{ tier: string; known: string; suggestion?: string }>({
+    severity: 'error',
+    summary: 'The environment names a tier that has no defaults file.',
+    message: (p) => `unknown tier "${p.tier}"${didYouMean(p.suggestion)}`,
+    fix: (p) => `Use one of: ${p.known} (environments/tiers/<tier>.yaml).`,
+  }),
+
+  // --- schema ----------------------------------------------------------------------------------
+  'schema-unknown-key': rule<{ key: string; where: string; suggestion?: string; known: string }>({
+    severity: 'error',
+    summary: 'A key that the schema does not define (unknown keys are rejected).',
+    message: (p) => `unknown key \`${p.key}\` in ${p.where}${didYouMean(p.suggestion)}`,
+    fix: (p) => (p.suggestion ? `Rename it to \`${p.suggestion}\`.` : `Known keys here: ${p.known}.`),
+  }),
+  'schema-required': rule<{ key: string; where: string; hint: string }>({
+    severity: 'error',
+    summary: 'A required key is missing from the environment and its tier defaults.',
+    message: (p) => `missing required key \`${p.key}\` in ${p.where}`,
+    fix: (p) => `Add \`${p.key}\` (${p.hint}).`,
+  }),
+  'schema-type': rule<{ field: string; expected: string; got: string; hint: string }>({
+    severity: 'error',
+    summary: 'A value has the wrong type.',
+    message: (p) => `\`${p.field}\` must be ${p.expected}, got ${p.got}`,
+    fix: (p) => p.hint,
+  }),
+  'schema-enum': rule<{ field: string; allowed: string; got: string; suggestion?: string }>({
+    severity: 'error',
+    summary: 'A value is not one of the allowed choices.',
+    message: (p) => `\`${p.field}\` must be one of ${p.allowed}; got ${p.got}${didYouMean(p.suggestion)}`,
+    fix: (p) => `Use one of ${p.allowed}.`,
+  }),
+  'schema-format': rule<{ field: string; got: string; hint: string }>({
+    severity: 'error',
+    summary: 'A string does not have the required form.',
+    message: (p) => `\`${p.field}\` has an invalid form: ${p.got}`,
+    fix: (p) => p.hint,
+  }),
+  'schema-range': rule<{ field: string; bound: string; got: string; hint: string }>({
+    severity: 'error',
+    summary: 'A number or list length is out of range.',
+    message: (p) => `\`${p.field}\` must be ${p.bound}, got ${p.got}`,
+    fix: (p) => p.hint,
+  }),
+  'schema-model-source': rule<{ got: string }>({
+    severity: 'error',
+    summary: '`model.source` must select the local or the remote variant.',
+    message: (p) => `\`model.source\` must be "local" or "remote", got ${p.got}`,
+    fix: () => 'Set `source: local` (a GGUF file) or `source: remote` (an OpenAI-compatible API).',
+  }),
+
+  // --- policy ----------------------------------------------------------------------------------
+  'enterprise-replicas': rule<{ replicas: number }>({
+    severity: 'error',
+    summary: 'Enterprise environments run at least 2 replicas.',
+    message: (p) => `enterprise tier requires replicas ≥ 2, got ${p.replicas}`,
+    fix: () => 'Set `replicas: 2` or more (and autoscaling.min ≥ 2).',
+  }),
+  'enterprise-tls': rule<{ problem: string }>({
+    severity: 'error',
+    summary: 'Enterprise environments serve TLS 1.2 or newer.',
+    message: (p) => `enterprise tier requires TLS: ${p.problem}`,
+    fix: () => 'Set `security.tls.enabled: true` and `minVersion: "1.2"` or "1.3".',
+  }),
+  'enterprise-allowlist': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'Enterprise environments restrict clients with a non-empty IP allowlist.',
+    message: () => 'enterprise tier requires a non-empty `security.ipAllowlist`',
+    fix: () => 'List the client networks as CIDRs, e.g. `ipAllowlist: [10.0.0.0/8]`.',
+  }),
+  'enterprise-backups': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'Enterprise environments take scheduled backups.',
+    message: () => 'enterprise tier requires backups (`backups.enabled: true`)',
+    fix: () => 'Set `backups.enabled: true` with a daily `schedule`.',
+  }),
+  'enterprise-open-allowlist': rule<{ cidr: string }>({
+    severity: 'error',
+    summary: 'An enterprise allowlist may not admit the whole internet.',
+    message: (p) => `enterprise allowlist admits every address: ${p.cidr}`,
+    fix: () => 'Replace it with the client networks that need access.',
+  }),
+  'port-range': rule<{ field: string; port: number }>({
+    severity: 'error',
+    summary: 'Ports are in 1–65535.',
+    message: (p) => `\`${p.field}\` is ${p.port}, outside 1–65535`,
+    fix: () => 'Pick a TCP port between 1 and 65535.',
+  }),
+  'port-conflict': rule<{ field: string; other: string; port: number }>({
+    severity: 'error',
+    summary: 'Ports are pairwise distinct.',
+    message: (p) => `\`${p.field}\` is ${p.port}, the same as \`${p.other}\``,
+    fix: () => 'Give every port its own number.',
+  }),
+  'remote-https': rule<{ endpoint: string }>({
+    severity: 'error',
+    summary: 'A remote model endpoint uses https unless it is loopback.',
+    message: (p) => `remote endpoint ${p.endpoint} is not https and not loopback`,
+    fix: () => 'Use an https:// URL (plain http is allowed only for 127.0.0.1, ::1 or localhost).',
+  }),
+  'percent-range': rule<{ field: string; value: number }>({
+    severity: 'error',
+    summary: 'Percentages are in (0, 100].',
+    message: (p) => `\`${p.field}\` is ${p.value}, outside (0, 100]`,
+    fix: () => 'Use a percentage greater than 0 and at most 100.',
+  }),
+  'alert-duration': rule<{ field: string; value: string }>({
+    severity: 'error',
+    summary: '`for` windows are Prometheus durations.',
+    message: (p) => `\`${p.field}\` is "${p.value}", not a Prometheus duration`,
+    fix: () => 'Write a duration like 30s, 1m, 5m or 1h30m (units ms, s, m, h, d, w, y; largest first).',
+  }),
+  'autoscaling-range': rule<{ min: number; max: number }>({
+    severity: 'error',
+    summary: 'autoscaling.min ≤ autoscaling.max.',
+    message: (p) => `autoscaling.min (${p.min}) is greater than autoscaling.max (${p.max})`,
+    fix: () => 'Raise `autoscaling.max` or lower `autoscaling.min`.',
+  }),
+  'cidr-invalid': rule<{ value: string; reason: string }>({
+    severity: 'error',
+    summary: 'Allowlist entries are valid IPv4 or IPv6 CIDRs.',
+    message: (p) => `"${p.value}" is not a valid CIDR: ${p.reason}`,
+    fix: () => 'Write address/prefix with host bits zero, e.g. 10.20.0.0/16 or 2001:db8::/32.',
+  }),
+  'secret-inline': rule<{ field: string; why: string }>({
+    severity: 'error',
+    summary: 'No key, token or password is written inline; secrets are secretRefs.',
+    message: (p) => `\`${p.field}\` looks like inline secret material (${p.why})`,
+    fix: () =>
+      'Remove the value from git (rotate it if it was ever committed) and reference a Secret: `secretRef: {name: <secret>, key: <key>}`.',
+  }),
+  'model-extension': rule<{ path: string; format: string }>({
+    severity: 'error',
+    summary: 'The model path ends in the extension of its format.',
+    message: (p) => `model path ${p.path} does not end in .${p.format}`,
+    fix: (p) => `Point \`model.path\` at the .${p.format} file.`,
+  }),
+  'model-size-unknown': rule<{ path: string }>({
+    severity: 'error',
+    summary: 'The capacity pre-flight needs the model file or model.sizeBytes.',
+    message: (p) => `cannot size model ${p.path}: the file is not present and \`model.sizeBytes\` is not set`,
+    fix: () => 'Set `model.sizeBytes`, or put the file in --models-dir (default models/).',
+  }),
+  'model-unreadable': rule<{ path: string; reason: string }>({
+    severity: 'error',
+    summary: 'A present model file is not a readable GGUF file.',
+    message: (p) => `model file ${p.path} is not readable GGUF: ${p.reason}`,
+    fix: () => 'Replace the file with a valid GGUF model (or remove it to size from `model.sizeBytes`).',
+  }),
+  'model-sha256': rule<{ path: string; expected: string; got: string }>({
+    severity: 'error',
+    summary: 'A present model file matches model.sha256.',
+    message: (p) => `model file corrupt: expected ${p.expected} got ${p.got} (${p.path})`,
+    fix: () => 'Restore the right file, or update `model.sha256` if the model was deliberately replaced.',
+  }),
+  'capacity': rule<{ need: string; limit: string; breakdown: string; advice: string }>({
+    severity: 'error',
+    summary: 'Model weights plus KV cache fit under the memory limit with headroom.',
+    message: (p) => `model needs ${p.need} but the usable memory is ${p.limit} (${p.breakdown})`,
+    fix: (p) => p.advice,
+  }),
+  'capacity-partial': rule<{ path: string }>({
+    severity: 'warning',
+    summary: 'The capacity pre-flight ran without the model file, so it counted weights only.',
+    message: (p) =>
+      `capacity checked from model.sizeBytes only: KV cache not counted because ${p.path} is not in the models directory to read its layer sizes`,
+    fix: () => 'Put the model in --models-dir (default models/) for a full check.',
+  }),
+  'tls-certificate': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'TLS needs a certificate source.',
+    message: () => 'TLS is enabled but neither `security.tls.secretName` nor `security.tls.issuer` is set',
+    fix: () => 'Name an existing TLS Secret (`secretName`) or a cert-manager ClusterIssuer (`issuer`).',
+  }),
+  'tls-ingress': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'TLS is served by the Ingress, so it needs one.',
+    message: () => 'TLS is enabled but there is no `ingress` to serve it',
+    fix: () => 'Add `ingress: {host: bot.example.com, className: nginx}`, or turn TLS off.',
+  }),
+  'redis-source': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'An enabled cache names exactly one of url and secretRef.',
+    message: () => 'the Redis cache is enabled but has no `url` or `secretRef` (or has both)',
+    fix: () => 'Give `cache.redis.url: redis://host:6379` or `cache.redis.secretRef: {name, key}`, not both.',
+  }),
+  'encryption-legacy': rule<Record<string, never>>({
+    severity: 'warning',
+    summary: 'AES-256-CBC is accepted as legacy.',
+    message: () => 'AES-256-CBC is legacy (no integrity protection)',
+    fix: () => 'Switch `security.encryption.algorithm` to AES-256-GCM.',
+  }),
+  'keyring-missing': rule<{ file: string }>({
+    severity: 'error',
+    summary: 'The keyring file exists.',
+    message: (p) => `keyring file ${p.file} does not exist`,
+    fix: (p) => `Fix the path, or create an empty keyring: echo '{"version": 1, "keys": []}' > ${p.file}`,
+  }),
+} as const;
+
+export type RuleId = keyof typeof RULES;
+export type RuleParams<R extends RuleId> = Parameters<(typeof RULES)[R]['message']>[0];
