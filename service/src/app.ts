@@ -1,38 +1,15 @@
-// The fastify app, built from a runtime config and its collaborators (so tests inject them).
-// One concern a file: routes/ (chat, models, ops), auth/, engine/, telemetry/, errors.ts.
+// The fastify app, built from a service config and its collaborators (so tests inject them).
+// One concern a file: routes/ (chat, models, ops), auth/, engine/, telemetry/, errors.ts;
+// what they share is deps.ts.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Authenticate } from './auth/authenticate.js';
-import type { Scope } from '../../contract/keyring-file.js';
-import type { Keyring } from './auth/keyring.js';
-import type { ResponseCache } from './cache.js';
-import type { ServiceConfig } from './config.js';
-import type { ChatEngine } from './engine/types.js';
+import type { ServiceDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { registerChat } from './routes/chat.js';
 import { registerModels } from './routes/models.js';
 import { registerAdmin, registerProbes } from './routes/ops.js';
-import type { Logger } from './telemetry/logger.js';
-import type { ServiceMetrics } from './telemetry/metrics.js';
 
-export interface ServiceDeps {
-  config: ServiceConfig;
-  engine: ChatEngine;
-  authenticate: Authenticate;
-  /** The service's keyring (absent in the runtime container). */
-  keyring?: Keyring;
-  cache?: ResponseCache;
-  metrics: ServiceMetrics;
-  log: Logger;
-  startedAt: number;
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The scope a route needs; routes without one are public (probes, metrics). */
-    scope?: Scope;
-  }
-}
+export type { ServiceDeps };
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cacheKey } from '../cache.js';
 import { ApiError } from '../errors.js';
 import type { ChatMessage, ChatResult } from '../engine/types.js';
-import type { ServiceDeps } from '../app.js';
+import type { ServiceDeps } from '../deps.js';
 
 interface ChatBody {
   messages: ChatMessage[];

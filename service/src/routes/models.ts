@@ -2,7 +2,7 @@
 // answers 503 while the model is loading, so a client (or a service in front) polling it as a
 // readiness check never sends requests that would fail.
 import type { FastifyInstance } from 'fastify';
-import type { ServiceDeps } from '../app.js';
+import type { ServiceDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 
 export function registerModels(app: FastifyInstance, { engine, startedAt }: ServiceDeps): void {

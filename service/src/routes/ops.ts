@@ -2,7 +2,7 @@
 // model is loaded, or the upstream answers. /metrics: Prometheus text. These three also serve
 // on the admin port when one is configured (and then /metrics only there).
 import type { FastifyInstance } from 'fastify';
-import type { ServiceDeps } from '../app.js';
+import type { ServiceDeps } from '../deps.js';
 
 export function registerProbes(app: FastifyInstance, deps: ServiceDeps, withMetrics: boolean): void {
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -1,0 +1,29 @@
+// What the app is built from: the config and its collaborators (tests inject fakes), and the
+// per-route options the hooks read.
+import type { Scope } from '../../contract/keyring-file.js';
+import type { Authenticate } from './auth/authenticate.js';
+import type { Keyring } from './auth/keyring.js';
+import type { ResponseCache } from './cache.js';
+import type { ServiceConfig } from './config.js';
+import type { ChatEngine } from './engine/types.js';
+import type { Logger } from './telemetry/logger.js';
+import type { ServiceMetrics } from './telemetry/metrics.js';
+
+export interface ServiceDeps {
+  config: ServiceConfig;
+  engine: ChatEngine;
+  authenticate: Authenticate;
+  /** The service's keyring (absent in the runtime container). */
+  keyring?: Keyring;
+  cache?: ResponseCache;
+  metrics: ServiceMetrics;
+  log: Logger;
+  startedAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a route needs; routes without one are public (probes, metrics). */
+    scope?: Scope;
+  }
+}
