@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RULES } from '../validation/rules.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/env.js';
 
@@ -68,12 +69,19 @@ describe('smartbot validate (the real bin)', () => {
 });
 
 describe('smartbot CLI usage errors', () => {
-  it('a directory where a file is expected is reported as unreadable', async () => {
+  it('a directory named like an environment file is refused, not searched (no "0 environments valid")', async () => {
     const d = join(tmp, 'looks-like-file.yaml');
     mkdirSync(join(d, 'sub.yaml'), { recursive: true });
     const r = await inProcess('validate', '--root', repoRoot, d);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(`${d}:1:1  error  ${d} is a directory, not a regular file  [file-not-regular]\n  fix: ${RULES['file-not-regular'].fix()}\n\n✖ 1 error, 0 warnings: 1 of 1 environment invalid\n`);
+  });
+
+  it('a named directory without environment files is an error, not "0 environments valid"', async () => {
+    const d = mkdtempSync(join(tmp, 'empty-'));
+    const r = await inProcess('validate', '--root', repoRoot, d);
     expect(r.code).toBe(2);
-    expect(r.out).toContain(`${join(d, 'sub.yaml')}:1:1  error  cannot read ${join(d, 'sub.yaml')}: EISDIR  [io-unreadable]`);
+    expect(r.out).toContain(`${d}:1:1  error  no environment files (*.yaml, *.yml) in ${d}  [io-no-environments]`);
   });
 
   it('rejects an unknown option with exit 2 and no stack trace', async () => {

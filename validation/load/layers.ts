@@ -5,6 +5,7 @@
 import { basename, join } from 'node:path';
 import { report, type Diagnostic, type Location } from '../diagnostics.js';
 import { closest } from '../text/suggest.js';
+import type { RepoFiles } from './repo-file.js';
 import { loadYamlFile, type NodePlace, type YamlSource } from './yaml-source.js';
 
 export interface Placed extends NodePlace {
@@ -31,8 +32,9 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /** Deep merge: maps merge, lists and scalars from `top` replace. Pure; inputs are not changed. */
 export function mergeValues(bottom: unknown, top: unknown): unknown {
   if (!isPlainObject(bottom) || !isPlainObject(top)) return top;
-  const out: Record<string, unknown> = { ...bottom };
-  for (const [k, v] of Object.entries(top)) out[k] = k in bottom ? mergeValues(bottom[k], v) : v;
+  // Without a prototype, like the loaded values: `k in bottom` sees only what the files wrote.
+  const out: Record<string, unknown> = Object.assign(Object.create(null), bottom);
+  for (const [k, v] of Object.entries(top)) out[k] = Object.hasOwn(bottom, k) ? mergeValues(bottom[k], v) : v;
   return out;
 }
 
@@ -85,12 +87,16 @@ interface TierChain {
 export class TierCache {
   private readonly files = new Map<string, { source?: YamlSource; diagnostics: Diagnostic[]; reported: boolean }>();
   private readonly chains = new Map<string, TierChain>();
-  constructor(private readonly tiersDir: string) {}
+  constructor(
+    private readonly tiersDir: string,
+    /** Tier files are read like every repository file: regular, inside the root, capped. */
+    private readonly repo: RepoFiles,
+  ) {}
 
   load(tier: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
     let entry = this.files.get(tier);
     if (!entry) {
-      const r = loadYamlFile(join(this.tiersDir, `${tier}.yaml`));
+      const r = loadYamlFile(join(this.tiersDir, `${tier}.yaml`), this.repo);
       entry = r.ok ? { source: r.source, diagnostics: [], reported: false } : { diagnostics: r.diagnostics, reported: false };
       this.files.set(tier, entry);
     }

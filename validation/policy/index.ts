@@ -14,7 +14,7 @@ import { encryption, keyring, redisSource, tlsCertificate } from './settings.js'
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists'>;
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists' | 'files'>;
 
 /** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
 export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
@@ -25,6 +25,7 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     root: opts.root,
     modelsDir: opts.modelsDir,
     exists: opts.exists,
+    files: opts.files,
     report: (rule, params, pointer, prefer) => {
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));
     },
