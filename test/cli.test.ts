@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../validation/rules.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/env.js';
 
@@ -74,7 +73,7 @@ describe('smartbot CLI usage errors', () => {
     mkdirSync(join(d, 'sub.yaml'), { recursive: true });
     const r = await inProcess('validate', '--root', repoRoot, d);
     expect(r.code).toBe(1);
-    expect(r.out).toBe(`${d}:1:1  error  ${d} is a directory, not a regular file  [file-not-regular]\n  fix: ${RULES['file-not-regular'].fix()}\n\n✖ 1 error, 0 warnings: 1 of 1 environment invalid\n`);
+    expect(r.out).toBe(`${d}:1:1  error  ${d} is a directory, not a regular file  [file-not-regular]\n  fix: Environment, tier and keyring files must be regular files: replace it with one, or rename it so its name does not end in .yaml / .json.\n\n✖ 1 error, 0 warnings: 1 of 1 environment invalid\n`);
   });
 
   it('a named directory without environment files is an error, not "0 environments valid"', async () => {
