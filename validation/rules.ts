@@ -117,11 +117,17 @@ export const RULES = {
     message: (p) => `maps and lists nest more than ${p.limit} levels deep here`,
     fix: () => 'Environment settings nest a few levels deep; remove the extra brackets or indentation.',
   }),
-  'yaml-too-many-keys': rule<{ limit: number }>({
+  'yaml-too-many-entries': rule<{ limit: number }>({
     severity: 'error',
-    summary: 'The file holds more keys than the limit.',
-    message: (p) => `the file holds more than ${p.limit} keys`,
-    fix: () => 'An environment states the few settings that differ from its tier; remove the generated or pasted keys.',
+    summary: 'The file holds more keys and list items than the limit.',
+    message: (p) => `the file holds more than ${p.limit} keys and list items`,
+    fix: () => 'An environment states the few settings that differ from its tier; remove the generated or pasted entries.',
+  }),
+  'yaml-too-many-tokens': rule<{ limit: number }>({
+    severity: 'error',
+    summary: 'The file holds more YAML tokens (keys, values, punctuation, comments, line breaks) than the limit.',
+    message: (p) => `the file holds more than ${p.limit} YAML tokens (keys, values, punctuation, comments, line breaks)`,
+    fix: () => 'An environment file is a few hundred lines at most; remove the generated or pasted content.',
   }),
   'yaml-reserved-key': rule<{ key: string }>({
     severity: 'error',

@@ -31,10 +31,19 @@ export const MAX_ALIAS_NODES = 1000;
 export interface YamlLimits {
   /** Maps and lists inside each other (the yaml library's composer recurses, and overflows near 800). */
   maxDepth: number;
-  /** Keys in the whole file, every map counted. */
-  maxKeys: number;
+  /** Keys and list items in the whole file, every map and list counted. */
+  maxEntries: number;
+  /**
+   * Lexical tokens (keys, values, punctuation, comments, line breaks): the parser costs ≈ 5 µs
+   * each, so this bounds the time any file under the size cap takes (a real environment has
+   * about a thousand).
+   */
+  maxTokens: number;
 }
-export const YAML_LIMITS: YamlLimits = { maxDepth: 64, maxKeys: 5000 };
+export const YAML_LIMITS: YamlLimits = { maxDepth: 64, maxEntries: 5000, maxTokens: 50_000 };
+
+/** Lexemes that each start one entry (a key's value, a list item, an explicit key, a document). */
+const ENTRY_LEXEMES = new Set([':', '-', '?', '---', '...']);
 
 /** Keys that would reach an object's prototype in code that reads the value. */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -66,7 +75,10 @@ export function parseYamlText(file: string, text: string, limits: YamlLimits = Y
   const at = (offset: number): Location => ({ file, ...pos(offset) });
 
   const parsed = parseBounded(text, lc, limits);
-  if ('stop' in parsed) return fail(parsed.stop === 'yaml-too-deep' ? report('yaml-too-deep', { limit: limits.maxDepth }, at(parsed.offset)) : report('yaml-too-many-keys', { limit: limits.maxKeys }, at(parsed.offset)));
+  if ('stop' in parsed) {
+    const limit = { 'yaml-too-deep': limits.maxDepth, 'yaml-too-many-entries': limits.maxEntries, 'yaml-too-many-tokens': limits.maxTokens }[parsed.stop];
+    return fail(report(parsed.stop, { limit }, at(parsed.offset)));
+  }
   const list = parsed.docs;
   if (list.length === 0) return fail(report('yaml-empty', {}, at(0)));
   if (list.length > 1) {
@@ -107,22 +119,30 @@ export function parseYamlText(file: string, text: string, limits: YamlLimits = Y
 }
 
 /**
- * parseAllDocuments, with the nesting depth and a lower bound of the key count watched while
- * the text is read: a flood stops at the limit instead of being parsed whole, and nothing deep
- * reaches the composer's recursion. Duplicate keys are left to checkKeys: the library's own
- * check (`uniqueKeys`) compares every key with every other, 10 s for 40,000 keys.
+ * parseAllDocuments, with the nesting depth, the token count and a lower bound of the entry
+ * count watched while the text is read: a flood (300,000 list items, or a megabyte of blank
+ * lines, take the library 5–7 s) stops at the limit
+ * instead of being parsed whole, and nothing deep reaches the composer's recursion. Duplicate
+ * keys are left to checkKeys: the library's own check (`uniqueKeys`) compares every key with
+ * every other, 10 s for 40,000 keys.
  */
-function parseBounded(text: string, lc: LineCounter, limits: YamlLimits): { docs: Document.Parsed[] } | { stop: 'yaml-too-deep' | 'yaml-too-many-keys'; offset: number } {
+function parseBounded(text: string, lc: LineCounter, limits: YamlLimits): { docs: Document.Parsed[] } | { stop: 'yaml-too-deep' | 'yaml-too-many-entries' | 'yaml-too-many-tokens'; offset: number } {
   const parser = new Parser(lc.addNewLine);
   const tokens: CST.Token[] = [];
   lc.addNewLine(0);
-  let valueIndicators = 0;
+  let entries = 0;
+  let lexemes = 0;
   for (const lexeme of new Lexer().lex(text)) {
     for (const token of parser.next(lexeme)) tokens.push(token);
+    const offset = parser.offset - lexeme.length;
+    if (++lexemes > limits.maxTokens) return { stop: 'yaml-too-many-tokens', offset };
     // The parser's stack holds the document, each open collection and the node being read.
-    if (parser.stack.length > limits.maxDepth + 2) return { stop: 'yaml-too-deep', offset: parser.offset - lexeme.length };
-    // Each `:` value indicator belongs to one key, so more of them than the limit is a flood.
-    if (lexeme === ':' && ++valueIndicators > limits.maxKeys) return { stop: 'yaml-too-many-keys', offset: parser.offset - lexeme.length };
+    if (parser.stack.length > limits.maxDepth + 2) return { stop: 'yaml-too-deep', offset };
+    // Each of these lexemes starts one entry, so more of them than the limit is a flood. (Commas
+    // count only in flow lists: in a flow map the `:` already counted the entry.)
+    const top = parser.stack.at(-1);
+    const starts = ENTRY_LEXEMES.has(lexeme) || (lexeme === ',' && top?.type === 'flow-collection' && top.start.source === '[');
+    if (starts && ++entries > limits.maxEntries) return { stop: 'yaml-too-many-entries', offset };
   }
   for (const token of parser.end()) tokens.push(token);
   const docs = [...new Composer({ uniqueKeys: false, strict: true }).compose(tokens)] as Document.Parsed[];
@@ -132,24 +152,31 @@ function parseBounded(text: string, lc: LineCounter, limits: YamlLimits): { docs
 const keyName = (k: Node | null) => (isScalar(k) ? String(k.value) : String(k));
 
 /**
- * One pass over every map as written (aliases are not followed): duplicate keys, reserved keys
- * and the exact key count. Keys compare by the name the plain value will hold, so `1:` and
- * `"1":` are duplicates too.
+ * One pass over every map and list as written (aliases are not followed): duplicate keys,
+ * reserved keys and the exact entry count. Keys compare by the name the plain value will hold,
+ * so `1:` and `"1":` are duplicates too.
  */
 function checkKeys(doc: Document.Parsed, at: (offset: number) => Location, limits: YamlLimits): Diagnostic[] {
   const out: Diagnostic[] = [];
-  let keys = 0;
+  let entries = 0;
+  const tooMany = (offset: number) => (out.push(report('yaml-too-many-entries', { limit: limits.maxEntries }, at(offset))), false);
   const visit = (node: unknown): boolean => {
-    if (isSeq(node)) return node.items.every(visit);
+    if (isSeq(node)) {
+      for (const item of node.items) {
+        if (++entries > limits.maxEntries) return tooMany((item as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0);
+        if (!visit(item)) return false;
+      }
+      return true;
+    }
     if (!isMap(node)) return true;
     const seen = new Set<string>();
     for (const pair of node.items) {
       const k = pair.key as Node | null;
       const name = keyName(k);
-      const where = at(k?.range?.[0] ?? node.range?.[0] ?? 0);
-      if (++keys > limits.maxKeys) return out.push(report('yaml-too-many-keys', { limit: limits.maxKeys }, where)), false;
-      if (RESERVED_KEYS.has(name)) out.push(report('yaml-reserved-key', { key: name }, where));
-      else if (seen.has(name)) out.push(report('yaml-duplicate-key', { key: name }, where));
+      const offset = k?.range?.[0] ?? node.range?.[0] ?? 0;
+      if (++entries > limits.maxEntries) return tooMany(offset);
+      if (RESERVED_KEYS.has(name)) out.push(report('yaml-reserved-key', { key: name }, at(offset)));
+      else if (seen.has(name)) out.push(report('yaml-duplicate-key', { key: name }, at(offset)));
       seen.add(name);
       if (!visit(pair.value)) return false;
     }
