@@ -156,7 +156,7 @@ const keyName = (k: Node | null) => (isScalar(k) ? String(k.value) : String(k));
  * reserved keys and the exact entry count. Keys compare by the name the plain value will hold,
  * so `1:` and `"1":` are duplicates too.
  */
-function checkKeys(doc: Document.Parsed, at: (offset: number) => Location, limits: YamlLimits): Diagnostic[] {
+export function checkKeys(doc: Document.Parsed, at: (offset: number) => Location, limits: YamlLimits): Diagnostic[] {
   const out: Diagnostic[] = [];
   let entries = 0;
   const tooMany = (offset: number) => (out.push(report('yaml-too-many-entries', { limit: limits.maxEntries }, at(offset))), false);
