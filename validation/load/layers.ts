@@ -124,6 +124,9 @@ export class TierCache {
   }
 }
 
+/** A written value in a message; maps have no prototype, so String() would throw on them. */
+const shown = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+
 export type LayerResult = { env?: LayeredEnvironment; diagnostics: Diagnostic[] };
 
 export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerResult {
@@ -136,7 +139,7 @@ export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerRes
     const suggestion = typeof tier === 'string' ? closest(tier, TIERS) : undefined;
     return {
       diagnostics: [
-        report('tier-unknown', { tier: String(tier), known: TIERS.join(', '), ...(suggestion ? { suggestion } : {}) }, { file: source.file, ...place.value }),
+        report('tier-unknown', { tier: shown(tier), known: TIERS.join(', '), ...(suggestion ? { suggestion } : {}) }, { file: source.file, ...place.value }),
       ],
     };
   }
