@@ -3,6 +3,7 @@
 import { describeFailure, type Closable } from '../contract/run-main.js';
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
 import { docsCommand } from './docs.js';
+import { doctorCommand } from './doctor.js';
 import { schemaTypesCommand } from './schema-types.js';
 import { startCommand } from './start.js';
 import { renderCommand } from './render.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
   token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
   keys: { run: keysCommand, summary: 'add, revoke or list API keys in an environment keyring (hashes only)' },
+  doctor: { run: doctorCommand, summary: 'check that this host can run an environment: ports, model, runtime, services, Docker' },
   start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
   'schema-types': { run: schemaTypesCommand, summary: 'regenerate contract/environment.ts from the schema (--check: fail if stale)' },

@@ -21,6 +21,8 @@ export interface ValidateOptions {
   modelsDir?: string;
   /** Size cap for environment, tier and keyring files (--max-file-size); default 1 MiB. */
   maxFileBytes?: number;
+  /** false: never read model files, size them from model.sizeBytes (`smartbot doctor` checks the file itself). */
+  readModelFiles?: boolean;
 }
 
 export interface EnvironmentResult {
@@ -111,7 +113,7 @@ export function validateEnvironments(opts: ValidateOptions): ValidateReport {
     }
     if (env) {
       const schema = checkSchema(env);
-      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root, modelsDir, exists, files }));
+      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root, modelsDir, readModelFiles: opts.readModelFiles ?? true, exists, files }));
     }
     sortDiagnostics(diagnostics);
     const ok = env !== undefined && !hasErrors(diagnostics);

@@ -14,7 +14,7 @@ import { encryption, keyring, redisSource, tlsCertificate } from './settings.js'
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists' | 'files'>;
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'>;
 
 /** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
 export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
@@ -24,6 +24,7 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     config: env.value as unknown as SmartbotEnvironment,
     root: opts.root,
     modelsDir: opts.modelsDir,
+    readModelFiles: opts.readModelFiles,
     exists: opts.exists,
     files: opts.files,
     report: (rule, params, pointer, prefer) => {

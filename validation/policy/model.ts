@@ -42,6 +42,10 @@ export const modelFile: Policy = {
     if (posix.normalize(model.path) !== model.path || model.path.endsWith('/'))
       report('model-path', { path: model.path, suggestion: posix.join(PATHS.models, posix.basename(model.path)) }, '/model/path');
 
+    if (!ctx.readModelFiles) {
+      if (model.sizeBytes !== undefined) checkCapacity(ctx, model.sizeBytes);
+      return;
+    }
     const local = join(ctx.modelsDir, basename(model.path));
     if (ctx.exists(local)) {
       const found = inspectOnce(local);

@@ -13,6 +13,8 @@ export interface PolicyContext {
   root: string;
   /** Where local model files are looked up by base name. */
   modelsDir: string;
+  /** false: model files are not read; the capacity check uses model.sizeBytes alone. */
+  readModelFiles: boolean;
   /** existsSync, memoised for the run: a thousand environments share a few keyrings and models. */
   exists(path: string): boolean;
   /** The run's reader for files the repository names (keyrings): only what belongs to it. */
