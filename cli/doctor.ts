@@ -11,7 +11,7 @@ import { serviceConfig } from '../contract/service-config.js';
 import { hasErrors } from '../validation/diagnostics.js';
 import { formatText } from '../validation/format/text.js';
 import { validateEnvironments } from '../validation/validate.js';
-import type { DoctorContext } from './doctor/check.js';
+import type { DoctorContext, Finding } from './doctor/check.js';
 import { doctorJson, doctorText, countOf } from './doctor/format.js';
 import { hostFacts, type HostFacts } from './doctor/host.js';
 import { CHECKS } from './doctor/index.js';
@@ -40,7 +40,43 @@ Options:
 Exit codes: 0 all good (warnings allowed), 1 problems found, 2 cannot run.
 `;
 
-export async function doctorCommand(argv: string[], io: CliIO, host: Partial<HostFacts> = {}): Promise<number> {
+export interface DoctorOptions {
+  root: string;
+  env: string;
+  modelsDir?: string;
+  /** Replaces facts about this host (tests: an engines range, a CPU count, a Docker socket). */
+  host?: Partial<HostFacts>;
+}
+
+/** Validates the environment and gathers what the checks share; UserError (exit 2) when it cannot run. */
+export function doctorContext(o: DoctorOptions): DoctorContext {
+  const envFile = join(o.root, 'environments', `${o.env}.yaml`);
+  if (!existsSync(envFile)) throw new UsageError(`no environment "${o.env}": ${envFile} does not exist`);
+  // The model file is doctor's own check (with its fix), so validation leaves it alone.
+  const report = validateEnvironments({ root: o.root, paths: [envFile], readModelFiles: false });
+  const config = report.environments[0]?.config;
+  if (!config || hasErrors(report.diagnostics))
+    throw new UserError(`${envFile} does not validate, so doctor cannot tell what to check:\n${formatText(report)}Fix it first (\`npx smartbot validate ${envFile}\`).`, 2);
+  const shared = new Map<string, Promise<unknown>>();
+  return {
+    root: o.root,
+    env: o.env,
+    envFile,
+    config,
+    service: serviceConfig(o.env, config),
+    modelsDir: o.modelsDir ?? join(o.root, 'models'),
+    host: hostFacts(o.host),
+    once: <T>(key: string, make: () => Promise<T>) => {
+      if (!shared.has(key)) shared.set(key, make());
+      return shared.get(key) as Promise<T>;
+    },
+  };
+}
+
+/** Every check, at once; findings in report order. */
+export const runDoctor = async (ctx: DoctorContext): Promise<Finding[]> => (await Promise.all(CHECKS.map((c) => c.run(ctx)))).flat();
+
+export async function doctorCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { env: { type: 'string' }, json: { type: 'boolean' }, 'models-dir': { type: 'string' }, root: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -48,34 +84,8 @@ export async function doctorCommand(argv: string[], io: CliIO, host: Partial<Hos
   if (values.help) return io.out(doctorHelp), EXIT.ok;
   const env = values.env ?? 'dev';
   if (!/^[a-z0-9][-a-z0-9_]*$/.test(env)) throw new UsageError(`invalid --env "${env}"`);
-  const root = values.root ?? '.';
-  const envFile = join(root, 'environments', `${env}.yaml`);
-  if (!existsSync(envFile)) throw new UsageError(`no environment "${env}": ${envFile} does not exist`);
-
-  // The model file is doctor's own check (with its fix), so validation leaves it alone.
-  const report = validateEnvironments({ root, paths: [envFile], readModelFiles: false });
-  const config = report.environments[0]?.config;
-  if (!config || hasErrors(report.diagnostics)) {
-    io.out(formatText(report));
-    throw new UserError(`${envFile} does not validate: fix the problems above first (\`npx smartbot validate ${envFile}\`)`, 2);
-  }
-
-  const shared = new Map<string, Promise<unknown>>();
-  const ctx: DoctorContext = {
-    root,
-    env,
-    envFile,
-    config,
-    service: serviceConfig(env, config),
-    modelsDir: values['models-dir'] ?? join(root, 'models'),
-    host: hostFacts(host),
-    once: <T>(key: string, make: () => Promise<T>) => {
-      if (!shared.has(key)) shared.set(key, make());
-      return shared.get(key) as Promise<T>;
-    },
-  };
-  const findings = (await Promise.all(CHECKS.map((c) => c.run(ctx)))).flat();
-  const doctor = { environment: env, file: envFile, findings };
-  io.out(values.json ? doctorJson(doctor) : doctorText(doctor));
-  return countOf(doctor, 'problem') ? EXIT.invalid : EXIT.ok;
+  const ctx = doctorContext({ root: values.root ?? '.', env, ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}) });
+  const report = { environment: env, file: ctx.envFile, findings: await runDoctor(ctx) };
+  io.out(values.json ? doctorJson(report) : doctorText(report));
+  return countOf(report, 'problem') ? EXIT.invalid : EXIT.ok;
 }

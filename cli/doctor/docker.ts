@@ -45,7 +45,7 @@ async function images(ctx: DoctorContext): Promise<Finding[]> {
   const refs = [s.image, ...(ctx.config.model.source === 'local' ? [s.runtimeImage] : [])];
   return Promise.all(
     refs.map(async (ref) => {
-      const r = await dockerGet(ctx.host.dockerSocket, `/images/${encodeURIComponent(ref)}/json`);
+      const r = await dockerGet(ctx.host.dockerSocket, `/images/${encodeURI(ref)}/json`);
       if (r.status === 200) return ok(section, 'image', `image ${ref} is present`);
       const kind = ref === s.image ? 'service' : 'runtime';
       return warn(section, 'image', `image ${ref} is not on this Docker host`, {

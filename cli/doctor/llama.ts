@@ -12,7 +12,12 @@ import { modelFile, modelFileUsable } from './model-file.js';
 /** A load of a multi-GiB model from a slow disk takes a while; a hang does not get longer than this. */
 const PROBE_TIMEOUT_MS = 180_000;
 
-export type LlamaProbe = ProbeResult & { crashed?: string; request: ProbeRequest };
+export type LlamaProbe = ProbeResult & {
+  crashed?: string;
+  request: ProbeRequest;
+  /** llama.cpp's own last error line, which says more than node-llama-cpp's "Failed to load model". */
+  llamaError?: string;
+};
 
 export function nodeLlamaCppVersion(packageRoot: string): string {
   try {
@@ -44,8 +49,14 @@ export function llamaProbe(ctx: DoctorContext): Promise<LlamaProbe> {
       const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
       child.on('close', (code, signal) => {
         clearTimeout(timer);
+        const llamaError = err
+          .split('\n')
+          .filter((l) => /error/i.test(l))
+          .at(0)
+          ?.replace(/^\[node-llama-cpp\]\s*/, '')
+          .slice(0, 300);
         try {
-          resolve({ request, ...(JSON.parse(out.trim().split('\n').at(-1)!) as ProbeResult) });
+          resolve({ request, ...(JSON.parse(out.trim().split('\n').at(-1)!) as ProbeResult), ...(llamaError ? { llamaError } : {}) });
         } catch {
           const last = err.trim().split('\n').at(-1) ?? '';
           resolve({ request, crashed: signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` after ${PROBE_TIMEOUT_MS / 1000} s` : ''}` : `exited ${code}${last ? `: ${last.slice(0, 300)}` : ''}` });

@@ -99,7 +99,7 @@ export const modelFileCheck: Check = {
       findings.push(
         problem(section, 'model-fit', `does not fit the memory limit: ${report}`, {
           why: 'the service refuses to load a model that would not fit; loaded anyway, it would be killed for memory (or, on a GPU, fail with "CUDA out of memory")',
-          fix: `${fit.advice} (in ${ctx.envFile})`,
+          fix: `${fit.advice!.replace(/\.$/, '')} in ${ctx.envFile}.`,
         }),
       );
     return findings;

@@ -17,7 +17,7 @@ export const modelLoad: Check = {
     const how = `${r.request.threads} threads, UV_THREADPOOL_SIZE=1, context ${r.request.contextSize} × ${r.request.sequences} sequences${r.request.gpuLayers ? `, ${r.request.gpuLayers} GPU layers` : ''}`;
     if (r.load) return [ok(section, 'model-load', `loads for real in node-llama-cpp in ${r.load.ms} ms (${how})`)];
     if (r.error?.stage === 'binary' || r.crashed) return [skip(section, 'model-load', 'load not tried: node-llama-cpp itself does not load (see Runtime)')];
-    const message = r.error?.message ?? 'unknown error';
+    const message = `${r.error?.message ?? 'unknown error'}${r.llamaError ? ` (llama.cpp: ${r.llamaError})` : ''}`;
     const outOfMemory = /out of memory|alloc/i.test(message);
     return [
       problem(section, 'model-load', `node-llama-cpp cannot load the model (${how}): ${message}`, {

@@ -52,8 +52,8 @@ export function listenersOn(port: number, procDir = '/proc'): Listener[] | undef
 export function holdersOf(inodes: Set<string>, procDir = '/proc'): { holders: Holder[]; hidden: number } {
   const holders: Holder[] = [];
   let hidden = 0;
-  for (const entry of readdirSync(procDir)) {
-    if (!/^\d+$/.test(entry)) continue;
+  const pids = readdirSync(procDir).filter((e) => /^\d+$/.test(e)).sort((a, b) => Number(a) - Number(b));
+  for (const entry of pids) {
     let fds: string[];
     try {
       fds = readdirSync(join(procDir, entry, 'fd'));

@@ -29,7 +29,9 @@ export const redis: Check = {
     }
     const where = place(url);
     const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, commandTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    client.on('error', () => {}); // the awaited calls below report it
+    // ioredis rejects with "Connection is closed."; the socket's own error says why.
+    let cause: Error | undefined;
+    client.on('error', (e: Error) => (cause ??= e));
     try {
       await client.connect();
       const started = performance.now();
@@ -37,7 +39,7 @@ export const redis: Check = {
       return [ok(section, 'redis', `Redis at ${where} answers PING in ${(performance.now() - started).toFixed(1)} ms`)];
     } catch (e) {
       return [
-        problem(section, 'redis', `Redis at ${where} is not reachable: ${reason(e)}`, {
+        problem(section, 'redis', `Redis at ${where} is not reachable: ${reason(cause ?? e)}`, {
           why: 'the cache fails open: the service still answers, but every repeated temperature-0 request is decoded again and each one logs a Redis warning',
           fix: `Start Redis there (for example \`redis-server --port ${where.split(':').at(-1)}\`), correct \`cache.redis.url\` (or its Secret), or set \`cache.redis.enabled: false\` in ${ctx.envFile}.`,
         }),
