@@ -4,17 +4,29 @@ import { doctorRepo } from '../../test/helpers/doctor.js';
 import { modelFileCheck } from './model-file.js';
 
 describe('doctor: the model file', () => {
-  it('a missing demo model says npm start makes it', async () => {
-    const repo = doctorRepo(undefined, 'none');
+  it('a missing model file is a problem, with where it is looked for and how to get it', async () => {
+    const repo = doctorRepo((y) => y.replace('/data/models/demo.gguf', '/data/models/llama-7b.gguf'), 'none');
     const [f] = await modelFileCheck.run(repo.ctx());
     expect(f).toEqual({
       section: 'Model',
       check: 'model-present',
       status: 'problem',
-      summary: expect.stringMatching(/^model file .*models\/demo\.gguf is missing \(model\.path \/data\/models\/demo\.gguf is looked up by name in .*models\/\)$/),
+      summary: expect.stringMatching(/^model file .*models\/llama-7b\.gguf is missing \(model\.path \/data\/models\/llama-7b\.gguf is looked up by name in .*models\/\)$/),
       why: 'the service verifies and loads the model at start; without the file it exits with "cannot read model … no such file" and never becomes ready',
-      fix: '`npm start` makes the built-in demo model there on its first run (or copy models/demo.gguf from a checkout that has it).',
+      fix: expect.stringMatching(/^Copy the model to .*models\/llama-7b\.gguf \(in a cluster it lives on the models volume as \/data\/models\/llama-7b\.gguf\)\.$/),
     });
+  });
+
+  it('on a fresh clone the demo model is not made yet: what npm start will write is checked instead', async () => {
+    const repo = doctorRepo(undefined, 'none');
+    const all = await modelFileCheck.run(repo.ctx());
+    expect(all.map((f) => `${f.status} ${f.check}`)).toEqual(['ok model-present', 'ok model-sha256', 'ok model-header', 'ok model-fit']);
+    expect(all[0]!.summary).toMatch(/models\/demo\.gguf is not made yet: `npm start` makes the built-in demo model there \(268\.0 KiB\); the checks below use the bytes it will write$/);
+  });
+
+  it('a model whose sha256 is not the demo model’s is missing, not made by npm start', async () => {
+    const repo = doctorRepo((y) => y.replace(/sha256: [0-9a-f]{64}/, `sha256: ${'a'.repeat(64)}`), 'none');
+    expect((await modelFileCheck.run(repo.ctx()))[0]).toMatchObject({ status: 'problem', fix: expect.stringMatching(/^Copy the model to /) });
   });
 
   it('a model that does not fit the memory limit gets the capacity report and what to change', async () => {

@@ -2,11 +2,13 @@
 // looked up by name in the models directory (as validate does): present, its sha256 as
 // configured (the guide checks MD5; smartbot pins sha256), its GGUF header readable, and weights
 // + KV cache + overhead under the memory limit, with the capacity report.
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type { LocalModel } from '../../contract/environment.js';
 import { formatBytes } from '../../gguf/bytes.js';
-import { DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
+import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
 import { fitReport, HEADROOM_FRACTION } from '../../gguf/fit.js';
 import { sha256File } from '../../gguf/inspect.js';
 import { GgufError, modelShape, readGgufHeader, type GgufHeader, type ModelShape } from '../../gguf/read.js';
@@ -14,18 +16,45 @@ import { ok, problem, reason, skip, type Check, type DoctorContext, type Finding
 
 const section = 'Model';
 
+let demoSha: string | undefined;
+/** The demo model is deterministic: the same bytes, so the same sha256, on every machine. */
+const DEMO_MODEL_SHA256 = () => (demoSha ??= createHash('sha256').update(buildDemoModel()).digest('hex'));
+
 export type ModelFile =
   | { state: 'remote' }
   | { state: 'missing'; path: string }
   | { state: 'not-a-file'; path: string }
-  | { state: 'read'; path: string; size: number; sha256: string; header?: { header: GgufHeader; shape: ModelShape }; headerError?: string };
+  | {
+      state: 'read';
+      path: string;
+      /** Not made yet: `npm start` makes the built-in demo model, so its bytes were checked from the maker. */
+      demoToBeMade?: { at: string };
+      size: number;
+      sha256: string;
+      header?: { header: GgufHeader; shape: ModelShape };
+      headerError?: string;
+    };
+
+/** Temporary copies to remove when the process exits (one listener, however many runs). */
+const copies: string[] = [];
+const removeCopies = () => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+
+/** The built-in demo model's bytes in a temporary file. */
+function demoModelCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-doctor-'));
+  if (copies.push(dir) === 1) process.once('exit', removeCopies);
+  const path = join(dir, DEMO_MODEL_FILE);
+  writeFileSync(path, buildDemoModel());
+  return path;
+}
 
 /** The local model file, hashed and its header read once per run (the load check reuses it). */
 export function modelFile(ctx: DoctorContext): Promise<ModelFile> {
   return ctx.once('model-file', async () => {
     const model = ctx.config.model;
     if (model.source !== 'local') return { state: 'remote' };
-    const path = join(ctx.modelsDir, basename(model.path));
+    let path = join(ctx.modelsDir, basename(model.path));
+    let demoToBeMade: { at: string } | undefined;
     let size: number;
     try {
       const st = statSync(path);
@@ -33,14 +62,18 @@ export function modelFile(ctx: DoctorContext): Promise<ModelFile> {
       if (!st.isFile()) return { state: 'not-a-file', path };
       size = st.size;
     } catch {
-      return { state: 'missing', path };
+      // A fresh clone has no models/demo.gguf until `npm start` makes it: check what it will make.
+      if (basename(model.path) !== DEMO_MODEL_FILE || model.sha256 !== DEMO_MODEL_SHA256()) return { state: 'missing', path };
+      demoToBeMade = { at: path };
+      path = demoModelCopy();
+      size = statSync(path).size;
     }
     const sha256 = await sha256File(path);
     try {
       const header = readGgufHeader(path);
-      return { state: 'read', path, size, sha256, header: { header, shape: modelShape(header) } };
+      return { state: 'read', path, ...(demoToBeMade ? { demoToBeMade } : {}), size, sha256, header: { header, shape: modelShape(header) } };
     } catch (e) {
-      return { state: 'read', path, size, sha256, headerError: e instanceof GgufError ? e.message : reason(e) };
+      return { state: 'read', path, ...(demoToBeMade ? { demoToBeMade } : {}), size, sha256, headerError: e instanceof GgufError ? e.message : reason(e) };
     }
   });
 }
@@ -59,16 +92,17 @@ export const modelFileCheck: Check = {
       return [
         problem(section, 'model-present', `model file ${shown} is missing (model.path ${model.path} is looked up by name in ${relative('.', ctx.modelsDir) || ctx.modelsDir}/)`, {
           why: 'the service verifies and loads the model at start; without the file it exits with "cannot read model … no such file" and never becomes ready',
-          fix:
-            basename(model.path) === DEMO_MODEL_FILE
-              ? '`npm start` makes the built-in demo model there on its first run (or copy models/demo.gguf from a checkout that has it).'
-              : `Copy the model to ${shown} (in a cluster it lives on the models volume as ${model.path}).`,
+          fix: `Copy the model to ${shown} (in a cluster it lives on the models volume as ${model.path}).`,
         }),
       ];
     if (file.state === 'not-a-file')
       return [problem(section, 'model-present', `${shown} is not a regular file`, { why: 'the service could not hash or load it', fix: `Replace ${shown} with the GGUF model file.` })];
 
-    const findings: Finding[] = [ok(section, 'model-present', `${shown} is present (${formatBytes(file.size)})`)];
+    const findings: Finding[] = [
+      file.demoToBeMade
+        ? ok(section, 'model-present', `${relative('.', file.demoToBeMade.at) || file.demoToBeMade.at} is not made yet: \`npm start\` makes the built-in demo model there (${formatBytes(file.size)}); the checks below use the bytes it will write`)
+        : ok(section, 'model-present', `${shown} is present (${formatBytes(file.size)})`),
+    ];
     if (file.sha256 === model.sha256) findings.push(ok(section, 'model-sha256', `sha256 matches model.sha256 (${model.sha256.slice(0, 12)}…); the deployment guide's MD5 check is this sha256 check in smartbot`));
     else
       findings.push(
