@@ -5,6 +5,7 @@
 import { basename, join } from 'node:path';
 import { report, type Diagnostic, type Location } from '../diagnostics.js';
 import { closest } from '../text/suggest.js';
+import { dataObject } from './data-object.js';
 import type { RepoFiles } from './repo-file.js';
 import { loadYamlFile, type NodePlace, type YamlSource } from './yaml-source.js';
 
@@ -32,8 +33,8 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /** Deep merge: maps merge, lists and scalars from `top` replace. Pure; inputs are not changed. */
 export function mergeValues(bottom: unknown, top: unknown): unknown {
   if (!isPlainObject(bottom) || !isPlainObject(top)) return top;
-  // Without a prototype, like the loaded values: `k in bottom` sees only what the files wrote.
-  const out: Record<string, unknown> = Object.assign(Object.create(null), bottom);
+  // Nothing inherited, like the loaded values (data-object.ts).
+  const out: Record<string, unknown> = Object.assign(dataObject(), bottom);
   for (const [k, v] of Object.entries(top)) out[k] = Object.hasOwn(bottom, k) ? mergeValues(bottom[k], v) : v;
   return out;
 }

@@ -67,7 +67,7 @@ export class RepoFiles {
 
   private realRoot(dir: string): string {
     let real = this.realRoots.get(dir);
-    if (real === undefined) this.realRoots.set(dir, (real = realpathSync(dir)));
+    if (real === undefined) this.realRoots.set(dir, (real = realpathSync.native(dir)));
     return real;
   }
 
@@ -85,7 +85,7 @@ export class RepoFiles {
     if (st.isSymbolicLink()) return refuse('file-symlink', { path });
     if (!st.isFile()) return refuse('file-not-regular', { path, kind: kindOf(st) });
     // A directory on the way may be a link that leads out of the repository.
-    if (!isInside(realpathSync(path), this.realRoot(within))) return refuse('file-outside-root', { path });
+    if (!isInside(realpathSync.native(path), this.realRoot(within))) return refuse('file-outside-root', { path });
     if (st.size > this.maxBytes) return refuse('file-too-large', { path, size: formatBytes(st.size), limit: formatBytes(this.maxBytes) });
     return this.readChecked(path, st);
   }

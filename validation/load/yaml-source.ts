@@ -5,6 +5,7 @@
 // through RepoFiles (what belongs to the repository).
 import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, type CST, type Document, type Node } from 'yaml';
 import { registerSource, report, type Diagnostic, type Location, type Position } from '../diagnostics.js';
+import { dataObject } from './data-object.js';
 import { isIoRefusal, type RepoFiles } from './repo-file.js';
 
 /** Where a value sits: its key (for maps) and the value itself. */
@@ -219,8 +220,8 @@ function buildValue(doc: Document.Parsed, pos: (o: number) => Position): Built {
     places.set(pointer, { ...(key ? { key } : {}), value: start === undefined ? (key ?? { line: 1, col: 1 }) : pos(start), kind });
     if (n && n.tag && !PLAIN_TAGS.has(n.tag)) throw new Stop({ tag: n });
     if (isMap(n)) {
-      // No prototype: a key can only ever be data (reserved names were refused before).
-      const out: Record<string, unknown> = Object.create(null);
+      // Nothing inherited: a key can only ever be data (reserved names were refused before).
+      const out = dataObject();
       for (const pair of n.items) {
         const k = pair.key as Node | null;
         const name = isScalar(k) ? String(k.value) : String(k);
