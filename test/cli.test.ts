@@ -258,7 +258,7 @@ describe('smartbot validate against hostile repositories', () => {
     const file = repo.write('environments/deep.yaml', `tier: base\ndescription: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`);
     const r = await inProcess('validate', '--root', repo.root, ...models(repo.root), file);
     expect(r.code).toBe(1);
-    expect(r.out.split('\n')[0]).toBe(`${file}:2:78  error  maps and lists nest more than 64 levels deep here  [yaml-too-deep]`);
+    expect(r.out.split('\n')[0]).toBe(`${file}:2:77  error  maps and lists nest more than 64 levels deep here  [yaml-too-deep]`);
     expect(r.out).not.toContain('call stack');
   });
 });

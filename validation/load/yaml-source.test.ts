@@ -34,8 +34,10 @@ describe('YAML loading', () => {
 
   it('counts list items with keys, and block nesting with flow nesting', () => {
     expect(load(`a: [${'1, '.repeat(5000)}1]\n`).errors).toEqual(['1:15003 yaml-too-many-entries the file holds more than 5000 keys and list items']);
-    const block = Array.from({ length: 70 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
-    expect(load(block).errors).toEqual(['65:65 yaml-too-deep maps and lists nest more than 64 levels deep here']);
-    expect(load(Array.from({ length: 60 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')).value).toBeDefined();
+    const nested = (levels: number) => `${Array.from({ length: levels }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} value\n`;
+    expect(load(nested(64)).value).toBeDefined();
+    expect(load(nested(65)).errors).toEqual(['65:66 yaml-too-deep maps and lists nest more than 64 levels deep here']);
+    expect(load(`a: ${'['.repeat(63)}1${']'.repeat(63)}\n`).value).toBeDefined();
+    expect(load(`a: ${'['.repeat(64)}1${']'.repeat(64)}\n`).errors).toEqual(['1:67 yaml-too-deep maps and lists nest more than 64 levels deep here']);
   });
 });

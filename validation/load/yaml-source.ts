@@ -138,7 +138,7 @@ function parseBounded(text: string, lc: LineCounter, limits: YamlLimits): { docs
     const offset = parser.offset - lexeme.length;
     if (++lexemes > limits.maxTokens) return { stop: 'yaml-too-many-tokens', offset };
     // The parser's stack holds the document, each open collection and the node being read.
-    if (parser.stack.length > limits.maxDepth + 2) return { stop: 'yaml-too-deep', offset };
+    if (parser.stack.length > limits.maxDepth && parser.stack.filter(isCollection).length > limits.maxDepth) return { stop: 'yaml-too-deep', offset };
     // Each of these lexemes starts one entry, so more of them than the limit is a flood. (Commas
     // count only in flow lists: in a flow map the `:` already counted the entry.)
     const top = parser.stack.at(-1);
@@ -149,6 +149,8 @@ function parseBounded(text: string, lc: LineCounter, limits: YamlLimits): { docs
   const docs = [...new Composer({ uniqueKeys: false, strict: true }).compose(tokens)] as Document.Parsed[];
   return { docs };
 }
+
+const isCollection = (t: CST.Token) => t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection';
 
 const keyName = (k: Node | null) => (isScalar(k) ? String(k.value) : String(k));
 
