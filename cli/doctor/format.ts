@@ -1,6 +1,6 @@
 // Doctor's report: text for people (grouped by section, each problem with why and fix) or one
 // JSON document. What hosts and files said (process names, error messages) is escaped.
-import { visible } from '../../validation/format/safe-text.js';
+import { safeJson, visible } from '../../validation/format/safe-text.js';
 import { SECTIONS, type Finding, type Status } from './check.js';
 
 export interface DoctorReport {
@@ -41,6 +41,5 @@ export function doctorText(r: DoctorReport): string {
 
 export function doctorJson(r: DoctorReport): string {
   const problems = countOf(r, 'problem');
-  // JSON.stringify escapes control characters itself.
-  return `${JSON.stringify({ environment: r.environment, file: r.file, ok: problems === 0, problems, warnings: countOf(r, 'warn'), findings: r.findings }, null, 2)}\n`;
+  return `${safeJson({ environment: r.environment, file: r.file, ok: problems === 0, problems, warnings: countOf(r, 'warn'), findings: r.findings })}\n`;
 }

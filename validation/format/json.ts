@@ -4,10 +4,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { ValidateReport } from '../validate.js';
 import { counts, shownDiagnostics, staleCount, type RenderOutcome } from './format.js';
-import { excerpt, UNSAFE_BEYOND_C0 } from './safe-text.js';
-
-/** JSON.stringify escapes C0 controls itself; the rest of what a terminal would act on the same way. */
-const safeJson = (value: unknown) => JSON.stringify(value, null, 2).replace(UNSAFE_BEYOND_C0, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+import { excerpt, safeJson } from './safe-text.js';
 
 /** `source` becomes the excerpt around the caret, and `sourceCol` the caret's column in it. */
 function withExcerpt(d: Diagnostic) {

@@ -23,6 +23,9 @@ export function escapeChar(c: string): string {
 
 export const visible = (s: string): string => s.replace(UNSAFE_CHARS, escapeChar);
 
+/** JSON.stringify, pretty, with the characters it leaves raw escaped as \uXXXX too: the same value for machines, nothing a terminal acts on. */
+export const safeJson = (value: unknown): string => JSON.stringify(value, null, 2).replace(UNSAFE_BEYOND_C0, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** Columns of source shown around the caret. */
 export const EXCERPT_COLUMNS = 200;
 
