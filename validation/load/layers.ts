@@ -2,11 +2,11 @@
 //   environments/tiers/base.yaml → environments/tiers/<tier>.yaml (when tier ≠ base) → the env file.
 // Merge rules: maps merge key by key, everything else (scalars and lists) replaces.
 // Provenance is kept per JSON pointer, so a merged value is reported where it was written.
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { report, type Diagnostic, type Location } from '../diagnostics.js';
 import { closest } from '../text/suggest.js';
 import { dataObject } from './data-object.js';
-import type { RepoFiles } from './repo-file.js';
+import { RepoFiles } from './repo-file.js';
 import { loadYamlFile, type NodePlace, type YamlSource } from './yaml-source.js';
 
 export interface Placed extends NodePlace {
@@ -90,8 +90,8 @@ export class TierCache {
   private readonly chains = new Map<string, TierChain>();
   constructor(
     private readonly tiersDir: string,
-    /** Tier files are read like every repository file: regular, inside the root, capped. */
-    private readonly repo: RepoFiles,
+    /** Tier files are read like every repository file: regular, inside the root (default: the repository holding environments/tiers/), capped. */
+    private readonly repo: RepoFiles = new RepoFiles(dirname(dirname(tiersDir))),
   ) {}
 
   load(tier: string): { source?: YamlSource; diagnostics: Diagnostic[] } {

@@ -3,10 +3,11 @@
 // (duplicate keys, tabs, alias bombs, tags, extra documents, nesting and key floods, keys that
 // would reach an object's prototype) become located diagnostics here. Files are read only
 // through RepoFiles (what belongs to the repository).
+import { dirname } from 'node:path';
 import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, type CST, type Document, type Node } from 'yaml';
 import { registerSource, report, type Diagnostic, type Location, type Position } from '../diagnostics.js';
 import { dataObject } from './data-object.js';
-import { isIoRefusal, type RepoFiles } from './repo-file.js';
+import { isIoRefusal, RepoFiles } from './repo-file.js';
 
 /** Where a value sits: its key (for maps) and the value itself. */
 export interface NodePlace {
@@ -54,8 +55,8 @@ export const pointerJoin = (base: string, key: string | number) => {
   return `${base}/${k.includes('~') || k.includes('/') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k}`;
 };
 
-/** Reads `file` through `files` (a refusal is located at 1:1) and parses it. */
-export function loadYamlFile(file: string, files: RepoFiles, within?: string): LoadResult {
+/** Reads `file` through `files` (default: confined to the file's own directory; a refusal is located at 1:1) and parses it. */
+export function loadYamlFile(file: string, files: RepoFiles = new RepoFiles(dirname(file)), within?: string): LoadResult {
   const read = files.read(file, within);
   if (!read.ok) {
     const { rule, params } = read.refusal;
