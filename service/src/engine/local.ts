@@ -97,7 +97,7 @@ export class LocalEngine implements ChatEngine {
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
-    if (!this.state.ready || !this.slots || !this.SessionClass) throw new ApiError('model_not_ready', `The model is not ready: ${this.state.reason}.`);
+    if (!this.state.ready || !this.slots || !this.SessionClass) throw new ApiError('model_not_ready', { reason: this.state.reason ?? 'unknown' });
     const last = req.messages.at(-1)!;
     const seq = await this.slots.acquire(req.signal);
     const session = new this.SessionClass({ contextSequence: seq, autoDisposeSequence: false });
