@@ -7,6 +7,7 @@ import { schemaTypesCommand } from './schema-types.js';
 import { startCommand } from './start.js';
 import { renderCommand } from './render.js';
 import { keysCommand } from './keys.js';
+import { planCommand } from './plan.js';
 import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
 
@@ -16,6 +17,7 @@ type Command = (argv: string[], io: CliIO) => number | Promise<number | Closable
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
   render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
+  plan: { run: planCommand, summary: 'what a change does to each environment: model and object diffs, prune list, risks' },
   token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
   keys: { run: keysCommand, summary: 'add, revoke or list API keys in an environment keyring (hashes only)' },
   start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
