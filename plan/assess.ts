@@ -69,7 +69,7 @@ const allowlist: Check = ({ base, head, sourceOf }, raise) => {
   if (opened.length) return raise(flag('allowlist-open-world', { what: `${opened.join(' and ')} added to the allowlist` }, at));
   if (!Array.isArray(before)) return;
   if (before.length > 0 && after.length === 0) return raise(flag('allowlist-open-world', { what: 'the allowlist is emptied (an empty allowlist admits everyone)' }, at));
-  const added = after.filter((c) => !covered(c, before));
+  const added = after.filter((c) => !before.includes(c) && !covered(c, before));
   if (added.length && before.length > 0) raise(flag('allowlist-widened', { added }, at));
 };
 

@@ -3,7 +3,7 @@
 // private temporary directory, because validation reads files; that directory is removed
 // afterwards and nothing is written into the work tree. Each side is then validated, layered
 // (for the field diff and its provenance) and rendered in memory, and the two are compared.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import type { SmartbotEnvironment } from '../contract/environment.js';
@@ -16,7 +16,7 @@ import { validateEnvironments, type EnvironmentResult } from '../validation/vali
 import { assess, type SideFacts } from './assess.js';
 import { GitRepo, type Commit, type Tree } from './git.js';
 import { diffModels, type FieldChange, type Model, type SourceLine } from './model-diff.js';
-import { diffObjects, renderedObjects, type ObjectDiff, type PlanObject } from './objects.js';
+import { compareRenderings, type ObjectDiff, type Rendering } from './objects.js';
 import { pruneReport, type PruneReport } from './prune.js';
 import { flag, type RiskFlag } from './risks.js';
 
@@ -78,33 +78,51 @@ const DIRS = ['environments', 'keyrings'];
 const ENV_FILE = /^environments\/([^/]+)\.ya?ml$/;
 const TIER_FILE = /^environments\/tiers\/([^/]+)\.ya?ml$/;
 
-/** One side (base or head) of the plan, materialised in the private temporary directory. */
+/**
+ * One side (base or head) of the plan. Files are written into the private temporary directory
+ * only when validation or layering needs them (the tier files, the environments planned and
+ * their keyrings), so a large repository costs little more than a small one.
+ */
 class Side {
   readonly envFiles = new Map<string, string>();
   private readonly tiers: TierCache;
   private readonly layered = new Map<string, LayeredEnvironment | undefined>();
+  private readonly written = new Set<string>();
   private validated?: Map<string, EnvironmentResult>;
 
   constructor(
     readonly dir: string,
     readonly tree: Tree,
-    blobs: Map<string, Buffer>,
+    private readonly blobs: Map<string, Buffer>,
   ) {
-    for (const [path, id] of tree) {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), blobs.get(id)!);
+    for (const path of tree.keys()) {
       const m = ENV_FILE.exec(path);
       if (m) this.envFiles.set(m[1]!, path);
+      if (TIER_FILE.test(path)) this.materialise(path);
     }
     this.tiers = new TierCache(join(dir, 'environments', 'tiers'));
   }
+
+  /** Writes a committed file into the directory (once); its absolute path. */
+  private materialise(path: string): string {
+    const abs = join(this.dir, path);
+    const id = this.tree.get(path);
+    if (id && !this.written.has(path)) {
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, this.blobs.get(id)!);
+      this.written.add(path);
+    }
+    return abs;
+  }
+
+  private envPath = (name: string) => this.materialise(this.envFiles.get(name)!);
 
   rel = (file: string) => (file.startsWith(`${this.dir}/`) ? file.slice(this.dir.length + 1) : file);
 
   /** The merged model with provenance, files repository-relative; undefined when it cannot be layered. */
   layer(name: string): LayeredEnvironment | undefined {
     if (!this.layered.has(name)) {
-      const loaded = loadYamlFile(join(this.dir, this.envFiles.get(name)!));
+      const loaded = loadYamlFile(this.envPath(name));
       const env = loaded.ok ? layerEnvironment(loaded.source, this.tiers).env : undefined;
       if (env) env.places = new Map([...env.places].map(([p, place]) => [p, { ...place, file: this.rel(place.file) }]));
       this.layered.set(name, env && { ...env, file: this.rel(env.file) });
@@ -114,7 +132,12 @@ class Side {
 
   /** Validates the named environments in one run (tier files are read once). */
   validate(names: string[], modelsDir: string): void {
-    const report = validateEnvironments({ root: this.dir, paths: names.map((n) => join(this.dir, this.envFiles.get(n)!)), modelsDir });
+    // The keyring policy checks that the keyring file exists.
+    for (const n of names) {
+      const keyring = this.keyringPath(this.layer(n)?.value ?? {});
+      if (keyring) this.materialise(keyring);
+    }
+    const report = validateEnvironments({ root: this.dir, paths: names.map(this.envPath), modelsDir });
     this.validated = new Map(report.environments.map((e) => [e.name, e]));
   }
 
@@ -134,7 +157,7 @@ class Side {
   keyring(path: string | undefined): { text?: string; parsed?: KeyringFile } {
     const id = path && this.tree.get(path);
     if (!id) return {};
-    const text = readFileSync(join(this.dir, path), 'utf8');
+    const text = this.blobs.get(id)!.toString('utf8');
     try {
       return { text, parsed: parseKeyring(text) };
     } catch {
@@ -142,9 +165,9 @@ class Side {
     }
   }
 
-  render(name: string, config: SmartbotEnvironment): PlanObject[] {
+  render(name: string, config: SmartbotEnvironment): Rendering {
     const files = renderEnvironment({ name, source: `environments/${name}.yaml`, config, keyringJson: this.keyring(this.keyringPath(config)).text ?? '' });
-    return renderedObjects(files, config.sync.namespace);
+    return { env: name, namespace: config.sync.namespace, files };
   }
 }
 
@@ -243,8 +266,9 @@ function planEnvironment(pair: Pair, baseSide: Side, headSide: Side): Environmen
   if (results.head && !rendered.head) objectsNote = 'the head does not validate, so its objects are not rendered';
   else if (results.base && !rendered.base) objectsNote = 'the base does not validate, so the objects it deployed are unknown';
   else {
-    objects = diffObjects(rendered.base && { env: pair.base!, objects: rendered.base }, rendered.head && { env: pair.head!, objects: rendered.head });
-    prune = pruneReport(rendered.base, rendered.head ?? []);
+    const compared = compareRenderings(rendered.base, rendered.head);
+    objects = compared.diff;
+    prune = pruneReport(compared.base, compared.head ?? []);
   }
 
   const facts = (side: Side, model?: LayeredEnvironment): SideFacts | undefined => {

@@ -45,8 +45,11 @@ export function diffLines(a: string[], b: string[]): Op[] {
   return ops.reverse();
 }
 
-/** `---`/`+++` headers and `@@` hunks with `context` lines around each change; "" when equal. */
-export function unifiedDiff(before: string, after: string, labels: { from: string; to: string }, context = 3): string {
+/**
+ * `---`/`+++` headers and `@@` hunks with `context` lines around each change; "" when equal.
+ * fromLine/toLine: the file line each text starts at, so hunks name lines of the whole file.
+ */
+export function unifiedDiff(before: string, after: string, labels: { from: string; to: string; fromLine?: number; toLine?: number }, context = 3): string {
   if (before === after) return '';
   const split = (t: string) => (t === '' ? [] : t.replace(/\n$/, '').split('\n'));
   const ops = diffLines(split(before), split(after));
@@ -63,8 +66,8 @@ export function unifiedDiff(before: string, after: string, labels: { from: strin
       else if (j - end > 2 * context) break;
     }
     const stop = Math.min(ops.length, end + context + 1);
-    let aLine = 1;
-    let bLine = 1;
+    let aLine = labels.fromLine ?? 1;
+    let bLine = labels.toLine ?? 1;
     for (let j = 0; j < start; j++) {
       if (ops[j]!.kind !== '+') aLine++;
       if (ops[j]!.kind !== '-') bLine++;
