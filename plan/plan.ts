@@ -321,12 +321,16 @@ function summarize(base: Commit, head: Commit, all: EnvironmentPlan[]): Plan {
     risks.set(key, r);
   };
   for (const e of environments) for (const f of e.risks) raise(f, e.name);
-  // A tier default that reaches several environments: one flag, naming them all.
-  const tierChanges = new Map<string, string[]>();
+  // A tier default that reaches several environments: one flag, naming them all, at the first changed line.
+  const tierChanges = new Map<string, { envs: string[]; at: SourceLine }>();
   for (const e of environments)
-    for (const file of new Set(e.fields.filter((f) => f.tierDefault && e.because.includes(`${f.source.file} changed`)).map((f) => f.source.file)))
-      tierChanges.set(file, [...(tierChanges.get(file) ?? []), e.name]);
-  for (const [file, envs] of tierChanges) if (envs.length >= 2) for (const env of envs) raise(flag('tier-ripple', { file, environments: envs.length }), env);
+    for (const f of e.fields.filter((f) => f.tierDefault && e.because.includes(`${f.source.file} changed`))) {
+      const t = tierChanges.get(f.source.file) ?? { envs: [], at: f.source };
+      if (!t.envs.includes(e.name)) t.envs.push(e.name);
+      if (f.source.line < t.at.line) t.at = f.source;
+      tierChanges.set(f.source.file, t);
+    }
+  for (const [file, t] of tierChanges) if (t.envs.length >= 2) for (const env of t.envs) raise(flag('tier-ripple', { file, environments: t.envs.length }, t.at), env);
   const list = [...risks.values()].sort((a, b) => Number(b.blocking) - Number(a.blocking) || a.id.localeCompare(b.id));
   return {
     version: 1,
