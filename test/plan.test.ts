@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RISKS } from '../plan/risks.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/env.js';
 import { fixtureRepo, type FixtureRepo } from './helpers/git-repo.js';
@@ -162,5 +163,11 @@ describe('smartbot plan — more cases', () => {
     expect(p.code).toBe(0);
     expect(p.out).toMatch(/^smartbot plan: base [0-9a-f]{7} \(HEAD\) → head [0-9a-f]{7} \(HEAD\)\nno environment changes\n/);
     expect(status()).toBe(before);
+  });
+
+  it("README's risk table lists every risk in the catalogue, with its blocking flag", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const rows = new Map([...readme.matchAll(/^\| `([a-z0-9-]+)` \| (✖?) *\|/gm)].map((m) => [m[1]!, m[2] === '✖']));
+    for (const [id, def] of Object.entries(RISKS)) expect([id, rows.get(id)]).toEqual([id, def.blocking]);
   });
 });
