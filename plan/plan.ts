@@ -206,20 +206,19 @@ function affected(repo: GitRepo, baseSha: string, headSha: string, base: Side, h
   }
   if (tiers.size || keyrings.size) {
     // Every environment on either side: does it layer over a changed tier, or read a changed keyring?
-    for (const name of new Set([...base.envFiles.keys(), ...head.envFiles.keys()])) {
-      for (const side of [base, head]) {
-        if (!side.envFiles.has(name)) continue;
+    const pairOf = (side: Side, name: string) => [...pairs.values()].find((p) => (side === base ? p.base : p.head) === name);
+    for (const side of [base, head]) {
+      for (const name of side.envFiles.keys()) {
         const env = side.layer(name);
         const chain = env ? (env.tier === 'base' ? ['base'] : ['base', env.tier]) : [];
-        const reasons = [
-          ...chain.filter((t) => tiers.has(t)).map((t) => `environments/tiers/${t}.yaml changed`),
-          ...[side.keyringPath(env?.value ?? {})].filter((k): k is string => k !== undefined && keyrings.has(k)).map((k) => `${k} changed`),
-        ];
-        const existing = pairs.get(name);
-        for (const why of reasons) {
-          if (existing?.because.includes(why)) continue;
-          add(name, existing ?? (base.envFiles.has(name) && head.envFiles.has(name) ? { status: 'changed', base: name, head: name } : side === base ? { status: 'removed', base: name } : { status: 'added', head: name }), why);
-        }
+        const keyring = side.keyringPath(env?.value ?? {});
+        const reasons = [...chain.filter((t) => tiers.has(t)).map((t) => `environments/tiers/${t}.yaml changed`), ...(keyring && keyrings.has(keyring) ? [`${keyring} changed`] : [])];
+        if (reasons.length === 0) continue;
+        // Its own pair when its file changed too (a renamed one is under its new name).
+        const pair = pairOf(side, name);
+        const key = pair ? (pair.head ?? pair.base!) : name;
+        const fresh: Omit<Pair, 'because'> = base.envFiles.has(name) && head.envFiles.has(name) ? { status: 'changed', base: name, head: name } : side === base ? { status: 'removed', base: name } : { status: 'added', head: name };
+        for (const why of reasons) if (!pairs.get(key)?.because.includes(why)) add(key, pair ?? fresh, why);
       }
     }
   }

@@ -135,6 +135,20 @@ describe('smartbot plan — more cases', () => {
     expect(p.code).toBe(1);
   });
 
+  it('a rename in the same change as a tier edit is still one renamed environment', async () => {
+    const r = scenario((r) => ({
+      'environments/dev.yaml': null,
+      'environments/develop.yaml': r.read('environments/dev.yaml'),
+      ...replace(r, 'environments/tiers/base.yaml', 'maxFile: 3', 'maxFile: 5'),
+    }));
+    const p = JSON.parse((await plan(r, 'json')).out) as { environments: { name: string; status: string; because: string[] }[] };
+    expect(p.environments.map((e) => [e.name, e.status, e.because])).toEqual([
+      ['develop', 'renamed', ['renamed from environments/dev.yaml', 'environments/tiers/base.yaml changed']],
+      ['prod', 'changed', ['environments/tiers/base.yaml changed']],
+      ['staging', 'changed', ['environments/tiers/base.yaml changed']],
+    ]);
+  });
+
   it('a change that reaches nothing says so and exits 0', async () => {
     const r = scenario((r) => replace(r, 'environments/dev.yaml', '# dev:', '# dev (comment only):'));
     const p = await plan(r);
