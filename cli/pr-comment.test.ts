@@ -97,6 +97,13 @@ describe('smartbot pr-comment', () => {
     expect((await prComment(args(calm, '--sha', 'f'.repeat(40)))).out).toContain('comment unchanged: ');
   });
 
+  it('a late run for an older commit does not overwrite the plan of a newer one', async () => {
+    await prComment(args(calm)); // calm's head was committed after risky's
+    const r = await prComment(args(risky));
+    expect(r.out).toContain('comment kept newer: ');
+    expect(sticky()[0]!.body).not.toContain('tls-min-version-lowered');
+  });
+
   it('two runs racing on a pull request without a comment leave exactly one', async () => {
     // Both first listings are held until both arrived: both see no comment, both create one.
     gh.barrier('issues/list-comments', 2);

@@ -36,6 +36,8 @@ export class GitRepo {
 
   constructor(private readonly cwd: string) {
     const r = this.run(['rev-parse', '--show-prefix'], { allowFail: true });
+    if (/dubious ownership/.test(r.stderr))
+      throw new GitError(`git refuses ${cwd}: it belongs to another user; run as its owner, or trust it with \`git config --global --add safe.directory <path>\``);
     if (r.status !== 0) throw new GitError(`${cwd} is not inside a git repository (smartbot plan reads the environments from git history): ${firstLine(r.stderr)}`);
     this.prefix = r.stdout.toString('utf8').trim();
   }

@@ -115,7 +115,7 @@ async function upsertComment(gh: GitHub, issue: Issue, body: string, author: str
   const result = (action: 'created' | 'updated' | 'unchanged' | 'kept newer') => ({ id: keep.id, url: keep.html_url, action });
   if (created?.id === keep.id) return result('created');
   if (keep.body === body) return result('unchanged');
-  if (committedIn(keep.body ?? '') > committedIn(body)) return result('kept newer');
+  if (Date.parse(committedIn(keep.body ?? '')) > Date.parse(committedIn(body))) return result('kept newer');
   await run(`updating the plan comment on ${pr}`, () => gh.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: keep.id, body }));
   return result('updated');
 }
