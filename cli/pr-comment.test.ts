@@ -140,7 +140,7 @@ describe('smartbot pr-comment', () => {
     expect(body).toContain('✂ **Cut to fit GitHub\'s comment size limit**: env-39: Deployment env-39/big (980 lines); env-38: Deployment env-38/big (960 lines)');
     expect(body).toContain('The full plan is in the `smartbot-plan` artifact of [this workflow run](https://github.com/octo/smartbot/actions/runs/42).');
     // The smallest diffs survive.
-    expect(body).toContain('Deployment env-99/big` (6 lines changed)</summary>');
+    expect(body).toContain('Deployment env-99/big</code> (6 lines changed)</summary>');
     expect(r.out).toContain('cut to fit');
   });
 

@@ -32,8 +32,8 @@ describe('planMarkdown', () => {
 
   it('without a limit: every diff, in a collapsed block, and no note', () => {
     const md = planMarkdown(p);
-    expect(md).toContain('<details><summary>✏️ `Deployment big/svc` (4000 lines changed)</summary>');
-    expect(md).toContain('| big | `replicas` | 1 → 2 | `environments/big.yaml:3` |');
+    expect(md).toContain('<details><summary>✏️ <code>Deployment big/svc</code> (4000 lines changed)</summary>');
+    expect(md).toContain('| big | `replicas` | `1 → 2` | `environments/big.yaml:3` |');
     expect(md).not.toContain('✂');
   });
 
@@ -50,5 +50,18 @@ describe('planMarkdown', () => {
     expect(md.length).toBeLessThanOrEqual(1500);
     expect(md).toMatch(/^## smartbot plan: `aaaaaaa` → `bbbbbbb`\n\n\*\*✔ nothing blocks this change\*\*/);
     expect(md).toContain('✂ **Cut to fit');
+  });
+
+  it('shows pull-request text without HTML, @-mentions or broken table rows', () => {
+    const e = env('x', 1);
+    const hostile: Plan = {
+      ...plan(e),
+      risks: [{ id: 'image-mutable-tag', blocking: false, reason: 'image @octo/owners <b>x</b> | y', environments: ['x'] }],
+      summary: { environments: 1, invalid: 0, risks: 1, blocking: 0 },
+    };
+    e.fields[0]!.after = 'a|b `c`';
+    const md = planMarkdown(hostile);
+    expect(md).toContain('| image &#64;octo/owners &lt;b&gt;x&lt;/b&gt; \\| y |');
+    expect(md).toContain("| `1 → \"a\\|b 'c'\"` |");
   });
 });

@@ -19,9 +19,19 @@ interface Block {
   cut?: { text: string; stage: number; what: string };
 }
 
-const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
-/** Table cells: pipes and newlines would break the row. */
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// Values come from the pull request, so they are shown as code or escaped text: no HTML, no
+// @-mentions (a bot comment would notify whoever they name), nothing that breaks a table row.
+const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/\n/g, ' ')}\``;
+/** In a table, a pipe ends the cell even inside code. */
+const cellCode = (s: string) => code(s).replace(/\|/g, '\\|');
+const text = (s: string) =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, '&#64;')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 /** A fence longer than any backtick run inside, so diff text cannot close it. */
 const fence = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 
@@ -34,27 +44,29 @@ function environmentBlocks(e: EnvironmentPlan): Block[] {
       ? `objects: ${[`${e.objects.added.length} added`, `${e.objects.removed.length} removed`, `${e.objects.changed.length} changed`, `${e.objects.unchanged} unchanged`].join(', ')}`
       : `objects not compared: ${e.objectsNote}`,
   ];
-  blocks.push({ text: `\n### ${e.name} — ${statusText(e)}\n\n${facts.join(' · ')}  \n<sub>${e.because.map(cell).join('; ')}</sub>\n` });
+  blocks.push({ text: `\n### ${text(e.name)} — ${text(statusText(e))}\n\n${facts.join(' · ')}  \n<sub>${e.because.map(text).join('; ')}</sub>\n` });
   const o = e.objects;
   if (o) {
     const listed = [...o.added.map((a) => `- ➕ ${code(a.id)}`), ...o.removed.map((r) => `- ➖ ${code(r.id)}`)];
     if (listed.length) blocks.push({ text: `\n${listed.join('\n')}\n` });
     for (const c of o.changed) {
       const f = fence(c.diff);
-      const summary = `✏️ ${code(c.id)} (${plural(c.size, 'line')} changed${c.redacted ? ', secret values redacted' : ''})`;
+      const what = `(${plural(c.size, 'line')} changed${c.redacted ? ', secret values redacted' : ''})`;
+      // Inside HTML (<summary>) markdown is not parsed: an HTML code element instead.
+      const summary = `✏️ <code>${text(c.id)}</code> ${what}`;
       blocks.push({
         text: `\n<details><summary>${summary}</summary>\n\n${f}diff\n${c.diff}${f}\n\n</details>\n`,
-        cut: { text: `\n- ${summary}: diff cut ✂\n`, stage: 1, what: `${e.name}: ${c.id} (${plural(c.size, 'line')})` },
+        cut: { text: `\n- ✏️ ${code(c.id)} ${what}: diff cut ✂\n`, stage: 1, what: text(`${e.name}: ${c.id} (${plural(c.size, 'line')})`) },
       });
     }
   }
-  if (e.prune?.deletes.length) blocks.push({ text: `\n**Deleted when synced** — ${cell(e.prune.why)}:\n${e.prune.deletes.map((id) => `- 🗑️ ${code(id)}`).join('\n')}\n` });
-  if (e.prune?.orphans.length) blocks.push({ text: `\n**Left running, no longer managed** — ${cell(e.prune.why)}:\n${e.prune.orphans.map((id) => `- ${code(id)}`).join('\n')}\n` });
+  if (e.prune?.deletes.length) blocks.push({ text: `\n**Deleted when synced** — ${text(e.prune.why)}:\n${e.prune.deletes.map((id) => `- 🗑️ ${code(id)}`).join('\n')}\n` });
+  if (e.prune?.orphans.length) blocks.push({ text: `\n**Left running, no longer managed** — ${text(e.prune.why)}:\n${e.prune.orphans.map((id) => `- ${code(id)}`).join('\n')}\n` });
   if (v?.diagnostics.length) {
-    const rows = v.diagnostics.map((d) => `| ${d.severity === 'error' ? '✖' : '⚠'} | ${code(`${d.file}:${d.line}:${d.col}`)} | ${cell(d.message)} | ${code(d.rule)} | ${cell(d.fix)} |`);
+    const rows = v.diagnostics.map((d) => `| ${d.severity === 'error' ? '✖' : '⚠'} | ${cellCode(`${d.file}:${d.line}:${d.col}`)} | ${text(d.message)} | ${cellCode(d.rule)} | ${text(d.fix)} |`);
     blocks.push({
       text: `\n<details${v.valid ? '' : ' open'}><summary>validation: ${plural(v.errors, 'error')}, ${plural(v.warnings, 'warning')}</summary>\n\n| | where | problem | rule | fix |\n|---|---|---|---|---|\n${rows.join('\n')}\n\n</details>\n`,
-      cut: { text: `\n- validation: ${plural(v.errors, 'error')}, ${plural(v.warnings, 'warning')} (details cut ✂)\n`, stage: 2, what: `${e.name}: validation details` },
+      cut: { text: `\n- validation: ${plural(v.errors, 'error')}, ${plural(v.warnings, 'warning')} (details cut ✂)\n`, stage: 2, what: text(`${e.name}: validation details`) },
     });
   }
   return blocks;
@@ -63,16 +75,16 @@ function environmentBlocks(e: EnvironmentPlan): Block[] {
 function planBlocks(plan: Plan): Block[] {
   const blocks: Block[] = [{ text: `## smartbot plan: ${code(short(plan.base.sha))} → ${code(short(plan.head.sha))}\n\n**${verdict(plan)}** — ${headline(plan)}\n` }];
   if (plan.risks.length) {
-    const rows = plan.risks.map((r) => `| ${r.blocking ? '✖ blocking' : '⚠ review'} | ${code(r.id)} | ${r.environments.join(', ')} | ${cell(r.reason)} | ${r.source ? code(where(r.source)) : ''} |`);
+    const rows = plan.risks.map((r) => `| ${r.blocking ? '✖ blocking' : '⚠ review'} | ${cellCode(r.id)} | ${text(r.environments.join(', '))} | ${text(r.reason)} | ${r.source ? cellCode(where(r.source)) : ''} |`);
     blocks.push({ text: `\n### Risks\n\n| | risk | environments | why | where |\n|---|---|---|---|---|\n${rows.join('\n')}\n` });
   }
   const groups = groupFields(plan);
   if (groups.length) {
-    const rows = groups.map((g) => `| ${g.environments.join(', ')} | ${code(g.change.path)} | ${cell(arrow(g.change))} | ${code(fromText(g.change))} |`);
+    const rows = groups.map((g) => `| ${text(g.environments.join(', '))} | ${cellCode(g.change.path)} | ${cellCode(arrow(g.change))} | ${cellCode(fromText(g.change))} |`);
     blocks.push({ text: `\n### Model changes\n\n| environments | field | change | from |\n|---|---|---|---|\n${rows.join('\n')}\n` });
   }
   for (const e of plan.environments) blocks.push(...environmentBlocks(e));
-  if (plan.unchanged.length) blocks.push({ text: `\n<sub>Reached by a changed file, nothing differs: ${plan.unchanged.join(', ')}</sub>\n` });
+  if (plan.unchanged.length) blocks.push({ text: `\n<sub>Reached by a changed file, nothing differs: ${text(plan.unchanged.join(', '))}</sub>\n` });
   return blocks;
 }
 
