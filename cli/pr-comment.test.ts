@@ -1,7 +1,7 @@
 // smartbot pr-comment against a local GitHub that checks every request against GitHub's
 // published REST description (test/helpers/github-api.ts) and answers schema-valid responses.
 import Bottleneck from 'bottleneck';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -65,7 +65,10 @@ afterEach(async () => {
   gh.assertClean();
 });
 
-afterAll(() => delete process.env.GITHUB_TOKEN);
+afterAll(() => {
+  delete process.env.GITHUB_TOKEN;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('smartbot pr-comment', () => {
   it('posts one sticky comment, a failure status and the risk label (created) for a blocking plan', async () => {
