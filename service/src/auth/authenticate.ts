@@ -29,7 +29,7 @@ export function authenticate(header: string | undefined, need: Scope, keyring: K
     if (!entry) throw new ApiError('invalid_api_key');
     caller = { id: entry.id, scopes: entry.scopes, kind: 'api-key' };
   }
-  if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', `This credential has scope ${caller.scopes.join(', ')}; this endpoint needs ${need}.`);
+  if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', { has: caller.scopes, need });
   return caller;
 }
 
