@@ -59,7 +59,8 @@ function repoWith(envs: Record<string, string>): string {
   return root;
 }
 
-describe('a 3 GiB model file', () => {
+// Each case hashes 3 GiB up to three times (≈ 2 s each on an idle 2-core machine): give them room.
+describe('a 3 GiB model file', { timeout: 120_000 }, () => {
   it('smartbot validate: fits (exit 0), hashing the file once for two environments', async () => {
     hashed.count = 0;
     const root = repoWith({ a: env({ contextSize: 2048 }), b: env({ contextSize: 1024 }) });
