@@ -1,5 +1,5 @@
 // Settings that only make sense together: TLS with a certificate source, an enabled cache with
-// a connection, a keyring that exists, and the legacy cipher warning.
+// a connection, a keyring that exists, the legacy cipher warning, and the server's timeouts.
 import { resolve } from 'node:path';
 import type { Policy } from './policy.js';
 
@@ -36,5 +36,14 @@ export const encryption: Policy = {
   reads: ['/security/encryption'],
   check({ config, report }) {
     if (config.security.encryption.algorithm === 'AES-256-CBC') report('encryption-legacy', {}, '/security/encryption/algorithm');
+  },
+};
+
+export const serverTimeouts: Policy = {
+  rules: ['server-timeouts'],
+  reads: ['/server'],
+  check({ config, report }) {
+    const { headersTimeoutSeconds: headers, requestTimeoutSeconds: request } = config.server;
+    if (headers > request) report('server-timeouts', { headers, request }, '/server/headersTimeoutSeconds');
   },
 };
