@@ -11,7 +11,7 @@ import { secretEnvName } from '../../service/src/config.js';
 import { preflight } from '../../service/src/engine/local.js';
 import { startService, type RunningService } from '../../service/src/main.js';
 import type { LocalModel } from '../../contract/environment.js';
-import { freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
+import { demoConfig, freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
 
 const modelsDir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
 writeFileSync(join(modelsDir, DEMO_MODEL_FILE), buildDemoModel());
@@ -26,10 +26,10 @@ const localSink = logSink();
 const remoteSink = logSink();
 
 beforeAll(async () => {
-  // The dev config exactly as rendered, but on an ephemeral loopback port with a test keyring.
-  const dev = renderedRuntimeConfig('dev');
+  // The dev config exactly as rendered, but on an ephemeral loopback port with a test keyring
+  // and one decoding thread (test/helpers/service.ts says why).
   ring.write([keys.chat.entry, upstreamToken.entry]);
-  local = await startService({ ...dev, listen: { host: '127.0.0.1', port: 0 }, auth: { keyringFile: ring.file } }, { modelsDir, log: localSink.log, localInference: 'in-process' });
+  local = await startService(demoConfig(ring.file), { modelsDir, log: localSink.log, localInference: 'in-process' });
   await local.loaded;
 
   // A second instance: staging's rendered config (remote source, bearer auth from a Secret),
