@@ -102,7 +102,7 @@ function readMessages(wire: WireMessage[], limits: ChatLimits): ChatTurn[] {
           count(call.function.arguments.length, `${param}.function.arguments`);
           unanswered.set(call.id, param);
         });
-        return void turns.push({ role: 'assistant', content, ...(calls.length ? { toolCalls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { ...c.function } })) } : {}) });
+        return void turns.push({ role: 'assistant', content, ...(calls.length ? { toolCalls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: c.function.arguments } })) } : {}) });
       }
       case 'tool': {
         const id = m.tool_call_id!;

@@ -85,7 +85,13 @@ const toolCall = {
   properties: {
     id: { type: 'string', minLength: 1 },
     type: { const: 'function' },
-    function: { type: 'object', required: ['name', 'arguments'], additionalProperties: false, properties: { name: { type: 'string' }, arguments: { type: 'string' } } },
+    function: {
+      type: 'object',
+      required: ['name', 'arguments'],
+      additionalProperties: false,
+      // parsed_arguments: what the openai SDK's parse() adds to an answer a client sends back.
+      properties: { name: { type: 'string' }, arguments: { type: 'string' }, parsed_arguments: {} },
+    },
   },
 };
 const message = {
@@ -101,6 +107,10 @@ const message = {
     refusal: { type: ['string', 'null'] },
     audio: {},
     function_call: {},
+    // Fields of an answer that clients send back in the history as they got it (the openai
+    // SDK's parse() adds `parsed`): read as history, they change nothing.
+    annotations: { type: 'array' },
+    parsed: {},
   },
   // Content is required except from the assistant (whose tool calls may stand alone); a tool
   // message names the call it answers.

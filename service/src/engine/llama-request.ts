@@ -80,13 +80,38 @@ export function toGrammarSchema(schema: unknown, param: string): GbnfJsonSchema 
   return walk(schema, param) as GbnfJsonSchema;
 }
 
-/** What a forced tool call generates: the one tool's arguments, or (any of several) `{name, arguments}`. */
-export function forcedCallSchema(tools: ToolSpec[], choice: ToolChoice): { schema: GbnfJsonSchema; tool?: string } | undefined {
+export interface ForcedCall {
+  /** What the grammar lets the model write: the one tool's arguments, or `{name, arguments}` for one of several. */
+  schema: GbnfJsonSchema;
+  /** The tool when there is one candidate. */
+  tool?: string;
+  /** What the model is told, as a system message: the grammar forces the shape, this says what it is for. */
+  instruction: string;
+}
+
+/**
+ * A forced tool call (tool_choice "required" or a named function). node-llama-cpp's functions
+ * only call when the model chooses to and cannot be combined with a grammar, so a forced call
+ * is a grammar over the arguments instead, with the tools described to the model in words.
+ */
+export function forcedCall(tools: ToolSpec[], choice: ToolChoice): ForcedCall | undefined {
   if (choice === 'none' || choice === 'auto') return undefined;
   const candidates = typeof choice === 'object' ? tools.filter((t) => t.name === choice.name) : tools;
   const args = (t: ToolSpec) => toGrammarSchema(t.parameters ?? { type: 'object', properties: {} }, `tools[${tools.indexOf(t)}].function.parameters`);
-  if (candidates.length === 1) return { schema: args(candidates[0]!), tool: candidates[0]!.name };
+  const describe = (t: ToolSpec) => `${t.name}${t.description ? ` (${t.description})` : ''}`;
+  if (candidates.length === 1) {
+    const t = candidates[0]!;
+    return { schema: args(t), tool: t.name, instruction: `Call the function ${describe(t)}: answer with its arguments as a JSON object.` };
+  }
   return {
     schema: { oneOf: candidates.map((t) => ({ type: 'object', properties: { name: { const: t.name }, arguments: args(t) }, required: ['name', 'arguments'] })) } as GbnfJsonSchema,
+    instruction: `Call one of these functions: ${candidates.map(describe).join('; ')}. Answer with a JSON object {"name": the function, "arguments": its arguments}.`,
   };
+}
+
+/** The history with `instruction` added to its first system message (or as one, first). */
+export function withInstruction(history: ChatHistoryItem[], instruction: string): ChatHistoryItem[] {
+  const first = history[0];
+  if (first?.type === 'system' && typeof first.text === 'string') return [{ type: 'system', text: `${first.text}\n\n${instruction}` }, ...history.slice(1)];
+  return [{ type: 'system', text: instruction }, ...history];
 }

@@ -20,7 +20,7 @@ import type { ServiceConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import { newToolCallId, type FinishReason, type ToolCall } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
-import { chatHistory, forcedCallSchema, llamaFunctions, toGrammarSchema } from './llama-request.js';
+import { chatHistory, forcedCall, llamaFunctions, toGrammarSchema, withInstruction } from './llama-request.js';
 import { Slots } from './slots.js';
 import { completionBudget, countTokensInPieces } from './token-budget.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
@@ -51,7 +51,7 @@ interface Plan {
   history: ChatHistoryItem[];
   maxTokens: number;
   grammar?: LlamaGrammar;
-  /** Functions the model may call (tool_choice auto), or documents while a grammar forces a call. */
+  /** Functions the model may call (tool_choice auto). */
   functions?: ChatModelFunctions;
   /** A forced tool call: the grammar generates its arguments (`tool` named) or `{name, arguments}`. */
   forced?: { tool?: string };
@@ -161,13 +161,14 @@ export class LocalEngine implements ChatEngine {
   /** The prompt against the context, then the grammar: everything that can refuse a request. */
   private async plan(req: ChatRequest): Promise<Plan> {
     const { model, context, wrapper, llama } = this.ready();
-    const forced = forcedCallSchema(req.tools, req.toolChoice);
-    const functions = req.tools.length && req.toolChoice !== 'none' ? llamaFunctions(req.tools) : undefined;
-    const history = chatHistory(req.messages);
+    const forced = forcedCall(req.tools, req.toolChoice);
+    const functions = req.toolChoice === 'auto' && req.tools.length ? llamaFunctions(req.tools) : undefined;
+    const history = forced ? withInstruction(chatHistory(req.messages), forced.instruction) : chatHistory(req.messages);
 
     // Counted in pieces first: a prompt far over the context is refused without tokenising it whole.
     const texts = req.messages.flatMap((m) => [m.content, ...(m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.function.arguments) : [])]);
     if (functions) texts.push(JSON.stringify(functions));
+    if (forced) texts.push(forced.instruction);
     const tokenize = (text: string) => model.tokenize(text).length;
     const estimate = await countTokensInPieces(texts, tokenize);
     const budget = { context: context.contextSize, maxTokens: req.maxTokens, maxTokensAsked: req.maxTokensAsked };
@@ -175,6 +176,9 @@ export class LocalEngine implements ChatEngine {
     const prompt = wrapper.generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions } : {}), documentFunctionParams: true }).contextText.tokenize(model.tokenizer).length;
     const maxTokens = completionBudget({ ...budget, prompt, approximate: false });
 
+    // llama.cpp constrains a response with a grammar or lets the model call functions, not both.
+    if (functions && req.responseFormat)
+      throw new ApiError('unsupported_field', { param: 'response_format', why: 'a local model cannot combine a response format with tools it may call (tool_choice "auto"): send tool_choice "required" or "none", or no response_format' });
     let grammar: LlamaGrammar | undefined;
     if (forced) grammar = await this.schemaGrammar(forced.schema, 'tools');
     else if (req.responseFormat?.type === 'json_schema') grammar = await this.schemaGrammar(toGrammarSchema(req.responseFormat.schema, 'response_format.json_schema.schema'), 'response_format.json_schema.schema');
@@ -190,9 +194,14 @@ export class LocalEngine implements ChatEngine {
       const plan = this.plans.get(req) ?? (await this.plan(req));
       const before = { input: seq.tokenMeter.usedInputTokens, output: seq.tokenMeter.usedOutputTokens };
       const penalties = req.frequencyPenalty !== undefined || req.presencePenalty !== undefined;
-      // node-llama-cpp's types make grammar and functions exclusive; its own LlamaChatSession
-      // passes both (a forced call: the grammar constrains, the functions document the tools).
-      const constrain = { grammar: plan.grammar, functions: plan.functions, documentFunctionParams: true, ...(req.parallelToolCalls ? {} : { maxParallelFunctionCalls: 1 }) } as object;
+      // A grammar (a response format, a forced call) or functions (tool_choice auto): never both.
+      const constrain = plan.functions
+        ? { functions: plan.functions, documentFunctionParams: true, ...(req.parallelToolCalls ? {} : { maxParallelFunctionCalls: 1 }) }
+        : plan.grammar
+          ? { grammar: plan.grammar }
+          : {};
+      const lead = prefillLead(this.ready().model, plan.history);
+      const text = onDelta && !plan.forced ? (chunk: string) => onDelta(lead.apply(chunk)) : undefined;
       const r: LlamaChatResponse<ChatModelFunctions> = await chat.generateResponse(plan.history, {
         ...constrain,
         maxTokens: plan.maxTokens,
@@ -203,7 +212,8 @@ export class LocalEngine implements ChatEngine {
         ...(req.stop.length ? { customStopTriggers: req.stop } : {}),
         signal: req.signal,
         stopOnAbortSignal: true,
-        ...(onDelta && !plan.forced ? { onTextChunk: onDelta } : {}),
+        onToken: lead.onToken,
+        ...(text ? { onTextChunk: text } : {}),
         contextShift: {
           strategy: () => {
             throw new ContextFull();
@@ -214,13 +224,13 @@ export class LocalEngine implements ChatEngine {
       const completion = seq.tokenMeter.usedOutputTokens - before.output;
       const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
       const cut: FinishReason = r.metadata.stopReason === 'maxTokens' ? 'length' : 'stop';
-      if (plan.forced) return { ...forcedCall(r.response, plan.forced.tool, cut), usage };
+      if (plan.forced) return { ...forcedCallResult(r.response, plan.forced.tool, cut), usage };
       const calls = r.functionCalls ?? [];
       if (calls.length > 0) {
         const toolCalls: ToolCall[] = calls.map((c) => ({ id: newToolCallId(), type: 'function', function: { name: c.functionName, arguments: JSON.stringify(c.params ?? {}) } }));
         return { content: r.response || null, toolCalls, finishReason: 'tool_calls', usage };
       }
-      return { content: r.response, finishReason: cut, usage };
+      return { content: lead.apply(r.response, true), finishReason: cut, usage };
     } catch (e) {
       if (e instanceof ContextFull) throw new ApiError('context_length_exceeded', { context: seq.contextSize, prompt: seq.nextTokenIndex, approximate: false });
       throw e;
@@ -237,13 +247,47 @@ export class LocalEngine implements ChatEngine {
   }
 }
 
+/**
+ * The space a continued assistant message (a prefill) needs before its continuation.
+ * node-llama-cpp detokenises the first generated token as the start of a text, and SentencePiece
+ * drops a word-start space there ("Hello! I am" + "smartbot"); detokenised after the prefill's
+ * own tokens, the space is kept. `apply` puts it before the first chunk (and the final text).
+ */
+function prefillLead(model: LlamaModel, history: ChatHistoryItem[]) {
+  const last = history.at(-1);
+  const prefill = last?.type === 'model' ? last.response.filter((r): r is string => typeof r === 'string').join('') : '';
+  const first: number[] = [];
+  let lead: string | undefined;
+  const resolve = () => {
+    if (lead !== undefined || first.length === 0) return lead ?? '';
+    const alone = model.detokenize(first as never);
+    const inContext = model.detokenize(first as never, false, model.tokenize(prefill.slice(-64)));
+    lead = inContext.endsWith(alone) ? inContext.slice(0, inContext.length - alone.length) : '';
+    return lead;
+  };
+  let applied = false;
+  return {
+    onToken: (tokens: readonly number[]) => {
+      if (prefill && !/\s$/.test(prefill) && first.length === 0) first.push(...tokens);
+    },
+    /** The first chunk gets the space; `whole` is the final text, which gets it too. */
+    apply: (text: string, whole = false): string => {
+      const space = resolve();
+      if (!space || (applied && !whole) || text.startsWith(space)) return text;
+      applied = true;
+      return space + text;
+    },
+  };
+}
+
 /** A forced call's generated JSON as OpenAI's tool_calls; arguments cut short by max_tokens stay as they are, with finish_reason "length". */
-function forcedCall(text: string, tool: string | undefined, cut: FinishReason): Omit<ChatResult, 'usage'> {
+function forcedCallResult(text: string, tool: string | undefined, cut: FinishReason): Omit<ChatResult, 'usage'> {
   let name = tool ?? '';
   let args = text;
   try {
     const parsed = JSON.parse(text) as { name: string; arguments: unknown };
-    if (!tool) (name = parsed.name), (args = JSON.stringify(parsed.arguments));
+    if (tool) args = JSON.stringify(parsed);
+    else (name = parsed.name), (args = JSON.stringify(parsed.arguments));
   } catch {
     // Cut by max_tokens: the arguments are incomplete, and finish_reason says so.
   }

@@ -68,7 +68,7 @@ export const errorMapping = appWide<Pick<ServiceDeps, 'log' | 'config'>>(async (
     if (error instanceof ApiError) api = error;
     else if (error.validation?.length) api = schemaError(error.validation[0] as SchemaError, req.body);
     else if (error.statusCode && error.statusCode < 500) api = frameworkError(error, req, config.http.bodyLimitBytes);
-    else if (req.raw.destroyed || reply.raw.destroyed) return; // the client went away: nobody to answer
+    else if (reply.raw.destroyed || req.raw.socket?.destroyed) return; // the client went away: nobody to answer
     else {
       log.error('unhandled error', { reqId: req.id, error: error.message });
       api = new ApiError('internal_error');

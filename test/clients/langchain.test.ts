@@ -1,0 +1,62 @@
+// LangChain's ChatOpenAI (@langchain/openai 1.5.8, @langchain/core 1.4.0) against the service on
+// the demo model, in-process: plain, stream with usage (LangChain asks for it by default), stop,
+// structured output through json_schema, and bindTools with a forced call and its result.
+import { AIMessage, HumanMessage, ToolMessage, type AIMessageChunk } from '@langchain/core/messages';
+import { tool } from '@langchain/core/tools';
+import { ChatOpenAI } from '@langchain/openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoService } from '../helpers/service.js';
+import { BEFORE_STOP, DEMO_REPLY, Forecast, PROMPT, STOP, WEATHER_TOOL, WeatherArgs, weatherResult } from './fixtures.js';
+
+let demo: Awaited<ReturnType<typeof startDemoService>>;
+let llm: ChatOpenAI;
+beforeAll(async () => {
+  demo = await startDemoService();
+  llm = new ChatOpenAI({ model: 'demo', apiKey: demo.key, temperature: 0, maxRetries: 0, configuration: { baseURL: `${demo.service.url}/v1` } });
+}, 60_000);
+afterAll(() => demo?.service.close());
+
+const getWeather = tool(async ({ city }) => JSON.stringify(weatherResult(city)), { ...WEATHER_TOOL, schema: WeatherArgs });
+
+describe('LangChain ChatOpenAI', () => {
+  it('plain: invoke() answers with the reply and token usage', async () => {
+    const r = await llm.invoke(PROMPT);
+    expect(r.content).toBe(DEMO_REPLY);
+    expect(r.usage_metadata).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    expect(r.usage_metadata!.output_tokens).toBeGreaterThan(10);
+  });
+
+  it('stream with usage: the chunks concatenate to the reply and carry usage_metadata', async () => {
+    let whole: AIMessageChunk | undefined;
+    for await (const chunk of await llm.stream(PROMPT)) whole = whole ? whole.concat(chunk) : chunk;
+    expect(whole!.content).toBe(DEMO_REPLY);
+    expect(whole!.usage_metadata!.output_tokens).toBeGreaterThan(10);
+    expect(whole!.usage_metadata!.total_tokens).toBe(whole!.usage_metadata!.input_tokens + whole!.usage_metadata!.output_tokens);
+  });
+
+  it('stop: the reply ends before the stop sequence', async () => {
+    const r = await llm.invoke(PROMPT, { stop: [STOP] });
+    expect(r.content).toBe(BEFORE_STOP);
+  });
+
+  it('json_schema: withStructuredOutput returns an object of the schema', async () => {
+    const structured = llm.withStructuredOutput(Forecast, { name: 'forecast', method: 'jsonSchema' });
+    const forecast = await structured.invoke(PROMPT);
+    expect(Forecast.parse(forecast)).toEqual(forecast);
+    expect(DEMO_REPLY.startsWith(forecast.city)).toBe(true);
+  });
+
+  it('tools: bindTools with a forced call gives tool_calls; the tool’s result gets the model’s answer', async () => {
+    const forced = llm.bindTools([getWeather], { tool_choice: 'any' });
+    const call = await forced.invoke([new HumanMessage(PROMPT)]);
+    expect(call.tool_calls).toHaveLength(1);
+    const [toolCall] = call.tool_calls!;
+    expect(toolCall!.name).toBe(WEATHER_TOOL.name);
+    expect(WeatherArgs.parse(toolCall!.args)).toEqual(toolCall!.args);
+
+    const result: ToolMessage = await getWeather.invoke(toolCall!);
+    const answer = await llm.bindTools([getWeather]).invoke([new HumanMessage(PROMPT), new AIMessage(call), result]);
+    expect(answer.content).toBe(DEMO_REPLY);
+    expect(answer.tool_calls).toEqual([]);
+  });
+});
