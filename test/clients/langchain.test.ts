@@ -1,7 +1,7 @@
 // LangChain's ChatOpenAI (@langchain/openai 1.5.8, @langchain/core 1.4.0) against the service on
 // the demo model, in-process: plain, stream with usage (LangChain asks for it by default), stop,
 // structured output through json_schema, and bindTools with a forced call and its result.
-import { AIMessage, HumanMessage, ToolMessage, type AIMessageChunk } from '@langchain/core/messages';
+import { HumanMessage, ToolMessage, type AIMessageChunk, type UsageMetadata } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,22 +16,27 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => demo?.service.close());
 
+/** A message's token usage. (Under this project's compiler settings the message types infer `usage_metadata` as never.) */
+const usageOf = (message: object) => (message as { usage_metadata?: UsageMetadata }).usage_metadata;
+
 const getWeather = tool(async ({ city }) => JSON.stringify(weatherResult(city)), { ...WEATHER_TOOL, schema: WeatherArgs });
 
 describe('LangChain ChatOpenAI', () => {
   it('plain: invoke() answers with the reply and token usage', async () => {
     const r = await llm.invoke(PROMPT);
     expect(r.content).toBe(DEMO_REPLY);
-    expect(r.usage_metadata).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
-    expect(r.usage_metadata!.output_tokens).toBeGreaterThan(10);
+    const usage = usageOf(r);
+    expect(usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    expect(usage!.output_tokens).toBeGreaterThan(10);
   });
 
   it('stream with usage: the chunks concatenate to the reply and carry usage_metadata', async () => {
     let whole: AIMessageChunk | undefined;
     for await (const chunk of await llm.stream(PROMPT)) whole = whole ? whole.concat(chunk) : chunk;
     expect(whole!.content).toBe(DEMO_REPLY);
-    expect(whole!.usage_metadata!.output_tokens).toBeGreaterThan(10);
-    expect(whole!.usage_metadata!.total_tokens).toBe(whole!.usage_metadata!.input_tokens + whole!.usage_metadata!.output_tokens);
+    const usage = usageOf(whole!)!;
+    expect(usage.output_tokens).toBeGreaterThan(10);
+    expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
   });
 
   it('stop: the reply ends before the stop sequence', async () => {
@@ -55,7 +60,7 @@ describe('LangChain ChatOpenAI', () => {
     expect(WeatherArgs.parse(toolCall!.args)).toEqual(toolCall!.args);
 
     const result: ToolMessage = await getWeather.invoke(toolCall!);
-    const answer = await llm.bindTools([getWeather]).invoke([new HumanMessage(PROMPT), new AIMessage(call), result]);
+    const answer = await llm.bindTools([getWeather]).invoke([new HumanMessage(PROMPT), call, result]);
     expect(answer.content).toBe(DEMO_REPLY);
     expect(answer.tool_calls).toEqual([]);
   });
