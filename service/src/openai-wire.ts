@@ -115,8 +115,8 @@ const message = {
   // Content is required except from the assistant (whose tool calls may stand alone); a tool
   // message names the call it answers.
   allOf: [
-    { if: { properties: { role: { enum: ['system', 'developer', 'user', 'tool'] } } }, then: { required: ['content'], properties: { content: { type: ['string', 'array'] } } } },
-    { if: { properties: { role: { const: 'tool' } } }, then: { required: ['tool_call_id'] } },
+    { if: { required: ['role'], properties: { role: { enum: ['system', 'developer', 'user', 'tool'] } } }, then: { required: ['content'], properties: { content: { type: ['string', 'array'] } } } },
+    { if: { required: ['role'], properties: { role: { const: 'tool' } } }, then: { required: ['tool_call_id'] } },
   ],
 };
 const tool = {

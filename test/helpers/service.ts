@@ -111,8 +111,7 @@ export async function freePort(): Promise<number> {
  * keyring on disk with a chat and an admin key (polled every 100 ms), a JWT key pair, a scripted
  * engine, an in-memory cache and a log sink. close() stops the keyring watcher.
  */
-export function scriptedDeps() {
-  const keys = freshKeys();
+export function scriptedDeps(keys = freshKeys()) {
   const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
   const sink = logSink();
   const keyring = new Keyring(ring.file, sink.log, 100);
@@ -151,9 +150,11 @@ export function demoConfig(keyringFile: string, changes: (c: ServiceConfig) => S
 }
 
 /** The real service on the demo model (in-process llama.cpp), with a chat key; resolves once the model is loaded. */
-export async function startDemoService(opts: { changes?: (c: ServiceConfig) => ServiceConfig; start?: StartOptions } = {}): Promise<{ service: RunningService; key: string; sink: ReturnType<typeof logSink> }> {
-  const keys = freshKeys();
-  const ring = tempKeyring([keys.chat.entry]);
+export async function startDemoService(
+  opts: { changes?: (c: ServiceConfig) => ServiceConfig; start?: StartOptions; keys?: ReturnType<typeof freshKeys> } = {},
+): Promise<{ service: RunningService; key: string; sink: ReturnType<typeof logSink> }> {
+  const keys = opts.keys ?? freshKeys();
+  const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
   const sink = logSink();
   const service = await startService(demoConfig(ring.file, opts.changes), { modelsDir: demoModelsDir(), log: sink.log, localInference: 'in-process', ...opts.start });
   await service.loaded;
