@@ -22,6 +22,10 @@ const errorBody = (code: string, type: string, message: string, param: string | 
 
 beforeEach(() => {
   engine.fail = undefined;
+  engine.refuse = undefined;
+  engine.toolCalls = undefined;
+  engine.gate = undefined;
+  deps.sseHeartbeatMs = undefined;
   engine.readinessState = { ready: true };
   engine.reply = 'Hello from the script.';
   engine.calls = [];
@@ -60,6 +64,42 @@ describe('POST /api/v1/chat and /v1/chat/completions', () => {
     expect(chunks.map((c) => c.choices[0].delta.content ?? '').join('')).toBe('Hello from the script.');
     expect(chunks.at(-1).choices[0]).toEqual({ index: 0, delta: {}, finish_reason: 'stop' });
     for (const c of chunks) expect(c).toMatchObject({ object: 'chat.completion.chunk', model: 'scripted', id: chunks[0].id });
+  });
+
+  it('a stream starts at once, pings while it waits for the model, and carries usage when asked', async () => {
+    deps.sseHeartbeatMs = 20;
+    engine.gate = new Promise((r) => setTimeout(r, 150));
+    const r = await post('/v1/chat/completions', { ...guideBody, stream: true, stream_options: { include_usage: true } });
+    const events = r.body.split('\n\n').filter(Boolean);
+    expect(JSON.parse(events[0]!.slice(6)).choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    const pings = events.slice(1).findIndex((e) => e !== ': ping');
+    expect(pings).toBeGreaterThanOrEqual(2);
+    expect(events.slice(1, 1 + pings).every((e) => e === ': ping')).toBe(true);
+    expect(JSON.parse(events.at(-2)!.slice(6))).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 } });
+    expect(events.at(-1)).toBe('data: [DONE]');
+  });
+
+  it('tool calls answer in OpenAI’s shape: null content, tool_calls, finish_reason tool_calls; streamed whole', async () => {
+    const toolCall = { id: 'call_1', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    engine.toolCalls = [toolCall];
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
+    const r = await post('/v1/chat/completions', { ...guideBody, tools, tool_choice: 'required' });
+    expect(r.json().choices).toEqual([{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall] }, finish_reason: 'tool_calls' }]);
+    expect(engine.calls[0]).toMatchObject({ tools: [{ name: 'get_weather', parameters: { type: 'object' } }], toolChoice: 'required' });
+    const s = await post('/v1/chat/completions', { ...guideBody, tools, tool_choice: 'required', stream: true });
+    const chunks = s.body.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices[0]);
+    expect(chunks.slice(1)).toEqual([
+      { index: 0, delta: { tool_calls: [{ index: 0, ...toolCall }] }, finish_reason: null },
+      { index: 0, delta: {}, finish_reason: 'tool_calls' },
+    ]);
+  });
+
+  it('a prompt the engine refuses is a 400 even for a stream, before any byte of it', async () => {
+    engine.refuse = new ApiError('context_length_exceeded', { context: 2048, prompt: 3000, approximate: false });
+    const r = await post('/v1/chat/completions', { ...guideBody, stream: true });
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(r.json().error).toMatchObject({ code: 'context_length_exceeded', param: 'messages' });
   });
 
   it('rejects a body without messages (400, OpenAI error shape, the field named)', async () => {
@@ -225,6 +265,14 @@ describe('models, probes, metrics', () => {
     expect(loading.json()).toEqual(errorBody('model_not_ready', 'service_unavailable', 'The model is not ready: model loading.'));
   });
 
+  it('GET /v1/models/{id} answers the served model, 404 for any other', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v1/models/scripted', headers: bearer(keys.chat.key) });
+    expect(r.json()).toEqual({ id: 'scripted', object: 'model', created: Date.UTC(2026, 10, 26) / 1000, owned_by: 'smartbot' });
+    const other = await app.inject({ method: 'GET', url: '/v1/models/gpt-4o', headers: bearer(keys.chat.key) });
+    expect(other.statusCode).toBe(404);
+    expect(other.json()).toEqual(errorBody('model_not_found', 'invalid_request_error', 'The model "gpt-4o" does not exist on this server; it serves "scripted".', 'model'));
+  });
+
   it('/healthz is alive; /readyz follows the engine', async () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', model: 'scripted' });
@@ -278,6 +326,22 @@ describe('logs', () => {
       expect(l.trimEnd()).toMatch(pattern);
       expect(l).not.toContain('PROMPT-CANARY');
       expect(l).not.toContain(keys.chat.key);
+    }
+  });
+});
+
+describe('CORS with `*` and credentials', () => {
+  it('reflects the origin (browsers refuse `*` with credentials), with Vary: Origin', async () => {
+    const open = scriptedDeps();
+    const cors = { allowedOrigins: ['*'], allowCredentials: true };
+    const openApp = buildApp({ ...open.deps, config: { ...open.deps.config, http: { ...open.deps.config.http, cors } } });
+    try {
+      const r = await openApp.inject({ method: 'OPTIONS', url: '/v1/chat/completions', headers: { origin: 'https://any.example', 'access-control-request-method': 'POST' } });
+      expect(r.statusCode).toBe(204);
+      expect([r.headers['access-control-allow-origin'], r.headers['access-control-allow-credentials'], r.headers.vary]).toEqual(['https://any.example', 'true', 'Origin']);
+    } finally {
+      open.close();
+      await openApp.close();
     }
   });
 });
