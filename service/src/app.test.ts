@@ -25,7 +25,7 @@ beforeEach(() => {
   engine.refuse = undefined;
   engine.toolCalls = undefined;
   engine.gate = undefined;
-  deps.sseHeartbeatMs = undefined;
+  delete deps.sseHeartbeatMs;
   engine.readinessState = { ready: true };
   engine.reply = 'Hello from the script.';
   engine.calls = [];
