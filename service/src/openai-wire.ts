@@ -430,14 +430,15 @@ export class SseWriter {
   }
 
   private write(text: string): void {
-    if (this.stream.writableEnded) return;
+    // After the client left, fastify destroys the stream: what the model still says goes nowhere.
+    if (this.stream.writableEnded || this.stream.destroyed) return;
     this.lastWrite = Date.now();
     this.stream.write(text);
   }
 
   private end(text: string): void {
     clearInterval(this.heartbeat);
-    if (!this.stream.writableEnded) this.stream.end(text + DONE);
+    if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.end(text + DONE);
   }
 
   delta(content: string): void {
