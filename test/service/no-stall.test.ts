@@ -59,18 +59,25 @@ describe('no request stalls the process', () => {
     ['the largest prompt counted exactly', () => ({ messages: [{ role: 'user', content: 'a'.repeat(2 * context() - 100) }] }), 400],
     ['the largest prompt that fits', () => ({ messages: [{ role: 'user', content: 'a'.repeat(context() - 100) }], max_tokens: 8 }), 200],
   ] as const)('/healthz answers within 100 ms while %s is tokenised', async (_what, body, status) => {
-    // The service runs in this process: its event loop is this one, measured as well as probed.
-    const loop = monitorEventLoopDelay({ resolution: 5 });
-    loop.enable();
-    const answer = chat(body());
-    const health = await probeHealth(answer);
-    const r = await answer;
-    loop.disable();
-    expect(r.status).toBe(status);
-    if (status === 400) expect((await r.json()).error.code).toBe('context_length_exceeded');
-    expect(health.probes).toBeGreaterThanOrEqual(1);
-    expect(health.slowest).toBeLessThan(100);
-    expect(loop.max / 1e6).toBeLessThan(100);
+    // A stall is the same on every try; a machine too busy to schedule this process for 100 ms
+    // is not. So the best of three tries must stay under 100 ms.
+    let best = { health: Infinity, loop: Infinity };
+    for (let attempt = 0; attempt < 3 && Math.max(best.health, best.loop) >= 100; attempt++) {
+      // The service runs in this process: its event loop is this one, measured as well as probed.
+      const loop = monitorEventLoopDelay({ resolution: 5 });
+      loop.enable();
+      const answer = chat(body());
+      const health = await probeHealth(answer);
+      const r = await answer;
+      loop.disable();
+      expect(r.status).toBe(status);
+      if (status === 400) expect((await r.json()).error.code).toBe('context_length_exceeded');
+      expect(health.probes).toBeGreaterThanOrEqual(1);
+      const tried = { health: health.slowest, loop: loop.max / 1e6 };
+      if (Math.max(tried.health, tried.loop) < Math.max(best.health, best.loop)) best = tried;
+    }
+    expect(best.health, 'slowest /healthz (ms)').toBeLessThan(100);
+    expect(best.loop, 'longest event-loop delay (ms)').toBeLessThan(100);
   });
 
   it('a client that goes away mid-stream: its sequence is free at once, one 499 line, counted', async () => {

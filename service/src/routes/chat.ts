@@ -41,17 +41,16 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
       if (!cached) engine.checkCapacity();
       const sse = request.body.stream ? new SseWriter(answer, { includeUsage: request.body.stream_options?.include_usage === true, ...(deps.sseHeartbeatMs ? { heartbeatMs: deps.sseHeartbeatMs } : {}) }) : undefined;
       if (sse) reply.headers(SSE_HEADERS).send(sse.stream);
-      // A forced tool call is generated as JSON arguments: not content to stream.
-      const streamText = sse && !(req.tools.length && req.toolChoice !== 'none' && req.toolChoice !== 'auto');
-      const onDelta = streamText ? (text: string) => text && sse.delta(text) : undefined;
+      // Deltas go out as they come; an answer that came whole (cached, or not streamed by the
+      // engine) is sent as one delta at the end.
+      let streamed = false;
+      const onDelta = sse ? (text: string) => text && ((streamed = true), sse.delta(text)) : undefined;
 
       const started = performance.now();
-      let result: ChatResult;
+      let result: ChatResult | undefined = cached;
+      let failure: unknown;
       try {
-        if (cached) {
-          result = cached;
-          if (cached.content) onDelta?.(cached.content);
-        } else {
+        if (!result) {
           result = await engine.chat(req, onDelta);
           const seconds = (performance.now() - started) / 1000;
           metrics.tokensGenerated.inc({ source: engine.source }, result.usage.completion_tokens);
@@ -59,23 +58,22 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
           if (deterministic && cutReason() === undefined) await cache.set(key, result);
         }
       } catch (e) {
-        if (cutReason() === 'client-gone') return reply; // nobody to answer; the access log writes 499
-        if (!sse) throw cutReason() === 'shutdown' ? new ApiError('shutting_down') : e;
-        // Mid-stream failure: the status line is gone, so the error travels as an event.
-        const err = e instanceof ApiError ? e : new ApiError(cutReason() === 'shutdown' ? 'shutting_down' : 'internal_error');
-        log.error('stream failed', { reqId: request.id, code: err.code });
-        sse.fail(err.body());
-        return reply;
+        failure = e;
       }
-      if (cutReason() === 'client-gone') return reply;
-      if (cutReason() === 'shutdown') {
-        if (!sse) throw new ApiError('shutting_down');
-        sse.fail(new ApiError('shutting_down').body());
+      const cut = cutReason();
+      if (cut === 'client-gone') return reply; // nobody to answer; the access log writes the 499 line
+      if (cut === 'shutdown') failure = new ApiError('shutting_down'); // even a partial answer: it was cut
+      if (failure !== undefined || !result) {
+        if (!sse) throw failure;
+        // Mid-stream failure: the status line is gone, so the error travels as an event.
+        const err = failure instanceof ApiError ? failure : new ApiError('internal_error');
+        if (cut !== 'shutdown') log.error('stream failed', { reqId: request.id, code: err.code, ...(failure instanceof ApiError ? {} : { error: (failure as Error).message }) });
+        sse.fail(err.body());
         return reply;
       }
 
       if (sse) {
-        if (!streamText && result.content) sse.delta(result.content);
+        if (!streamed && result.content) sse.delta(result.content);
         if (result.toolCalls?.length) sse.toolCalls(result.toolCalls);
         sse.finish(result.finishReason, result.usage);
         return reply;
