@@ -40,8 +40,10 @@ describe('API error catalogue', () => {
     expect(API_CODES.shutting_down.headers).toEqual({ 'retry-after': '1', connection: 'close' });
   });
 
-  it('every template answers with a catalogue code', () => {
-    for (const [id, t] of Object.entries(API_ERRORS)) expect([id, t.code in API_CODES]).toEqual([id, true]);
+  it('every template answers with a catalogue code; a relayed upstream refusal keeps its 400 code', () => {
+    for (const [id, t] of Object.entries(API_ERRORS)) if (typeof t.code === 'string') expect([id, t.code in API_CODES]).toEqual([id, true]);
+    const relayed = new ApiError('upstream_bad_request', { code: 'context_length_exceeded', message: 'Too long.', param: 'messages' });
+    expect([relayed.status, relayed.body()]).toEqual([400, { error: { message: 'Too long.', type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }]);
   });
 
   it('renders a template with its parameters, param and headers', () => {

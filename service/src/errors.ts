@@ -47,8 +47,13 @@ export const API_CODES = {
 
 export type ApiErrorCode = keyof typeof API_CODES;
 
+/** The 400 codes an upstream's refusal keeps when it is relayed; any other becomes invalid_request. */
+export const RELAYED_CODES = ['invalid_request', 'unsupported_parameter', 'unknown_parameter', 'string_above_max_length', 'context_length_exceeded'] as const satisfies readonly ApiErrorCode[];
+export type RelayedCode = (typeof RELAYED_CODES)[number];
+
 interface TemplateDef<P> {
-  code: ApiErrorCode;
+  /** The wire code; a function only where an upstream's own code is relayed. */
+  code: ApiErrorCode | ((p: P) => ApiErrorCode);
   message: (p: P) => string;
   /** OpenAI's `param`: the request field at fault. */
   param?: (p: P) => string | null;
@@ -173,6 +178,11 @@ export const API_ERRORS = {
 
   // --- the upstream model API (engine/remote.ts) -----------------------------------------
   upstream_rejected: template<{ status: number }>({ code: 'upstream_error', message: (p) => `The upstream model API rejected the request (${p.status}).` }),
+  /**
+   * The upstream refused the client's request, which went to it as sent (a prompt over its
+   * context, a field it does not take): the client's 400, in the upstream's words and code.
+   */
+  upstream_bad_request: template<{ code: RelayedCode; message: string; param: string | null }>({ code: (p) => p.code, message: (p) => p.message, param: (p) => p.param }),
   upstream_failed: template<{ attempts: number; last: string }>({ code: 'upstream_error', message: (p) => `The upstream model API failed after ${p.attempts} attempts: ${p.last}` }),
   upstream_malformed: template<{ what: string }>({ code: 'upstream_error', message: (p) => `The upstream model API ${p.what}.` }),
   upstream_stream_error: template<{ message: string }>({ code: 'upstream_error', message: (p) => `The upstream model API failed mid-stream: ${p.message}` }),
@@ -203,8 +213,8 @@ class ApiErrorClass extends Error {
   ) {
     const def = API_ERRORS[id] as TemplateDef<unknown>;
     super(def.message(params));
-    this.code = def.code;
-    const wire: CodeDef = API_CODES[def.code];
+    this.code = typeof def.code === 'function' ? def.code(params) : def.code;
+    const wire: CodeDef = API_CODES[this.code];
     this.status = wire.status;
     this.headers = { ...wire.headers, ...def.headers?.(params) };
     this.param = def.param?.(params) ?? null;

@@ -154,6 +154,18 @@ describe('remote source: a second instance in front of the first, bearer auth', 
     expect(chunks).toBeGreaterThan(10);
   });
 
+  it("passes the OpenAI fields through: a forced tool call, a stop sequence, and the upstream's 400 as the client's", async () => {
+    const client = new OpenAI({ baseURL: `${remote.url}/v1`, apiKey: keys.chat.key, maxRetries: 0 });
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 16 } }, required: ['city'] } } }];
+    const called = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'weather?' }], tools, tool_choice: 'required' });
+    expect(called.choices[0]!.finish_reason).toBe('tool_calls');
+    const call = called.choices[0]!.message.tool_calls![0]!;
+    expect(call.type === 'function' && [call.function.name, typeof JSON.parse(call.function.arguments).city]).toEqual(['get_weather', 'string']);
+    const stopped = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hi' }], stop: ['smartbot'], temperature: 0 });
+    expect(stopped.choices[0]!.message.content).toBe('Hello! I am');
+    await expect(client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'a'.repeat(3000) }] })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages' });
+  });
+
   it('the upstream saw the bearer credential from the Secret, and nobody logged it', () => {
     expect(localSink.lines.join('')).not.toContain(upstreamToken.key);
     expect(remoteSink.lines.join('')).not.toContain(upstreamToken.key);

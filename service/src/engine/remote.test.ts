@@ -119,8 +119,19 @@ describe('remote engine', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('never retries other 4xx: 400 and 401 are one attempt and a 502', async () => {
-    for (const code of [400, 401]) {
+  it("relays an upstream's 400 as the client's, in its words and code, without retrying", async () => {
+    const refusal = { error: { message: "This model's maximum context length is 2048 tokens. However, your messages resulted in 3026 tokens. Please reduce the length of the messages.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } };
+    script = [(_q, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(refusal))];
+    await expect(engine().chat(req())).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages', message: refusal.error.message });
+    expect(seen).toHaveLength(1);
+    script = [(_q, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error": {"message": "bad thing", "code": "some_vendor_code"}}')];
+    await expect(engine().chat(req())).rejects.toMatchObject({ status: 400, code: 'invalid_request', param: null, message: 'bad thing' });
+    script = [(_q, res) => res.writeHead(400).end('<html>nope</html>')];
+    await expect(engine().chat(req())).rejects.toMatchObject({ status: 400, code: 'invalid_request', message: 'The upstream model API refused the request: <html>nope</html>' });
+  });
+
+  it('never retries other 4xx: 401 and 404 are one attempt and a 502', async () => {
+    for (const code of [401, 404]) {
       seen.length = 0;
       script = [status(code)];
       await expect(engine().chat(req())).rejects.toMatchObject({ code: 'upstream_error', status: 502, message: `The upstream model API rejected the request (${code}).` });

@@ -8,7 +8,7 @@
 // backoff, other 4xx never. Failures map to 502 (bad answer), 503 (unreachable) or 504 (timeout).
 import type { RemoteModel } from '../../../contract/environment.js';
 import { readSecret, type ServiceConfig } from '../config.js';
-import { ApiError } from '../errors.js';
+import { ApiError, RELAYED_CODES, type RelayedCode } from '../errors.js';
 import { readChunks, readCompletion, StreamErrorEvent, ToolCallAssembler, WireFormatError, type ChatCompletionRequest } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
@@ -28,6 +28,19 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
   });
+
+/** An upstream's 400 as the client's 400: its message, param and (when it is one of ours) code. */
+function relayedRefusal(text: string): ApiError {
+  let error: { message?: unknown; code?: unknown; param?: unknown } | undefined;
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error;
+  } catch {
+    // not OpenAI's error shape: say what came back
+  }
+  const code = RELAYED_CODES.includes(error?.code as RelayedCode) ? (error!.code as RelayedCode) : 'invalid_request';
+  const message = typeof error?.message === 'string' ? error.message : `The upstream model API refused the request: ${text.slice(0, 200)}`;
+  return new ApiError('upstream_bad_request', { code, message, param: typeof error?.param === 'string' ? error.param : null });
+}
 
 class Retryable extends Error {
   constructor(
@@ -136,12 +149,14 @@ export class RemoteEngine implements ChatEngine {
           signal: AbortSignal.any([timeout, req.signal]),
         });
         if (r.ok) return r;
-        const text = (await r.text()).slice(0, 300);
+        const text = await r.text();
         if (r.status === 429 || r.status >= 500) {
           const ra = Number(r.headers.get('retry-after'));
-          throw new Retryable(`upstream answered ${r.status}: ${text}`, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
+          throw new Retryable(`upstream answered ${r.status}: ${text.slice(0, 300)}`, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
         }
-        // Other 4xx: our request or our credential is wrong; retrying cannot help.
+        // A 400 refuses the client's request, which went upstream as sent: the client's error.
+        if (r.status === 400) throw relayedRefusal(text);
+        // Other 4xx: our credential or our config is wrong; retrying cannot help.
         this.log.warn('upstream rejected the request', { status: r.status, attempt });
         throw new ApiError('upstream_rejected', { status: r.status });
       } catch (e) {
