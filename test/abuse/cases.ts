@@ -59,7 +59,7 @@ export const CASES: Case[] = [
   { name: 'a 12 KB token', http: chat({ messages: hi }, bearer('x'.repeat(12_000))), expect: { status: 401, code: 'invalid_api_key' } },
   { name: 'a JWT-shaped token nobody signed', http: chat({ messages: hi }, bearer('eyJhbGciOiJub25lIn0.eyJzdWIiOiJyb290In0.')), expect: { status: 401, code: 'invalid_api_key' } },
   { name: 'a chat key on the admin endpoint', http: get('/api/v1/admin/status'), expect: { status: 403, code: 'insufficient_scope' } },
-  { name: 'no credentials and a body over the size limit: 401, the body unread', http: () => ({ method: 'POST', path: CHAT, headers: json, body: 'x'.repeat(400_000) }), expect: { status: 401, code: 'missing_credentials' } },
+  { name: 'no credentials and a body over the size limit: 401, the body unread', http: () => ({ method: 'POST', path: CHAT, headers: json, body: 'x'.repeat(400_000) }), expect: { status: 401, code: 'missing_credentials', headers: { connection: 'close' } } },
   { name: 'no credentials and malformed JSON: 401, not a parse error', http: () => ({ method: 'POST', path: CHAT, headers: json, body: '{"messages": [' }), expect: { status: 401, code: 'missing_credentials' } },
   { name: 'no credentials and a body that never arrives: 401 at once', raw: () => [raw('POST /v1/chat/completions HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 5000', 'Connection: close'), '{"messages"'], expect: { status: 401, code: 'missing_credentials' } },
 
