@@ -172,6 +172,7 @@ export class LocalEngine implements ChatEngine {
     const tokenize = (text: string) => model.tokenize(text).length;
     const estimate = await countTokensInPieces(texts, tokenize);
     const budget = { context: context.contextSize, maxTokens: req.maxTokens, maxTokensAsked: req.maxTokensAsked };
+    // Far over the context (even allowing for the pieces' error): refused on the estimate.
     if (estimate > 2 * context.contextSize) completionBudget({ ...budget, prompt: estimate, approximate: true });
     const prompt = wrapper.generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions } : {}), documentFunctionParams: true }).contextText.tokenize(model.tokenizer).length;
     const maxTokens = completionBudget({ ...budget, prompt, approximate: false });
@@ -187,7 +188,7 @@ export class LocalEngine implements ChatEngine {
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
-    const { slots, wrapper, LlamaChat } = this.ready();
+    const { slots, wrapper, LlamaChat, model } = this.ready();
     const seq = await slots.acquire(req.signal);
     const chat = new LlamaChat({ contextSequence: seq, chatWrapper: wrapper, autoDisposeSequence: false });
     try {
@@ -200,7 +201,7 @@ export class LocalEngine implements ChatEngine {
         : plan.grammar
           ? { grammar: plan.grammar }
           : {};
-      const lead = prefillLead(this.ready().model, plan.history);
+      const lead = prefillLead(model, plan.history);
       const text = onDelta && !plan.forced ? (chunk: string) => onDelta(lead.apply(chunk)) : undefined;
       const r: LlamaChatResponse<ChatModelFunctions> = await chat.generateResponse(plan.history, {
         ...constrain,
