@@ -43,8 +43,10 @@ describe('environment schema', () => {
 
 describe('rule catalogue', () => {
   // Rules no file in the corpus can trigger: the path does not exist, or cannot be read (the
-  // tests run as root, who reads everything). The CLI tests cover both.
-  const NOT_FROM_A_FILE = ['io-missing', 'io-unreadable'];
+  // tests run as root, who reads everything), a named directory holds no environments, the file
+  // is a symbolic link, or it is over the size cap (a corpus file of 1 MiB). test/cli.test.ts
+  // and the property test cover them.
+  const NOT_FROM_A_FILE = ['io-missing', 'io-unreadable', 'io-no-environments', 'file-symlink', 'file-too-large'];
 
   it('every policy reports only catalogue rules', () => {
     for (const p of POLICIES) for (const r of p.rules) expect(Object.keys(RULES)).toContain(r);

@@ -15,7 +15,7 @@ import { encryption, keyring, redisSource, serverTimeouts, tlsCertificate } from
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile, cors, serverTimeouts];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists'>;
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'>;
 
 /** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
 export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
@@ -25,7 +25,9 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     config: env.value as unknown as SmartbotEnvironment,
     root: opts.root,
     modelsDir: opts.modelsDir,
+    readModelFiles: opts.readModelFiles,
     exists: opts.exists,
+    files: opts.files,
     report: (rule, params, pointer, prefer) => {
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));
     },
