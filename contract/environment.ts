@@ -144,6 +144,14 @@ export interface SmartbotEnvironment {
      * Sampling temperature when a request gives none (0 = greedy).
      */
     defaultTemperature: number;
+    /**
+     * Longest message a request may carry (characters), checked before anything is tokenised. Default: 4 × model.contextSize for local models, 65536 for remote ones.
+     */
+    maxMessageChars?: number;
+    /**
+     * Most characters all messages of a request may carry together; the request body limit follows from it (6 bytes a character, plus 128 KiB for tools and schemas). Default: 8 × model.contextSize for local models, 131072 for remote ones.
+     */
+    maxPromptChars?: number;
   };
   /**
    * Authentication, transport security and network exposure.
@@ -218,6 +226,40 @@ export interface SmartbotEnvironment {
        */
       name: string;
     };
+    /**
+     * Browser access to the API (CORS). Preflight requests are answered before authentication; an origin that is not listed gets no CORS headers (a preflight from it: 403).
+     */
+    cors: {
+      /**
+       * Origins allowed to call the API from a browser, exactly as browsers send them (`https://app.example.com`, scheme://host[:port], no path), or `*` for any. Empty: no cross-origin access.
+       */
+      allowedOrigins: string[];
+      /**
+       * Answer `Access-Control-Allow-Credentials: true`, so browsers send cookies and HTTP authentication. Never together with `*` in the enterprise tier.
+       */
+      allowCredentials: boolean;
+    };
+  };
+  /**
+   * How the service's HTTP server treats connections: timeouts, and the grace period of a shutdown.
+   */
+  server: {
+    /**
+     * A client must send its request line and headers within this time, or it gets 408 and the connection is closed (seconds). At most requestTimeoutSeconds.
+     */
+    headersTimeoutSeconds: number;
+    /**
+     * A client must send its whole request, headers and body, within this time, or it gets 408 (seconds). The answer is not bounded by it: generation and streams take as long as they take.
+     */
+    requestTimeoutSeconds: number;
+    /**
+     * An idle keep-alive connection is closed after this (seconds). Keep it above the idle timeout of the proxy in front (ingress-nginx: 60 s), or the proxy may reuse a connection the service is closing.
+     */
+    keepAliveTimeoutSeconds: number;
+    /**
+     * On SIGTERM the service stops being ready and answers new requests 503, and in-flight answers (streams included) have this long to finish before they are cut and the process exits (seconds). The pod's terminationGracePeriodSeconds is this plus 5 s to close and exit.
+     */
+    shutdownGraceSeconds: number;
   };
   /**
    * Service log output and container log rotation.

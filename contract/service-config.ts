@@ -19,6 +19,31 @@ export const PATHS = {
  */
 export const LLAMA_RUNTIME = { host: 'smartbot-runtime', port: 8001 } as const;
 
+/**
+ * How the character caps follow from the context when an environment sets none: a token stands
+ * for about 4 characters of English, so 4 × context characters per message and 8 × over all
+ * messages admit every prompt that can fit, while bounding the tokeniser's work (its time grows
+ * faster than the text). Remote models have no context size in the config: 16384 is assumed.
+ * The body limit allows 6 bytes a character (a JSON `\uXXXX` escape) plus room for tools and
+ * response schemas.
+ */
+export const PROMPT_CAPS = { messageCharsPerToken: 4, promptCharsPerToken: 8, remoteContextTokens: 16384, bodyBytesPerChar: 6, bodyOverheadBytes: 128 * 1024 } as const;
+
+/** The pod's terminationGracePeriodSeconds is the service's shutdown grace plus this: time to close and exit. */
+export const SHUTDOWN_EXIT_MARGIN_SECONDS = 5;
+
+/** What the HTTP API allows a client: sizes, timeouts, browser origins, and how long a shutdown waits. */
+export interface HttpConfig {
+  maxMessageChars: number;
+  maxPromptChars: number;
+  bodyLimitBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  shutdownGraceMs: number;
+  cors: { allowedOrigins: string[]; allowCredentials: boolean };
+}
+
 export interface ServiceConfig {
   environment: string;
   service: Pick<SmartbotEnvironment['service'], 'name' | 'version'>;
@@ -35,6 +60,27 @@ export interface ServiceConfig {
   secretsDir: string;
   /** For local models: the runtime container that runs them (see LLAMA_RUNTIME). */
   runtime?: { url: string; port: number };
+  http: HttpConfig;
+}
+
+/** The HTTP settings: the character caps derived from the context (in tokens) when none are set. */
+export function httpConfig(
+  contextTokens: number,
+  caps: Pick<SmartbotEnvironment['inference'], 'maxMessageChars' | 'maxPromptChars'>,
+  cors: SmartbotEnvironment['security']['cors'],
+  server: SmartbotEnvironment['server'],
+): HttpConfig {
+  const maxPromptChars = caps.maxPromptChars ?? contextTokens * PROMPT_CAPS.promptCharsPerToken;
+  return {
+    maxMessageChars: Math.min(caps.maxMessageChars ?? contextTokens * PROMPT_CAPS.messageCharsPerToken, maxPromptChars),
+    maxPromptChars,
+    bodyLimitBytes: maxPromptChars * PROMPT_CAPS.bodyBytesPerChar + PROMPT_CAPS.bodyOverheadBytes,
+    headersTimeoutMs: server.headersTimeoutSeconds * 1000,
+    requestTimeoutMs: server.requestTimeoutSeconds * 1000,
+    keepAliveTimeoutMs: server.keepAliveTimeoutSeconds * 1000,
+    shutdownGraceMs: server.shutdownGraceSeconds * 1000,
+    cors: { allowedOrigins: cors.allowedOrigins, allowCredentials: cors.allowCredentials },
+  };
 }
 
 export function serviceConfig(name: string, env: SmartbotEnvironment): ServiceConfig {
@@ -52,5 +98,6 @@ export function serviceConfig(name: string, env: SmartbotEnvironment): ServiceCo
     limits: { memoryBytes: parseBytes(env.resources.memory), cpuMillis },
     secretsDir: PATHS.secrets,
     ...(env.model.source === 'local' ? { runtime: { url: `http://${LLAMA_RUNTIME.host}:${LLAMA_RUNTIME.port}/v1`, port: LLAMA_RUNTIME.port } } : {}),
+    http: httpConfig(env.model.source === 'local' ? env.model.contextSize : PROMPT_CAPS.remoteContextTokens, env.inference, env.security.cors, env.server),
   };
 }

@@ -2,7 +2,7 @@
 // The service reads the same runtime.json and keyring.json bytes the ConfigMaps carry.
 import { PATHS, LLAMA_RUNTIME } from '../contract/service-config.js';
 import type { RenderContext } from './context.js';
-import { redisPort } from './kubernetes.js';
+import { redisPort, terminationGraceSeconds } from './kubernetes.js';
 
 export const REDIS_IMAGE = 'redis:7.2-alpine';
 
@@ -35,6 +35,8 @@ export function composeView(ctx: RenderContext): object {
       start_period: '60s',
     },
     restart: 'unless-stopped',
+    // docker stop waits this long after SIGTERM: in-flight answers finish first.
+    stop_grace_period: `${terminationGraceSeconds(ctx)}s`,
     ...(Object.keys(dependsOn).length ? { depends_on: dependsOn } : {}),
   };
   const services: Record<string, unknown> = { smartbot };
@@ -56,6 +58,7 @@ export function composeView(ctx: RenderContext): object {
         start_period: '120s',
       },
       restart: 'unless-stopped',
+      stop_grace_period: `${terminationGraceSeconds(ctx)}s`,
     };
   }
   if (cache) {

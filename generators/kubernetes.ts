@@ -1,6 +1,6 @@
 // The Kubernetes objects of one environment, as (file, template, view) triples. The logic —
 // what exists, names, sizes, ports, rules — is here; layout is in generators/templates.
-import { PATHS, LLAMA_RUNTIME } from '../contract/service-config.js';
+import { PATHS, LLAMA_RUNTIME, SHUTDOWN_EXIT_MARGIN_SECONDS } from '../contract/service-config.js';
 import { sha256, type RenderContext } from './context.js';
 import { fluentBitConfig } from './logging.js';
 import { prometheusRuleSpec } from './monitoring.js';
@@ -30,6 +30,9 @@ const BACKUP_IMAGE = 'registry.k8s.io/kubectl:v1.32.0';
 const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
 /** The API container's share when a runtime container beside it runs the model. */
 const API_RESOURCES = { cpu: '250m', memory: '256Mi' };
+
+/** The kubelet's (and compose's) wait after SIGTERM: the service's shutdown grace, plus the time to close and exit. */
+export const terminationGraceSeconds = (ctx: RenderContext) => ctx.config.server.shutdownGraceSeconds + SHUTDOWN_EXIT_MARGIN_SECONDS;
 
 const probe = (path: string, port: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port }, periodSeconds, timeoutSeconds: 2, failureThreshold });
 
@@ -102,6 +105,7 @@ function deployment(ctx: RenderContext): ObjectFile {
       selector: ctx.selector,
       autoscaling: config.autoscaling.enabled,
       replicas: config.replicas,
+      terminationGracePeriodSeconds: terminationGraceSeconds(ctx),
       checksum: sha256(ctx.runtimeJson),
       // The service finds the runtime by name; in a pod that name is this pod.
       hostAliases: local ? [{ ip: '127.0.0.1', hostnames: [LLAMA_RUNTIME.host] }] : undefined,

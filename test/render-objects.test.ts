@@ -51,6 +51,27 @@ describe('Deployment', () => {
   });
 });
 
+describe('the HTTP settings', () => {
+  it('the shutdown grace plus 5 s is the pod\'s terminationGracePeriodSeconds and compose\'s stop_grace_period', () => {
+    const config = shipped('prod');
+    const slow = { ...config, server: { ...config.server, shutdownGraceSeconds: 120 } } as SmartbotEnvironment;
+    expect(render(slow).get('kubernetes/deployment.yaml')[0].spec.template.spec.terminationGracePeriodSeconds).toBe(125);
+    const [compose] = render(slow).get('compose/docker-compose.yml');
+    expect([compose.services.smartbot.stop_grace_period, compose.services['smartbot-runtime'].stop_grace_period]).toEqual(['125s', '125s']);
+    expect(JSON.parse(render(slow).get('kubernetes/configmap.yaml')[0].data['runtime.json']).http.shutdownGraceMs).toBe(120_000);
+  });
+
+  it('derives the character caps and the body limit from the context unless the environment sets them', () => {
+    const http = (c: SmartbotEnvironment) => JSON.parse(render(c).get('kubernetes/configmap.yaml')[0].data['runtime.json']).http;
+    const dev = shipped('dev');
+    expect(http(dev)).toMatchObject({ maxMessageChars: 8192, maxPromptChars: 16384, bodyLimitBytes: 16384 * 6 + 131072 });
+    expect(http({ ...dev, inference: { ...dev.inference, maxMessageChars: 1000, maxPromptChars: 3000 } } as SmartbotEnvironment)).toMatchObject({ maxMessageChars: 1000, maxPromptChars: 3000, bodyLimitBytes: 3000 * 6 + 131072 });
+    expect(http(shipped('staging'))).toMatchObject({ maxMessageChars: 65536, maxPromptChars: 131072 });
+    const cors = { allowedOrigins: ['https://app.example.com'], allowCredentials: true };
+    expect(http({ ...dev, security: { ...dev.security, cors } } as SmartbotEnvironment).cors).toEqual(cors);
+  });
+});
+
 describe('the runtime container', () => {
   it('runs local models beside the service, found through a host alias, with the UV pool at 1', () => {
     const spec = render(shipped('dev')).get('kubernetes/deployment.yaml')[0].spec.template.spec;

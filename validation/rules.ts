@@ -225,6 +225,18 @@ export const RULES = {
     message: (p) => `enterprise allowlist admits every address: ${p.cidr}`,
     fix: () => 'Replace it with the client networks that need access.',
   }),
+  'enterprise-cors-credentials': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'An enterprise API does not let every web origin call it with credentials.',
+    message: () => 'enterprise tier forbids `*` in `security.cors.allowedOrigins` together with `allowCredentials: true`: any web page could call the API as its visitor',
+    fix: () => 'List the origins that need access (`https://app.example.com`), or set `allowCredentials: false`.',
+  }),
+  'server-timeouts': rule<{ headers: number; request: number }>({
+    severity: 'error',
+    summary: 'The headers timeout is at most the whole-request timeout.',
+    message: (p) => `\`server.headersTimeoutSeconds\` is ${p.headers}, longer than \`server.requestTimeoutSeconds\` (${p.request}), which includes the headers`,
+    fix: () => 'Lower `headersTimeoutSeconds` or raise `requestTimeoutSeconds`.',
+  }),
   'port-range': rule<{ field: string; port: number }>({
     severity: 'error',
     summary: 'Ports are in 1–65535.',

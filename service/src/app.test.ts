@@ -22,6 +22,10 @@ const errorBody = (code: string, type: string, message: string, param: string | 
 
 beforeEach(() => {
   engine.fail = undefined;
+  engine.refuse = undefined;
+  engine.toolCalls = undefined;
+  engine.gate = undefined;
+  delete deps.sseHeartbeatMs;
   engine.readinessState = { ready: true };
   engine.reply = 'Hello from the script.';
   engine.calls = [];
@@ -62,10 +66,46 @@ describe('POST /api/v1/chat and /v1/chat/completions', () => {
     for (const c of chunks) expect(c).toMatchObject({ object: 'chat.completion.chunk', model: 'scripted', id: chunks[0].id });
   });
 
-  it('rejects a body without messages (400, OpenAI error shape)', async () => {
+  it('a stream starts at once, pings while it waits for the model, and carries usage when asked', async () => {
+    deps.sseHeartbeatMs = 20;
+    engine.gate = new Promise((r) => setTimeout(r, 150));
+    const r = await post('/v1/chat/completions', { ...guideBody, stream: true, stream_options: { include_usage: true } });
+    const events = r.body.split('\n\n').filter(Boolean);
+    expect(JSON.parse(events[0]!.slice(6)).choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    const pings = events.slice(1).findIndex((e) => e !== ': ping');
+    expect(pings).toBeGreaterThanOrEqual(2);
+    expect(events.slice(1, 1 + pings).every((e) => e === ': ping')).toBe(true);
+    expect(JSON.parse(events.at(-2)!.slice(6))).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 } });
+    expect(events.at(-1)).toBe('data: [DONE]');
+  });
+
+  it('tool calls answer in OpenAI’s shape: null content, tool_calls, finish_reason tool_calls; streamed whole', async () => {
+    const toolCall = { id: 'call_1', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    engine.toolCalls = [toolCall];
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
+    const r = await post('/v1/chat/completions', { ...guideBody, tools, tool_choice: 'required' });
+    expect(r.json().choices).toEqual([{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall] }, finish_reason: 'tool_calls' }]);
+    expect(engine.calls[0]).toMatchObject({ tools: [{ name: 'get_weather', parameters: { type: 'object' } }], toolChoice: 'required' });
+    const s = await post('/v1/chat/completions', { ...guideBody, tools, tool_choice: 'required', stream: true });
+    const chunks = s.body.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)).choices[0]);
+    expect(chunks.slice(1)).toEqual([
+      { index: 0, delta: { tool_calls: [{ index: 0, ...toolCall }] }, finish_reason: null },
+      { index: 0, delta: {}, finish_reason: 'tool_calls' },
+    ]);
+  });
+
+  it('a prompt the engine refuses is a 400 even for a stream, before any byte of it', async () => {
+    engine.refuse = new ApiError('context_length_exceeded', { context: 2048, prompt: 3000, approximate: false });
+    const r = await post('/v1/chat/completions', { ...guideBody, stream: true });
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(r.json().error).toMatchObject({ code: 'context_length_exceeded', param: 'messages' });
+  });
+
+  it('rejects a body without messages (400, OpenAI error shape, the field named)', async () => {
     const r = await post('/v1/chat/completions', { temperature: 1 });
     expect(r.statusCode).toBe(400);
-    expect(r.json()).toEqual(errorBody('invalid_request', 'invalid_request_error', "Invalid request: body must have required property 'messages'.", 'body'));
+    expect(r.json()).toEqual(errorBody('invalid_request', 'invalid_request_error', "Missing required parameter: 'messages'.", 'messages'));
   });
 
   it('rejects malformed JSON', async () => {
@@ -74,16 +114,14 @@ describe('POST /api/v1/chat and /v1/chat/completions', () => {
     expect(r.json().error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error' });
   });
 
-  it('rejects a temperature out of range, a last message not from the user, and max_tokens over the limit', async () => {
-    expect((await post('/api/v1/chat', { ...guideBody, temperature: 3 })).json()).toEqual(
-      errorBody('invalid_request', 'invalid_request_error', 'Invalid request: body/temperature must be <= 2.', 'body'),
-    );
-    expect((await post('/api/v1/chat', { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })).json()).toEqual(
-      errorBody('invalid_request', 'invalid_request_error', 'The last message must have role "user".', 'messages'),
-    );
+  it('rejects a temperature out of range and max_tokens over the limit; a last assistant message is a prefill', async () => {
+    expect((await post('/api/v1/chat', { ...guideBody, temperature: 3 })).json()).toEqual(errorBody('invalid_request', 'invalid_request_error', "Invalid 'temperature': must be <= 2, got number 3.", 'temperature'));
     const r = await post('/api/v1/chat', { ...guideBody, max_tokens: 100000 });
     expect(r.statusCode).toBe(400);
     expect(r.json()).toEqual(errorBody('invalid_request', 'invalid_request_error', `max_tokens is 100000, above this server's limit of ${config.inference.maxTokens}.`, 'max_tokens'));
+    const prefill = await post('/api/v1/chat', { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] });
+    expect(prefill.statusCode).toBe(200);
+    expect(engine.calls[0]!.messages).toEqual([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
   });
 
   it('answers 404 model_not_found for another model name', async () => {
@@ -199,11 +237,18 @@ describe('authentication', () => {
 
   it('reloads on SIGHUP', async () => {
     const extra = freshKeys().chat;
+    const reloads = () => sink.lines.filter((l) => l.includes('keyring loaded reason=SIGHUP')).length;
+    // The signal arrives on a later turn of the event loop: wait for the reload it causes.
+    const hup = async () => {
+      const before = reloads();
+      process.kill(process.pid, 'SIGHUP');
+      for (let i = 0; i < 50 && reloads() === before; i++) await new Promise((r) => setTimeout(r, 10));
+    };
     ring.write([keys.chat.entry, keys.admin.entry, extra.entry]);
-    process.kill(process.pid, 'SIGHUP');
+    await hup();
     expect((await post('/api/v1/chat', guideBody, bearer(extra.key))).statusCode).toBe(200);
     ring.write([keys.chat.entry, keys.admin.entry]);
-    process.kill(process.pid, 'SIGHUP');
+    await hup();
     expect((await post('/api/v1/chat', guideBody, bearer(extra.key))).statusCode).toBe(401);
   });
 });
@@ -218,6 +263,14 @@ describe('models, probes, metrics', () => {
     expect(loading.statusCode).toBe(503);
     expect(loading.headers['retry-after']).toBe('1');
     expect(loading.json()).toEqual(errorBody('model_not_ready', 'service_unavailable', 'The model is not ready: model loading.'));
+  });
+
+  it('GET /v1/models/{id} answers the served model, 404 for any other', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v1/models/scripted', headers: bearer(keys.chat.key) });
+    expect(r.json()).toEqual({ id: 'scripted', object: 'model', created: Date.UTC(2026, 10, 26) / 1000, owned_by: 'smartbot' });
+    const other = await app.inject({ method: 'GET', url: '/v1/models/gpt-4o', headers: bearer(keys.chat.key) });
+    expect(other.statusCode).toBe(404);
+    expect(other.json()).toEqual(errorBody('model_not_found', 'invalid_request_error', 'The model "gpt-4o" does not exist on this server; it serves "scripted".', 'model'));
   });
 
   it('/healthz is alive; /readyz follows the engine', async () => {
@@ -273,6 +326,22 @@ describe('logs', () => {
       expect(l.trimEnd()).toMatch(pattern);
       expect(l).not.toContain('PROMPT-CANARY');
       expect(l).not.toContain(keys.chat.key);
+    }
+  });
+});
+
+describe('CORS with `*` and credentials', () => {
+  it('reflects the origin (browsers refuse `*` with credentials), with Vary: Origin', async () => {
+    const open = scriptedDeps();
+    const cors = { allowedOrigins: ['*'], allowCredentials: true };
+    const openApp = buildApp({ ...open.deps, config: { ...open.deps.config, http: { ...open.deps.config.http, cors } } });
+    try {
+      const r = await openApp.inject({ method: 'OPTIONS', url: '/v1/chat/completions', headers: { origin: 'https://any.example', 'access-control-request-method': 'POST' } });
+      expect(r.statusCode).toBe(204);
+      expect([r.headers['access-control-allow-origin'], r.headers['access-control-allow-credentials'], r.headers.vary]).toEqual(['https://any.example', 'true', 'Origin']);
+    } finally {
+      open.close();
+      await openApp.close();
     }
   });
 });

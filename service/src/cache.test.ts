@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey, createCache, type ResponseCache } from './cache.js';
+import type { ChatRequest } from './engine/types.js';
 import { freePort, logSink, renderedRuntimeConfig } from '../../test/helpers/service.js';
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
@@ -12,6 +13,18 @@ if (!hasRedis) {
   console.log('redis-server not found: skipping the Redis cache tests (apt-get install redis-server)');
 }
 
+const request = (text: string): ChatRequest => ({
+  messages: [{ role: 'user', content: text }],
+  maxTokens: 16,
+  maxTokensAsked: true,
+  temperature: 0,
+  stop: [],
+  tools: [],
+  toolChoice: 'none',
+  parallelToolCalls: true,
+  signal: new AbortController().signal,
+  wire: { messages: [{ role: 'user', content: text }] },
+});
 
 /** Resolves once something accepts TCP connections on the port (bounded: 5 s). */
 async function waitForPort(port: number): Promise<void> {
@@ -45,19 +58,20 @@ describe.skipIf(!hasRedis)('Redis response cache', () => {
     redis?.kill();
   });
 
-  it('stores and returns a result under a key derived from model, messages and max tokens', async () => {
-    const key = cacheKey('demo', [{ role: 'user', content: 'hi' }], 16);
+  it('stores and returns a result under a key derived from the model and everything that shapes the answer', async () => {
+    const key = cacheKey('demo', request('hi'));
     expect(key).toMatch(/^smartbot:chat:[0-9a-f]{64}$/);
-    expect(cacheKey('demo', [{ role: 'user', content: 'hi' }], 17)).not.toBe(key);
+    expect(cacheKey('demo', { ...request('hi'), signal: new AbortController().signal, wire: { messages: [] } })).toBe(key);
+    for (const other of [{ maxTokens: 17 }, { stop: ['x'] }, { toolChoice: 'required' as const }, { responseFormat: { type: 'json_object' as const } }]) expect(cacheKey('demo', { ...request('hi'), ...other })).not.toBe(key);
     await cache.set(key, result);
     expect(await cache.get(key)).toEqual(result);
-    expect(await cache.get(cacheKey('demo', [{ role: 'user', content: 'other' }], 16))).toBeUndefined();
+    expect(await cache.get(cacheKey('demo', request('other')))).toBeUndefined();
   });
 
   it('fails open when Redis goes away: misses, and one warning', async () => {
     redis.kill();
     await new Promise((r) => setTimeout(r, 300));
-    expect(await cache.get(cacheKey('demo', [{ role: 'user', content: 'hi' }], 16))).toBeUndefined();
+    expect(await cache.get(cacheKey('demo', request('hi')))).toBeUndefined();
     await cache.set('k', result);
     expect(sink.lines.filter((l) => l.includes('redis unavailable, serving without cache'))).toHaveLength(1);
   });

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { readSecret, type ServiceConfig } from './config.js';
-import type { ChatMessage, ChatResult } from './engine/types.js';
+import type { ChatRequest, ChatResult } from './engine/types.js';
 import type { Logger } from './telemetry/logger.js';
 
 export interface ResponseCache {
@@ -15,8 +15,11 @@ export interface ResponseCache {
   close(): Promise<void>;
 }
 
-export const cacheKey = (model: string, messages: ChatMessage[], maxTokens: number) =>
-  `smartbot:chat:${createHash('sha256').update(JSON.stringify({ model, messages, maxTokens })).digest('hex')}`;
+/** Everything that shapes a deterministic answer: the model and the request, without its signal and wire copy. */
+export function cacheKey(model: string, req: ChatRequest): string {
+  const { signal: _signal, wire: _wire, ...shape } = req;
+  return `smartbot:chat:${createHash('sha256').update(JSON.stringify({ model, ...shape })).digest('hex')}`;
+}
 
 export function createCache(config: ServiceConfig, log: Logger): ResponseCache | undefined {
   const r = config.cache.redis;

@@ -28,7 +28,7 @@ export function loadServiceConfig(path: string): ServiceConfig {
   } catch (e) {
     throw new ConfigError(`service config ${path} is not JSON: ${(e as Error).message}`);
   }
-  for (const key of ['environment', 'listen', 'model', 'inference', 'auth', 'logging', 'cache', 'limits', 'secretsDir'] as const)
+  for (const key of ['environment', 'listen', 'model', 'inference', 'auth', 'logging', 'cache', 'limits', 'secretsDir', 'http'] as const)
     if (config[key] === undefined) throw new ConfigError(`service config ${path} lacks "${key}": render it with \`npx smartbot render\``);
   return config;
 }

@@ -6,6 +6,7 @@ import type { Keyring } from './auth/keyring.js';
 import type { ResponseCache } from './cache.js';
 import type { ServiceConfig } from './config.js';
 import type { ChatEngine } from './engine/types.js';
+import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './telemetry/logger.js';
 import type { ServiceMetrics } from './telemetry/metrics.js';
 
@@ -19,6 +20,10 @@ export interface ServiceDeps {
   metrics: ServiceMetrics;
   log: Logger;
   startedAt: number;
+  /** Serving or draining: the shutdown's state, shared by the hooks, the routes and main.ts. */
+  lifecycle: Lifecycle;
+  /** How often a silent stream sends `: ping` (default SSE_HEARTBEAT_MS; tests shorten it). */
+  sseHeartbeatMs?: number;
 }
 
 declare module 'fastify' {

@@ -17,27 +17,48 @@ export const RETRY_AFTER = { 'retry-after': '1' } as const;
 
 export const API_CODES = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
+  /** A field OpenAI's API has and this server cannot honour (n > 1, logprobs, images …): refused, never dropped. */
+  unsupported_parameter: { status: 400, type: 'invalid_request_error' },
+  /** A field OpenAI's API does not have. */
+  unknown_parameter: { status: 400, type: 'invalid_request_error' },
+  /** A message, or all of them, longer than the configured character caps. */
+  string_above_max_length: { status: 400, type: 'invalid_request_error' },
+  context_length_exceeded: { status: 400, type: 'invalid_request_error' },
   missing_credentials: { status: 401, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'invalid_request_error' },
   token_expired: { status: 401, type: 'invalid_request_error' },
   insufficient_scope: { status: 403, type: 'permission_error' },
+  origin_not_allowed: { status: 403, type: 'permission_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  request_timeout: { status: 408, type: 'invalid_request_error' },
+  request_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   queue_full: { status: 429, type: 'rate_limit_error', headers: RETRY_AFTER },
+  headers_too_large: { status: 431, type: 'invalid_request_error' },
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
   model_not_ready: { status: 503, type: 'service_unavailable', headers: RETRY_AFTER },
   upstream_unavailable: { status: 503, type: 'service_unavailable', headers: RETRY_AFTER },
+  shutting_down: { status: 503, type: 'service_unavailable', headers: { ...RETRY_AFTER, connection: 'close' } },
   upstream_timeout: { status: 504, type: 'upstream_error' },
 } as const satisfies Record<string, CodeDef>;
 
 export type ApiErrorCode = keyof typeof API_CODES;
 
+/** The 400 codes an upstream's refusal keeps when it is relayed; any other becomes invalid_request. */
+export const RELAYED_CODES = ['invalid_request', 'unsupported_parameter', 'unknown_parameter', 'string_above_max_length', 'context_length_exceeded'] as const satisfies readonly ApiErrorCode[];
+export type RelayedCode = (typeof RELAYED_CODES)[number];
+
 interface TemplateDef<P> {
-  code: ApiErrorCode;
+  /** The wire code; a function only where an upstream's own code is relayed. */
+  code: ApiErrorCode | ((p: P) => ApiErrorCode);
   message: (p: P) => string;
   /** OpenAI's `param`: the request field at fault. */
   param?: (p: P) => string | null;
+  /** Headers this answer needs beyond its code's (405's Allow). */
+  headers?: (p: P) => Record<string, string>;
 }
 
 const template = <P = void>(def: TemplateDef<P>): TemplateDef<P> => def;
@@ -52,23 +73,104 @@ export const API_ERRORS = {
     message: (p) => `This credential has scope ${p.has.join(', ')}; this endpoint needs ${p.need}.`,
   }),
 
-  // --- the request -----------------------------------------------------------------------
-  /** The body schema rejected the request (ajv's text, e.g. "body/temperature must be <= 2"). */
-  invalid_body: template<{ detail: string; where: string | null }>({ code: 'invalid_request', message: (p) => `Invalid request: ${p.detail}.`, param: (p) => p.where }),
-  /** fastify refused the request before any route saw it (malformed JSON, wrong content type, body too large): its own text. */
-  unreadable_request: template<{ detail: string }>({ code: 'invalid_request', message: (p) => p.detail }),
-  max_tokens_over_limit: template<{ asked: number; limit: number }>({
-    code: 'invalid_request',
-    message: (p) => `max_tokens is ${p.asked}, above this server's limit of ${p.limit}.`,
-    param: () => 'max_tokens',
+  // --- the HTTP request (hooks/, before any route sees it) --------------------------------
+  bad_http: template<{ reason: string }>({ code: 'invalid_request', message: (p) => `The request is not valid HTTP: ${p.reason}.` }),
+  request_timeout: template<{ headersMs: number; requestMs: number }>({
+    code: 'request_timeout',
+    message: (p) => `The request did not arrive in time: the headers must arrive within ${p.headersMs} ms and the whole request within ${p.requestMs} ms.`,
   }),
-  last_message_not_user: template({ code: 'invalid_request', message: () => 'The last message must have role "user".', param: () => 'messages' }),
+  headers_too_large: template<{ limit: number }>({ code: 'headers_too_large', message: (p) => `The request headers are larger than this server accepts (${p.limit} bytes).` }),
+  request_too_large: template<{ limit: number }>({
+    code: 'request_too_large',
+    message: (p) => `The request body is larger than this server's limit of ${p.limit} bytes: shorten the messages.`,
+  }),
+  unsupported_media_type: template<{ type: string }>({ code: 'unsupported_media_type', message: (p) => `Content-Type ${p.type} is not supported: send application/json.` }),
+  /** fastify refused the request before any route saw it (malformed JSON, an empty body): its own text. */
+  unreadable_request: template<{ detail: string }>({ code: 'invalid_request', message: (p) => p.detail }),
+  not_found: template<{ method: string; path: string }>({ code: 'not_found', message: (p) => `No such endpoint: ${p.method} ${p.path}.` }),
+  method_not_allowed: template<{ method: string; path: string; allow: string[] }>({
+    code: 'method_not_allowed',
+    message: (p) => `${p.path} does not answer ${p.method}; it answers ${p.allow.join(', ')}.`,
+    headers: (p) => ({ allow: p.allow.join(', ') }),
+  }),
+  origin_not_allowed: template<{ origin: string }>({
+    code: 'origin_not_allowed',
+    message: (p) => `Origin ${p.origin} may not call this API from a browser: add it to security.cors.allowedOrigins.`,
+  }),
+  shutting_down: template({ code: 'shutting_down', message: () => 'The server is shutting down: retry, another instance will answer.' }),
+
+  // --- the body (routes/chat.ts, chat-request.ts) ---------------------------------------------
+  /** The body schema rejected a field: what is wrong, at OpenAI's path for it (`messages[0].content`). */
+  invalid_field: template<{ param: string; problem: string }>({ code: 'invalid_request', message: (p) => `Invalid '${p.param}': ${p.problem}.`, param: (p) => p.param }),
+  missing_field: template<{ param: string }>({ code: 'invalid_request', message: (p) => `Missing required parameter: '${p.param}'.`, param: (p) => p.param }),
+  unknown_field: template<{ param: string }>({
+    code: 'unknown_parameter',
+    message: (p) => `Unrecognized request argument supplied: ${p.param}. This server reads the fields of OpenAI's chat completions API listed in its README.`,
+    param: (p) => p.param,
+  }),
+  unsupported_field: template<{ param: string; why: string }>({ code: 'unsupported_parameter', message: (p) => `Unsupported '${p.param}': ${p.why}.`, param: (p) => p.param }),
+  message_too_long: template<{ param: string; chars: number; limit: number }>({
+    code: 'string_above_max_length',
+    message: (p) => `'${p.param}' is ${p.chars} characters, above this server's limit of ${p.limit} per message: shorten it.`,
+    param: (p) => p.param,
+  }),
+  prompt_too_long: template<{ chars: number; limit: number }>({
+    code: 'string_above_max_length',
+    message: (p) => `The messages are ${p.chars} characters together, above this server's limit of ${p.limit}: shorten or drop some.`,
+    param: () => 'messages',
+  }),
+  context_length_exceeded: template<{ context: number; prompt: number; approximate: boolean; completion?: number }>({
+    code: 'context_length_exceeded',
+    message: (p) =>
+      `This model's maximum context length is ${p.context} tokens. However, your messages resulted in ${p.approximate ? 'about ' : ''}${p.prompt} tokens` +
+      (p.completion === undefined ? '. Please reduce the length of the messages.' : ` and max_tokens asks for ${p.completion} more (${p.prompt + p.completion} in all). Please reduce the length of the messages or max_tokens.`),
+    param: () => 'messages',
+  }),
+  max_tokens_over_limit: template<{ param: string; asked: number; limit: number }>({
+    code: 'invalid_request',
+    message: (p) => `${p.param} is ${p.asked}, above this server's limit of ${p.limit}.`,
+    param: (p) => p.param,
+  }),
+  max_tokens_conflict: template<{ maxTokens: number; maxCompletionTokens: number }>({
+    code: 'invalid_request',
+    message: (p) => `max_tokens (${p.maxTokens}) and max_completion_tokens (${p.maxCompletionTokens}) differ: send one of them.`,
+    param: () => 'max_completion_tokens',
+  }),
+  tool_call_unanswered: template<{ param: string; id: string }>({
+    code: 'invalid_request',
+    message: (p) => `'${p.param}' (id ${p.id}) has no tool message answering it: add {"role": "tool", "tool_call_id": "${p.id}", "content": …} after it.`,
+    param: (p) => p.param,
+  }),
+  tool_message_orphan: template<{ param: string; id: string }>({
+    code: 'invalid_request',
+    message: (p) => `'${p.param}' answers tool call "${p.id}", which no assistant message before it made.`,
+    param: (p) => p.param,
+  }),
+  tool_arguments_not_json: template<{ param: string; detail: string }>({
+    code: 'invalid_request',
+    message: (p) => `'${p.param}' must be a JSON object encoded as a string: ${p.detail}.`,
+    param: (p) => p.param,
+  }),
+  tool_choice_unknown: template<{ name: string; tools: string[] }>({
+    code: 'invalid_request',
+    message: (p) => `tool_choice names the function "${p.name}", which is not among the tools (${p.tools.join(', ') || 'none given'}).`,
+    param: () => 'tool_choice',
+  }),
+  tool_duplicate: template<{ param: string; name: string }>({
+    code: 'invalid_request',
+    message: (p) => `'${p.param}' defines the function "${p.name}" a second time; function names must be unique.`,
+    param: (p) => p.param,
+  }),
+  schema_unsupported: template<{ param: string; keyword: string }>({
+    code: 'unsupported_parameter',
+    message: (p) => `'${p.param}' uses \`${p.keyword}\`, which this server's grammar cannot enforce: rewrite the schema without it (types, properties, required, enum, const, anyOf/oneOf, items, length bounds and $defs/$ref are supported).`,
+    param: (p) => p.param,
+  }),
   model_not_found: template<{ asked: string; served: string }>({
     code: 'model_not_found',
     message: (p) => `The model "${p.asked}" does not exist on this server; it serves "${p.served}".`,
     param: () => 'model',
   }),
-  not_found: template<{ method: string; path: string }>({ code: 'not_found', message: (p) => `No such endpoint: ${p.method} ${p.path}.` }),
 
   // --- capacity and the model ------------------------------------------------------------
   queue_full: template<{ waiting: number }>({ code: 'queue_full', message: (p) => `The server is at capacity (${p.waiting} requests waiting): retry shortly.` }),
@@ -76,6 +178,11 @@ export const API_ERRORS = {
 
   // --- the upstream model API (engine/remote.ts) -----------------------------------------
   upstream_rejected: template<{ status: number }>({ code: 'upstream_error', message: (p) => `The upstream model API rejected the request (${p.status}).` }),
+  /**
+   * The upstream refused the client's request, which went to it as sent (a prompt over its
+   * context, a field it does not take): the client's 400, in the upstream's words and code.
+   */
+  upstream_bad_request: template<{ code: RelayedCode; message: string; param: string | null }>({ code: (p) => p.code, message: (p) => p.message, param: (p) => p.param }),
   upstream_failed: template<{ attempts: number; last: string }>({ code: 'upstream_error', message: (p) => `The upstream model API failed after ${p.attempts} attempts: ${p.last}` }),
   upstream_malformed: template<{ what: string }>({ code: 'upstream_error', message: (p) => `The upstream model API ${p.what}.` }),
   upstream_stream_error: template<{ message: string }>({ code: 'upstream_error', message: (p) => `The upstream model API failed mid-stream: ${p.message}` }),
@@ -106,10 +213,10 @@ class ApiErrorClass extends Error {
   ) {
     const def = API_ERRORS[id] as TemplateDef<unknown>;
     super(def.message(params));
-    this.code = def.code;
-    const wire: CodeDef = API_CODES[def.code];
+    this.code = typeof def.code === 'function' ? def.code(params) : def.code;
+    const wire: CodeDef = API_CODES[this.code];
     this.status = wire.status;
-    this.headers = wire.headers ?? {};
+    this.headers = { ...wire.headers, ...def.headers?.(params) };
     this.param = def.param?.(params) ?? null;
   }
 

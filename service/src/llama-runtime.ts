@@ -14,22 +14,26 @@ import { podLocalAuth, staticBearerAuth } from './auth/authenticate.js';
 import { loadServiceConfig, type ServiceConfig } from './config.js';
 import { startService } from './main.js';
 import { cpuCount, memoryLimitBytes } from './system.js';
-import { LLAMA_RUNTIME } from '../../contract/service-config.js';
+import { httpConfig, LLAMA_RUNTIME } from '../../contract/service-config.js';
 
 export const runtimeHelp = `Usage: runtime --config runtime.json
        runtime --path FILE.gguf [--model-id NAME] [--context-size N] [--sequences N] [--threads N]
                [--api-key-env VAR] [--tls-cert FILE --tls-key FILE] [--port ${LLAMA_RUNTIME.port}]
 `;
 
+/** The base tier's server settings: a standalone runtime has no environment to take them from. */
+const STANDALONE_SERVER = { headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, keepAliveTimeoutSeconds: 65, shutdownGraceSeconds: 30 };
+
 async function standaloneConfig(v: Record<string, string | boolean | undefined>): Promise<ServiceConfig> {
   const path = v.path as string;
   const threads = Number(v.threads ?? Math.max(1, cpuCount()));
+  const contextSize = Number(v['context-size'] ?? 2048);
   return {
     environment: 'runtime',
     service: { name: 'smartbot-runtime', version: '1.2.0' },
     listen: { host: '0.0.0.0', port: LLAMA_RUNTIME.port },
     // The file is trusted as found: model_loader verified and registered it.
-    model: { source: 'local', path, format: 'gguf', sha256: await sha256File(path), contextSize: Number(v['context-size'] ?? 2048), threads },
+    model: { source: 'local', path, format: 'gguf', sha256: await sha256File(path), contextSize, threads },
     inference: { maxTokens: 4096, parallelSequences: Number(v.sequences ?? 4), defaultTemperature: 0.7 },
     threads,
     auth: { keyringFile: '' },
@@ -37,6 +41,7 @@ async function standaloneConfig(v: Record<string, string | boolean | undefined>)
     cache: { redis: { enabled: false, ttlSeconds: 1 } },
     limits: { memoryBytes: memoryLimitBytes(), cpuMillis: cpuCount() * 1000 },
     secretsDir: '/var/run/secrets/smartbot',
+    http: httpConfig(contextSize, {}, { allowedOrigins: [], allowCredentials: false }, STANDALONE_SERVER),
   };
 }
 

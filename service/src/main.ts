@@ -1,7 +1,8 @@
 // The service process: `node dist/service/src/main.js --config runtime.json [--models-dir DIR]`.
 // Listens at once (/healthz answers while a local model loads; /readyz turns 200 when it is
 // loaded). A model that fails verification or does not fit is refused: the process exits 1
-// with the reason, so the orchestrator shows it.
+// with the reason, so the orchestrator shows it. On SIGTERM it drains (lifecycle.ts): not
+// ready, new requests 503, answers in flight get the grace period; then it exits 0.
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +16,7 @@ import { loadServiceConfig, type ServiceConfig } from './config.js';
 import { LocalEngine } from './engine/local.js';
 import { DEFAULT_RETRY, RemoteEngine, remoteTarget, runtimeTarget } from './engine/remote.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+import { Lifecycle } from './lifecycle.js';
 import { createMetrics } from './telemetry/metrics.js';
 
 export interface StartOptions {
@@ -35,6 +37,8 @@ export interface StartOptions {
   modelId?: string;
   /** Serve HTTPS with this key and certificate (PEM). */
   https?: { key: string; cert: string };
+  /** How often a silent stream sends `: ping` (default 10 s). */
+  sseHeartbeatMs?: number;
 }
 
 export interface RunningService {
@@ -44,8 +48,12 @@ export interface RunningService {
   /** Resolves when a local model is loaded (immediately for remote). */
   loaded: Promise<void>;
   url: string;
-  /** app.close(): its onClose hooks close the admin app, keyring watcher, cache and engine. */
-  close(): Promise<void>;
+  /**
+   * The shutdown: readiness fails and new requests get 503 at once, answers in flight get the
+   * grace period (config.http.shutdownGraceMs) and are then cut; then app.close(), whose onClose
+   * hooks close the admin app, keyring watcher, cache and engine.
+   */
+  close(signal?: string): Promise<void>;
 }
 
 export async function startService(config: ServiceConfig, opts: StartOptions = {}): Promise<RunningService> {
@@ -65,7 +73,19 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
         : new LocalEngine(modelId, path, config, log, onDepth);
   } else engine = new RemoteEngine(remoteTarget(config), config.model.model, log);
   const cache = createCache(config, log);
-  const deps: ServiceDeps = { config, engine, authenticate: opts.authenticate ?? keyringAuth(keyring!, jwt), ...(keyring ? { keyring } : {}), ...(cache ? { cache } : {}), metrics, log, startedAt: Date.now() };
+  const lifecycle = new Lifecycle();
+  const deps: ServiceDeps = {
+    config,
+    engine,
+    authenticate: opts.authenticate ?? keyringAuth(keyring!, jwt),
+    ...(keyring ? { keyring } : {}),
+    ...(cache ? { cache } : {}),
+    metrics,
+    log,
+    startedAt: Date.now(),
+    lifecycle,
+    ...(opts.sseHeartbeatMs ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+  };
 
   // Start loading the model at once; /healthz answers meanwhile, /readyz once it is loaded.
   const loaded =
@@ -97,19 +117,21 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   }
   log.info('listening', { url, admin: config.listen.adminPort, environment: config.environment, model: engine.modelId, source: engine.source, keys: keyring?.size, jwt: Boolean(jwt), cache: cache ? 'redis' : 'off' });
 
-  return { deps, app, ...(admin ? { admin } : {}), loaded, url, close: () => app.close() };
+  const close = async (signal = 'close') => {
+    const graceMs = config.http.shutdownGraceMs;
+    log.info('shutting down', { signal, graceMs });
+    const { inFlight, cut } = await lifecycle.drain(graceMs);
+    if (inFlight > 0) log.info('drained', { inFlight, cut });
+    await app.close();
+  };
+  return { deps, app, ...(admin ? { admin } : {}), loaded, url, close };
 }
 
 async function main(argv: string[]): Promise<Closable> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, 'models-dir': { type: 'string' } } });
   const config = loadServiceConfig(values.config ?? process.env.SMARTBOT_CONFIG ?? '/etc/smartbot/config/runtime.json');
   const service = await startService(config, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
-  return {
-    async close(signal) {
-      service.deps.log.info('shutting down', { signal });
-      await service.app.close();
-    },
-  };
+  return { close: (signal) => service.close(signal) };
 }
 
 if (isEntry(import.meta.url)) runMain('smartbot service', main);

@@ -2,7 +2,7 @@
 // stream is read however its bytes are split.
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { chunk, completion, readChunks, readCompletion, sseData, SseWriter, StreamErrorEvent, WireFormatError, type AnswerId } from './openai-wire.js';
+import { chunk, completion, readChunks, readCompletion, sseData, SSE_PING, SseWriter, StreamErrorEvent, ToolCallAssembler, WireFormatError, type AnswerId } from './openai-wire.js';
 
 const answer: AnswerId = { id: 'chatcmpl-abc', created: 1764115200, model: 'demo' };
 const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
@@ -19,7 +19,7 @@ const collect = async <T>(it: AsyncIterable<T>) => {
 
 describe('completion and chunk', () => {
   it("serialise in OpenAI's field order", () => {
-    expect(JSON.stringify(completion(answer, 'Hi.', 'stop', usage))).toBe(
+    expect(JSON.stringify(completion(answer, { content: 'Hi.' }, 'stop', usage))).toBe(
       '{"id":"chatcmpl-abc","object":"chat.completion","created":1764115200,"model":"demo","choices":[{"index":0,"message":{"role":"assistant","content":"Hi."},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}',
     );
     expect(JSON.stringify(chunk(answer, { content: 'Hi' }, null))).toBe(
@@ -27,10 +27,16 @@ describe('completion and chunk', () => {
     );
   });
 
+  it('a completion with tool calls has null content and the calls', () => {
+    const call = { id: 'call_1', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    expect(completion(answer, { content: null, toolCalls: [call] }, 'tool_calls', usage).choices).toEqual([{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }]);
+    expect(readCompletion(completion(answer, { content: null, toolCalls: [call] }, 'tool_calls', usage))).toEqual({ content: null, toolCalls: [call], finishReason: 'tool_calls', usage });
+  });
+
   it('readCompletion takes the content, finish reason and usage, and names what is missing', () => {
-    expect(readCompletion(completion(answer, 'Hi.', 'length', usage))).toEqual({ content: 'Hi.', finishReason: 'length', usage });
+    expect(readCompletion(completion(answer, { content: 'Hi.' }, 'length', usage))).toEqual({ content: 'Hi.', finishReason: 'length', usage });
     expect(readCompletion({ choices: [{ message: { content: '' }, finish_reason: 'eos' }] })).toEqual({ content: '', finishReason: 'stop' });
-    for (const bad of [null, {}, { choices: [] }, { choices: [{ message: {} }] }]) expect(() => readCompletion(bad)).toThrow(new WireFormatError('answered without choices[0].message.content'));
+    for (const bad of [null, {}, { choices: [] }, { choices: [{ message: {} }] }, { choices: [{ message: { content: null } }] }]) expect(() => readCompletion(bad)).toThrow(new WireFormatError('answered without choices[0].message.content'));
   });
 });
 
@@ -39,7 +45,7 @@ describe('SseWriter', () => {
     const w = new SseWriter(answer);
     w.delta('Hel');
     w.delta('lo');
-    w.finish('length');
+    w.finish('length', usage);
     const events = (await text(w.stream)).split('\n\n');
     expect(events).toEqual([
       `data: ${JSON.stringify(chunk(answer, { role: 'assistant', content: '' }, null))}`,
@@ -49,6 +55,34 @@ describe('SseWriter', () => {
       'data: [DONE]',
       '',
     ]);
+  });
+
+  it('with include_usage: usage null on every chunk, then a usage chunk without choices before [DONE]', async () => {
+    const w = new SseWriter(answer, { includeUsage: true });
+    w.delta('Hi');
+    w.finish('stop', usage);
+    const events = (await text(w.stream)).split('\n\n');
+    expect(events.slice(0, 3).map((e) => JSON.parse(e.slice(6)).usage)).toEqual([null, null, null]);
+    expect(events.slice(3)).toEqual([`data: {"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1764115200,"model":"demo","choices":[],"usage":${JSON.stringify(usage)}}`, 'data: [DONE]', '']);
+  });
+
+  it('sends tool calls whole, each with its index, id and arguments', async () => {
+    const w = new SseWriter(answer);
+    w.toolCalls([{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }]);
+    w.finish('tool_calls', usage);
+    const events = (await text(w.stream)).split('\n\n');
+    expect(JSON.parse(events[1]!.slice(6)).choices[0].delta).toEqual({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] });
+    expect(JSON.parse(events[2]!.slice(6)).choices[0].finish_reason).toBe('tool_calls');
+  });
+
+  it('pings while nothing else is written, and stops pinging when it ends', async () => {
+    const w = new SseWriter(answer, { heartbeatMs: 40 });
+    await new Promise((r) => setTimeout(r, 150));
+    w.delta('late');
+    w.finish('stop', usage);
+    const body = await text(w.stream);
+    expect(body.split(SSE_PING).length - 1).toBeGreaterThanOrEqual(2);
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
   it('ends a failed stream with the error event and [DONE]', async () => {
@@ -63,7 +97,7 @@ describe('SSE parser', () => {
     const w = new SseWriter(answer);
     w.delta('你好');
     w.delta(', world');
-    w.finish('stop');
+    w.finish('stop', usage);
     const bytes = Buffer.from(await text(w.stream));
     const expected = [{}, { delta: '你好' }, { delta: ', world' }, { finishReason: 'stop' }];
     for (const size of [1, 2, 7, bytes.length]) {
@@ -83,5 +117,22 @@ describe('SSE parser', () => {
     expect(await collect(readChunks(body(`data: ${JSON.stringify({ choices: [], usage })}\n\n`)))).toEqual([{ usage }]);
     await expect(collect(readChunks(body('data: {"choices": [\n\n')))).rejects.toThrow(new WireFormatError('sent a malformed stream chunk'));
     await expect(collect(readChunks(body('data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"error":{"message":"out of memory"}}\n\n')))).rejects.toThrow(new StreamErrorEvent('out of memory'));
+  });
+});
+
+describe('ToolCallAssembler', () => {
+  it("joins OpenAI's streamed pieces by index: id and name first, arguments in parts", () => {
+    const a = new ToolCallAssembler();
+    a.add([{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '' } }]);
+    a.add([{ index: 0, function: { arguments: '{"city":' } }]);
+    a.add([{ index: 1, id: 'call_b', function: { name: 'get_time', arguments: '{}' } }, { index: 0, function: { arguments: '"Paris"}' } }]);
+    expect(a.result).toEqual([
+      { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+    ]);
+    expect(new ToolCallAssembler().result).toBeUndefined();
+    const nameless = new ToolCallAssembler();
+    nameless.add([{ index: 0, function: { arguments: '{}' } }]);
+    expect(() => nameless.result).toThrow(new WireFormatError('streamed a tool call without an id or a name'));
   });
 });

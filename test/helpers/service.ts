@@ -1,6 +1,6 @@
 // Building blocks for service tests: a service config from the rendered dev ConfigMap, a
-// keyring on disk with fresh keys, signing keys, a scripted engine, a log sink, and all of them
-// together as the deps of an app.
+// keyring on disk with fresh keys, signing keys, a scripted engine, a log sink, all of them
+// together as the deps of an app; and the real service on the demo model, in-process.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,12 @@ import type { ResponseCache } from '../../service/src/cache.js';
 import type { ServiceConfig } from '../../service/src/config.js';
 import type { ServiceDeps } from '../../service/src/deps.js';
 import { Slots } from '../../service/src/engine/slots.js';
+import { Lifecycle } from '../../service/src/lifecycle.js';
+import { startService, type RunningService, type StartOptions } from '../../service/src/main.js';
+import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from '../../service/src/engine/types.js';
 import type { ApiError } from '../../service/src/errors.js';
+import type { ToolCall } from '../../service/src/openai-wire.js';
 import { createLogger, type Logger } from '../../service/src/telemetry/logger.js';
 import { createMetrics } from '../../service/src/telemetry/metrics.js';
 import { repoRoot } from './env.js';
@@ -52,10 +56,16 @@ export class ScriptedEngine implements ChatEngine {
   calls: ChatRequest[] = [];
   readinessState: Readiness = { ready: true };
   reply = 'Hello from the script.';
+  /** When set, the answer is these tool calls (finish_reason tool_calls). */
+  toolCalls: ToolCall[] | undefined;
   fail: ApiError | undefined;
+  /** Thrown by prepare(), as the local engine refuses a prompt over the context. */
+  refuse: ApiError | undefined;
   depth = 0;
   /** When set, each request holds one of these slots while it answers (as the local engine does). */
   slots: Slots<string> | undefined;
+  /** When set, each answer waits for it (or for its request's abort) before it starts. */
+  gate: Promise<void> | undefined;
 
   async readiness() {
     return this.readinessState;
@@ -63,14 +73,26 @@ export class ScriptedEngine implements ChatEngine {
   queueDepth() {
     return this.depth;
   }
+  async prepare() {
+    if (this.refuse) throw this.refuse;
+  }
+  checkCapacity() {
+    this.slots?.checkCapacity();
+  }
   async chat(req: ChatRequest, onDelta?: (t: string) => void): Promise<ChatResult> {
     this.calls.push(req);
     const slot = await this.slots?.acquire(req.signal);
-    if (slot !== undefined) this.slots!.release(slot);
+    try {
+      if (this.gate) await Promise.race([this.gate, new Promise((_, reject) => req.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))]);
+    } finally {
+      if (slot !== undefined) this.slots!.release(slot);
+    }
     if (this.fail) throw this.fail;
+    const usage = (n: number) => ({ prompt_tokens: 7, completion_tokens: n, total_tokens: 7 + n });
+    if (this.toolCalls) return { content: null, toolCalls: this.toolCalls, finishReason: 'tool_calls', usage: usage(5) };
     const words = this.reply.split(/(?= )/);
     for (const w of words) onDelta?.(w);
-    return { content: this.reply, finishReason: 'stop', usage: { prompt_tokens: 7, completion_tokens: words.length, total_tokens: 7 + words.length } };
+    return { content: this.reply, finishReason: 'stop', usage: usage(words.length) };
   }
   async close() {}
 }
@@ -89,8 +111,7 @@ export async function freePort(): Promise<number> {
  * keyring on disk with a chat and an admin key (polled every 100 ms), a JWT key pair, a scripted
  * engine, an in-memory cache and a log sink. close() stops the keyring watcher.
  */
-export function scriptedDeps() {
-  const keys = freshKeys();
+export function scriptedDeps(keys = freshKeys()) {
   const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
   const sink = logSink();
   const keyring = new Keyring(ring.file, sink.log, 100);
@@ -99,7 +120,7 @@ export function scriptedDeps() {
   const store = new Map<string, ChatResult>();
   const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
   const config: ServiceConfig = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
-  const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
+  const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26), lifecycle: new Lifecycle() };
   return { deps, keys, ring, sink, engine, store, close: () => keyring.close() };
 }
 
@@ -109,4 +130,33 @@ export async function fullSlots(waiting: number): Promise<Slots<string>> {
   await slots.acquire(new AbortController().signal);
   for (let i = 0; i < waiting; i++) void slots.acquire(new AbortController().signal);
   return slots;
+}
+
+/** A models directory holding the demo model. */
+export function demoModelsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+  writeFileSync(join(dir, DEMO_MODEL_FILE), buildDemoModel());
+  return dir;
+}
+
+/**
+ * The rendered dev config on an ephemeral loopback port, with the demo model in-process and one
+ * decoding thread: llama.cpp's threads spin while they wait, and on a loaded machine a second
+ * one made each answer take seconds instead of tens of milliseconds.
+ */
+export function demoConfig(keyringFile: string, changes: (c: ServiceConfig) => ServiceConfig = (c) => c): ServiceConfig {
+  const dev = renderedRuntimeConfig('dev');
+  return changes({ ...dev, threads: 1, listen: { host: '127.0.0.1', port: 0 }, auth: { keyringFile } });
+}
+
+/** The real service on the demo model (in-process llama.cpp), with a chat key; resolves once the model is loaded. */
+export async function startDemoService(
+  opts: { changes?: (c: ServiceConfig) => ServiceConfig; start?: StartOptions; keys?: ReturnType<typeof freshKeys> } = {},
+): Promise<{ service: RunningService; key: string; sink: ReturnType<typeof logSink> }> {
+  const keys = opts.keys ?? freshKeys();
+  const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
+  const sink = logSink();
+  const service = await startService(demoConfig(ring.file, opts.changes), { modelsDir: demoModelsDir(), log: sink.log, localInference: 'in-process', ...opts.start });
+  await service.loaded;
+  return { service, key: keys.chat.key, sink };
 }

@@ -11,7 +11,7 @@ import { secretEnvName } from '../../service/src/config.js';
 import { preflight } from '../../service/src/engine/local.js';
 import { startService, type RunningService } from '../../service/src/main.js';
 import type { LocalModel } from '../../contract/environment.js';
-import { freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
+import { demoConfig, freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
 
 const modelsDir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
 writeFileSync(join(modelsDir, DEMO_MODEL_FILE), buildDemoModel());
@@ -26,10 +26,10 @@ const localSink = logSink();
 const remoteSink = logSink();
 
 beforeAll(async () => {
-  // The dev config exactly as rendered, but on an ephemeral loopback port with a test keyring.
-  const dev = renderedRuntimeConfig('dev');
+  // The dev config exactly as rendered, but on an ephemeral loopback port with a test keyring
+  // and one decoding thread (test/helpers/service.ts says why).
   ring.write([keys.chat.entry, upstreamToken.entry]);
-  local = await startService({ ...dev, listen: { host: '127.0.0.1', port: 0 }, auth: { keyringFile: ring.file } }, { modelsDir, log: localSink.log, localInference: 'in-process' });
+  local = await startService(demoConfig(ring.file), { modelsDir, log: localSink.log, localInference: 'in-process' });
   await local.loaded;
 
   // A second instance: staging's rendered config (remote source, bearer auth from a Secret),
@@ -152,6 +152,18 @@ describe('remote source: a second instance in front of the first, bearer auth', 
     for await (const c of stream) (text += c.choices[0]?.delta?.content ?? ''), chunks++;
     expect(text).toBe(DEMO_REPLY);
     expect(chunks).toBeGreaterThan(10);
+  });
+
+  it("passes the OpenAI fields through: a forced tool call, a stop sequence, and the upstream's 400 as the client's", async () => {
+    const client = new OpenAI({ baseURL: `${remote.url}/v1`, apiKey: keys.chat.key, maxRetries: 0 });
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 16 } }, required: ['city'] } } }];
+    const called = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'weather?' }], tools, tool_choice: 'required' });
+    expect(called.choices[0]!.finish_reason).toBe('tool_calls');
+    const call = called.choices[0]!.message.tool_calls![0]!;
+    expect(call.type === 'function' && [call.function.name, typeof JSON.parse(call.function.arguments).city]).toEqual(['get_weather', 'string']);
+    const stopped = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hi' }], stop: ['smartbot'], temperature: 0 });
+    expect(stopped.choices[0]!.message.content).toBe('Hello! I am');
+    await expect(client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'a'.repeat(3000) }] })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages' });
   });
 
   it('the upstream saw the bearer credential from the Secret, and nobody logged it', () => {

@@ -5,14 +5,15 @@ import { placeOf, type LayeredEnvironment } from '../load/layers.js';
 import { report as makeDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { SmartbotEnvironment } from '../../contract/environment.js';
 import { alerts, autoscaling } from './alerts.js';
+import { cors } from './cors.js';
 import { enterprise } from './enterprise.js';
 import { modelFile } from './model.js';
 import { allowlist, remoteEndpoint } from './network.js';
 import type { Policy, PolicyContext } from './policy.js';
 import { ports } from './ports.js';
-import { encryption, keyring, redisSource, tlsCertificate } from './settings.js';
+import { encryption, keyring, redisSource, serverTimeouts, tlsCertificate } from './settings.js';
 
-export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile];
+export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile, cors, serverTimeouts];
 
 export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'>;
 

@@ -1,5 +1,6 @@
 // Settings that only make sense together: TLS with a certificate source, an enabled cache with
-// a connection, a keyring that exists inside the repository, and the legacy cipher warning.
+// a connection, a keyring that exists inside the repository, the legacy cipher warning, and the
+// server's timeouts.
 import { repoPath } from '../load/repo-file.js';
 import type { RuleParams } from '../rules.js';
 import type { Policy } from './policy.js';
@@ -41,5 +42,14 @@ export const encryption: Policy = {
   reads: ['/security/encryption'],
   check({ config, report }) {
     if (config.security.encryption.algorithm === 'AES-256-CBC') report('encryption-legacy', {}, '/security/encryption/algorithm');
+  },
+};
+
+export const serverTimeouts: Policy = {
+  rules: ['server-timeouts'],
+  reads: ['/server'],
+  check({ config, report }) {
+    const { headersTimeoutSeconds: headers, requestTimeoutSeconds: request } = config.server;
+    if (headers > request) report('server-timeouts', { headers, request }, '/server/headersTimeoutSeconds');
   },
 };

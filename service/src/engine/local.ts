@@ -1,22 +1,28 @@
 // Local GGUF models run in-process with node-llama-cpp. Before loading: the file's sha256 must
 // match the config, and weights + KV cache must fit the memory limit. The context holds
 // `parallelSequences` sequences, so concurrent requests decode together; more wait in a
-// bounded queue.
+// bounded queue. Each request is planned before it queues (prepare): the prompt is measured
+// against the context (token-budget.ts) and its grammar compiled, so a bad request is a 400
+// before any answer starts; then LlamaChat generates with the request's sampling, stop
+// sequences, grammar and functions, and tool calls come back in OpenAI's shape.
 // Threads: node-llama-cpp decodes on libuv's pool, so the process must start with
 // UV_THREADPOOL_SIZE=1 (npm start, the image and the rendered Deployment set it) and explicit
 // threads, or the pool fights llama.cpp's threads (measured: README, "Performance",
 // bench:inference). `threads` comes from the service config (the model's setting, else the CPU
 // limit).
 import { formatBytes } from '../../../gguf/bytes.js';
-import type { LlamaChatSession as Session, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, Llama, LlamaChat as Chat, LlamaChatResponse, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import type { LocalModel } from '../../../contract/environment.js';
 import { UserError } from '../../../contract/run-main.js';
 import { fitReport } from '../../../gguf/fit.js';
 import { inspectModel, ModelFileError } from '../../../gguf/inspect.js';
 import type { ServiceConfig } from '../config.js';
 import { ApiError } from '../errors.js';
+import { newToolCallId, type FinishReason, type ToolCall } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
+import { chatHistory, forcedCall, llamaFunctions, toGrammarSchema, withInstruction } from './llama-request.js';
 import { Slots } from './slots.js';
+import { completionBudget, countTokensInPieces } from './token-budget.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
 
 /** A model the engine refuses to load: the process exits 1 with this line. */
@@ -40,13 +46,38 @@ export async function preflight(path: string, model: LocalModel, config: Pick<Se
   return { header: file.header, shape: file.shape, memory: fit };
 }
 
+/** How a request will run: worked out before it queues, so its errors come before any answer. */
+interface Plan {
+  history: ChatHistoryItem[];
+  maxTokens: number;
+  grammar?: LlamaGrammar;
+  /** Functions the model may call (tool_choice auto). */
+  functions?: ChatModelFunctions;
+  /** A forced tool call: the grammar generates its arguments (`tool` named) or `{name, arguments}`. */
+  forced?: { tool?: string };
+}
+
+/** The context would have to be shifted, dropping part of the prompt: never done silently. */
+class ContextFull extends Error {}
+
+/** Compiled grammars by their schema: clients repeat their schemas, and compiling one takes a while. */
+const GRAMMAR_CACHE_SIZE = 32;
+
+interface Runtime {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  slots: Slots<LlamaContextSequence>;
+  wrapper: ChatWrapper;
+  LlamaChat: typeof Chat;
+}
+
 export class LocalEngine implements ChatEngine {
   readonly source = 'local' as const;
   private state: Readiness = { ready: false, reason: 'model loading' };
-  private model?: LlamaModel;
-  private context?: LlamaContext;
-  private slots?: Slots<LlamaContextSequence>;
-  private SessionClass?: typeof Session;
+  private runtime?: Runtime;
+  private readonly plans = new WeakMap<ChatRequest, Plan>();
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
 
   constructor(
     readonly modelId: string,
@@ -64,25 +95,22 @@ export class LocalEngine implements ChatEngine {
     const gpu = (model.gpuLayers ?? 0) > 0;
     // getLlama tests the prebuilt binary in a child process (~1 s on Linux): overlap it with
     // hashing the file. Nothing is loaded into memory until the preflight has passed.
-    const runtime = import('node-llama-cpp').then(async (m) => ({ m, llama: await m.getLlama({ gpu: gpu ? 'auto' : false, maxThreads: threads, logLevel: m.LlamaLogLevel.error }) }));
-    runtime.catch(() => {}); // a failed preflight wins; this rejection is then moot
+    const loading = import('node-llama-cpp').then(async (m) => ({ m, llama: await m.getLlama({ gpu: gpu ? 'auto' : false, maxThreads: threads, logLevel: m.LlamaLogLevel.error }) }));
+    loading.catch(() => {}); // a failed preflight wins; this rejection is then moot
     const { header, shape, memory } = await preflight(this.path, model, this.config);
     this.log.info('model verified', { path: this.path, sha256: model.sha256, arch: shape.architecture, layers: shape.layers, embedding: shape.embedding, tensors: header.tensors.length, needBytes: memory.need });
-    const {
-      m: { LlamaChatSession },
-      llama,
-    } = await runtime;
-    this.model = await llama.loadModel({ modelPath: this.path, gpuLayers: gpu ? model.gpuLayers! : 0 });
+    const { m, llama } = await loading;
+    const loaded = await llama.loadModel({ modelPath: this.path, gpuLayers: gpu ? model.gpuLayers! : 0 });
     const sequences = this.config.inference.parallelSequences;
-    this.context = await this.model.createContext({ contextSize: model.contextSize, sequences, threads });
-    this.slots = new Slots(
-      Array.from({ length: sequences }, () => this.context!.getSequence()),
+    const context = await loaded.createContext({ contextSize: model.contextSize, sequences, threads });
+    const slots = new Slots(
+      Array.from({ length: sequences }, () => context.getSequence()),
       sequences * 4,
       this.onDepth,
     );
-    this.SessionClass = LlamaChatSession;
+    this.runtime = { llama, model: loaded, context, slots, wrapper: m.resolveChatWrapper(loaded), LlamaChat: m.LlamaChat };
     this.state = { ready: true };
-    this.log.info('model loaded', { ms: Date.now() - started, threads, sequences, contextSize: model.contextSize, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default' });
+    this.log.info('model loaded', { ms: Date.now() - started, threads, sequences, contextSize: model.contextSize, chatWrapper: this.runtime.wrapper.wrapperName, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default' });
   }
 
   fail(reason: string): void {
@@ -94,44 +122,175 @@ export class LocalEngine implements ChatEngine {
   }
 
   queueDepth(): number {
-    return this.slots?.depth ?? 0;
+    return this.runtime?.slots.depth ?? 0;
+  }
+
+  private ready(): Runtime {
+    if (!this.state.ready || !this.runtime) throw new ApiError('model_not_ready', { reason: this.state.reason ?? 'unknown' });
+    return this.runtime;
+  }
+
+  checkCapacity(): void {
+    this.ready().slots.checkCapacity();
+  }
+
+  async prepare(req: ChatRequest): Promise<void> {
+    this.plans.set(req, await this.plan(req));
+  }
+
+  private grammar(key: string, make: () => Promise<LlamaGrammar>): Promise<LlamaGrammar> {
+    let g = this.grammars.get(key);
+    if (!g) {
+      if (this.grammars.size >= GRAMMAR_CACHE_SIZE) this.grammars.delete(this.grammars.keys().next().value!);
+      g = make();
+      this.grammars.set(key, g);
+      g.catch(() => this.grammars.delete(key));
+    }
+    return g;
+  }
+
+  private async schemaGrammar(schema: object, param: string): Promise<LlamaGrammar> {
+    const { llama } = this.ready();
+    return this.grammar(JSON.stringify(schema), () =>
+      llama.createGrammarForJsonSchema(schema as never).catch((e: Error) => {
+        throw new ApiError('invalid_field', { param, problem: `the schema cannot be turned into a grammar: ${e.message}` });
+      }),
+    );
+  }
+
+  /** The prompt against the context, then the grammar: everything that can refuse a request. */
+  private async plan(req: ChatRequest): Promise<Plan> {
+    const { model, context, wrapper, llama } = this.ready();
+    const forced = forcedCall(req.tools, req.toolChoice);
+    const functions = req.toolChoice === 'auto' && req.tools.length ? llamaFunctions(req.tools) : undefined;
+    const history = forced ? withInstruction(chatHistory(req.messages), forced.instruction) : chatHistory(req.messages);
+
+    // Counted in pieces first: a prompt far over the context is refused without tokenising it whole.
+    const texts = req.messages.flatMap((m) => [m.content, ...(m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.function.arguments) : [])]);
+    if (functions) texts.push(JSON.stringify(functions));
+    if (forced) texts.push(forced.instruction);
+    const tokenize = (text: string) => model.tokenize(text).length;
+    const estimate = await countTokensInPieces(texts, tokenize);
+    const budget = { context: context.contextSize, maxTokens: req.maxTokens, maxTokensAsked: req.maxTokensAsked };
+    // Far over the context (even allowing for the pieces' error): refused on the estimate.
+    if (estimate > 2 * context.contextSize) completionBudget({ ...budget, prompt: estimate, approximate: true });
+    const prompt = wrapper.generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions } : {}), documentFunctionParams: true }).contextText.tokenize(model.tokenizer).length;
+    const maxTokens = completionBudget({ ...budget, prompt, approximate: false });
+
+    // llama.cpp constrains a response with a grammar or lets the model call functions, not both.
+    if (functions && req.responseFormat)
+      throw new ApiError('unsupported_field', { param: 'response_format', why: 'a local model cannot combine a response format with tools it may call (tool_choice "auto"): send tool_choice "required" or "none", or no response_format' });
+    let grammar: LlamaGrammar | undefined;
+    if (forced) grammar = await this.schemaGrammar(forced.schema, 'tools');
+    else if (req.responseFormat?.type === 'json_schema') grammar = await this.schemaGrammar(toGrammarSchema(req.responseFormat.schema, 'response_format.json_schema.schema'), 'response_format.json_schema.schema');
+    else if (req.responseFormat?.type === 'json_object') grammar = await this.grammar('json', () => llama.getGrammarFor('json'));
+    return { history, maxTokens, ...(grammar ? { grammar } : {}), ...(functions ? { functions } : {}), ...(forced ? { forced: { ...(forced.tool ? { tool: forced.tool } : {}) } } : {}) };
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
-    if (!this.state.ready || !this.slots || !this.SessionClass) throw new ApiError('model_not_ready', { reason: this.state.reason ?? 'unknown' });
-    const last = req.messages.at(-1)!;
-    const seq = await this.slots.acquire(req.signal);
-    const session = new this.SessionClass({ contextSequence: seq, autoDisposeSequence: false });
+    const { slots, wrapper, LlamaChat, model } = this.ready();
+    const seq = await slots.acquire(req.signal);
+    const chat = new LlamaChat({ contextSequence: seq, chatWrapper: wrapper, autoDisposeSequence: false });
     try {
-      session.setChatHistory(
-        req.messages.slice(0, -1).map((m) =>
-          m.role === 'system' ? { type: 'system' as const, text: m.content } : m.role === 'user' ? { type: 'user' as const, text: m.content } : { type: 'model' as const, response: [m.content] },
-        ),
-      );
+      const plan = this.plans.get(req) ?? (await this.plan(req));
       const before = { input: seq.tokenMeter.usedInputTokens, output: seq.tokenMeter.usedOutputTokens };
-      const r = await session.promptWithMeta(last.content, {
+      const penalties = req.frequencyPenalty !== undefined || req.presencePenalty !== undefined;
+      // A grammar (a response format, a forced call) or functions (tool_choice auto): never both.
+      const constrain = plan.functions
+        ? { functions: plan.functions, documentFunctionParams: true, ...(req.parallelToolCalls ? {} : { maxParallelFunctionCalls: 1 }) }
+        : plan.grammar
+          ? { grammar: plan.grammar }
+          : {};
+      const lead = prefillLead(model, plan.history);
+      const text = onDelta && !plan.forced ? (chunk: string) => onDelta(lead.apply(chunk)) : undefined;
+      const r: LlamaChatResponse<ChatModelFunctions> = await chat.generateResponse(plan.history, {
+        ...constrain,
+        maxTokens: plan.maxTokens,
         temperature: req.temperature,
-        maxTokens: req.maxTokens,
+        ...(req.topP !== undefined ? { topP: req.topP } : {}),
+        ...(req.seed !== undefined ? { seed: req.seed >>> 0 } : {}),
+        ...(penalties ? { repeatPenalty: { frequencyPenalty: req.frequencyPenalty ?? 0, presencePenalty: req.presencePenalty ?? 0 } } : {}),
+        ...(req.stop.length ? { customStopTriggers: req.stop } : {}),
         signal: req.signal,
         stopOnAbortSignal: true,
-        ...(onDelta ? { onTextChunk: onDelta } : {}),
+        onToken: lead.onToken,
+        ...(text ? { onTextChunk: text } : {}),
+        contextShift: {
+          strategy: () => {
+            throw new ContextFull();
+          },
+        },
       });
       const prompt = seq.tokenMeter.usedInputTokens - before.input;
       const completion = seq.tokenMeter.usedOutputTokens - before.output;
-      return {
-        content: r.responseText,
-        finishReason: r.stopReason === 'maxTokens' ? 'length' : 'stop',
-        usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-      };
+      const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+      const cut: FinishReason = r.metadata.stopReason === 'maxTokens' ? 'length' : 'stop';
+      if (plan.forced) return { ...forcedCallResult(r.response, plan.forced.tool, cut), usage };
+      const calls = r.functionCalls ?? [];
+      if (calls.length > 0) {
+        const toolCalls: ToolCall[] = calls.map((c) => ({ id: newToolCallId(), type: 'function', function: { name: c.functionName, arguments: JSON.stringify(c.params ?? {}) } }));
+        return { content: r.response || null, toolCalls, finishReason: 'tool_calls', usage };
+      }
+      return { content: lead.apply(r.response, true), finishReason: cut, usage };
+    } catch (e) {
+      if (e instanceof ContextFull) throw new ApiError('context_length_exceeded', { context: seq.contextSize, prompt: seq.nextTokenIndex, approximate: false });
+      throw e;
     } finally {
-      session.dispose({ disposeSequence: false });
+      chat.dispose({ disposeSequence: false });
       await seq.clearHistory();
-      this.slots.release(seq);
+      slots.release(seq);
     }
   }
 
   async close(): Promise<void> {
-    await this.context?.dispose();
-    await this.model?.dispose();
+    await this.runtime?.context.dispose();
+    await this.runtime?.model.dispose();
   }
+}
+
+/**
+ * The space a continued assistant message (a prefill) needs before its continuation.
+ * node-llama-cpp detokenises the first generated token as the start of a text, and SentencePiece
+ * drops a word-start space there ("Hello! I am" + "smartbot"); detokenised after the prefill's
+ * own tokens, the space is kept. `apply` puts it before the first chunk (and the final text).
+ */
+function prefillLead(model: LlamaModel, history: ChatHistoryItem[]) {
+  const last = history.at(-1);
+  const prefill = last?.type === 'model' ? last.response.filter((r): r is string => typeof r === 'string').join('') : '';
+  const first: number[] = [];
+  let lead: string | undefined;
+  const resolve = () => {
+    if (lead !== undefined || first.length === 0) return lead ?? '';
+    const alone = model.detokenize(first as never);
+    const inContext = model.detokenize(first as never, false, model.tokenize(prefill.slice(-64)));
+    lead = inContext.endsWith(alone) ? inContext.slice(0, inContext.length - alone.length) : '';
+    return lead;
+  };
+  let applied = false;
+  return {
+    onToken: (tokens: readonly number[]) => {
+      if (prefill && !/\s$/.test(prefill) && first.length === 0) first.push(...tokens);
+    },
+    /** The first chunk gets the space; `whole` is the final text, which gets it too. */
+    apply: (text: string, whole = false): string => {
+      const space = resolve();
+      if (!space || (applied && !whole) || text.startsWith(space)) return text;
+      applied = true;
+      return space + text;
+    },
+  };
+}
+
+/** A forced call's generated JSON as OpenAI's tool_calls; arguments cut short by max_tokens stay as they are, with finish_reason "length". */
+function forcedCallResult(text: string, tool: string | undefined, cut: FinishReason): Omit<ChatResult, 'usage'> {
+  let name = tool ?? '';
+  let args = text;
+  try {
+    const parsed = JSON.parse(text) as { name: string; arguments: unknown };
+    if (tool) args = JSON.stringify(parsed);
+    else (name = parsed.name), (args = JSON.stringify(parsed.arguments));
+  } catch {
+    // Cut by max_tokens: the arguments are incomplete, and finish_reason says so.
+  }
+  return { content: null, toolCalls: [{ id: newToolCallId(), type: 'function', function: { name, arguments: args } }], finishReason: cut === 'length' ? 'length' : 'tool_calls' };
 }

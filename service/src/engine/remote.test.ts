@@ -6,6 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { secretEnvName, type ServiceConfig } from '../config.js';
 import { RemoteEngine, remoteTarget } from './remote.js';
 import type { ChatRequest } from './types.js';
+import { readChatRequest } from '../chat-request.js';
+import type { ChatCompletionRequest } from '../openai-wire.js';
 import { freePort, logSink, renderedRuntimeConfig } from '../../../test/helpers/service.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -44,7 +46,8 @@ function engine(auth: 'bearer' | 'jwt' | 'api-key' = 'bearer', timeoutMs = 2000,
   const config: ServiceConfig = { ...staging, model: { ...model, endpoint, auth: { type: auth, secretRef }, timeoutMs } };
   return new RemoteEngine(remoteTarget(config), 'smart-bot-large', logSink().log, { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 });
 }
-const req = (): ChatRequest => ({ messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxTokens: 16, signal: new AbortController().signal });
+const limits = { modelId: 'smart-bot-large', maxTokens: 16, defaultTemperature: 0, maxMessageChars: 1000, maxPromptChars: 2000 };
+const req = (wire: ChatCompletionRequest = { messages: [{ role: 'user', content: 'hi' }] }): ChatRequest => ({ ...readChatRequest(wire, limits), signal: new AbortController().signal });
 
 describe('remote engine', () => {
   it('sends the model, messages and a bearer credential from the Secret', async () => {
@@ -53,6 +56,46 @@ describe('remote engine', () => {
     expect(seen[0]!.url).toBe('/v1/chat/completions');
     expect(seen[0]!.headers.authorization).toBe('Bearer upstream-secret-value');
     expect(JSON.parse(seen[0]!.body)).toEqual({ model: 'smart-bot-large', messages: [{ role: 'user', content: 'hi' }], temperature: 0, max_tokens: 16, stream: false });
+  });
+
+  it('forwards the OpenAI fields as the client sent them, with the upstream model name', async () => {
+    const wire: ChatCompletionRequest = {
+      model: 'smart-bot-large',
+      messages: [
+        { role: 'developer', content: [{ type: 'text', text: 'Be brief.' }] },
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"temp":20}' },
+      ],
+      max_completion_tokens: 8,
+      stop: ['\n'],
+      seed: 7,
+      top_p: 0.5,
+      frequency_penalty: 0.1,
+      presence_penalty: 0.2,
+      response_format: { type: 'json_object' },
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+      tool_choice: 'auto',
+    };
+    await engine().chat(req(wire));
+    expect(JSON.parse(seen[0]!.body)).toEqual({ ...wire, temperature: 0, stream: false });
+    await engine().chat(req({ ...wire, stream: true, stream_options: { include_usage: false } }), () => {});
+    expect(JSON.parse(seen[1]!.body)).toMatchObject({ stream: true, stream_options: { include_usage: true }, max_completion_tokens: 8 });
+  });
+
+  it('reads tool calls from a completion and from a stream of pieces', async () => {
+    const call = { id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } };
+    script = [(_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }] }))];
+    expect(await engine().chat(req())).toMatchObject({ content: null, toolCalls: [call], finishReason: 'tool_calls' });
+    script = [
+      (_q, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const pieces = [{ index: 0, id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '' } }, { index: 0, function: { arguments: '{"city":' } }, { index: 0, function: { arguments: '"Oslo"}' } }];
+        for (const p of pieces) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [p] }, finish_reason: null }] })}\n\n`);
+        res.end(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] })}\n\ndata: [DONE]\n\n`);
+      },
+    ];
+    expect(await engine().chat(req(), () => {})).toMatchObject({ content: null, toolCalls: [call], finishReason: 'tool_calls' });
   });
 
   it('sends a JWT as a bearer token and an api-key in the api-key header', async () => {
@@ -76,8 +119,19 @@ describe('remote engine', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('never retries other 4xx: 400 and 401 are one attempt and a 502', async () => {
-    for (const code of [400, 401]) {
+  it("relays an upstream's 400 as the client's, in its words and code, without retrying", async () => {
+    const refusal = { error: { message: "This model's maximum context length is 2048 tokens. However, your messages resulted in 3026 tokens. Please reduce the length of the messages.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } };
+    script = [(_q, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(refusal))];
+    await expect(engine().chat(req())).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages', message: refusal.error.message });
+    expect(seen).toHaveLength(1);
+    script = [(_q, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error": {"message": "bad thing", "code": "some_vendor_code"}}')];
+    await expect(engine().chat(req())).rejects.toMatchObject({ status: 400, code: 'invalid_request', param: null, message: 'bad thing' });
+    script = [(_q, res) => res.writeHead(400).end('<html>nope</html>')];
+    await expect(engine().chat(req())).rejects.toMatchObject({ status: 400, code: 'invalid_request', message: 'The upstream model API refused the request: <html>nope</html>' });
+  });
+
+  it('never retries other 4xx: 401 and 404 are one attempt and a 502', async () => {
+    for (const code of [401, 404]) {
       seen.length = 0;
       script = [status(code)];
       await expect(engine().chat(req())).rejects.toMatchObject({ code: 'upstream_error', status: 502, message: `The upstream model API rejected the request (${code}).` });

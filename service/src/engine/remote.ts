@@ -1,12 +1,15 @@
 // Any OpenAI-compatible upstream: a remote model API, or the runtime container serving a
-// local model beside the service. The credential comes from a Secret (env var or mounted file)
+// local model beside the service. The client's request goes upstream as it came (stop,
+// sampling, response_format, tools, …), with the upstream's model name, the server's max_tokens
+// limit when the client named none, and usage asked for in streams (our metrics count it).
+// The credential comes from a Secret (env var or mounted file)
 // and is sent as `Authorization: Bearer` (bearer, jwt) or `api-key` (api-key). Each attempt has
 // the configured timeout; 429 and 5xx (and connection failures) are retried with exponential
 // backoff, other 4xx never. Failures map to 502 (bad answer), 503 (unreachable) or 504 (timeout).
 import type { RemoteModel } from '../../../contract/environment.js';
 import { readSecret, type ServiceConfig } from '../config.js';
-import { ApiError } from '../errors.js';
-import { readChunks, readCompletion, StreamErrorEvent, WireFormatError, type ChatCompletionRequest } from '../openai-wire.js';
+import { ApiError, RELAYED_CODES, type RelayedCode } from '../errors.js';
+import { readChunks, readCompletion, StreamErrorEvent, ToolCallAssembler, WireFormatError, type ChatCompletionRequest } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
 
@@ -25,6 +28,19 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
   });
+
+/** An upstream's 400 as the client's 400: its message, param and (when it is one of ours) code. */
+function relayedRefusal(text: string): ApiError {
+  let error: { message?: unknown; code?: unknown; param?: unknown } | undefined;
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error;
+  } catch {
+    // not OpenAI's error shape: say what came back
+  }
+  const code = RELAYED_CODES.includes(error?.code as RelayedCode) ? (error!.code as RelayedCode) : 'invalid_request';
+  const message = typeof error?.message === 'string' ? error.message : `The upstream model API refused the request: ${text.slice(0, 200)}`;
+  return new ApiError('upstream_bad_request', { code, message, param: typeof error?.param === 'string' ? error.param : null });
+}
 
 class Retryable extends Error {
   constructor(
@@ -89,6 +105,12 @@ export class RemoteEngine implements ChatEngine {
     return 0;
   }
 
+  /** The upstream checks the prompt against its own context. */
+  async prepare(): Promise<void> {}
+
+  /** The upstream has its own queue: a full one answers 429, which is retried. */
+  checkCapacity(): void {}
+
   async readiness(): Promise<Readiness> {
     if (this.lastReady && Date.now() - this.lastReady.at < READY_CACHE_MS) return this.lastReady.state;
     let state: Readiness;
@@ -105,7 +127,16 @@ export class RemoteEngine implements ChatEngine {
 
   /** One POST with retries; returns the successful Response. */
   private async post(req: ChatRequest, stream: boolean): Promise<Response> {
-    const request: ChatCompletionRequest = { model: this.target.model, messages: req.messages, temperature: req.temperature, max_tokens: req.maxTokens, stream };
+    const { stream_options, ...asSent } = req.wire;
+    const request: ChatCompletionRequest = {
+      ...asSent,
+      // The client's max_tokens (or max_completion_tokens) is within the limit; without one, the limit.
+      ...(req.maxTokensAsked ? {} : { max_tokens: req.maxTokens }),
+      model: this.target.model,
+      temperature: req.temperature,
+      stream,
+      ...(stream ? { stream_options: { ...stream_options, include_usage: true } } : {}),
+    };
     const body = JSON.stringify(request);
     let last: Error = new Error('no attempt made');
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
@@ -118,12 +149,14 @@ export class RemoteEngine implements ChatEngine {
           signal: AbortSignal.any([timeout, req.signal]),
         });
         if (r.ok) return r;
-        const text = (await r.text()).slice(0, 300);
+        const text = await r.text();
         if (r.status === 429 || r.status >= 500) {
           const ra = Number(r.headers.get('retry-after'));
-          throw new Retryable(`upstream answered ${r.status}: ${text}`, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
+          throw new Retryable(`upstream answered ${r.status}: ${text.slice(0, 300)}`, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
         }
-        // Other 4xx: our request or our credential is wrong; retrying cannot help.
+        // A 400 refuses the client's request, which went upstream as sent: the client's error.
+        if (r.status === 400) throw relayedRefusal(text);
+        // Other 4xx: our credential or our config is wrong; retrying cannot help.
         this.log.warn('upstream rejected the request', { status: r.status, attempt });
         throw new ApiError('upstream_rejected', { status: r.status });
       } catch (e) {
@@ -148,20 +181,24 @@ export class RemoteEngine implements ChatEngine {
     const r = await this.post(req, onDelta !== undefined);
     try {
       if (!onDelta) {
-        const { content, finishReason, usage } = readCompletion(await r.json().catch(() => null));
-        return { content, finishReason, usage: usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
+        const { usage, ...answer } = readCompletion(await r.json().catch(() => null));
+        return { ...answer, usage: usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
       }
-      // Streaming: pass each upstream delta straight through as it arrives.
+      // Streaming: pass each upstream delta straight through as it arrives; tool calls arrive
+      // in pieces and are sent on whole.
       let content = '';
+      const calls = new ToolCallAssembler();
       let finishReason: ChatResult['finishReason'] = 'stop';
       let usage: ChatResult['usage'] | undefined;
       let chunks = 0;
       for await (const c of readChunks(r.body as unknown as AsyncIterable<Uint8Array>)) {
         if (c.delta) (content += c.delta), chunks++, onDelta(c.delta);
+        if (c.toolCalls) calls.add(c.toolCalls);
         if (c.finishReason) finishReason = c.finishReason;
         if (c.usage) usage = c.usage;
       }
-      return { content, finishReason, usage: usage ?? { prompt_tokens: 0, completion_tokens: chunks, total_tokens: chunks } };
+      const toolCalls = calls.result;
+      return { content: toolCalls && !content ? null : content, ...(toolCalls ? { toolCalls } : {}), finishReason, usage: usage ?? { prompt_tokens: 0, completion_tokens: chunks, total_tokens: chunks } };
     } catch (e) {
       if (e instanceof WireFormatError) throw new ApiError('upstream_malformed', { what: e.what });
       if (e instanceof StreamErrorEvent) throw new ApiError('upstream_stream_error', { message: e.message });

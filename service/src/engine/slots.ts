@@ -19,6 +19,11 @@ export class Slots<T> {
     return this.waiting.length;
   }
 
+  /** Throws queue_full when a request now would have neither a slot nor a place in the queue. */
+  checkCapacity(): void {
+    if (this.free.length === 0 && this.waiting.length >= this.maxWaiting) throw new ApiError('queue_full', { waiting: this.maxWaiting });
+  }
+
   acquire(signal: AbortSignal): Promise<T> {
     const slot = this.free.pop();
     if (slot !== undefined) return Promise.resolve(slot);

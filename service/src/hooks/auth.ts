@@ -5,10 +5,17 @@ import type { ServiceDeps } from '../deps.js';
 import { appWide } from './app-wide.js';
 
 export const auth = appWide<Pick<ServiceDeps, 'authenticate'>>(async (app, { authenticate }) => {
-  // Before body validation: a caller without a valid credential learns nothing about the API.
-  app.addHook('preValidation', async (req) => {
+  // In onRequest, before the body is read: a caller without a valid credential gets its 401 and
+  // nothing else — no schema errors, and no time to trickle a body in.
+  app.addHook('onRequest', async (req, reply) => {
     const { public: isPublic, scope } = req.routeOptions.config;
     if (isPublic || req.is404) return;
-    authenticate(req.headers.authorization, scope ?? 'admin');
+    try {
+      await authenticate(req.headers.authorization, scope ?? 'admin');
+    } catch (e) {
+      // A body is still on its way: close the connection after the answer rather than read it.
+      if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
+      throw e;
+    }
   });
 });

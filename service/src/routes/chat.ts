@@ -1,77 +1,87 @@
 // POST /api/v1/chat (the deployment guide's endpoint) and POST /v1/chat/completions
-// (OpenAI-compatible): one handler. `stream: true` answers with SSE chunks ending in
-// `data: [DONE]`. Identical deterministic requests (temperature 0) are served from the cache.
+// (OpenAI-compatible): one handler. The request is read by chat-request.ts (honoured or refused
+// by name) and checked by the engine (context, schema) before anything is sent; `stream: true`
+// then answers with SSE at once (pings while queued), chunks, and `data: [DONE]`. Identical
+// deterministic requests (temperature 0) are served from the cache.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { cacheKey } from '../cache.js';
+import { readChatRequest } from '../chat-request.js';
 import type { ServiceDeps } from '../deps.js';
 import type { ChatResult } from '../engine/types.js';
 import { ApiError } from '../errors.js';
+import type { CutReason } from '../lifecycle.js';
 import { chatCompletionRequestSchema, completion, newAnswerId, SSE_HEADERS, SseWriter, type ChatCompletionRequest } from '../openai-wire.js';
 
 export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => {
-  const { engine, config, metrics, cache } = deps;
+  const { engine, config, metrics, cache, lifecycle, log } = deps;
+  const limits = { ...config.http, modelId: engine.modelId, maxTokens: config.inference.maxTokens, defaultTemperature: config.inference.defaultTemperature };
 
   const handler = async (request: FastifyRequest<{ Body: ChatCompletionRequest }>, reply: FastifyReply) => {
-    const body = request.body;
-    if (body.model !== undefined && body.model !== engine.modelId) throw new ApiError('model_not_found', { asked: body.model, served: engine.modelId });
-    const limit = config.inference.maxTokens;
-    if (body.max_tokens !== undefined && body.max_tokens > limit) throw new ApiError('max_tokens_over_limit', { asked: body.max_tokens, limit });
-    const messages = body.messages.map(({ role, content }) => ({ role, content }));
-    if (messages.at(-1)!.role !== 'user') throw new ApiError('last_message_not_user');
-    const temperature = body.temperature ?? config.inference.defaultTemperature;
-    const maxTokens = body.max_tokens ?? limit;
-    const answer = newAnswerId(engine.modelId);
-
-    // Stop generating when the client goes away.
+    // Stop generating when the client goes away, or when a shutdown's grace period runs out.
     const abort = new AbortController();
-    reply.raw.on('close', () => reply.raw.writableFinished || abort.abort());
-
-    const deterministic = temperature === 0 && cache !== undefined;
-    const key = deterministic ? cacheKey(engine.modelId, messages, maxTokens) : '';
-    let cached: ChatResult | undefined;
-    if (deterministic) {
-      cached = await cache.get(key);
-      metrics.cacheLookups.inc({ result: cached ? 'hit' : 'miss' });
-    }
-    reply.header('x-smartbot-cache', !deterministic ? 'bypass' : cached ? 'hit' : 'miss');
-
-    // The stream starts with the first delta: until then a failure can still be a plain error.
-    let sse: SseWriter | undefined;
-    const startStream = () => {
-      if (sse) return sse;
-      sse = new SseWriter(answer);
-      reply.headers(SSE_HEADERS).send(sse.stream);
-      return sse;
-    };
-    const onDelta = body.stream ? (text: string) => text && startStream().delta(text) : undefined;
-
-    const started = performance.now();
-    let result: ChatResult;
+    const cutReason = () => abort.signal.reason as CutReason | undefined;
+    reply.raw.on('close', () => reply.raw.writableFinished || abort.abort('client-gone' satisfies CutReason));
+    const stopCut = lifecycle.onCut((why) => abort.abort(why));
     try {
-      if (cached) {
-        result = cached;
-        onDelta?.(cached.content);
-      } else {
-        result = await engine.chat({ messages, temperature, maxTokens, signal: abort.signal }, onDelta);
-        const seconds = (performance.now() - started) / 1000;
-        metrics.tokensGenerated.inc({ source: engine.source }, result.usage.completion_tokens);
-        if (seconds > 0 && result.usage.completion_tokens > 0) metrics.tokensPerSecond.set(result.usage.completion_tokens / seconds);
-        if (deterministic) await cache.set(key, result);
-      }
-    } catch (e) {
-      if (!sse) throw e;
-      // Mid-stream failure: the status line is gone, so the error travels as an event.
-      const err = e instanceof ApiError ? e : new ApiError('internal_error');
-      deps.log.error('stream failed', { reqId: request.id, code: err.code });
-      sse.fail(err.body());
-      return reply;
-    }
+      const req = { ...readChatRequest(request.body, limits), signal: abort.signal };
+      await engine.prepare(req);
+      const answer = newAnswerId(engine.modelId);
 
-    if (body.stream) {
-      startStream().finish(result.finishReason);
-      return reply;
+      const deterministic = req.temperature === 0 && cache !== undefined;
+      const key = deterministic ? cacheKey(engine.modelId, req) : '';
+      let cached: ChatResult | undefined;
+      if (deterministic) {
+        cached = await cache.get(key);
+        metrics.cacheLookups.inc({ result: cached ? 'hit' : 'miss' });
+      }
+      reply.header('x-smartbot-cache', !deterministic ? 'bypass' : cached ? 'hit' : 'miss');
+
+      // A stream answers at once: its status line and role chunk go out before the request
+      // waits for a sequence, and pings keep it alive while it waits.
+      if (!cached) engine.checkCapacity();
+      const sse = request.body.stream ? new SseWriter(answer, { includeUsage: request.body.stream_options?.include_usage === true, ...(deps.sseHeartbeatMs ? { heartbeatMs: deps.sseHeartbeatMs } : {}) }) : undefined;
+      if (sse) reply.headers(SSE_HEADERS).send(sse.stream);
+      // Deltas go out as they come; an answer that came whole (cached, or not streamed by the
+      // engine) is sent as one delta at the end.
+      let streamed = false;
+      const onDelta = sse ? (text: string) => text && ((streamed = true), sse.delta(text)) : undefined;
+
+      const started = performance.now();
+      let result: ChatResult | undefined = cached;
+      let failure: unknown;
+      try {
+        if (!result) {
+          result = await engine.chat(req, onDelta);
+          const seconds = (performance.now() - started) / 1000;
+          metrics.tokensGenerated.inc({ source: engine.source }, result.usage.completion_tokens);
+          if (seconds > 0 && result.usage.completion_tokens > 0) metrics.tokensPerSecond.set(result.usage.completion_tokens / seconds);
+          if (deterministic && cutReason() === undefined) await cache.set(key, result);
+        }
+      } catch (e) {
+        failure = e;
+      }
+      const cut = cutReason();
+      if (cut === 'client-gone') return reply; // nobody to answer; the access log writes the 499 line
+      if (cut === 'shutdown') failure = new ApiError('shutting_down'); // even a partial answer: it was cut
+      if (failure !== undefined || !result) {
+        if (!sse) throw failure;
+        // Mid-stream failure: the status line is gone, so the error travels as an event.
+        const err = failure instanceof ApiError ? failure : new ApiError('internal_error');
+        if (cut !== 'shutdown') log.error('stream failed', { reqId: request.id, code: err.code, ...(failure instanceof ApiError ? {} : { error: (failure as Error).message }) });
+        sse.fail(err.body());
+        return reply;
+      }
+
+      if (sse) {
+        if (!streamed && result.content) sse.delta(result.content);
+        if (result.toolCalls?.length) sse.toolCalls(result.toolCalls);
+        sse.finish(result.finishReason, result.usage);
+        return reply;
+      }
+      return completion(answer, result, result.finishReason, result.usage);
+    } finally {
+      stopCut();
     }
-    return completion(answer, result.content, result.finishReason, result.usage);
   };
 
   const options = { schema: { body: chatCompletionRequestSchema }, config: { scope: 'chat' as const } };

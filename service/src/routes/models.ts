@@ -1,14 +1,23 @@
-// GET /v1/models: the one model this server serves (OpenAI list shape). Like llama-server, it
-// answers 503 while the model is loading, so a client (or a service in front) polling it as a
-// readiness check never sends requests that would fail.
+// GET /v1/models and GET /v1/models/{id}: the one model this server serves (OpenAI's shapes).
+// Like llama-server, both answer 503 while the model is loading, so a client (or a service in
+// front) polling them as a readiness check never sends requests that would fail.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 
 export const modelRoutes: FastifyPluginAsync<ServiceDeps> = async (app, { engine, startedAt }) => {
-  app.get('/v1/models', { config: { scope: 'chat' } }, async () => {
+  const served = () => ({ id: engine.modelId, object: 'model', created: Math.floor(startedAt / 1000), owned_by: 'smartbot' });
+  const ready = async () => {
     const r = await engine.readiness();
     if (!r.ready) throw new ApiError('model_not_ready', { reason: r.reason ?? 'unknown' });
-    return { object: 'list', data: [{ id: engine.modelId, object: 'model', created: Math.floor(startedAt / 1000), owned_by: 'smartbot' }] };
+  };
+  app.get('/v1/models', { config: { scope: 'chat' } }, async () => {
+    await ready();
+    return { object: 'list', data: [served()] };
+  });
+  app.get<{ Params: { id: string } }>('/v1/models/:id', { config: { scope: 'chat' } }, async (req) => {
+    if (req.params.id !== engine.modelId) throw new ApiError('model_not_found', { asked: req.params.id, served: engine.modelId });
+    await ready();
+    return served();
   });
 };
