@@ -3,6 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type ServiceDeps } from './app.js';
 import { keyringAuth } from './auth/authenticate.js';
 import { JwtVerifier, mintToken } from '../../contract/jwt.js';
+import { mintApiKey } from '../../contract/keyring-file.js';
 import { Keyring } from './auth/keyring.js';
 import type { ResponseCache } from './cache.js';
 import type { ServiceConfig } from './config.js';
@@ -10,13 +11,13 @@ import { ApiError } from './errors.js';
 import type { ChatResult } from './engine/types.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { LOG_LINE_PATTERN, METRICS } from '../../contract/telemetry.js';
-import { freshKeys, logSink, renderedRuntimeConfig, ScriptedEngine, tempKeyring } from '../../test/helpers/service.js';
+import { freshKeys, jwtConfig, logSink, renderedRuntimeConfig, ScriptedEngine, tempKeyring } from '../../test/helpers/service.js';
 
 const keys = freshKeys();
 const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
 const sink = logSink();
 const keyring = new Keyring(ring.file, sink.log, 100);
-const jwt = new JwtVerifier(keys.signing.publicKeyPem, 'smartbot');
+const jwt = new JwtVerifier(jwtConfig([keys.signing]));
 const engine = new ScriptedEngine();
 const store = new Map<string, ChatResult>();
 const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
@@ -140,13 +141,14 @@ describe('authentication', () => {
   });
 
   it('accepts a JWT minted with the signing key; 401 for an expired or forged one', async () => {
-    const ok = mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 });
+    const ok = await mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 });
     expect((await post('/api/v1/chat', guideBody, bearer(ok))).statusCode).toBe(200);
-    const expired = mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 }, Date.now() - 120_000);
+    const expired = await mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 }, Date.now() - 120_000);
     const r = await post('/api/v1/chat', guideBody, bearer(expired));
     expect(r.statusCode).toBe(401);
     expect(r.json().error.code).toBe('token_expired');
-    const forged = mintToken(freshKeys().signing.privateKeyPem, { sub: 'admin', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
+    // Signed by another key under this environment's kid.
+    const forged = await mintToken(freshKeys().signing.privateKeyPem, { sub: 'admin', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60, kid: keys.signing.kid });
     expect((await post('/api/v1/chat', guideBody, bearer(forged))).json().error.code).toBe('invalid_api_key');
     const [h, p] = ok.split('.');
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.${h}`;
@@ -157,7 +159,7 @@ describe('authentication', () => {
     const r = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: bearer(keys.chat.key) });
     expect(r.statusCode).toBe(403);
     expect(r.json()).toEqual(errorBody('insufficient_scope', 'permission_error', 'This credential has scope chat; this endpoint needs admin.'));
-    const adminJwt = mintToken(keys.signing.privateKeyPem, { sub: 'ops', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
+    const adminJwt = await mintToken(keys.signing.privateKeyPem, { sub: 'ops', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
     for (const t of [keys.admin.key, adminJwt]) {
       const a = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: bearer(t) });
       expect(a.statusCode).toBe(200);
@@ -166,7 +168,7 @@ describe('authentication', () => {
   });
 
   it('reloads the keyring on file change: a new key works and a revoked one stops, within seconds', async () => {
-    const extra = freshKeys().chat;
+    const extra = mintApiKey('extra', ['chat']);
     ring.write([keys.chat.entry, keys.admin.entry, extra.entry]);
     const until = async (want: number, key: string) => {
       for (let i = 0; i < 50; i++) {
@@ -181,7 +183,7 @@ describe('authentication', () => {
   });
 
   it('reloads on SIGHUP', async () => {
-    const extra = freshKeys().chat;
+    const extra = mintApiKey('extra', ['chat']);
     ring.write([keys.chat.entry, keys.admin.entry, extra.entry]);
     process.kill(process.pid, 'SIGHUP');
     expect((await post('/api/v1/chat', guideBody, bearer(extra.key))).statusCode).toBe(200);

@@ -28,7 +28,7 @@ function instrument(app: FastifyInstance, deps: ServiceDeps): void {
   // Before body validation: a caller without a valid credential learns nothing about the API.
   app.addHook('preValidation', async (req) => {
     const scope = req.routeOptions.config.scope;
-    if (scope) deps.authenticate(req.headers.authorization, scope);
+    if (scope) await deps.authenticate(req.headers.authorization, scope);
   });
   app.addHook('onResponse', async (req, reply) => {
     const seconds = (performance.now() - (started.get(req) ?? performance.now())) / 1000;

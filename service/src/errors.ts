@@ -11,6 +11,8 @@ export const API_ERRORS = {
   missing_credentials: { status: 401, type: 'invalid_request_error', message: 'Missing credentials: send Authorization: Bearer <API key or token>.' },
   invalid_api_key: { status: 401, type: 'invalid_request_error', message: 'Invalid API key or token.' },
   token_expired: { status: 401, type: 'invalid_request_error', message: 'The access token has expired: mint a new one with `smartbot token`.' },
+  key_expired: { status: 401, type: 'invalid_request_error', message: 'This key has expired (its rotation overlap is over): use the current key.' },
+  key_revoked: { status: 401, type: 'invalid_request_error', message: 'This key has been revoked.' },
   insufficient_scope: { status: 403, type: 'permission_error', message: 'This credential lacks the scope this endpoint needs.' },
   invalid_request: { status: 400, type: 'invalid_request_error', message: 'The request is invalid.' },
   model_not_found: { status: 404, type: 'invalid_request_error', message: 'The model does not exist on this server.' },

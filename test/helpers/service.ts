@@ -5,8 +5,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateSigningKeys } from '../../contract/jwt.js';
-import { mintApiKey, type KeyEntry } from '../../contract/keyring-file.js';
+import { generateSigningKeys, keyId, type JwtConfig, type JwtKey } from '../../contract/jwt.js';
+import { formatKeyring, mintApiKey, type KeyEntry } from '../../contract/keyring-file.js';
+import { JWT_DEFAULTS } from '../../contract/service-config.js';
 import type { ServiceConfig } from '../../service/src/config.js';
 import { ApiError } from '../../service/src/errors.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from '../../service/src/engine/types.js';
@@ -22,15 +23,30 @@ export function renderedRuntimeConfig(env: string): ServiceConfig {
 export function tempKeyring(entries: KeyEntry[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'smartbot-keyring-'));
   const file = join(dir, 'keyring.json');
-  const write = (keys: KeyEntry[]) => writeFileSync(file, JSON.stringify({ version: 1, keys }));
+  const write = (keys: KeyEntry[]) => writeFileSync(file, formatKeyring(keys));
   write(entries);
   return { file, write };
+}
+
+/** A JWT signing key pair and its kid (the JWK thumbprint). */
+export function signingKey() {
+  const pair = generateSigningKeys();
+  return { ...pair, kid: keyId(pair.publicKeyPem) };
 }
 
 export function freshKeys() {
   const chat = mintApiKey('ci-chat', ['chat']);
   const admin = mintApiKey('ci-admin', ['admin']);
-  return { chat, admin, signing: generateSigningKeys() };
+  return { chat, admin, signing: signingKey() };
+}
+
+/** The service's JWT settings for these signing keys (the first active unless stated). */
+export function jwtConfig(keys: (ReturnType<typeof signingKey> & Partial<Pick<JwtKey, 'status' | 'retiresAt'>>)[], extra: Partial<JwtConfig> = {}): JwtConfig {
+  return {
+    ...JWT_DEFAULTS,
+    keys: keys.map((k) => ({ kid: k.kid, publicKey: k.publicKeyPem, status: k.status ?? 'active', ...(k.retiresAt ? { retiresAt: k.retiresAt } : {}) })),
+    ...extra,
+  };
 }
 
 export function logSink(level: 'debug' | 'info' = 'info'): { log: Logger; lines: string[] } {

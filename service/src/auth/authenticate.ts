@@ -1,8 +1,8 @@
 // Who is calling: a keyring API key or a JWT, from `Authorization: Bearer …`.
-// 401 for a missing, invalid or expired credential; 403 when the scope is not enough.
-import { ApiError } from '../errors.js';
+// 401 for a missing, invalid, expired or revoked credential; 403 when the scope is not enough.
+import { ApiError, type ApiErrorCode } from '../errors.js';
 import { timingSafeEqual } from 'node:crypto';
-import { looksLikeJwt, type JwtVerifier } from '../../../contract/jwt.js';
+import { looksLikeJwt, type JwtVerifier, type RejectReason } from '../../../contract/jwt.js';
 import { hashKey, type Scope } from '../../../contract/keyring-file.js';
 import type { Keyring } from './keyring.js';
 
@@ -15,26 +15,32 @@ export interface Caller {
 /** admin includes chat. */
 const allows = (scopes: Scope[], need: Scope) => scopes.includes(need) || scopes.includes('admin');
 
-export function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Caller {
+const JWT_ERROR: Partial<Record<RejectReason, ApiErrorCode>> = { expired: 'token_expired', 'key-retired': 'key_expired', 'key-revoked': 'key_revoked' };
+
+export async function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Promise<Caller> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!m) throw new ApiError('missing_credentials');
   const token = m[1]!;
   let caller: Caller;
   if (jwt && looksLikeJwt(token)) {
-    const r = jwt.verify(token);
-    if (!r.ok) throw new ApiError(r.reason === 'expired' ? 'token_expired' : 'invalid_api_key');
+    const r = await jwt.verify(token);
+    if (!r.ok) throw new ApiError(JWT_ERROR[r.reason] ?? 'invalid_api_key', r.detail);
     caller = { id: r.claims.sub, scopes: [r.claims.scope], kind: 'jwt' };
   } else {
-    const entry = keyring.lookup(token);
-    if (!entry) throw new ApiError('invalid_api_key');
-    caller = { id: entry.id, scopes: entry.scopes, kind: 'api-key' };
+    const found = keyring.lookup(token);
+    if (!found) throw new ApiError('invalid_api_key');
+    const { entry, state } = found;
+    if (state === 'revoked') throw new ApiError('key_revoked', `The API key ${entry.id} has been revoked.`);
+    if (state === 'expired') throw new ApiError('key_expired', `The API key ${entry.id} expired at ${entry.expires}: use the current key for ${entry.name}.`);
+    if (state === 'not-yet-valid') throw new ApiError('invalid_api_key', `The API key ${entry.id} is not valid before ${entry.notBefore}.`);
+    caller = { id: entry.name, scopes: entry.scopes, kind: 'api-key' };
   }
   if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', `This credential has scope ${caller.scopes.join(', ')}; this endpoint needs ${need}.`);
   return caller;
 }
 
-/** How an app decides who is calling. */
-export type Authenticate = (header: string | undefined, need: Scope) => Caller;
+/** How an app decides who is calling (the auth hook awaits it before the route runs). */
+export type Authenticate = (header: string | undefined, need: Scope) => Promise<Caller>;
 
 /** The service's own: keyring API keys and JWTs. */
 export const keyringAuth = (keyring: Keyring, jwt: JwtVerifier | undefined): Authenticate => (header, need) => authenticate(header, need, keyring, jwt);
@@ -42,7 +48,7 @@ export const keyringAuth = (keyring: Keyring, jwt: JwtVerifier | undefined): Aut
 /** The runtime container as a standalone upstream: one bearer key (from its environment). */
 export function staticBearerAuth(key: string): Authenticate {
   const want = hashKey(key);
-  return (header) => {
+  return async (header) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!m) throw new ApiError('missing_credentials');
     if (!timingSafeEqual(hashKey(m[1]!), want)) throw new ApiError('invalid_api_key');
@@ -51,4 +57,4 @@ export function staticBearerAuth(key: string): Authenticate {
 }
 
 /** The runtime container inside a pod: reachable only from the service beside it. */
-export const podLocalAuth: Authenticate = () => ({ id: 'pod-local', scopes: ['admin'], kind: 'api-key' });
+export const podLocalAuth: Authenticate = async () => ({ id: 'pod-local', scopes: ['admin'], kind: 'api-key' });
