@@ -131,6 +131,10 @@ function apiKeyChange(action: 'create' | 'rotate', root: string, v: Options, io:
   if (!KEY_NAME.test(name)) throw new UsageError('--id must be a short name: lowercase letters, digits, - and _ (the generation is added: ci → ci.1)');
   const reason = need(v.reason, '--reason', '"CI smoke tests"');
   const now = new Date();
+  const overlap = parseOverlap(v.overlap ?? '24h');
+  const expires = parseInstant('--expires', v.expires);
+  const notBefore = parseInstant('--not-before', v['not-before']);
+  if (expires && expires <= now) throw new UsageError(`--expires ${v.expires} is in the past`);
   const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
   const state = currentKeys(root, env);
   const live = state.keys.apiKeys.filter((k) => k.name === name && k.status !== 'revoked');
@@ -146,11 +150,8 @@ function apiKeyChange(action: 'create' | 'rotate', root: string, v: Options, io:
     if (!active) throw new UsageError(`${env} has no active key for "${name}" to rotate${live.length ? ` (${live.map((k) => `${k.id} ${k.status}`).join(', ')})` : ': create one'}`);
     if (v.scope) throw new UsageError('rotate keeps the key\'s scopes: revoke and create to change them');
     scopes = active.scopes;
-    retires = { keyId: active.id, until: new Date(now.getTime() + parseOverlap(v.overlap ?? '24h')).toISOString() };
+    retires = { keyId: active.id, until: new Date(now.getTime() + overlap).toISOString() };
   }
-  const expires = parseInstant('--expires', v.expires);
-  const notBefore = parseInstant('--not-before', v['not-before']);
-  if (expires && expires <= now) throw new UsageError(`--expires ${v.expires} is in the past`);
   const id = nextId(state.keys.apiKeys, name);
   const minted = mintApiKey(name, scopes, { id, now, ...(notBefore ? { notBefore } : {}), ...(expires ? { expires } : {}) });
   const k = minted.entry;

@@ -81,8 +81,11 @@ export const loadSigningKey = (pem: string) => createPrivateKey(pem);
 export const loadWorkflowKey = (pem: string) => createPublicKey(pem);
 export const signatureValid = (e: AuditEntry, key: KeyObject) => /^[0-9a-f]{128}$/.test(e.sig ?? '') && verify(null, Buffer.from(e.hash), key, Buffer.from(e.sig!, 'hex'));
 
-/** A parsed line: the entry, or why it is not one. `hashOk` says whether the content matches `hash`. */
-export type AuditLine = { line: number; text: string } & ({ entry: AuditEntry; hashOk: boolean } | { entry?: undefined; problem: string });
+/**
+ * A parsed line: the entry, or why it is not one. `hashOk` says whether the content matches
+ * `hash`; `canonical` whether the line is written exactly as `smartbot keys` writes it.
+ */
+export type AuditLine = { line: number; text: string } & ({ entry: AuditEntry; hashOk: boolean; canonical: boolean } | { entry?: undefined; problem: string });
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -130,8 +133,6 @@ export function parseAuditLog(text: string): AuditLine[] {
     const problem = shapeProblem(entry);
     if (problem) return { line, text: raw, problem };
     // The written form is canonical; anything else was rewritten by hand (the hash decides whether content changed).
-    const hashOk = sha256(hashedText(entry)) === entry.hash;
-    if (hashOk && entryLine(entry) !== raw) return { line, text: raw, problem: 'the line is not in canonical form (fields reordered or reformatted)' };
-    return { line, text: raw, entry, hashOk };
+    return { line, text: raw, entry, hashOk: sha256(hashedText(entry)) === entry.hash, canonical: entryLine(entry) === raw };
   });
 }

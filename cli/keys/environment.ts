@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JwtKey, SmartbotEnvironment } from '../../contract/environment.js';
 import { UserError } from '../../contract/run-main.js';
+import { UsageError } from '../io.js';
 import { layerEnvironment, TierCache } from '../../validation/load/layers.js';
 import { loadYamlFile } from '../../validation/load/yaml-source.js';
 import { checkSchema } from '../../validation/schema/check.js';
@@ -33,9 +34,9 @@ export function environmentNames(root: string): string[] {
 }
 
 export function envKeySettings(root: string, env: string): EnvKeySettings {
-  if (!ENV_NAME.test(env)) throw new UserError(`invalid --env "${env}": a name from environments/`, 2);
+  if (!ENV_NAME.test(env)) throw new UsageError(`invalid --env "${env}": a name from environments/`);
   const envFile = join(root, 'environments', `${env}.yaml`);
-  if (!existsSync(envFile)) throw new UserError(`no environment "${env}": ${envFile} does not exist`, 2);
+  if (!existsSync(envFile)) throw new UsageError(`no environment "${env}": ${envFile} does not exist`);
   const loaded = loadYamlFile(envFile);
   const layered = loaded.ok ? layerEnvironment(loaded.source, new TierCache(join(root, 'environments', 'tiers'))) : undefined;
   const bad = !loaded.ok || !layered?.env || checkSchema(layered.env).badPointers.some((p) => p === '' || p === '/security' || p.startsWith('/security/'));

@@ -3,8 +3,8 @@
 // is on (catalogue rules audit-*, keyring-*), so CI shows exactly which line was touched.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUDIT_LOG_FILE, formatKeyring } from '../../contract/keyring-file.js';
-import { registerSource, report, type Diagnostic } from '../../validation/diagnostics.js';
+import { API_KEY_SHAPE, AUDIT_LOG_FILE, formatKeyring } from '../../contract/keyring-file.js';
+import { registerSource, report, sortDiagnostics, type Diagnostic } from '../../validation/diagnostics.js';
 import { findPlaintextKeys } from '../../validation/policy/keyring.js';
 import { secretShape } from '../../validation/policy/secrets.js';
 import { GENESIS, loadWorkflowKey, parseAuditLog, signatureValid, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type AuditLine } from './audit.js';
@@ -29,20 +29,28 @@ export interface VerifyResult {
 export function checkChain(lines: readonly AuditLine[], file: string, workflowKeyPem: string | undefined, keyFile: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const at = (line: number) => ({ file, line, col: 1 });
-  const workflowKey = workflowKeyPem === undefined ? undefined : loadWorkflowKey(workflowKeyPem);
+  let workflowKey: ReturnType<typeof loadWorkflowKey> | undefined;
+  try {
+    workflowKey = workflowKeyPem === undefined ? undefined : loadWorkflowKey(workflowKeyPem);
+  } catch {
+    // Not a public key: as good as none (each signed entry says so).
+  }
   const present = new Set<number>();
   for (const l of lines) if (l.entry) present.add(l.entry.seq);
   /** seq → the first line holding it. */
   const firstLine = new Map<number, AuditLine & { entry: AuditEntry }>();
   let max = 0;
   let maxLine = 0;
+  let afterMalformed = false;
   for (const l of lines) {
     if (!l.entry) {
       out.push(report('audit-malformed', { detail: l.problem }, at(l.line)));
+      afterMalformed = true;
       continue;
     }
     const e = l.entry;
     if (!l.hashOk) out.push(report('audit-hash-mismatch', { seq: e.seq }, at(l.line)));
+    else if (!l.canonical) out.push(report('audit-malformed', { detail: 'the line is not in canonical form (fields reordered or reformatted)' }, at(l.line)));
     const first = firstLine.get(e.seq);
     if (first) {
       // The same seq twice: two branches that each appended after the same entry, or a repeated line.
@@ -51,14 +59,16 @@ export function checkChain(lines: readonly AuditLine[], file: string, workflowKe
     } else {
       firstLine.set(e.seq, l as AuditLine & { entry: AuditEntry });
       if (e.seq < max) out.push(report('audit-seq-order', { seq: e.seq, after: max, afterLine: maxLine }, at(l.line)));
-      else if (e.seq > max + 1) {
-        // Missing only if no later line holds them (a later one is reported as out of order).
+      else if (e.seq > max + 1 && !afterMalformed) {
+        // Missing only if no later line holds them (a later one is reported as out of order),
+        // and not right after a broken line (which is reported, and likely held them).
         const gone: number[] = [];
         for (let s = max + 1; s < e.seq; s++) if (!present.has(s)) gone.push(s);
         if (gone.length) out.push(report('audit-seq-missing', { seq: e.seq, after: max, missing: gone.length === 1 ? `seq ${gone[0]} is` : `seq ${gone[0]}–${gone[gone.length - 1]} are` }, at(l.line)));
       }
       if (e.seq > max) (max = e.seq), (maxLine = l.line);
     }
+    afterMalformed = false;
     if (e.sig !== undefined) {
       if (!workflowKey) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'no-key' }, at(l.line)));
       else if (!signatureValid(e, workflowKey)) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'invalid' }, at(l.line)));
@@ -75,7 +85,7 @@ export function checkChain(lines: readonly AuditLine[], file: string, workflowKe
     const before = firstLine.get(e.seq - 1);
     if (before && e.prevHash !== before.entry.hash) out.push(report('audit-prev-hash', { seq: e.seq, prevLine: before.line }, at(l.line)));
   }
-  return out.sort((a, b) => a.line - b.line);
+  return out;
 }
 
 /** An entry's reason is free text: a random-looking word in it may be a pasted key (the entropy test applies there). */
@@ -101,6 +111,7 @@ export function verifyKeys(root: string, only?: string[]): VerifyResult {
   const plain = findPlaintextKeys(text);
   const known = new Set(plain.map((p) => p.line));
   for (const p of [...plain, ...freeTextSecrets(lines, known)]) diagnostics.push(report('keyring-plaintext', { file, line: p.line, what: p.what }, { file, line: p.line, col: 1 }));
+  sortDiagnostics(diagnostics);
   const entries = lines.flatMap((l) => (l.entry ? [l.entry] : []));
   const result: VerifyResult = { diagnostics, entries: entries.length, signed: entries.filter((e) => e.sig !== undefined).length, compared: [], ...(entries.length ? { last: entries[entries.length - 1] } : {}) };
   // Replaying a broken chain would only repeat its problems as keyring differences.
@@ -125,8 +136,11 @@ export function verifyKeys(root: string, only?: string[]): VerifyResult {
       const b = expected.split('\n');
       let i = 0;
       while (i < Math.max(a.length, b.length) && a[i] === b[i]) i++;
-      registerSource(shown, committed);
-      const clip = (s: string | undefined) => (s === undefined ? '(nothing)' : s.trim().length > 100 ? `${s.trim().slice(0, 97)}...` : s.trim() || '(an empty line)');
+      // Quoted short, and never a plaintext key (a CI log is no place for one); no source line for the same reason.
+      const clip = (s: string | undefined) => {
+        const text = (s ?? '').trim().replace(new RegExp(API_KEY_SHAPE.source, 'g'), 'sb_…');
+        return s === undefined ? '(nothing)' : text.length > 100 ? `${text.slice(0, 97)}...` : text || '(an empty line)';
+      };
       diagnostics.push(report('keyring-drift', { file: shown, env, committed: clip(a[i]), replay: clip(b[i]) }, { file: shown, line: Math.min(i + 1, a.length), col: 1 }));
     }
     // JWT signing keys: the environment file lists them (in any order).
@@ -147,5 +161,6 @@ export function verifyKeys(root: string, only?: string[]): VerifyResult {
     }
     result.compared.push(env);
   }
+  sortDiagnostics(diagnostics);
   return result;
 }
