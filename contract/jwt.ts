@@ -137,6 +137,7 @@ export class JwtVerifier {
   private explain(e: unknown): VerifyResult {
     if (e instanceof errors.JWTExpired) return refuse('expired', 'The access token has expired: mint a new one with `smartbot token`.');
     if (e instanceof errors.JWSSignatureVerificationFailed) return refuse('signature', 'The token signature does not verify.');
+    if (e instanceof errors.JOSEAlgNotAllowed) return refuse('malformed', "The token's algorithm (alg) must be EdDSA.");
     if (e instanceof errors.JOSENotSupported) return refuse(/Extension Header Parameter/.test(e.message) ? 'crit' : 'malformed', `The token uses an unsupported feature: ${e.message}.`);
     if (e instanceof errors.JWTClaimValidationFailed) {
       if (e.claim === 'nbf') return refuse('not-yet-valid', 'The token is not valid yet (nbf).');
