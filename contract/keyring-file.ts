@@ -82,8 +82,10 @@ export function keyState(entry: Pick<KeyEntry, 'status' | 'notBefore' | 'expires
 
 /** One entry per line, fields in a fixed order: the committed form, so a diff shows one key per line. */
 export function formatKeyring(keys: readonly KeyEntry[]): string {
+  // Spelled out rather than JSON.stringify of a rebuilt object: keyrings replayed from a long history are large.
+  const s = JSON.stringify;
   const line = (k: KeyEntry) =>
-    JSON.stringify({ id: k.id, name: k.name, status: k.status, scopes: k.scopes, created: k.created, notBefore: k.notBefore, ...(k.expires === undefined ? {} : { expires: k.expires }), sha256: k.sha256 });
+    `{"id":${s(k.id)},"name":${s(k.name)},"status":${s(k.status)},"scopes":${s(k.scopes)},"created":${s(k.created)},"notBefore":${s(k.notBefore)}${k.expires === undefined ? '' : `,"expires":${s(k.expires)}`},"sha256":${s(k.sha256)}}`;
   if (keys.length === 0) return '{"version": 2, "keys": []}\n';
   return `{"version": 2, "keys": [\n${keys.map((k) => `  ${line(k)}`).join(',\n')}\n]}\n`;
 }

@@ -143,7 +143,7 @@ const CASES: [string, (files: Files) => void | Promise<void>, string[]][] = [
   [
     'a line rewritten in another form (same content)',
     ({ lines, setLines }) => setLines(lines().map((l, i) => (i === 0 ? JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, '') : l))),
-    [`${LOG}:1:1 error not an audit entry: the line is not in canonical form (fields reordered or reformatted) [audit-malformed]`],
+    [`${LOG}:1:1 error entry seq 1 does not match its hash: it was edited after it was written [audit-hash-mismatch]`],
   ],
   [
     'a JWT signing key edited in the environment',

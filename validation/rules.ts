@@ -331,7 +331,7 @@ export const RULES = {
   }),
   'audit-malformed': rule<{ detail: string }>({
     severity: 'error',
-    summary: 'Every audit line is one complete, canonical audit entry.',
+    summary: 'Every audit line is one complete audit entry.',
     message: (p) => `not an audit entry: ${p.detail}`,
     fix: () => 'The audit log is append-only and written only by `smartbot keys`: restore the line from git (git log -p audit/key-rotations.jsonl).',
   }),

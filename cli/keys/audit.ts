@@ -81,24 +81,23 @@ export const loadSigningKey = (pem: string) => createPrivateKey(pem);
 export const loadWorkflowKey = (pem: string) => createPublicKey(pem);
 export const signatureValid = (e: AuditEntry, key: KeyObject) => /^[0-9a-f]{128}$/.test(e.sig ?? '') && verify(null, Buffer.from(e.hash), key, Buffer.from(e.sig!, 'hex'));
 
-/**
- * A parsed line: the entry, or why it is not one. `hashOk` says whether the content matches
- * `hash`; `canonical` whether the line is written exactly as `smartbot keys` writes it.
- */
-export type AuditLine = { line: number; text: string } & ({ entry: AuditEntry; hashOk: boolean; canonical: boolean } | { entry?: undefined; problem: string });
+/** A parsed line: the entry, or why it is not one. `hashOk` says whether the line's bytes are the ones its `hash` was made from. */
+export type AuditLine = { line: number; text: string } & ({ entry: AuditEntry; hashOk: boolean } | { entry?: undefined; problem: string });
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const str = (v: unknown) => typeof v === 'string' && v.length > 0;
+const ACTIONS = new Set(['create', 'rotate', 'revoke']);
+const TEXT_FIELDS = ['keyId', 'keyFingerprint', 'actor', 'reason', 'ref'] as const;
 
 /** Why a parsed value is not an audit entry, or undefined. */
 function shapeProblem(e: Partial<AuditEntry>): string | undefined {
   if (!Number.isSafeInteger(e.seq) || e.seq! < 1) return '"seq" must be a positive integer';
   if (typeof e.ts !== 'string' || !INSTANT.test(e.ts)) return '"ts" must be a UTC instant';
   if (!str(e.env)) return '"env" is missing';
-  if (!['create', 'rotate', 'revoke'].includes(e.action as string)) return `"action" must be create, rotate or revoke, got ${JSON.stringify(e.action)}`;
+  if (!ACTIONS.has(e.action as string)) return `"action" must be create, rotate or revoke, got ${JSON.stringify(e.action)}`;
   if (e.kind !== 'api-key' && e.kind !== 'jwt') return '"kind" must be api-key or jwt';
-  for (const f of ['keyId', 'keyFingerprint', 'actor', 'reason', 'ref'] as const) if (!str(e[f])) return `"${f}" is missing`;
+  for (const f of TEXT_FIELDS) if (!str(e[f])) return `"${f}" is missing`;
   if (typeof e.prevHash !== 'string' || !HEX64.test(e.prevHash)) return '"prevHash" must be 64 hex digits';
   if (typeof e.hash !== 'string' || !HEX64.test(e.hash)) return '"hash" must be 64 hex digits';
   if ((e.action === 'revoke') !== (e.key === undefined)) return e.action === 'revoke' ? 'a revoke entry creates no key' : `a ${e.action} entry needs the new "key"`;
@@ -132,7 +131,11 @@ export function parseAuditLog(text: string): AuditLine[] {
     const entry = value as AuditEntry;
     const problem = shapeProblem(entry);
     if (problem) return { line, text: raw, problem };
-    // The written form is canonical; anything else was rewritten by hand (the hash decides whether content changed).
-    return { line, text: raw, entry, hashOk: sha256(hashedText(entry)) === entry.hash, canonical: entryLine(entry) === raw };
+    // A written line is its hashed text with `hash` (and `sig`) spliced in before the closing
+    // brace, so the hash is checked on the bytes themselves: no re-serialising 100,000 entries,
+    // and any change to a line — content, order or spacing — is a mismatch. (`,"hash":"` cannot
+    // occur inside a JSON string: its quotes would be escaped.)
+    const at = raw.lastIndexOf(',"hash":"');
+    return { line, text: raw, entry, hashOk: sha256(`${raw.slice(0, at)}}`) === entry.hash };
   });
 }

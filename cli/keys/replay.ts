@@ -14,9 +14,18 @@ export type ReplayProblem = 'unknown' | 'exists' | 'not-active' | 'revoked';
 
 export const emptyKeys = (): EnvKeys => ({ apiKeys: [], jwtKeys: [] });
 
+/** Keys by id (API keys and JWT kids apart), kept beside each EnvKeys so a long history replays in linear time. */
+const indexes = new WeakMap<EnvKeys, { api: Map<string, KeyEntry>; jwt: Map<string, JwtKey> }>();
+function indexOf(keys: EnvKeys) {
+  let index = indexes.get(keys);
+  if (!index) indexes.set(keys, (index = { api: new Map(keys.apiKeys.map((k) => [k.id, k])), jwt: new Map(keys.jwtKeys.map((k) => [k.kid, k])) }));
+  return index;
+}
+
 /** Applies one entry to an environment's keys (in place); returns what makes it impossible, if anything. */
 export function applyEntry(keys: EnvKeys, e: AuditEntry): { problem: ReplayProblem; keyId: string } | undefined {
-  const find = (id: string) => (e.kind === 'jwt' ? keys.jwtKeys.find((k) => k.kid === id) : keys.apiKeys.find((k) => k.id === id));
+  const index = indexOf(keys);
+  const find = (id: string) => (e.kind === 'jwt' ? index.jwt.get(id) : index.api.get(id));
   if (e.action === 'revoke') {
     const k = find(e.keyId);
     if (!k) return { problem: 'unknown', keyId: e.keyId };
@@ -38,8 +47,15 @@ export function applyEntry(keys: EnvKeys, e: AuditEntry): { problem: ReplayProbl
     }
   }
   const k = e.key!;
-  if ('publicKey' in k) keys.jwtKeys.push({ kid: e.keyId, publicKey: k.publicKey, status: 'active' });
-  else keys.apiKeys.push({ id: e.keyId, name: k.name, status: 'active', scopes: k.scopes, created: e.ts, notBefore: k.notBefore, ...(k.expires ? { expires: k.expires } : {}), sha256: k.sha256 });
+  if ('publicKey' in k) {
+    const added: JwtKey = { kid: e.keyId, publicKey: k.publicKey, status: 'active' };
+    keys.jwtKeys.push(added);
+    index.jwt.set(added.kid, added);
+  } else {
+    const added: KeyEntry = { id: e.keyId, name: k.name, status: 'active', scopes: k.scopes, created: e.ts, notBefore: k.notBefore, ...(k.expires ? { expires: k.expires } : {}), sha256: k.sha256 };
+    keys.apiKeys.push(added);
+    index.api.set(added.id, added);
+  }
   return undefined;
 }
 

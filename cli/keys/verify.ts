@@ -50,7 +50,6 @@ export function checkChain(lines: readonly AuditLine[], file: string, workflowKe
     }
     const e = l.entry;
     if (!l.hashOk) out.push(report('audit-hash-mismatch', { seq: e.seq }, at(l.line)));
-    else if (!l.canonical) out.push(report('audit-malformed', { detail: 'the line is not in canonical form (fields reordered or reformatted)' }, at(l.line)));
     const first = firstLine.get(e.seq);
     if (first) {
       // The same seq twice: two branches that each appended after the same entry, or a repeated line.

@@ -1,0 +1,93 @@
+// bench/keys-verify: `smartbot keys verify` over a synthetic audit history of N entries (three
+// environments, 30 keys each, rotated over and over, some revoked; a share of the rotations made
+// by the scheduled workflow and Ed25519-signed), with keyrings that match its replay. Prints a
+// table. Target: 100,000 entries in ≤ 2 s on 2 cores. Figures, not a test.
+// Usage: npm run bench:keys [-- --runs 3]
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { generateSigningKeys } from '../contract/jwt.js';
+import { AUDIT_LOG_FILE, fingerprint, formatKeyring, hashKey } from '../contract/keyring-file.js';
+import { packageRoot } from '../contract/paths.js';
+import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry } from '../cli/keys/audit.js';
+import { replay } from '../cli/keys/replay.js';
+import { verifyKeys } from '../cli/keys/verify.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const runs = Number(values.runs);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ENVS = ['dev', 'prod', 'staging'];
+const NAMES = 30;
+
+/** A scratch repository holding a valid history of `n` entries, every `signEvery`-th one signed (0: none). */
+function syntheticHistory(n: number, signEvery: number): string {
+  const root = mkdtempSync(join(tmpdir(), 'smartbot-bench-keys-'));
+  cpSync(join(packageRoot, 'environments'), join(root, 'environments'), { recursive: true });
+  mkdirSync(join(root, 'keyrings'));
+  mkdirSync(join(root, 'audit'));
+  const workflow = generateSigningKeys();
+  writeFileSync(join(root, WORKFLOW_KEY_FILE), workflow.publicKeyPem);
+  const signer = loadSigningKey(workflow.privateKeyPem);
+  const entries: AuditEntry[] = [];
+  const generation = new Map<string, number>();
+  const retiring: { env: string; id: string; fp: string }[] = [];
+  let t = Date.parse('2020-01-01T00:00:00.000Z');
+  const add = (e: Omit<UnsealedEntry, 'ts' | 'actor' | 'ref'>, signed: boolean) => {
+    t += 60_000;
+    const ts = new Date(t).toISOString();
+    entries.push(seal({ ...e, ts, actor: signed ? WORKFLOW_ACTOR : 'alice@example.com', ref: signed ? 'schedule' : `PR #${entries.length}` }, entries[entries.length - 1], signed ? signer : undefined));
+  };
+  const newKey = (env: string, name: string) => {
+    const gen = (generation.get(`${env}/${name}`) ?? 0) + 1;
+    generation.set(`${env}/${name}`, gen);
+    const sha256 = hashKey(`bench-${env}-${name}-${gen}`).toString('hex');
+    return { keyId: `${name}.${gen}`, keyFingerprint: fingerprint(sha256), key: { name, scopes: ['chat' as const], notBefore: new Date(t + 60_000).toISOString(), sha256 } };
+  };
+  for (const env of ENVS) for (let i = 0; i < NAMES && entries.length < n; i++) add({ env, action: 'create', kind: 'api-key', reason: 'initial key', ...newKey(env, `svc-${i}`) }, false);
+  for (let i = 0; entries.length < n; i++) {
+    const env = ENVS[i % ENVS.length]!;
+    if (i % 4 === 3 && retiring.length) {
+      const old = retiring.shift()!;
+      add({ env: old.env, action: 'revoke', kind: 'api-key', keyId: old.id, keyFingerprint: old.fp, reason: 'overlap over early' }, false);
+      continue;
+    }
+    const name = `svc-${i % NAMES}`;
+    const gen = generation.get(`${env}/${name}`)!;
+    const oldId = `${name}.${gen}`;
+    const signed = signEvery > 0 && i % signEvery === 0;
+    add({ env, action: 'rotate', kind: 'api-key', reason: signed ? 'scheduled: 80 days old, maximum 90' : 'quarterly', retires: { keyId: oldId, until: new Date(t + 86_400_000).toISOString() }, ...newKey(env, name) }, signed);
+    retiring.push({ env, id: oldId, fp: fingerprint(hashKey(`bench-${env}-${name}-${gen}`).toString('hex')) });
+  }
+  writeFileSync(join(root, AUDIT_LOG_FILE), entries.map((e) => `${entryLine(e)}\n`).join(''));
+  const state = replay(entries);
+  for (const env of ENVS) writeFileSync(join(root, 'keyrings', `${env}.json`), formatKeyring(state.envs.get(env)?.apiKeys ?? []));
+  return root;
+}
+
+console.log(`smartbot keys verify benchmark — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, median of ${runs} runs`);
+console.log('\n|       N | signed | log MB | keyring lines | verify ms (in-process) | µs / entry | CLI wall ms |');
+console.log('|--------:|-------:|-------:|--------------:|-----------------------:|-----------:|------------:|');
+for (const [n, signEvery] of [[10_000, 0], [100_000, 0], [100_000, 100], [100_000, 10]] as const) {
+  const root = syntheticHistory(n, signEvery);
+  const times: number[] = [];
+  let result: ReturnType<typeof verifyKeys> | undefined;
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    result = verifyKeys(root);
+    times.push(performance.now() - start);
+  }
+  if (result!.diagnostics.length || result!.entries !== n) throw new Error(`the synthetic history does not verify: ${result!.diagnostics[0]?.message ?? `${result!.entries} entries`}`);
+  const cliStart = performance.now();
+  const cli = spawnSync(process.execPath, [join(packageRoot, 'bin/smartbot.js'), 'keys', 'verify', '--root', root], { encoding: 'utf8' });
+  const cliMs = performance.now() - cliStart;
+  if (cli.status !== 0) throw new Error(`CLI exited ${cli.status}: ${cli.stdout}${cli.stderr}`);
+  const bytes = spawnSync('du', ['-sb', join(root, AUDIT_LOG_FILE)], { encoding: 'utf8' }).stdout.split('\t')[0];
+  const keyringLines = (result!.replayed ? [...result!.replayed.values()] : []).reduce((s, k) => s + k.apiKeys.length, 0);
+  const ms = median(times);
+  const cells = [n.toLocaleString('en').padStart(7), result!.signed.toLocaleString('en').padStart(6), (Number(bytes) / 1e6).toFixed(1).padStart(6), keyringLines.toLocaleString('en').padStart(13), ms.toFixed(0).padStart(22), ((ms * 1000) / n).toFixed(1).padStart(10), cliMs.toFixed(0).padStart(11)];
+  console.log(`| ${cells.join(' | ')} |`);
+  rmSync(root, { recursive: true, force: true });
+}
