@@ -125,7 +125,7 @@ function handOver(io: CliIO, out: string | undefined, secret: string, what: stri
 
 const next = (keyring: string) => `Next: npx smartbot render, then commit ${keyring}, ${AUDIT_LOG_FILE} and rendered/.`;
 
-function apiKeyChange(action: 'create' | 'rotate', root: string, v: Options, io: CliIO): number {
+async function apiKeyChange(action: 'create' | 'rotate', root: string, v: Options, io: CliIO): Promise<number> {
   const env = need(v.env, '--env', 'dev');
   const name = need(v.id, '--id', 'ci');
   if (!KEY_NAME.test(name)) throw new UsageError('--id must be a short name: lowercase letters, digits, - and _ (the generation is added: ci → ci.1)');
@@ -136,7 +136,7 @@ function apiKeyChange(action: 'create' | 'rotate', root: string, v: Options, io:
   const notBefore = parseInstant('--not-before', v['not-before']);
   if (expires && expires <= now) throw new UsageError(`--expires ${v.expires} is in the past`);
   const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
-  const state = currentKeys(root, env);
+  const state = await currentKeys(root, env);
   const live = state.keys.apiKeys.filter((k) => k.name === name && k.status !== 'revoked');
   const active = live.find((k) => k.status === 'active');
   let scopes: Scope[];
@@ -172,7 +172,7 @@ function apiKeyChange(action: 'create' | 'rotate', root: string, v: Options, io:
 }
 
 /** keys rotate --due: every active key within the warning window of its environment's maximum age, in every environment (or --env). */
-function rotateDue(root: string, v: Options, io: CliIO): number {
+async function rotateDue(root: string, v: Options, io: CliIO): Promise<number> {
   const outDir = need(v.out, '--out', 'DIR (one file per new key, mode 600)');
   const overlap = parseOverlap(v.overlap ?? '24h');
   const now = new Date();
@@ -181,7 +181,7 @@ function rotateDue(root: string, v: Options, io: CliIO): number {
   for (const env of v.env ? [v.env] : environmentNames(root)) {
     const max = envKeySettings(root, env).maxKeyAgeDays;
     if (max === undefined) continue;
-    const state = currentKeys(root, env);
+    const state = await currentKeys(root, env);
     const changes: UnsealedEntry[] = [];
     const secrets: { id: string; key: string }[] = [];
     for (const old of state.keys.apiKeys) {
@@ -210,13 +210,13 @@ function rotateDue(root: string, v: Options, io: CliIO): number {
   return EXIT.ok;
 }
 
-function revoke(root: string, v: Options, io: CliIO): number {
+async function revoke(root: string, v: Options, io: CliIO): Promise<number> {
   const env = need(v.env, '--env', 'dev');
   const target = need(v.id, '--id', v.jwt ? 'KID' : 'ci.1');
   const reason = need(v.reason, '--reason', '"key leaked"');
   const now = new Date();
   const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
-  const state = currentKeys(root, env);
+  const state = await currentKeys(root, env);
   const keys = v.jwt
     ? state.keys.jwtKeys.filter((k) => k.kid === target && k.status !== 'revoked').map((k) => ({ id: k.kid, fp: jwtFingerprint(k.publicKey) }))
     : state.keys.apiKeys.filter((k) => (k.id === target || k.name === target) && k.status !== 'revoked').map((k) => ({ id: k.id, fp: fingerprint(k.sha256) }));
@@ -233,7 +233,7 @@ async function jwtKeyChange(action: 'create' | 'rotate', root: string, v: Option
   const reason = need(v.reason, '--reason', '"quarterly rotation"');
   const now = new Date();
   const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
-  const state = currentKeys(root, env);
+  const state = await currentKeys(root, env);
   const active = state.keys.jwtKeys.find((k) => k.status === 'active');
   if (action === 'create' && active) throw new UsageError(`${env} already has an active JWT signing key ${active.kid}: rotate it instead`);
   if (action === 'rotate' && !active) throw new UsageError(`${env} has no active JWT signing key to rotate: create one`);
@@ -264,8 +264,8 @@ async function jwtKeyChange(action: 'create' | 'rotate', root: string, v: Option
   return EXIT.ok;
 }
 
-function verify(root: string, v: Options, io: CliIO): number {
-  const r = verifyKeys(root, v.env ? [v.env] : undefined);
+async function verify(root: string, v: Options, io: CliIO): Promise<number> {
+  const r = await verifyKeys(root, v.env ? [v.env] : undefined);
   const log = join(root, AUDIT_LOG_FILE);
   if (r.diagnostics.length) {
     io.out(`${r.diagnostics.map(formatDiagnostic).join('\n\n')}\n\n✖ ${r.diagnostics.length} problem${r.diagnostics.length === 1 ? '' : 's'}: the key history does not verify\n`);
@@ -293,7 +293,7 @@ export async function keysCommand(argv: string[], io: CliIO): Promise<number> {
       return revoke(root, v, io);
     case 'list': {
       const env = need(v.env, '--env', 'dev');
-      const keys = currentKeys(root, env).keys;
+      const keys = (await currentKeys(root, env)).keys;
       io.out(v.json ? `${JSON.stringify(keys, null, 2)}\n` : formatKeyList(keys, Date.now()));
       return EXIT.ok;
     }

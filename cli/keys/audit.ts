@@ -3,7 +3,7 @@
 // `prevHash` included, so editing, deleting, reordering or inserting a line breaks the chain.
 // Entries made by the scheduled rotation are also Ed25519-signed (`sig`, over `hash`) by the
 // workflow key, whose public half is committed as audit/workflow-key.pub.
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash as digest, sign, verify, type KeyObject } from 'node:crypto';
 import type { Scope } from '../../contract/keyring-file.js';
 import { fingerprint } from '../../contract/keyring-file.js';
 
@@ -62,7 +62,8 @@ function ordered(e: Omit<AuditEntry, 'hash' | 'sig'>): object {
 
 /** The text the hash covers: the canonical entry without `hash` and `sig`. */
 export const hashedText = (e: Omit<AuditEntry, 'hash' | 'sig'>) => JSON.stringify(ordered(e));
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+// crypto.hash: one call per line, no Hash object (2–3× faster on short inputs).
+const sha256 = (text: string) => digest('sha256', text, 'hex');
 
 /** The committed line: the hashed text with `hash` (and `sig`) appended. */
 export function entryLine(e: AuditEntry): string {
@@ -79,7 +80,11 @@ export function seal(entry: UnsealedEntry, prev: Pick<AuditEntry, 'seq' | 'hash'
 
 export const loadSigningKey = (pem: string) => createPrivateKey(pem);
 export const loadWorkflowKey = (pem: string) => createPublicKey(pem);
-export const signatureValid = (e: AuditEntry, key: KeyObject) => /^[0-9a-f]{128}$/.test(e.sig ?? '') && verify(null, Buffer.from(e.hash), key, Buffer.from(e.sig!, 'hex'));
+/** Whether the entry's signature is the workflow key's over its hash. Async: the checks run on libuv's threads, beside the parsing. */
+export function signatureValid(e: AuditEntry, key: KeyObject): Promise<boolean> {
+  if (!/^[0-9a-f]{128}$/.test(e.sig ?? '')) return Promise.resolve(false);
+  return new Promise((resolve) => verify(null, Buffer.from(e.hash), key, Buffer.from(e.sig!, 'hex'), (err, ok) => resolve(!err && ok)));
+}
 
 /** A parsed line: the entry, or why it is not one. `hashOk` says whether the line's bytes are the ones its `hash` was made from. */
 export type AuditLine = { line: number; text: string } & ({ entry: AuditEntry; hashOk: boolean } | { entry?: undefined; problem: string });

@@ -48,8 +48,8 @@ export function provenance(root: string, given: { actor?: string; ref?: string; 
 }
 
 /** The verified history and one environment's keys now; refuses when the history does not verify. */
-export function currentKeys(root: string, env: string): { keys: EnvKeys; last?: AuditEntry } {
-  const v = verifyKeys(root, [env]);
+export async function currentKeys(root: string, env: string): Promise<{ keys: EnvKeys; last?: AuditEntry }> {
+  const v = await verifyKeys(root, [env]);
   if (v.diagnostics.length)
     throw new UserError(`the key history does not verify, so nothing was changed — run \`npx smartbot keys verify\`:\n\n${v.diagnostics.slice(0, 3).map(formatDiagnostic).join('\n\n')}`);
   return { keys: structuredClone(v.replayed?.get(env) ?? emptyKeys()), ...(v.last ? { last: v.last } : {}) };

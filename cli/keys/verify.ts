@@ -26,7 +26,7 @@ export interface VerifyResult {
 }
 
 /** The chain: every line an entry, hashes matching, seqs in order without gaps or repeats, prevHash linking each to its predecessor, signatures valid. */
-export function checkChain(lines: readonly AuditLine[], file: string, workflowKeyPem: string | undefined, keyFile: string): Diagnostic[] {
+export async function checkChain(lines: readonly AuditLine[], file: string, workflowKeyPem: string | undefined, keyFile: string): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const at = (line: number) => ({ file, line, col: 1 });
   let workflowKey: ReturnType<typeof loadWorkflowKey> | undefined;
@@ -42,6 +42,7 @@ export function checkChain(lines: readonly AuditLine[], file: string, workflowKe
   let max = 0;
   let maxLine = 0;
   let afterMalformed = false;
+  const signatures: Promise<void>[] = [];
   for (const l of lines) {
     if (!l.entry) {
       out.push(report('audit-malformed', { detail: l.problem }, at(l.line)));
@@ -70,7 +71,7 @@ export function checkChain(lines: readonly AuditLine[], file: string, workflowKe
     afterMalformed = false;
     if (e.sig !== undefined) {
       if (!workflowKey) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'no-key' }, at(l.line)));
-      else if (!signatureValid(e, workflowKey)) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'invalid' }, at(l.line)));
+      else signatures.push(signatureValid(e, workflowKey).then((ok) => void (ok || out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'invalid' }, at(l.line))))));
     } else if (e.actor === WORKFLOW_ACTOR) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'unsigned' }, at(l.line)));
   }
   // Links follow seq, not position: a reordered line is reported once, above, not at every neighbour.
@@ -84,6 +85,7 @@ export function checkChain(lines: readonly AuditLine[], file: string, workflowKe
     const before = firstLine.get(e.seq - 1);
     if (before && e.prevHash !== before.entry.hash) out.push(report('audit-prev-hash', { seq: e.seq, prevLine: before.line }, at(l.line)));
   }
+  await Promise.all(signatures);
   return out;
 }
 
@@ -98,27 +100,51 @@ function freeTextSecrets(lines: readonly AuditLine[], known: Set<number>): { lin
   return out;
 }
 
+/**
+ * How a committed keyring line differs from the replay's: the fields that differ when both are
+ * key entries, else the lines cut short. Never a plaintext key (a CI log is no place for one),
+ * and no source line under the diagnostic for the same reason.
+ */
+function lineDifference(committed: string | undefined, replayed: string | undefined): [string, string] {
+  const redact = (s: string) => s.replace(new RegExp(API_KEY_SHAPE.source, 'g'), 'sb_…');
+  const clip = (s: string | undefined) => (s === undefined ? '(nothing)' : redact(s.trim()).slice(0, 100) || '(an empty line)');
+  const entry = (s: string | undefined) => {
+    try {
+      const v = JSON.parse((s ?? '').trim().replace(/,$/, '')) as Record<string, unknown>;
+      return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.id === 'string' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [x, y] = [entry(committed), entry(replayed)];
+  if (!x || !y || x.id !== y.id) return [x ? `key ${redact(String(x.id))}` : clip(committed), y ? `key ${y.id as string}` : clip(replayed)];
+  const fields = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((f) => JSON.stringify(x[f]) !== JSON.stringify(y[f]));
+  const show = (v: Record<string, unknown>) => fields.map((f) => `"${redact(f)}": ${v[f] === undefined ? '(absent)' : redact(JSON.stringify(v[f]))}`).join(', ');
+  return [`key ${y.id as string} ${show(x)}`, show(y)];
+}
+
 const jwtLine = (k: JwtKey) => `${k.kid} ${k.status}${k.retiresAt ? ` until ${k.retiresAt}` : ''}`;
 
 /** Reads the log, checks the chain, replays it and compares every environment (or `only`). */
-export function verifyKeys(root: string, only?: string[]): VerifyResult {
+export async function verifyKeys(root: string, only?: string[]): Promise<VerifyResult> {
   const file = join(root, AUDIT_LOG_FILE);
   const keyFile = join(root, WORKFLOW_KEY_FILE);
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const lines = parseAuditLog(text);
-  const diagnostics = checkChain(lines, file, existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined, keyFile);
+  const diagnostics = await checkChain(lines, file, existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined, keyFile);
   const plain = findPlaintextKeys(text);
   const known = new Set(plain.map((p) => p.line));
   for (const p of [...plain, ...freeTextSecrets(lines, known)]) diagnostics.push(report('keyring-plaintext', { file, line: p.line, what: p.what }, { file, line: p.line, col: 1 }));
   sortDiagnostics(diagnostics);
-  const entries = lines.flatMap((l) => (l.entry ? [l.entry] : []));
-  const result: VerifyResult = { diagnostics, entries: entries.length, signed: entries.filter((e) => e.sig !== undefined).length, compared: [], ...(entries.length ? { last: entries[entries.length - 1] } : {}) };
+  const entries: AuditEntry[] = [];
+  let signed = 0;
+  for (const l of lines) if (l.entry) entries.push(l.entry), (signed += l.entry.sig === undefined ? 0 : 1);
+  const result: VerifyResult = { diagnostics, entries: entries.length, signed, compared: [], ...(entries.length ? { last: entries[entries.length - 1] } : {}) };
   // Replaying a broken chain would only repeat its problems as keyring differences.
   if (diagnostics.length) return result;
 
   const replayed = replay(entries);
-  const lineOf = new Map(lines.map((l) => [l.entry!, l.line]));
-  for (const p of replayed.problems) diagnostics.push(report('audit-replay', { seq: p.entry.seq, env: p.entry.env, keyId: p.keyId, problem: p.problem }, { file, line: lineOf.get(p.entry)!, col: 1 }));
+  for (const p of replayed.problems) diagnostics.push(report('audit-replay', { seq: p.entry.seq, env: p.entry.env, keyId: p.keyId, problem: p.problem }, { file, line: lines.find((l) => l.entry === p.entry)!.line, col: 1 }));
   if (diagnostics.length) return result;
   result.replayed = replayed.envs;
 
@@ -135,12 +161,8 @@ export function verifyKeys(root: string, only?: string[]): VerifyResult {
       const b = expected.split('\n');
       let i = 0;
       while (i < Math.max(a.length, b.length) && a[i] === b[i]) i++;
-      // Quoted short, and never a plaintext key (a CI log is no place for one); no source line for the same reason.
-      const clip = (s: string | undefined) => {
-        const text = (s ?? '').trim().replace(new RegExp(API_KEY_SHAPE.source, 'g'), 'sb_…');
-        return s === undefined ? '(nothing)' : text.length > 100 ? `${text.slice(0, 97)}...` : text || '(an empty line)';
-      };
-      diagnostics.push(report('keyring-drift', { file: shown, env, committed: clip(a[i]), replay: clip(b[i]) }, { file: shown, line: Math.min(i + 1, a.length), col: 1 }));
+      const [committedText, replayText] = lineDifference(a[i], b[i]);
+      diagnostics.push(report('keyring-drift', { file: shown, env, committed: committedText, replay: replayText }, { file: shown, line: Math.min(i + 1, a.length), col: 1 }));
     }
     // JWT signing keys: the environment file lists them (in any order).
     const listed = [...(settings.jwtKeys ?? [])].sort((x, y) => x.kid.localeCompare(y.kid));
