@@ -50,6 +50,9 @@ describe('smartbot keys create|rotate|revoke', () => {
     const again = await keys(root, 'rotate', '--env', 'prod', '--id', 'ops', '--reason', 'again', '--out', out, ...who);
     expect(again.code).toBe(2);
     expect(again.err).toBe(`smartbot keys: ${out} exists: --out never overwrites a key file\n`);
+    // Nothing was recorded: a rotation whose key could not be handed over would lock its owner out.
+    expect(auditLines(root)).toHaveLength(1);
+    expect(keyring(root, 'prod').map((k) => `${k.id} ${k.status}`)).toEqual(['ops.1 active']);
   });
 
   it('rotate adds the next generation and retires the old key until now + overlap; revoke by name revokes every live key', async () => {

@@ -3,7 +3,7 @@
 // (audit/key-rotations.jsonl) and the keyring derived from it. A new key is shown once —
 // printed, or written with --out to a new file of mode 0600 — and never stored.
 import { createHash, createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSigningKeys, keyId } from '../contract/jwt.js';
@@ -107,20 +107,34 @@ function change(env: string, who: Provenance, reason: string, now: Date) {
   return { ts: now.toISOString(), env, actor: who.actor, reason, ref: who.ref };
 }
 
+/** --actor, --ref and --sign-key, or their defaults. */
+const provenanceOf = (root: string, v: Options) => provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
+
 /** The next generation of NAME: NAME.1, or one past its highest. */
 function nextId(keys: KeyEntry[], name: string): string {
   const gens = keys.filter((k) => k.name === name).map((k) => Number(k.id.slice(name.length + 1)));
   return `${name}.${Math.max(0, ...gens) + 1}`;
 }
 
-/** Shows a new plaintext secret once: printed, or written to --out. */
-function handOver(io: CliIO, out: string | undefined, secret: string, what: string): string {
-  if (out) {
-    writeSecretFile(out, secret.endsWith('\n') ? secret : `${secret}\n`);
-    return `${what} written to ${out} (mode 600)`;
+/**
+ * Records `changes` and shows the new plaintext secret once: written to --out first (so a
+ * file that cannot be written leaves nothing recorded), else printed after recording.
+ * Returns the sealed entries and the sentence saying where the secret went.
+ */
+function recordWithSecret(io: CliIO, out: string | undefined, secret: string | undefined, what: string, write: () => AuditEntry[]): { sealed: AuditEntry[]; shown: string } {
+  const text = secret === undefined || secret.endsWith('\n') ? secret : `${secret}\n`;
+  if (text !== undefined && out) writeSecretFile(out, text);
+  let sealed: AuditEntry[];
+  try {
+    sealed = write();
+  } catch (e) {
+    if (text !== undefined && out) rmSync(out, { force: true });
+    throw e;
   }
-  io.out(secret.endsWith('\n') ? secret : `${secret}\n`);
-  return `${what} above is shown once: store it in your secret manager`;
+  if (text === undefined) return { sealed, shown: '' };
+  if (out) return { sealed, shown: `; ${what} written to ${out} (mode 600)` };
+  io.out(text);
+  return { sealed, shown: `; ${what} above is shown once: store it in your secret manager` };
 }
 
 const next = (keyring: string) => `Next: npx smartbot render, then commit ${keyring}, ${AUDIT_LOG_FILE} and rendered/.`;
@@ -135,7 +149,7 @@ async function apiKeyChange(action: 'create' | 'rotate', root: string, v: Option
   const expires = parseInstant('--expires', v.expires);
   const notBefore = parseInstant('--not-before', v['not-before']);
   if (expires && expires <= now) throw new UsageError(`--expires ${v.expires} is in the past`);
-  const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
+  const who = provenanceOf(root, v);
   const state = await currentKeys(root, env);
   const live = state.keys.apiKeys.filter((k) => k.name === name && k.status !== 'revoked');
   const active = live.find((k) => k.status === 'active');
@@ -164,10 +178,9 @@ async function apiKeyChange(action: 'create' | 'rotate', root: string, v: Option
     key: { name, scopes, notBefore: k.notBefore, ...(k.expires ? { expires: k.expires } : {}), sha256: k.sha256 },
     ...(retires ? { retires } : {}),
   };
-  const [sealed] = record(root, env, state, [entry], who);
+  const { sealed, shown } = recordWithSecret(io, v.out, v.json ? JSON.stringify({ env, id, key: minted.key, scopes }) : minted.key, `the key ${id}`, () => record(root, env, state, [entry], who));
   const keyring = envKeySettings(root, env).keyringFile;
-  const shown = handOver(io, v.out, v.json ? JSON.stringify({ env, id, key: minted.key, scopes }) : minted.key, `the key ${id}`);
-  io.err(`${action === 'create' ? 'created' : `rotated ${retires!.keyId} (retiring until ${retires!.until}) →`} ${id} (${scopes.join(',')}) in ${keyring}, audit seq ${sealed!.seq}; ${shown}. ${next(keyring)}\n`);
+  io.err(`${action === 'create' ? 'created' : `rotated ${retires!.keyId} (retiring until ${retires!.until}) →`} ${id} (${scopes.join(',')}) in ${keyring}, audit seq ${sealed[0]!.seq}${shown}. ${next(keyring)}\n`);
   return EXIT.ok;
 }
 
@@ -176,7 +189,7 @@ async function rotateDue(root: string, v: Options, io: CliIO): Promise<number> {
   const outDir = need(v.out, '--out', 'DIR (one file per new key, mode 600)');
   const overlap = parseOverlap(v.overlap ?? '24h');
   const now = new Date();
-  const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
+  const who = provenanceOf(root, v);
   let rotated = 0;
   for (const env of v.env ? [v.env] : environmentNames(root)) {
     const max = envKeySettings(root, env).maxKeyAgeDays;
@@ -215,7 +228,7 @@ async function revoke(root: string, v: Options, io: CliIO): Promise<number> {
   const target = need(v.id, '--id', v.jwt ? 'KID' : 'ci.1');
   const reason = need(v.reason, '--reason', '"key leaked"');
   const now = new Date();
-  const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
+  const who = provenanceOf(root, v);
   const state = await currentKeys(root, env);
   const keys = v.jwt
     ? state.keys.jwtKeys.filter((k) => k.kid === target && k.status !== 'revoked').map((k) => ({ id: k.kid, fp: jwtFingerprint(k.publicKey) }))
@@ -232,7 +245,7 @@ async function jwtKeyChange(action: 'create' | 'rotate', root: string, v: Option
   const env = need(v.env, '--env', 'prod');
   const reason = need(v.reason, '--reason', '"quarterly rotation"');
   const now = new Date();
-  const who = provenance(root, { ...(v.actor ? { actor: v.actor } : {}), ...(v.ref ? { ref: v.ref } : {}), ...(v['sign-key'] ? { signKey: v['sign-key'] } : {}) });
+  const who = provenanceOf(root, v);
   const state = await currentKeys(root, env);
   const active = state.keys.jwtKeys.find((k) => k.status === 'active');
   if (action === 'create' && active) throw new UsageError(`${env} already has an active JWT signing key ${active.kid}: rotate it instead`);
@@ -258,9 +271,8 @@ async function jwtKeyChange(action: 'create' | 'rotate', root: string, v: Option
     key: { publicKey },
     ...(action === 'rotate' ? { retires: { keyId: active!.kid, until: new Date(now.getTime() + parseOverlap(v.overlap ?? '24h')).toISOString() } } : {}),
   };
-  const [sealed] = record(root, env, state, [entry], who);
-  const shown = privateKey ? `; ${handOver(io, v.out, privateKey, `the private key ${kid}`)}` : '';
-  io.err(`${action === 'create' ? 'added' : `rotated ${active!.kid} (retiring until ${sealed!.retires!.until}) →`} JWT signing key ${kid} in environments/${env}.yaml, audit seq ${sealed!.seq}${shown}. Sign tokens with it: npx smartbot token --env ${env} --key FILE …. ${next(`environments/${env}.yaml`)}\n`);
+  const { sealed, shown } = recordWithSecret(io, v.out, privateKey, `the private key ${kid}`, () => record(root, env, state, [entry], who));
+  io.err(`${action === 'create' ? 'added' : `rotated ${active!.kid} (retiring until ${sealed[0]!.retires!.until}) →`} JWT signing key ${kid} in environments/${env}.yaml, audit seq ${sealed[0]!.seq}${shown}. Sign tokens with it: npx smartbot token --env ${env} --key FILE …. ${next(`environments/${env}.yaml`)}\n`);
   return EXIT.ok;
 }
 

@@ -3,7 +3,6 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type ServiceDeps } from './app.js';
 import { keyringAuth } from './auth/authenticate.js';
 import { JwtVerifier, mintToken } from '../../contract/jwt.js';
-import { mintApiKey } from '../../contract/keyring-file.js';
 import { Keyring } from './auth/keyring.js';
 import type { ResponseCache } from './cache.js';
 import type { ServiceConfig } from './config.js';
@@ -168,7 +167,7 @@ describe('authentication', () => {
   });
 
   it('reloads the keyring on file change: a new key works and a revoked one stops, within seconds', async () => {
-    const extra = mintApiKey('extra', ['chat']);
+    const extra = freshKeys().chat;
     ring.write([keys.chat.entry, keys.admin.entry, extra.entry]);
     const until = async (want: number, key: string) => {
       for (let i = 0; i < 50; i++) {
@@ -183,7 +182,7 @@ describe('authentication', () => {
   });
 
   it('reloads on SIGHUP', async () => {
-    const extra = mintApiKey('extra', ['chat']);
+    const extra = freshKeys().chat;
     ring.write([keys.chat.entry, keys.admin.entry, extra.entry]);
     process.kill(process.pid, 'SIGHUP');
     expect((await post('/api/v1/chat', guideBody, bearer(extra.key))).statusCode).toBe(200);

@@ -34,9 +34,12 @@ export function signingKey() {
   return { ...pair, kid: keyId(pair.publicKeyPem) };
 }
 
+let generation = 0;
+/** A chat key, an admin key and a signing key; each call's keys are new generations (ids stay unique in one keyring). */
 export function freshKeys() {
-  const chat = mintApiKey('ci-chat', ['chat']);
-  const admin = mintApiKey('ci-admin', ['admin']);
+  generation += 1;
+  const chat = mintApiKey('ci-chat', ['chat'], { id: `ci-chat.${generation}` });
+  const admin = mintApiKey('ci-admin', ['admin'], { id: `ci-admin.${generation}` });
   return { chat, admin, signing: signingKey() };
 }
 
