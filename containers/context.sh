@@ -22,12 +22,19 @@ esac
 node "$root/containers/closure.mjs" "$root/dist" $entries | (cd "$root/dist" && xargs cp --parents -t "$out/app/dist")
 cp "$root/service/scripts/generate_token.sh" "$out/scripts/"
 cp "$root/containers/$kind.Dockerfile" "$out/Dockerfile"
+# Production dependencies, less those the closure never imports (the toolchain's: ajv, yaml,
+# handlebars, octokit…). Inference happens in the runtime container: the API image carries no
+# llama.cpp even though the service can load it in-process (npm start, tests).
+# shellcheck disable=SC2086
+keep=$(node "$root/containers/closure.mjs" --packages "$root/dist" $entries)
+[ "$kind" = service ] && keep=$(printf '%s\n' "$keep" | grep -vx node-llama-cpp)
+drop=$(KEEP="$keep" node -e 'const keep = new Set(process.env.KEEP.split("\n")); console.log(Object.keys(require(process.argv[1]).dependencies).filter((d) => !keep.has(d)).join(" "))' "$out/app/package.json")
 (cd "$out/app" && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+# shellcheck disable=SC2086
+[ -z "$drop" ] || (cd "$out/app" && npm uninstall $drop --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+echo "[context] $kind: dependencies: $(printf '%s ' $keep)(left out: $drop)"
 case "$kind" in
-  service)
-    # Inference happens in the runtime container; the API image carries no llama.cpp.
-    (cd "$out/app" && npm uninstall node-llama-cpp --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
-    ;;
+  service) ;;
   runtime)
     mkdir -p "$out/app/node_modules/@node-llama-cpp"
     cp -r "$root/node_modules/@node-llama-cpp/linux-x64" "$out/app/node_modules/@node-llama-cpp/"

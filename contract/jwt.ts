@@ -68,27 +68,29 @@ export async function mintToken(privateKeyPem: string, claims: MintOptions, now 
   return jwt.sign(key);
 }
 
-/** Why a token was refused; each maps to one API error (service/src/auth/authenticate.ts). */
-export type RejectReason =
-  | 'malformed'
-  | 'signature'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'issued-in-future'
-  | 'lifetime'
-  | 'issuer'
-  | 'audience'
-  | 'claims'
-  | 'unknown-kid'
-  | 'key-retired'
-  | 'key-revoked'
-  | 'crit';
+/** Why a token was refused, with what the message needs; the service's error catalogue words it. */
+export type Refusal =
+  | { reason: 'malformed' }
+  | { reason: 'algorithm' }
+  | { reason: 'signature' }
+  | { reason: 'expired' }
+  | { reason: 'not-yet-valid' }
+  | { reason: 'issued-in-future' }
+  | { reason: 'lifetime'; lifetime: number; max: number }
+  | { reason: 'issuer'; expected: string }
+  | { reason: 'audience'; expected: string }
+  | { reason: 'claim'; claim: string }
+  | { reason: 'no-kid' }
+  | { reason: 'unknown-kid'; kid: string }
+  | { reason: 'key-retired'; kid: string; at: string }
+  | { reason: 'key-revoked'; kid: string }
+  | { reason: 'crit'; extension: string };
 
-export type VerifyResult = { ok: true; claims: Claims; kid: string } | { ok: false; reason: RejectReason; detail: string };
+export type VerifyResult = { ok: true; claims: Claims; kid: string } | ({ ok: false } & Refusal);
 
 export const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(token);
 
-const refuse = (reason: RejectReason, detail: string): VerifyResult => ({ ok: false, reason, detail });
+const refuse = (r: Refusal): VerifyResult => ({ ok: false, ...r });
 
 export class JwtVerifier {
   private readonly keys = new Map<string, { key: KeyObject; status: JwtKey['status']; retiresAt?: number }>();
@@ -102,14 +104,13 @@ export class JwtVerifier {
     try {
       kid = decodeProtectedHeader(token).kid;
     } catch {
-      return refuse('malformed', 'The token is not a JWT.');
+      return refuse({ reason: 'malformed' });
     }
-    if (typeof kid !== 'string') return refuse('unknown-kid', 'The token names no signing key (kid header): mint a new one with `smartbot token`.');
+    if (typeof kid !== 'string') return refuse({ reason: 'no-kid' });
     const signer = this.keys.get(kid);
-    if (!signer) return refuse('unknown-kid', `The token's signing key "${kid}" is not one of this environment's keys.`);
-    if (signer.status === 'revoked') return refuse('key-revoked', `The token's signing key "${kid}" has been revoked: mint a new token with the current key.`);
-    if (signer.retiresAt !== undefined && signer.retiresAt <= now)
-      return refuse('key-retired', `The token's signing key "${kid}" retired at ${new Date(signer.retiresAt).toISOString()}: mint a new token with the current key.`);
+    if (!signer) return refuse({ reason: 'unknown-kid', kid });
+    if (signer.status === 'revoked') return refuse({ reason: 'key-revoked', kid });
+    if (signer.retiresAt !== undefined && signer.retiresAt <= now) return refuse({ reason: 'key-retired', kid, at: new Date(signer.retiresAt).toISOString() });
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, signer.key, {
@@ -128,25 +129,25 @@ export class JwtVerifier {
     } catch (e) {
       return this.explain(e);
     }
-    if (payload.exp! - payload.iat! > this.config.maxLifetimeSeconds)
-      return refuse('lifetime', `The token's lifetime (exp − iat = ${payload.exp! - payload.iat!} s) exceeds this environment's maximum of ${this.config.maxLifetimeSeconds} s.`);
-    if (payload.scope !== 'chat' && payload.scope !== 'admin') return refuse('claims', 'The token\'s "scope" claim must be chat or admin.');
+    const lifetime = payload.exp! - payload.iat!;
+    if (lifetime > this.config.maxLifetimeSeconds) return refuse({ reason: 'lifetime', lifetime, max: this.config.maxLifetimeSeconds });
+    if (payload.scope !== 'chat' && payload.scope !== 'admin') return refuse({ reason: 'claim', claim: 'scope' });
     return { ok: true, kid, claims: payload as unknown as Claims };
   }
 
   private explain(e: unknown): VerifyResult {
-    if (e instanceof errors.JWTExpired) return refuse('expired', 'The access token has expired: mint a new one with `smartbot token`.');
-    if (e instanceof errors.JWSSignatureVerificationFailed) return refuse('signature', 'The token signature does not verify.');
-    if (e instanceof errors.JOSEAlgNotAllowed) return refuse('malformed', "The token's algorithm (alg) must be EdDSA.");
-    if (e instanceof errors.JOSENotSupported) return refuse(/Extension Header Parameter/.test(e.message) ? 'crit' : 'malformed', `The token uses an unsupported feature: ${e.message}.`);
+    if (e instanceof errors.JWTExpired) return refuse({ reason: 'expired' });
+    if (e instanceof errors.JWSSignatureVerificationFailed) return refuse({ reason: 'signature' });
+    if (e instanceof errors.JOSEAlgNotAllowed) return refuse({ reason: 'algorithm' });
+    if (e instanceof errors.JOSENotSupported && /Extension Header Parameter/.test(e.message)) return refuse({ reason: 'crit', extension: /"([^"]*)"/.exec(e.message)?.[1] ?? '?' });
     if (e instanceof errors.JWTClaimValidationFailed) {
-      if (e.claim === 'nbf') return refuse('not-yet-valid', 'The token is not valid yet (nbf).');
-      if (e.claim === 'iat') return refuse('issued-in-future', 'The token was issued in the future (iat).');
-      if (e.claim === 'iss') return refuse('issuer', `The token's issuer (iss) must be "${this.config.issuer}".`);
-      if (e.claim === 'aud') return refuse('audience', `The token's audience (aud) must include "${this.config.audience}".`);
-      return refuse('claims', `The token's "${e.claim}" claim is missing or invalid.`);
+      if (e.claim === 'nbf') return refuse({ reason: 'not-yet-valid' });
+      if (e.claim === 'iat') return refuse({ reason: 'issued-in-future' });
+      if (e.claim === 'iss') return refuse({ reason: 'issuer', expected: this.config.issuer });
+      if (e.claim === 'aud') return refuse({ reason: 'audience', expected: this.config.audience ?? '' });
+      return refuse({ reason: 'claim', claim: e.claim });
     }
-    return refuse('malformed', 'The token is malformed.');
+    return refuse({ reason: 'malformed' });
   }
 }
 

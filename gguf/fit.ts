@@ -48,7 +48,7 @@ export function fitReport(o: FitInput, knobs: FitKnobs): FitReport {
   const need = o.weightsBytes + kvCache + ENGINE_OVERHEAD_BYTES;
   const usable = Math.floor(o.limitBytes * (1 - HEADROOM_FRACTION));
   const limitNeeded = Math.ceil(need / (1 - HEADROOM_FRACTION));
-  const kvPart = o.shape ? ` + KV cache ${formatBytes(kvCache)} for ${o.contextSize} tokens × ${o.sequences} sequences` : '';
+  const kvPart = o.shape ? ` + KV cache ${formatBytes(kvCache)} for ${o.contextSize} tokens × ${o.sequences} sequence${o.sequences === 1 ? '' : 's'}` : '';
   const report: FitReport = {
     weights: o.weightsBytes,
     kvCache,

@@ -1,30 +1,16 @@
 // Every route and every error path, through fastify's inject: exact status and body.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp, type ServiceDeps } from './app.js';
-import { keyringAuth } from './auth/authenticate.js';
-import { JwtVerifier, mintToken } from '../../contract/jwt.js';
-import { Keyring } from './auth/keyring.js';
-import type { ResponseCache } from './cache.js';
-import type { ServiceConfig } from './config.js';
+import { buildApp } from './app.js';
+import { mintToken } from '../../contract/jwt.js';
 import { ApiError } from './errors.js';
-import type { ChatResult } from './engine/types.js';
-import { createMetrics } from './telemetry/metrics.js';
 import { LOG_LINE_PATTERN, METRICS } from '../../contract/telemetry.js';
-import { freshKeys, jwtConfig, logSink, renderedRuntimeConfig, ScriptedEngine, tempKeyring } from '../../test/helpers/service.js';
+import { freshKeys, fullSlots, scriptedDeps } from '../../test/helpers/service.js';
 
-const keys = freshKeys();
-const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
-const sink = logSink();
-const keyring = new Keyring(ring.file, sink.log, 100);
-const jwt = new JwtVerifier(jwtConfig([keys.signing]));
-const engine = new ScriptedEngine();
-const store = new Map<string, ChatResult>();
-const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
-const config: ServiceConfig = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
-const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
+const { deps, keys, ring, sink, engine, store, close } = scriptedDeps();
+const { config } = deps;
 const app = buildApp(deps);
 afterAll(async () => {
-  keyring.close();
+  close();
   await app.close();
 });
 
@@ -39,6 +25,7 @@ beforeEach(() => {
   engine.readinessState = { ready: true };
   engine.reply = 'Hello from the script.';
   engine.calls = [];
+  engine.slots = undefined;
 });
 
 describe('POST /api/v1/chat and /v1/chat/completions', () => {
@@ -106,16 +93,46 @@ describe('POST /api/v1/chat and /v1/chat/completions', () => {
   });
 
   it.each([
-    [new ApiError('model_not_ready', 'The model is not ready: model loading.'), 503, 'service_unavailable'],
-    [new ApiError('queue_full'), 429, 'rate_limit_error'],
-    [new ApiError('upstream_error'), 502, 'upstream_error'],
-    [new ApiError('upstream_unavailable'), 503, 'service_unavailable'],
-    [new ApiError('upstream_timeout'), 504, 'upstream_error'],
-  ])('maps %s to its status', async (err, status, type) => {
+    [new ApiError('model_not_ready', { reason: 'model loading' }), 503, 'service_unavailable', '1'],
+    [new ApiError('queue_full', { waiting: 8 }), 429, 'rate_limit_error', '1'],
+    [new ApiError('upstream_failed', { attempts: 3, last: 'upstream answered 500: {}' }), 502, 'upstream_error', undefined],
+    [new ApiError('upstream_unavailable', { attempts: 3, last: 'upstream unreachable: connect ECONNREFUSED' }), 503, 'service_unavailable', '1'],
+    [new ApiError('upstream_timeout', { ms: 150 }), 504, 'upstream_error', undefined],
+  ])('maps %s to its status, with Retry-After on 429 and 503', async (err, status, type, retryAfter) => {
     engine.fail = err;
     const r = await post('/api/v1/chat', guideBody);
     expect(r.statusCode).toBe(status);
     expect(r.json()).toEqual(errorBody(err.code, type, err.message));
+    expect(r.headers['retry-after']).toBe(retryAfter);
+  });
+
+  it('a full queue answers 429 queue_full with Retry-After', async () => {
+    engine.slots = await fullSlots(2);
+    const r = await post('/v1/chat/completions', guideBody);
+    expect(r.statusCode).toBe(429);
+    expect(r.headers['retry-after']).toBe('1');
+    expect(r.json()).toEqual(errorBody('queue_full', 'rate_limit_error', 'The server is at capacity (2 requests waiting): retry shortly.'));
+  });
+
+  it('a stream that fails after its first delta ends in an error event and [DONE]', async () => {
+    const failing = engine.chat.bind(engine);
+    engine.chat = async (req, onDelta) => {
+      onDelta?.('Hel');
+      engine.fail = new ApiError('upstream_stream_error', { message: 'decoder crashed' });
+      return failing(req);
+    };
+    try {
+      const r = await post('/v1/chat/completions', { ...guideBody, stream: true });
+      expect(r.statusCode).toBe(200);
+      const events = r.body.split('\n\n').filter(Boolean);
+      expect(events.slice(-2)).toEqual([
+        `data: ${JSON.stringify(errorBody('upstream_error', 'upstream_error', 'The upstream model API failed mid-stream: decoder crashed'))}`,
+        'data: [DONE]',
+      ]);
+      expect(JSON.parse(events[1]!.slice(6)).choices[0].delta).toEqual({ content: 'Hel' });
+    } finally {
+      Reflect.deleteProperty(engine, 'chat');
+    }
   });
 
   it('an unexpected engine failure is a 500 without internals', async () => {
@@ -200,6 +217,7 @@ describe('models, probes, metrics', () => {
     engine.readinessState = { ready: false, reason: 'model loading' };
     const loading = await app.inject({ method: 'GET', url: '/v1/models', headers: bearer(keys.chat.key) });
     expect(loading.statusCode).toBe(503);
+    expect(loading.headers['retry-after']).toBe('1');
     expect(loading.json()).toEqual(errorBody('model_not_ready', 'service_unavailable', 'The model is not ready: model loading.'));
   });
 
@@ -209,6 +227,7 @@ describe('models, probes, metrics', () => {
     engine.readinessState = { ready: false, reason: 'model loading' };
     const r = await app.inject({ method: 'GET', url: '/readyz' });
     expect(r.statusCode).toBe(503);
+    expect(r.headers['retry-after']).toBe('1');
     expect(r.json()).toEqual({ status: 'not ready', reason: 'model loading' });
   });
 

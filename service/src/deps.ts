@@ -23,7 +23,9 @@ export interface ServiceDeps {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The scope a route needs; routes without one are public (probes, metrics). */
+    /** Served without a credential (probes, metrics); every other route needs one (hooks/auth.ts). */
+    public?: true;
+    /** The scope a non-public route needs; admin when it names none. */
     scope?: Scope;
   }
 }

@@ -44,6 +44,7 @@ export interface RunningService {
   /** Resolves when a local model is loaded (immediately for remote). */
   loaded: Promise<void>;
   url: string;
+  /** app.close(): its onClose hooks close the admin app, keyring watcher, cache and engine. */
   close(): Promise<void>;
 }
 
@@ -77,28 +78,26 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       : Promise.resolve();
 
   const app = buildApp(deps, opts.https);
-  const url = await app.listen({ host: config.listen.host, port: config.listen.port });
-  let admin: FastifyInstance | undefined;
-  if (config.listen.adminPort !== undefined) {
-    admin = buildAdminApp(deps);
-    await admin.listen({ host: config.listen.host, port: config.listen.adminPort });
+  const admin = config.listen.adminPort !== undefined ? buildAdminApp(deps) : undefined;
+  // app.close() tears down everything the service opened, once the public app has stopped
+  // serving. fastify runs onClose hooks last-registered first: admin, keyring, cache, engine.
+  app.addHook('onClose', async () => engine.close());
+  if (cache) app.addHook('onClose', async () => cache.close());
+  if (keyring) app.addHook('onClose', async () => keyring.close());
+  if (admin) app.addHook('onClose', async () => admin.close());
+
+  let url: string;
+  try {
+    url = await app.listen({ host: config.listen.host, port: config.listen.port });
+    if (admin) await admin.listen({ host: config.listen.host, port: config.listen.adminPort! });
+  } catch (e) {
+    // A port in use: release the keyring watcher, Redis and the model before reporting it.
+    await app.close();
+    throw e;
   }
   log.info('listening', { url, admin: config.listen.adminPort, environment: config.environment, model: engine.modelId, source: engine.source, keys: keyring?.size, jwt: Boolean(jwt), cache: cache ? 'redis' : 'off' });
 
-  return {
-    deps,
-    app,
-    ...(admin ? { admin } : {}),
-    loaded,
-    url,
-    async close() {
-      await app.close();
-      await admin?.close();
-      keyring?.close();
-      await cache?.close();
-      await engine.close();
-    },
-  };
+  return { deps, app, ...(admin ? { admin } : {}), loaded, url, close: () => app.close() };
 }
 
 async function main(argv: string[]): Promise<Closable> {
@@ -108,7 +107,7 @@ async function main(argv: string[]): Promise<Closable> {
   return {
     async close(signal) {
       service.deps.log.info('shutting down', { signal });
-      await service.close();
+      await service.app.close();
     },
   };
 }

@@ -1,17 +1,24 @@
 // Building blocks for service tests: a service config from the rendered dev ConfigMap, a
-// keyring on disk with fresh keys, signing keys, a scripted engine and a log sink.
+// keyring on disk with fresh keys, signing keys, a scripted engine, a log sink, and all of them
+// together as the deps of an app.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateSigningKeys, keyId, type JwtConfig, type JwtKey } from '../../contract/jwt.js';
+import { generateSigningKeys, JwtVerifier, keyId, type JwtConfig, type JwtKey } from '../../contract/jwt.js';
 import { formatKeyring, mintApiKey, type KeyEntry } from '../../contract/keyring-file.js';
 import { JWT_DEFAULTS } from '../../contract/service-config.js';
+import { keyringAuth } from '../../service/src/auth/authenticate.js';
+import { Keyring } from '../../service/src/auth/keyring.js';
+import type { ResponseCache } from '../../service/src/cache.js';
 import type { ServiceConfig } from '../../service/src/config.js';
-import { ApiError } from '../../service/src/errors.js';
+import type { ServiceDeps } from '../../service/src/deps.js';
+import { Slots } from '../../service/src/engine/slots.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from '../../service/src/engine/types.js';
+import type { ApiError } from '../../service/src/errors.js';
 import { createLogger, type Logger } from '../../service/src/telemetry/logger.js';
+import { createMetrics } from '../../service/src/telemetry/metrics.js';
 import { repoRoot } from './env.js';
 
 /** The service config exactly as rendered into rendered/<env>/kubernetes/configmap.yaml. */
@@ -66,6 +73,8 @@ export class ScriptedEngine implements ChatEngine {
   reply = 'Hello from the script.';
   fail: ApiError | undefined;
   depth = 0;
+  /** When set, each request holds one of these slots while it answers (as the local engine does). */
+  slots: Slots<string> | undefined;
 
   async readiness() {
     return this.readinessState;
@@ -75,6 +84,8 @@ export class ScriptedEngine implements ChatEngine {
   }
   async chat(req: ChatRequest, onDelta?: (t: string) => void): Promise<ChatResult> {
     this.calls.push(req);
+    const slot = await this.slots?.acquire(req.signal);
+    if (slot !== undefined) this.slots!.release(slot);
     if (this.fail) throw this.fail;
     const words = this.reply.split(/(?= )/);
     for (const w of words) onDelta?.(w);
@@ -90,4 +101,31 @@ export async function freePort(): Promise<number> {
   const port = (s.address() as AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/**
+ * The deps of an app under test: the rendered dev config on an ephemeral loopback port, a
+ * keyring on disk with a chat and an admin key (polled every 100 ms), a JWT key pair, a scripted
+ * engine, an in-memory cache and a log sink. close() stops the keyring watcher.
+ */
+export function scriptedDeps() {
+  const keys = freshKeys();
+  const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
+  const sink = logSink();
+  const keyring = new Keyring(ring.file, sink.log, 100);
+  const jwt = new JwtVerifier(jwtConfig([keys.signing]));
+  const engine = new ScriptedEngine();
+  const store = new Map<string, ChatResult>();
+  const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
+  const config: ServiceConfig = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
+  const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26) };
+  return { deps, keys, ring, sink, engine, store, close: () => keyring.close() };
+}
+
+/** The queue of a busy engine: its one slot taken and `waiting` requests queued (the queue's bound). */
+export async function fullSlots(waiting: number): Promise<Slots<string>> {
+  const slots = new Slots(['only'], waiting);
+  await slots.acquire(new AbortController().signal);
+  for (let i = 0; i < waiting; i++) void slots.acquire(new AbortController().signal);
+  return slots;
 }

@@ -1,8 +1,8 @@
 // Who is calling: a keyring API key or a JWT, from `Authorization: Bearer …`.
 // 401 for a missing, invalid, expired or revoked credential; 403 when the scope is not enough.
-import { ApiError, type ApiErrorCode } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { timingSafeEqual } from 'node:crypto';
-import { looksLikeJwt, type JwtVerifier, type RejectReason } from '../../../contract/jwt.js';
+import { looksLikeJwt, type JwtVerifier, type Refusal } from '../../../contract/jwt.js';
 import { hashKey, type Scope } from '../../../contract/keyring-file.js';
 import type { Keyring } from './keyring.js';
 
@@ -15,7 +15,13 @@ export interface Caller {
 /** admin includes chat. */
 const allows = (scopes: Scope[], need: Scope) => scopes.includes(need) || scopes.includes('admin');
 
-const JWT_ERROR: Partial<Record<RejectReason, ApiErrorCode>> = { expired: 'token_expired', 'key-retired': 'key_expired', 'key-revoked': 'key_revoked' };
+/** The API error for a refused token: expired tokens and retired or revoked signing keys have their own codes. */
+export function tokenError(r: Refusal): ApiError {
+  if (r.reason === 'expired') return new ApiError('token_expired');
+  if (r.reason === 'key-retired') return new ApiError('token_key_retired', { kid: r.kid, at: r.at });
+  if (r.reason === 'key-revoked') return new ApiError('token_key_revoked', { kid: r.kid });
+  return new ApiError('token_refused', r);
+}
 
 export async function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Promise<Caller> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -24,18 +30,18 @@ export async function authenticate(header: string | undefined, need: Scope, keyr
   let caller: Caller;
   if (jwt && looksLikeJwt(token)) {
     const r = await jwt.verify(token);
-    if (!r.ok) throw new ApiError(JWT_ERROR[r.reason] ?? 'invalid_api_key', r.detail);
+    if (!r.ok) throw tokenError(r);
     caller = { id: r.claims.sub, scopes: [r.claims.scope], kind: 'jwt' };
   } else {
     const found = keyring.lookup(token);
     if (!found) throw new ApiError('invalid_api_key');
     const { entry, state } = found;
-    if (state === 'revoked') throw new ApiError('key_revoked', `The API key ${entry.id} has been revoked.`);
-    if (state === 'expired') throw new ApiError('key_expired', `The API key ${entry.id} expired at ${entry.expires}: use the current key for ${entry.name}.`);
-    if (state === 'not-yet-valid') throw new ApiError('invalid_api_key', `The API key ${entry.id} is not valid before ${entry.notBefore}.`);
+    if (state === 'revoked') throw new ApiError('api_key_revoked', { id: entry.id });
+    if (state === 'expired') throw new ApiError('api_key_expired', { id: entry.id, at: entry.expires!, name: entry.name });
+    if (state === 'not-yet-valid') throw new ApiError('api_key_not_yet_valid', { id: entry.id, from: entry.notBefore });
     caller = { id: entry.name, scopes: entry.scopes, kind: 'api-key' };
   }
-  if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', `This credential has scope ${caller.scopes.join(', ')}; this endpoint needs ${need}.`);
+  if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', { has: caller.scopes, need });
   return caller;
 }
 

@@ -2,10 +2,11 @@
 // match the config, and weights + KV cache must fit the memory limit. The context holds
 // `parallelSequences` sequences, so concurrent requests decode together; more wait in a
 // bounded queue.
-// Threads: on the 2-vCPU reference machine the prebuilt binary's default (4 threads) collapses
-// to ~1 token/s; with UV_THREADPOOL_SIZE=1 in the environment (set by npm start, the image and
-// the rendered Deployment) 1–2 explicit threads give 200–300 tokens/s. `threads` comes from the
-// service config (the model's setting, else the CPU limit).
+// Threads: node-llama-cpp decodes on libuv's pool, so the process must start with
+// UV_THREADPOOL_SIZE=1 (npm start, the image and the rendered Deployment set it) and explicit
+// threads, or the pool fights llama.cpp's threads (measured: README, "Performance",
+// bench:inference). `threads` comes from the service config (the model's setting, else the CPU
+// limit).
 import { formatBytes } from '../../../gguf/bytes.js';
 import type { LlamaChatSession as Session, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import type { LocalModel } from '../../../contract/environment.js';
@@ -97,7 +98,7 @@ export class LocalEngine implements ChatEngine {
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
-    if (!this.state.ready || !this.slots || !this.SessionClass) throw new ApiError('model_not_ready', `The model is not ready: ${this.state.reason}.`);
+    if (!this.state.ready || !this.slots || !this.SessionClass) throw new ApiError('model_not_ready', { reason: this.state.reason ?? 'unknown' });
     const last = req.messages.at(-1)!;
     const seq = await this.slots.acquire(req.signal);
     const session = new this.SessionClass({ contextSequence: seq, autoDisposeSequence: false });

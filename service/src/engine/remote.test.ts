@@ -120,6 +120,26 @@ describe('remote engine', () => {
     expect(JSON.parse(seen[0]!.body).stream).toBe(true);
   });
 
+  it('an error event mid-stream fails the request after the deltas it relayed', async () => {
+    script = [
+      (_q, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: null }] })}\n\n`);
+        res.end('data: {"error":{"message":"Internal server error.","type":"server_error","param":null,"code":"internal_error"}}\n\ndata: [DONE]\n\n');
+      },
+    ];
+    const deltas: string[] = [];
+    await expect(engine().chat(req(), (d) => deltas.push(d))).rejects.toMatchObject({ code: 'upstream_error', status: 502, message: 'The upstream model API failed mid-stream: Internal server error.' });
+    expect(deltas).toEqual(['Hel']);
+  });
+
+  it('a malformed stream chunk and a non-JSON answer are 502', async () => {
+    script = [(_q, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"choices": [\n\n')];
+    await expect(engine().chat(req(), () => {})).rejects.toMatchObject({ code: 'upstream_error', status: 502, message: 'The upstream model API sent a malformed stream chunk.' });
+    script = [(_q, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy error</html>')];
+    await expect(engine().chat(req())).rejects.toMatchObject({ code: 'upstream_error', status: 502, message: 'The upstream model API answered without choices[0].message.content.' });
+  });
+
   it('readiness asks GET /models with the credential', async () => {
     expect(await engine().readiness()).toEqual({ ready: true });
     expect(seen[0]!.url).toBe('/v1/models');

@@ -6,6 +6,7 @@
 import type { RemoteModel } from '../../../contract/environment.js';
 import { readSecret, type ServiceConfig } from '../config.js';
 import { ApiError } from '../errors.js';
+import { readChunks, readCompletion, StreamErrorEvent, WireFormatError, type ChatCompletionRequest } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
 
@@ -104,7 +105,8 @@ export class RemoteEngine implements ChatEngine {
 
   /** One POST with retries; returns the successful Response. */
   private async post(req: ChatRequest, stream: boolean): Promise<Response> {
-    const body = JSON.stringify({ model: this.target.model, messages: req.messages, temperature: req.temperature, max_tokens: req.maxTokens, stream });
+    const request: ChatCompletionRequest = { model: this.target.model, messages: req.messages, temperature: req.temperature, max_tokens: req.maxTokens, stream };
+    const body = JSON.stringify(request);
     let last: Error = new Error('no attempt made');
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
       const timeout = AbortSignal.timeout(this.target.timeoutMs);
@@ -123,11 +125,11 @@ export class RemoteEngine implements ChatEngine {
         }
         // Other 4xx: our request or our credential is wrong; retrying cannot help.
         this.log.warn('upstream rejected the request', { status: r.status, attempt });
-        throw new ApiError('upstream_error', `The upstream model API rejected the request (${r.status}).`);
+        throw new ApiError('upstream_rejected', { status: r.status });
       } catch (e) {
         if (e instanceof ApiError) throw e;
         if (req.signal.aborted) throw e;
-        if (timeout.aborted) last = new ApiError('upstream_timeout', `The upstream model API did not answer within ${this.target.timeoutMs} ms.`);
+        if (timeout.aborted) last = new ApiError('upstream_timeout', { ms: this.target.timeoutMs });
         else last = e instanceof Retryable ? e : new Retryable(`upstream unreachable: ${causeOf(e)}`, undefined, true);
         if (attempt === this.retry.attempts) break;
         const delay = Math.min(this.retry.maxDelayMs, (e as Retryable).retryAfterMs ?? this.retry.baseDelayMs * 2 ** (attempt - 1));
@@ -138,48 +140,33 @@ export class RemoteEngine implements ChatEngine {
     // Whatever readiness said before, it is stale now.
     this.lastReady = undefined;
     if (last instanceof ApiError) throw last;
-    if (last instanceof Retryable && last.unreachable) throw new ApiError('upstream_unavailable', `The upstream model API is unreachable after ${this.retry.attempts} attempts: ${last.message}`);
-    throw new ApiError('upstream_error', `The upstream model API failed after ${this.retry.attempts} attempts: ${last.message}`);
+    const failure = { attempts: this.retry.attempts, last: last.message };
+    throw new ApiError(last instanceof Retryable && last.unreachable ? 'upstream_unavailable' : 'upstream_failed', failure);
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
-    if (!onDelta) {
-      const r = await this.post(req, false);
-      const doc = (await r.json()) as { choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: ChatResult['usage'] };
-      const choice = doc.choices?.[0];
-      if (typeof choice?.message?.content !== 'string') throw new ApiError('upstream_error', 'The upstream model API answered without choices[0].message.content.');
-      return { content: choice.message.content, finishReason: choice.finish_reason === 'length' ? 'length' : 'stop', usage: doc.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
-    }
-    // Streaming: pass each upstream delta straight through as it arrives.
-    const r = await this.post(req, true);
-    let content = '';
-    let finish: ChatResult['finishReason'] = 'stop';
-    let usage: ChatResult['usage'] | undefined;
-    let chunks = 0;
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const part of r.body as unknown as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(part, { stream: true });
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (!line.startsWith('data:')) continue;
-        const data = line.slice(5).trim();
-        if (data === '[DONE]') continue;
-        let chunk: { choices?: { delta?: { content?: string }; finish_reason?: string | null }[]; usage?: ChatResult['usage'] };
-        try {
-          chunk = JSON.parse(data);
-        } catch {
-          throw new ApiError('upstream_error', 'The upstream model API sent a malformed stream chunk.');
-        }
-        const delta = chunk.choices?.[0]?.delta?.content;
-        if (delta) (content += delta), chunks++, onDelta(delta);
-        if (chunk.choices?.[0]?.finish_reason === 'length') finish = 'length';
-        if (chunk.usage) usage = chunk.usage;
+    const r = await this.post(req, onDelta !== undefined);
+    try {
+      if (!onDelta) {
+        const { content, finishReason, usage } = readCompletion(await r.json().catch(() => null));
+        return { content, finishReason, usage: usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
       }
+      // Streaming: pass each upstream delta straight through as it arrives.
+      let content = '';
+      let finishReason: ChatResult['finishReason'] = 'stop';
+      let usage: ChatResult['usage'] | undefined;
+      let chunks = 0;
+      for await (const c of readChunks(r.body as unknown as AsyncIterable<Uint8Array>)) {
+        if (c.delta) (content += c.delta), chunks++, onDelta(c.delta);
+        if (c.finishReason) finishReason = c.finishReason;
+        if (c.usage) usage = c.usage;
+      }
+      return { content, finishReason, usage: usage ?? { prompt_tokens: 0, completion_tokens: chunks, total_tokens: chunks } };
+    } catch (e) {
+      if (e instanceof WireFormatError) throw new ApiError('upstream_malformed', { what: e.what });
+      if (e instanceof StreamErrorEvent) throw new ApiError('upstream_stream_error', { message: e.message });
+      throw e;
     }
-    return { content, finishReason: finish, usage: usage ?? { prompt_tokens: 0, completion_tokens: chunks, total_tokens: chunks } };
   }
 
   async close(): Promise<void> {}

@@ -1,5 +1,6 @@
 // A bounded pool: N slots (the context's sequences), and a queue of at most `maxWaiting`
-// requests for them. A full queue rejects at once (429) instead of piling up latency.
+// requests for them. A full queue rejects at once (429 with Retry-After) instead of piling up
+// latency.
 import { ApiError } from '../errors.js';
 
 export class Slots<T> {
@@ -21,7 +22,7 @@ export class Slots<T> {
   acquire(signal: AbortSignal): Promise<T> {
     const slot = this.free.pop();
     if (slot !== undefined) return Promise.resolve(slot);
-    if (this.waiting.length >= this.maxWaiting) return Promise.reject(new ApiError('queue_full', `The server is at capacity (${this.maxWaiting} requests waiting): retry shortly.`));
+    if (this.waiting.length >= this.maxWaiting) return Promise.reject(new ApiError('queue_full', { waiting: this.maxWaiting }));
     return new Promise<T>((resolve, reject) => {
       const entry = {
         resolve,

@@ -1,9 +1,7 @@
 // What the routes need from a model source, local or remote.
+import type { ChatMessage, FinishReason, Usage } from '../openai-wire.js';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+export type { ChatMessage };
 
 export interface ChatRequest {
   messages: ChatMessage[];
@@ -14,8 +12,8 @@ export interface ChatRequest {
 
 export interface ChatResult {
   content: string;
-  finishReason: 'stop' | 'length';
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  finishReason: FinishReason;
+  usage: Usage;
 }
 
 export interface Readiness {

@@ -1,61 +1,26 @@
 // POST /api/v1/chat (the deployment guide's endpoint) and POST /v1/chat/completions
 // (OpenAI-compatible): one handler. `stream: true` answers with SSE chunks ending in
 // `data: [DONE]`. Identical deterministic requests (temperature 0) are served from the cache.
-import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { cacheKey } from '../cache.js';
-import { ApiError } from '../errors.js';
-import type { ChatMessage, ChatResult } from '../engine/types.js';
 import type { ServiceDeps } from '../deps.js';
+import type { ChatResult } from '../engine/types.js';
+import { ApiError } from '../errors.js';
+import { chatCompletionRequestSchema, completion, newAnswerId, SSE_HEADERS, SseWriter, type ChatCompletionRequest } from '../openai-wire.js';
 
-interface ChatBody {
-  messages: ChatMessage[];
-  model?: string;
-  temperature?: number;
-  max_tokens?: number;
-  stream?: boolean;
-}
-
-const bodySchema = {
-  type: 'object',
-  required: ['messages'],
-  properties: {
-    messages: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['role', 'content'],
-        properties: { role: { enum: ['system', 'user', 'assistant'] }, content: { type: 'string' }, name: { type: 'string' } },
-      },
-    },
-    model: { type: 'string' },
-    temperature: { type: 'number', minimum: 0, maximum: 2 },
-    max_tokens: { type: 'integer', minimum: 1 },
-    stream: { type: 'boolean' },
-  },
-} as const;
-
-const completionId = () => `chatcmpl-${randomBytes(12).toString('base64url')}`;
-
-export function registerChat(app: FastifyInstance, deps: ServiceDeps): void {
+export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => {
   const { engine, config, metrics, cache } = deps;
 
-  const handler = async (request: FastifyRequest<{ Body: ChatBody }>, reply: FastifyReply) => {
+  const handler = async (request: FastifyRequest<{ Body: ChatCompletionRequest }>, reply: FastifyReply) => {
     const body = request.body;
-    if (body.model !== undefined && body.model !== engine.modelId) throw new ApiError('model_not_found', `The model "${body.model}" does not exist on this server; it serves "${engine.modelId}".`, 'model');
+    if (body.model !== undefined && body.model !== engine.modelId) throw new ApiError('model_not_found', { asked: body.model, served: engine.modelId });
     const limit = config.inference.maxTokens;
-    if (body.max_tokens !== undefined && body.max_tokens > limit) throw new ApiError('invalid_request', `max_tokens is ${body.max_tokens}, above this server's limit of ${limit}.`, 'max_tokens');
+    if (body.max_tokens !== undefined && body.max_tokens > limit) throw new ApiError('max_tokens_over_limit', { asked: body.max_tokens, limit });
     const messages = body.messages.map(({ role, content }) => ({ role, content }));
-    if (messages.at(-1)!.role !== 'user') throw new ApiError('invalid_request', 'The last message must have role "user".', 'messages');
+    if (messages.at(-1)!.role !== 'user') throw new ApiError('last_message_not_user');
     const temperature = body.temperature ?? config.inference.defaultTemperature;
     const maxTokens = body.max_tokens ?? limit;
-
-    const id = completionId();
-    const created = Math.floor(Date.now() / 1000);
-    const chunk = (delta: object, finish: string | null) =>
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: engine.modelId, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const answer = newAnswerId(engine.modelId);
 
     // Stop generating when the client goes away.
     const abort = new AbortController();
@@ -70,16 +35,15 @@ export function registerChat(app: FastifyInstance, deps: ServiceDeps): void {
     }
     reply.header('x-smartbot-cache', !deterministic ? 'bypass' : cached ? 'hit' : 'miss');
 
-    const out = new PassThrough();
-    let streaming = false;
+    // The stream starts with the first delta: until then a failure can still be a plain error.
+    let sse: SseWriter | undefined;
     const startStream = () => {
-      if (streaming) return;
-      streaming = true;
-      reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
-      reply.send(out);
-      out.write(chunk({ role: 'assistant', content: '' }, null));
+      if (sse) return sse;
+      sse = new SseWriter(answer);
+      reply.headers(SSE_HEADERS).send(sse.stream);
+      return sse;
     };
-    const onDelta = body.stream ? (text: string) => text && (startStream(), out.write(chunk({ content: text }, null))) : undefined;
+    const onDelta = body.stream ? (text: string) => text && startStream().delta(text) : undefined;
 
     const started = performance.now();
     let result: ChatResult;
@@ -95,30 +59,22 @@ export function registerChat(app: FastifyInstance, deps: ServiceDeps): void {
         if (deterministic) await cache.set(key, result);
       }
     } catch (e) {
-      if (!streaming) throw e;
+      if (!sse) throw e;
       // Mid-stream failure: the status line is gone, so the error travels as an event.
       const err = e instanceof ApiError ? e : new ApiError('internal_error');
       deps.log.error('stream failed', { reqId: request.id, code: err.code });
-      out.end(`data: ${JSON.stringify(err.body())}\n\ndata: [DONE]\n\n`);
+      sse.fail(err.body());
       return reply;
     }
 
     if (body.stream) {
-      startStream();
-      out.end(`${chunk({}, result.finishReason)}data: [DONE]\n\n`);
+      startStream().finish(result.finishReason);
       return reply;
     }
-    return {
-      id,
-      object: 'chat.completion',
-      created,
-      model: engine.modelId,
-      choices: [{ index: 0, message: { role: 'assistant', content: result.content }, finish_reason: result.finishReason }],
-      usage: result.usage,
-    };
+    return completion(answer, result.content, result.finishReason, result.usage);
   };
 
-  const options = { schema: { body: bodySchema }, config: { scope: 'chat' as const } };
+  const options = { schema: { body: chatCompletionRequestSchema }, config: { scope: 'chat' as const } };
   app.post('/api/v1/chat', options, handler);
   app.post('/v1/chat/completions', options, handler);
-}
+};

@@ -1,27 +1,29 @@
 // Health, readiness, metrics and admin status. /healthz: the process is alive. /readyz: the
-// model is loaded, or the upstream answers. /metrics: Prometheus text. These three also serve
-// on the admin port when one is configured (and then /metrics only there).
-import type { FastifyInstance } from 'fastify';
+// model is loaded, or the upstream answers. /metrics: Prometheus text. The probes and /metrics
+// are public and also serve on the admin port when one is configured (/metrics then only there).
+import type { FastifyPluginAsync } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
+import { RETRY_AFTER } from '../errors.js';
 
-export function registerProbes(app: FastifyInstance, deps: ServiceDeps, withMetrics: boolean): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const r = await deps.engine.readiness();
-    if (r.ready) return { status: 'ready', model: deps.engine.modelId };
-    return reply.code(503).send({ status: 'not ready', reason: r.reason ?? 'unknown' });
+export const probeRoutes: FastifyPluginAsync<ServiceDeps> = async (app, { engine }) => {
+  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true } }, async (_req, reply) => {
+    const r = await engine.readiness();
+    if (r.ready) return { status: 'ready', model: engine.modelId };
+    return reply.code(503).headers(RETRY_AFTER).send({ status: 'not ready', reason: r.reason ?? 'unknown' });
   });
-  if (withMetrics) {
-    app.get('/metrics', async (_req, reply) => {
-      deps.metrics.queueDepth.set(deps.engine.queueDepth());
-      reply.header('content-type', deps.metrics.registry.contentType);
-      return deps.metrics.registry.metrics();
-    });
-  }
-}
+};
 
-export function registerAdmin(app: FastifyInstance, deps: ServiceDeps): void {
-  app.get('/api/v1/admin/status', { config: { scope: 'admin' as const } }, async () => ({
+export const metricsRoute: FastifyPluginAsync<ServiceDeps> = async (app, { engine, metrics }) => {
+  app.get('/metrics', { config: { public: true } }, async (_req, reply) => {
+    metrics.queueDepth.set(engine.queueDepth());
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+};
+
+export const adminRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => {
+  app.get('/api/v1/admin/status', { config: { scope: 'admin' } }, async () => ({
     environment: deps.config.environment,
     version: deps.config.service.version,
     model: deps.engine.modelId,
@@ -31,4 +33,4 @@ export function registerAdmin(app: FastifyInstance, deps: ServiceDeps): void {
     keyringKeys: deps.keyring?.size ?? 0,
     cache: deps.cache ? 'redis' : 'off',
   }));
-}
+};
