@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
   render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
   token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
-  keys: { run: keysCommand, summary: 'add, revoke or list API keys in an environment keyring (hashes only)' },
+  keys: { run: keysCommand, summary: 'create, rotate, revoke, list API keys and JWT signing keys; log and verify their audit history' },
   start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
   'schema-types': { run: schemaTypesCommand, summary: 'regenerate contract/environment.ts from the schema (--check: fail if stale)' },

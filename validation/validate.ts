@@ -63,6 +63,8 @@ export function validateEnvironments(opts: ValidateOptions): ValidateReport {
   const scanned = new Set<YamlSource>();
   const existing = new Map<string, boolean>();
   const exists = (path: string) => existing.get(path) ?? (existing.set(path, existsSync(path)), existing.get(path)!);
+  const memos = new Map<string, unknown>();
+  const memo = <T>(key: string, make: () => T): T => (memos.has(key) ? (memos.get(key) as T) : (memos.set(key, make()), memos.get(key) as T));
   const environments: EnvironmentResult[] = [];
   let ioError = false;
 
@@ -86,7 +88,7 @@ export function validateEnvironments(opts: ValidateOptions): ValidateReport {
     }
     if (env) {
       const schema = checkSchema(env);
-      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root, modelsDir, exists }));
+      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root, modelsDir, exists, memo }));
     }
     sortDiagnostics(diagnostics);
     const ok = env !== undefined && !hasErrors(diagnostics);

@@ -15,7 +15,7 @@ import { jwtKeys, keyringContents } from './keyring.js';
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelFile];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists'>;
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists' | 'memo'>;
 
 /** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
 export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
@@ -27,6 +27,7 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     root: opts.root,
     modelsDir: opts.modelsDir,
     exists: opts.exists,
+    memo: opts.memo,
     report: (rule, params, pointer, prefer) => {
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));
     },

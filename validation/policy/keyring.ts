@@ -2,7 +2,7 @@
 // in it (nor in the audit log's lines for this environment), no active key is past the maximum
 // key age (a warning 14 days before), and its JWT signing keys have one active key.
 // (Whether the keyring exists is settings.ts's `keyring` rule.)
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { API_KEY_SHAPE, AUDIT_LOG_FILE, KeyringError, keyState, lineOfKey, parseKeyring, type KeyringFile } from '../../contract/keyring-file.js';
 import type { Policy } from './policy.js';
@@ -43,48 +43,36 @@ export function findPlaintextKeys(text: string): { line: number; what: string }[
   return out.sort((a, b) => a.line - b.line);
 }
 
-/** Reads and digests a file once per content: a thousand environments share a few keyrings and one audit log. */
-const digests = new Map<string, { stamp: string; value: unknown }>();
-function digest<T>(path: string, make: (text: string) => T): T {
-  const s = statSync(path);
-  const stamp = `${s.mtimeMs}:${s.size}`;
-  const hit = digests.get(path);
-  if (hit?.stamp === stamp) return hit.value as T;
-  const value = make(readFileSync(path, 'utf8'));
-  digests.set(path, { stamp, value });
-  return value;
+type KeyringDigest = { doc?: KeyringFile; text: string; error?: KeyringError; plaintext: { line: number; what: string }[] };
+function digestKeyring(text: string): KeyringDigest {
+  const plaintext = findPlaintextKeys(text);
+  try {
+    return { doc: parseKeyring(text), text, plaintext };
+  } catch (e) {
+    if (e instanceof KeyringError) return { text, error: e, plaintext };
+    throw e;
+  }
 }
 
-type KeyringDigest = { doc?: KeyringFile; text: string; error?: KeyringError; plaintext: { line: number; what: string }[] };
-const readKeyring = (path: string) =>
-  digest<KeyringDigest>(path, (text) => {
-    const plaintext = findPlaintextKeys(text);
-    try {
-      return { doc: parseKeyring(text), text, plaintext };
-    } catch (e) {
-      if (e instanceof KeyringError) return { text, error: e, plaintext };
-      throw e;
-    }
-  });
-
 /** The audit log's plaintext findings, with the environment each line names (by its text, so a broken line still counts). */
-const readAuditFindings = (path: string) =>
-  digest(path, (text) => {
-    const lines = text.split('\n');
-    return findPlaintextKeys(text).map((f) => ({ ...f, env: /"env":"([^"]*)"/.exec(lines[f.line - 1] ?? '')?.[1] }));
-  });
+function auditFindings(text: string): { line: number; what: string; env: string | undefined }[] {
+  const lines = text.split('\n');
+  return findPlaintextKeys(text).map((f) => ({ ...f, env: /"env":"([^"]*)"/.exec(lines[f.line - 1] ?? '')?.[1] }));
+}
 
 export const keyringContents: Policy = {
   rules: ['keyring-invalid', 'keyring-plaintext', 'key-age-near', 'key-age-exceeded'],
   reads: ['/security/keyring'],
-  check({ config, report, root, exists, name }) {
+  check({ config, report, root, exists, memo, name }) {
     const { file, maxKeyAgeDays } = config.security.keyring;
     const at = '/security/keyring/file';
     const auditPath = resolve(root, AUDIT_LOG_FILE);
-    if (exists(auditPath)) for (const f of readAuditFindings(auditPath)) if (f.env === name) report('keyring-plaintext', { file: AUDIT_LOG_FILE, line: f.line, what: f.what }, at);
+    // Read and digested once per run: a thousand environments share a few keyrings and one audit log.
+    const findings = exists(auditPath) ? memo(`audit:${auditPath}`, () => auditFindings(readFileSync(auditPath, 'utf8'))) : [];
+    for (const f of findings) if (f.env === name) report('keyring-plaintext', { file: AUDIT_LOG_FILE, line: f.line, what: f.what }, at);
     const path = resolve(root, file);
     if (!exists(path)) return; // keyring-missing
-    const keyring = readKeyring(path);
+    const keyring = memo(`keyring:${path}`, () => digestKeyring(readFileSync(path, 'utf8')));
     for (const f of keyring.plaintext) report('keyring-plaintext', { file, line: f.line, what: f.what }, at);
     if (keyring.error) return report('keyring-invalid', { file, line: keyring.error.line, detail: keyring.error.detail }, at);
     if (maxKeyAgeDays === undefined) return;

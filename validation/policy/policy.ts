@@ -16,6 +16,8 @@ export interface PolicyContext {
   modelsDir: string;
   /** existsSync, memoised for the run: a thousand environments share a few keyrings and models. */
   exists(path: string): boolean;
+  /** `make()` once per run and key: what a file says is read and digested once for all environments. */
+  memo<T>(key: string, make: () => T): T;
   /** Report `rule` at the place `pointer` was written. */
   report<R extends RuleId>(rule: R, params: RuleParams<R>, pointer: string, prefer?: 'key' | 'value'): void;
 }
