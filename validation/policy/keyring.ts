@@ -31,17 +31,20 @@ export function findPlaintextKeys(text: string): { line: number; what: string }[
   // test is left out here because hashes and signatures are random by design.
   const seen = new Set<number>();
   const scan = (re: RegExp, what: (m: string) => string | undefined) => {
-    for (const m of text.matchAll(new RegExp(re.source, 'g'))) {
+    for (const m of text.matchAll(re)) {
       const line = lineAt(m.index);
       const why = what(m[0]);
       if (why && !seen.has(line)) seen.add(line), out.push({ line, what: why });
     }
   };
-  scan(API_KEY_SHAPE, () => 'a plaintext API key (sb_…)');
-  // The secret scanner's shapes (sk-…, tokens, JWTs, private keys), anywhere in a line.
-  scan(/\b(sk-|gh[pousr]_|github_pat_|xox[abprs]-|AKIA|AIza|eyJ)[A-Za-z0-9_.-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----/, (m) => secretShape(m, true));
+  scan(API_KEY_ANYWHERE, () => 'a plaintext API key (sb_…)');
+  scan(SECRET_ANYWHERE, (m) => secretShape(m, true));
   return out.sort((a, b) => a.line - b.line);
 }
+
+const API_KEY_ANYWHERE = new RegExp(API_KEY_SHAPE.source, 'g');
+/** Candidates for the secret scanner's shapes (sk-…, tokens, JWTs, private keys), anywhere in a line; secretShape decides. */
+const SECRET_ANYWHERE = /\b(sk-|gh[pousr]_|github_pat_|xox[abprs]-|AKIA|AIza|eyJ)[A-Za-z0-9_.-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----/g;
 
 type KeyringDigest = { doc?: KeyringFile; text: string; error?: KeyringError; plaintext: { line: number; what: string }[] };
 function digestKeyring(text: string): KeyringDigest {
