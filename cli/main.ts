@@ -3,10 +3,13 @@
 import { describeFailure, type Closable } from '../contract/run-main.js';
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
 import { docsCommand } from './docs.js';
+import { doctorCommand } from './doctor.js';
 import { schemaTypesCommand } from './schema-types.js';
 import { startCommand } from './start.js';
 import { renderCommand } from './render.js';
 import { keysCommand } from './keys.js';
+import { planCommand } from './plan.js';
+import { prCommentCommand } from './pr-comment.js';
 import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
 
@@ -16,8 +19,11 @@ type Command = (argv: string[], io: CliIO) => number | Promise<number | Closable
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check environments against the schema and policy rules' },
   render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
+  plan: { run: planCommand, summary: 'what a change does to each environment: model and object diffs, prune list, risks' },
+  'pr-comment': { run: prCommentCommand, summary: 'publish a plan on its pull request: sticky comment, commit status, risk label' },
   token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
   keys: { run: keysCommand, summary: 'create, rotate, revoke, list API keys and JWT signing keys; log and verify their audit history' },
+  doctor: { run: doctorCommand, summary: 'check that this host can run an environment: ports, model, runtime, services, Docker' },
   start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
   'schema-types': { run: schemaTypesCommand, summary: 'regenerate contract/environment.ts from the schema (--check: fail if stale)' },
@@ -38,8 +44,13 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.err(`smartbot: unknown command "${name}"\n\n${help()}`);
     return EXIT.usage;
   }
+  return runCommand(name, command.run, rest, io);
+}
+
+/** Runs one command, turning bad usage into exit 2 and any failure into one line. */
+export async function runCommand(name: string, run: Command, argv: string[], io: CliIO): Promise<number | Closable> {
   try {
-    return await command.run(rest, io);
+    return await run(argv, io);
   } catch (e) {
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
     const code = (e as NodeJS.ErrnoException).code ?? '';

@@ -3,7 +3,7 @@
 // Cases that forge content recompute the hash the way a forger would (the chain must still
 // tell). Together the cases trigger every rule `keys verify` has (checked below).
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -36,14 +36,14 @@ beforeAll(async () => {
   expect(ok.code).toBe(0);
 }, 30_000);
 
-type Files = { read: (f: string) => string; write: (f: string, text: string) => void; lines: () => string[]; setLines: (ls: string[]) => void };
+type Files = { read: (f: string) => string; write: ((f: string, text: string) => void) & { root: string }; lines: () => string[]; setLines: (ls: string[]) => void };
 
 /** A copy of the history with `tamper` applied to its files. */
 async function tampered(tamper: (files: Files) => void | Promise<void>): Promise<string> {
   const root = mkdtempSync(join(tmpdir(), 'smartbot-tamper-'));
   cpSync(base, root, { recursive: true });
   const read = (f: string) => readFileSync(join(root, f), 'utf8');
-  const write = (f: string, text: string) => writeFileSync(join(root, f), text);
+  const write = Object.assign((f: string, text: string) => writeFileSync(join(root, f), text), { root });
   await tamper({ read, write, lines: () => read(LOG).trimEnd().split('\n'), setLines: (ls) => write(LOG, `${ls.join('\n')}\n`) });
   return root;
 }
@@ -146,6 +146,15 @@ const CASES: [string, (files: Files) => void | Promise<void>, string[]][] = [
     [`${LOG}:1:1 error entry seq 1 does not match its hash: it was edited after it was written [audit-hash-mismatch]`],
   ],
   [
+    'the audit log replaced by a link (to a CI secret, say)',
+    ({ write }) => {
+      write('secret.txt', 'hunter2\n');
+      rmSync(join(write.root, LOG));
+      symlinkSync(join(write.root, 'secret.txt'), join(write.root, LOG));
+    },
+    [`${LOG}:1:1 error ${LOG} is a symbolic link; smartbot reads only regular files inside the repository [file-symlink]`],
+  ],
+  [
     'a JWT signing key edited in the environment',
     ({ read, write }) => write('environments/staging.yaml', read('environments/staging.yaml').replace('status: active', 'status: retiring\n        retiresAt: "2030-01-01T00:00:00.000Z"')),
     [expect.stringMatching(/^environments\/staging\.yaml:\d+:1 error environments\/staging\.yaml differs from the audit replay for staging: committed JWT key \S+ retiring until 2030-01-01T00:00:00\.000Z, replay JWT key \S+ active — an out-of-band edit \[keyring-drift\]$/) as unknown as string],
@@ -169,6 +178,7 @@ describe('keys verify: the tamper corpus', () => {
   it('covers every rule keys verify reports', () => {
     const triggered = new Set(CASES.flatMap(([, , lines]) => lines.map((l) => (typeof l === 'string' ? /\[([\w-]+)\]$/.exec(l)![1] : 'keyring-drift'))));
     const verifyRules = Object.keys(RULES).filter((id) => id.startsWith('audit-') || id === 'keyring-drift' || id === 'keyring-plaintext');
+    expect(triggered.has('file-symlink')).toBe(true);
     expect(verifyRules.filter((id) => !triggered.has(id))).toEqual([]);
   });
 });

@@ -27,9 +27,15 @@ export function registerSource(file: string, text: string): void {
   sourceLines.set(file, text.split(/\r?\n/));
 }
 
+/** Longest text a parameter brings into a message: a key can be as long as a file line. */
+export const MAX_PARAM_CHARS = 300;
+const bounded = (params: object): object =>
+  Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' && v.length > MAX_PARAM_CHARS ? `${v.slice(0, MAX_PARAM_CHARS - 1)}…` : v]));
+
 export function report<R extends RuleId>(rule: R, params: RuleParams<R>, at: Location): Diagnostic {
   // Each catalogue entry's functions take that entry's params; TS cannot correlate the union here.
   const def = RULES[rule] as unknown as { severity: Severity; message: (p: unknown) => string; fix: (p: unknown) => string };
+  params = bounded(params) as RuleParams<R>;
   const line = sourceLines.get(at.file)?.[at.line - 1];
   return {
     file: at.file,

@@ -29,6 +29,38 @@ export const RULES = {
     message: (p) => `cannot read ${p.path}: ${p.reason}`,
     fix: () => 'Check the file permissions (it must be readable by the user running smartbot).',
   }),
+  'io-no-environments': rule<{ path: string }>({
+    severity: 'error',
+    summary: 'A directory to validate holds no environment files, so nothing would be checked.',
+    message: (p) => `no environment files (*.yaml, *.yml) in ${p.path}`,
+    fix: () => 'Name the environment files to check, or the directory that holds them (default environments/).',
+  }),
+
+  // --- files that do not belong to the repository (never read, never echoed) ------------------
+  'file-symlink': rule<{ path: string }>({
+    severity: 'error',
+    summary: 'An environment, tier or keyring file is a symbolic link: it could point anywhere, such as a CI secret, so it is not read.',
+    message: (p) => `${p.path} is a symbolic link; smartbot reads only regular files inside the repository`,
+    fix: () => 'Replace the link with a regular file holding the content (git: commit the file, not a link).',
+  }),
+  'file-not-regular': rule<{ path: string; kind: string }>({
+    severity: 'error',
+    summary: 'An environment, tier or keyring file is a directory, pipe, device or socket.',
+    message: (p) => `${p.path} is a ${p.kind}, not a regular file`,
+    fix: () => 'Environment, tier and keyring files must be regular files: replace it with one, or rename it so its name does not end in .yaml / .json.',
+  }),
+  'file-outside-root': rule<{ path: string }>({
+    severity: 'error',
+    summary: 'An environment, tier or keyring file lies outside the repository (by `..` or through a linked directory).',
+    message: (p) => `${p.path} is outside the repository root; smartbot reads only files inside it`,
+    fix: () => 'Keep the file inside the repository, named without `..` and not through a symbolic link that leads out of it.',
+  }),
+  'file-too-large': rule<{ path: string; size: string; limit: string }>({
+    severity: 'error',
+    summary: 'A file is larger than the size cap (1 MiB by default); it is not read.',
+    message: (p) => `${p.path} is ${p.size}, over the ${p.limit} limit for environment, tier and keyring files`,
+    fix: () => 'Check that this is the right file (environments are a few KiB); if it really is, raise the cap with --max-file-size.',
+  }),
 
   // --- YAML ------------------------------------------------------------------------------------
   'yaml-syntax': rule<{ detail: string }>({
@@ -78,6 +110,30 @@ export const RULES = {
     summary: 'The file holds more than one YAML document.',
     message: (p) => `the file holds ${p.count} YAML documents (separated by ---); one environment per file`,
     fix: () => 'Move each extra document into its own environments/<name>.yaml.',
+  }),
+  'yaml-too-deep': rule<{ limit: number }>({
+    severity: 'error',
+    summary: 'Maps and lists nest deeper than the limit.',
+    message: (p) => `maps and lists nest more than ${p.limit} levels deep here`,
+    fix: () => 'Environment settings nest a few levels deep; remove the extra brackets or indentation.',
+  }),
+  'yaml-too-many-entries': rule<{ limit: number }>({
+    severity: 'error',
+    summary: 'The file holds more keys and list items than the limit.',
+    message: (p) => `the file holds more than ${p.limit} keys and list items`,
+    fix: () => 'An environment states the few settings that differ from its tier; remove the generated or pasted entries.',
+  }),
+  'yaml-too-many-tokens': rule<{ limit: number }>({
+    severity: 'error',
+    summary: 'The file holds more YAML tokens (keys, values, punctuation, comments, line breaks) than the limit.',
+    message: (p) => `the file holds more than ${p.limit} YAML tokens (keys, values, punctuation, comments, line breaks)`,
+    fix: () => 'An environment file is a few hundred lines at most; remove the generated or pasted content.',
+  }),
+  'yaml-reserved-key': rule<{ key: string }>({
+    severity: 'error',
+    summary: 'A key named `__proto__`, `constructor` or `prototype` (they could change how the file is read).',
+    message: (p) => `\`${p.key}\` is not allowed as a key`,
+    fix: () => 'Remove the key; no setting has this name.',
   }),
 
   // --- layering --------------------------------------------------------------------------------
@@ -223,6 +279,12 @@ export const RULES = {
     summary: 'The model path ends in the extension of its format.',
     message: (p) => `model path ${p.path} does not end in .${p.format}`,
     fix: (p) => `Point \`model.path\` at the .${p.format} file.`,
+  }),
+  'model-path': rule<{ path: string; suggestion: string }>({
+    severity: 'error',
+    summary: 'The model path is absolute and normalised: no `.` or `..` segments, no doubled or trailing slashes.',
+    message: (p) => `model path ${p.path} is not normalised: \`.\` and \`..\` segments and doubled or trailing slashes are not allowed`,
+    fix: (p) => `Write the plain absolute path, e.g. \`path: ${p.suggestion}\` (the models volume is mounted at /data/models).`,
   }),
   'model-size-unknown': rule<{ path: string }>({
     severity: 'error',

@@ -1,11 +1,13 @@
 // `smartbot keys verify`: recomputes the audit chain, then replays it and compares the result
 // with every committed keyring and JWT key list. Each problem is a diagnostic at the line it
 // is on (catalogue rules audit-*, keyring-*), so CI shows exactly which line was touched.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_KEY_SHAPE, AUDIT_LOG_FILE, formatKeyring } from '../../contract/keyring-file.js';
 import { registerSource, report, sortDiagnostics, type Diagnostic } from '../../validation/diagnostics.js';
+import { RepoFiles } from '../../validation/load/repo-file.js';
 import { findPlaintextKeys } from '../../validation/policy/keyring.js';
+import type { RuleParams } from '../../validation/rules.js';
 import { secretShape } from '../../validation/policy/secrets.js';
 import { GENESIS, loadWorkflowKey, parseAuditLog, signatureValid, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type AuditLine } from './audit.js';
 import { environmentNames, envKeySettings, keyringPath } from './environment.js';
@@ -125,13 +127,27 @@ function lineDifference(committed: string | undefined, replayed: string | undefi
 
 const jwtLine = (k: JwtKey) => `${k.kid} ${k.status}${k.retiresAt ? ` until ${k.retiresAt}` : ''}`;
 
+/** The audit log and keyrings may be long (100,000 entries are 55 MB), but are still read only as regular files inside the repository. */
+export const KEY_FILES_MAX_BYTES = 2 ** 30;
+
 /** Reads the log, checks the chain, replays it and compares every environment (or `only`). */
 export async function verifyKeys(root: string, only?: string[]): Promise<VerifyResult> {
   const file = join(root, AUDIT_LOG_FILE);
   const keyFile = join(root, WORKFLOW_KEY_FILE);
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  // A pull request from a fork may make any of these a link to a secret, /dev/zero or a FIFO:
+  // read them as the validator reads keyrings; a missing one is empty.
+  const files = new RepoFiles(root, KEY_FILES_MAX_BYTES);
+  const refused: Diagnostic[] = [];
+  const readOrEmpty = (path: string): string | undefined => {
+    const read = files.read(path);
+    if (read.ok) return read.text;
+    if (read.refusal.rule !== 'io-missing') refused.push(report(read.refusal.rule as 'io-unreadable', read.refusal.params as RuleParams<'io-unreadable'>, { file: path, line: 1, col: 1 }));
+    return undefined;
+  };
+  const text = readOrEmpty(file) ?? '';
   const lines = parseAuditLog(text);
-  const diagnostics = await checkChain(lines, file, existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : undefined, keyFile);
+  const diagnostics = await checkChain(lines, file, readOrEmpty(keyFile), keyFile);
+  diagnostics.push(...refused.splice(0));
   const plain = findPlaintextKeys(text);
   const known = new Set(plain.map((p) => p.line));
   for (const p of [...plain, ...freeTextSecrets(lines, known)]) diagnostics.push(report('keyring-plaintext', { file, line: p.line, what: p.what }, { file, line: p.line, col: 1 }));
@@ -153,7 +169,8 @@ export async function verifyKeys(root: string, only?: string[]): Promise<VerifyR
     const want = replayed.envs.get(env) ?? emptyKeys();
     const keyring = keyringPath(root, settings);
     const shown = join(root, settings.keyringFile);
-    const committed = existsSync(keyring) ? readFileSync(keyring, 'utf8') : '';
+    const committed = readOrEmpty(keyring) ?? '';
+    diagnostics.push(...refused.splice(0));
     for (const p of findPlaintextKeys(committed)) diagnostics.push(report('keyring-plaintext', { file: shown, line: p.line, what: p.what }, { file: shown, line: p.line, col: 1 }));
     const expected = formatKeyring(want.apiKeys);
     if (committed !== expected) {

@@ -20,8 +20,13 @@ export async function runCli(...args: string[]): Promise<CliRun> {
   return { code: result, out, err };
 }
 
-/** `node bin/smartbot.js …args` as a child process, from `cwd` (default: the repository). */
-export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'bin/smartbot.js'), ...args], { cwd: opts.cwd ?? repoRoot, env: opts.env ?? process.env, encoding: 'utf8' });
+/** `node bin/smartbot.js …args` as a child process, from `cwd` (default: the repository); killed after `timeoutMs` (code null). */
+export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliRun {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin/smartbot.js'), ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs, maxBuffer: 64 * 2 ** 20 } : {}),
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }

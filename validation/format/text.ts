@@ -1,17 +1,19 @@
 // Human output: file:line:col  severity  message  [rule], the source line with a caret, the fix.
+// What files wrote is shown escaped, and the source line only around the caret (safe-text.ts).
 import type { Diagnostic } from '../diagnostics.js';
 import type { ValidateReport } from '../validate.js';
-import { counts, plural, staleCount, type RenderOutcome } from './format.js';
+import { counts, omittedLine, plural, shownDiagnostics, staleCount, type RenderOutcome } from './format.js';
+import { excerpt, visible } from './safe-text.js';
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const lines = [`${d.file}:${d.line}:${d.col}  ${d.severity}  ${d.message}  [${d.rule}]`];
+  const lines = [`${visible(d.file)}:${d.line}:${d.col}  ${d.severity}  ${visible(d.message)}  [${d.rule}]`];
   if (d.source !== undefined) {
     const gutter = String(d.line).length;
-    // Tabs in the source would shift the caret; render them as single spaces.
-    lines.push(`  ${String(d.line)} | ${d.source.replace(/\t/g, ' ')}`);
-    lines.push(`  ${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, d.col - 1))}^`);
+    const shown = excerpt(d.source, d.col);
+    lines.push(`  ${String(d.line)} | ${shown.text}`);
+    lines.push(`  ${' '.repeat(gutter)} | ${' '.repeat(shown.caret - 1)}^`);
   }
-  lines.push(`  fix: ${d.fix}`);
+  lines.push(`  fix: ${visible(d.fix)}`);
   return lines.join('\n');
 }
 
@@ -23,7 +25,11 @@ export function summaryLine(report: ValidateReport): string {
     : `✖ ${plural(errors, 'error')}, ${plural(warnings, 'warning')}: ${invalid} of ${plural(total, 'environment')} invalid`;
 }
 
-export const formatText = (report: ValidateReport): string => [...report.diagnostics.map(formatDiagnostic), summaryLine(report)].join('\n\n') + '\n';
+export function formatText(report: ValidateReport): string {
+  const { shown, omitted } = shownDiagnostics(report);
+  const rest = omitted.map((o) => omittedLine(o, visible(o.file)));
+  return [...shown.map(formatDiagnostic), ...(rest.length ? [rest.join('\n')] : []), summaryLine(report)].join('\n\n') + '\n';
+}
 
 export function renderText(o: RenderOutcome): string {
   if (o.mode === 'write')

@@ -2,9 +2,11 @@
 //   environments/tiers/base.yaml → environments/tiers/<tier>.yaml (when tier ≠ base) → the env file.
 // Merge rules: maps merge key by key, everything else (scalars and lists) replaces.
 // Provenance is kept per JSON pointer, so a merged value is reported where it was written.
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { report, type Diagnostic, type Location } from '../diagnostics.js';
 import { closest } from '../text/suggest.js';
+import { dataObject } from './data-object.js';
+import { RepoFiles } from './repo-file.js';
 import { loadYamlFile, type NodePlace, type YamlSource } from './yaml-source.js';
 
 export interface Placed extends NodePlace {
@@ -31,8 +33,9 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /** Deep merge: maps merge, lists and scalars from `top` replace. Pure; inputs are not changed. */
 export function mergeValues(bottom: unknown, top: unknown): unknown {
   if (!isPlainObject(bottom) || !isPlainObject(top)) return top;
-  const out: Record<string, unknown> = { ...bottom };
-  for (const [k, v] of Object.entries(top)) out[k] = k in bottom ? mergeValues(bottom[k], v) : v;
+  // Nothing inherited, like the loaded values (data-object.ts).
+  const out: Record<string, unknown> = Object.assign(dataObject(), bottom);
+  for (const [k, v] of Object.entries(top)) out[k] = Object.hasOwn(bottom, k) ? mergeValues(bottom[k], v) : v;
   return out;
 }
 
@@ -85,12 +88,16 @@ interface TierChain {
 export class TierCache {
   private readonly files = new Map<string, { source?: YamlSource; diagnostics: Diagnostic[]; reported: boolean }>();
   private readonly chains = new Map<string, TierChain>();
-  constructor(private readonly tiersDir: string) {}
+  constructor(
+    private readonly tiersDir: string,
+    /** Tier files are read like every repository file: regular, inside the root (default: the repository holding environments/tiers/), capped. */
+    private readonly repo: RepoFiles = new RepoFiles(dirname(dirname(tiersDir))),
+  ) {}
 
   load(tier: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
     let entry = this.files.get(tier);
     if (!entry) {
-      const r = loadYamlFile(join(this.tiersDir, `${tier}.yaml`));
+      const r = loadYamlFile(join(this.tiersDir, `${tier}.yaml`), this.repo);
       entry = r.ok ? { source: r.source, diagnostics: [], reported: false } : { diagnostics: r.diagnostics, reported: false };
       this.files.set(tier, entry);
     }
@@ -118,6 +125,9 @@ export class TierCache {
   }
 }
 
+/** A written value in a message; maps have no prototype, so String() would throw on them. */
+const shown = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+
 export type LayerResult = { env?: LayeredEnvironment; diagnostics: Diagnostic[] };
 
 export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerResult {
@@ -130,7 +140,7 @@ export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerRes
     const suggestion = typeof tier === 'string' ? closest(tier, TIERS) : undefined;
     return {
       diagnostics: [
-        report('tier-unknown', { tier: String(tier), known: TIERS.join(', '), ...(suggestion ? { suggestion } : {}) }, { file: source.file, ...place.value }),
+        report('tier-unknown', { tier: shown(tier), known: TIERS.join(', '), ...(suggestion ? { suggestion } : {}) }, { file: source.file, ...place.value }),
       ],
     };
   }

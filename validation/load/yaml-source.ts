@@ -1,9 +1,13 @@
 // Step 1 of the pipeline: read one YAML file into a plain value plus a source map from JSON
 // pointer to file position, so every later step can say file:line:col. All YAML hazards
-// (duplicate keys, tabs, alias bombs, tags, extra documents) become located diagnostics here.
-import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
-import { registerSource, report, type Diagnostic, type Position } from '../diagnostics.js';
+// (duplicate keys, tabs, alias bombs, tags, extra documents, nesting and key floods, keys that
+// would reach an object's prototype) become located diagnostics here. Files are read only
+// through RepoFiles (what belongs to the repository).
+import { dirname } from 'node:path';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, type CST, type Document, type Node } from 'yaml';
+import { registerSource, report, type Diagnostic, type Location, type Position } from '../diagnostics.js';
+import { dataObject } from './data-object.js';
+import { isIoRefusal, RepoFiles } from './repo-file.js';
 
 /** Where a value sits: its key (for maps) and the value itself. */
 export interface NodePlace {
@@ -25,36 +29,59 @@ export type LoadResult = { ok: true; source: YamlSource } | { ok: false; diagnos
 /** Expanded-alias budget: far above any real environment, far below a billion laughs. */
 export const MAX_ALIAS_NODES = 1000;
 
+/** Bounds on one file's shape: an environment nests about 4 levels and states about 100 keys. */
+export interface YamlLimits {
+  /** Maps and lists inside each other (the yaml library's composer recurses, and overflows near 800). */
+  maxDepth: number;
+  /** Keys and list items in the whole file, every map and list counted. */
+  maxEntries: number;
+  /**
+   * Lexical tokens (keys, values, punctuation, comments, line breaks): the parser costs ≈ 5 µs
+   * each, so this bounds the time any file under the size cap takes (a real environment has
+   * about a thousand).
+   */
+  maxTokens: number;
+}
+export const YAML_LIMITS: YamlLimits = { maxDepth: 64, maxEntries: 5000, maxTokens: 50_000 };
+
+/** Lexemes that each start one entry (a key's value, a list item, an explicit key, a document). */
+const ENTRY_LEXEMES = new Set([':', '-', '?', '---', '...']);
+
+/** Keys that would reach an object's prototype in code that reads the value. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export const pointerJoin = (base: string, key: string | number) => {
   const k = String(key);
   return `${base}/${k.includes('~') || k.includes('/') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k}`;
 };
 
-export function loadYamlFile(file: string): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const at = { file, line: 1, col: 1 };
-    if (err.code === 'ENOENT') return { ok: false, io: true, diagnostics: [report('io-missing', { path: file }, at)] };
-    return { ok: false, io: true, diagnostics: [report('io-unreadable', { path: file, reason: err.code ?? err.message }, at)] };
+/** Reads `file` through `files` (default: confined to the file's own directory; a refusal is located at 1:1) and parses it. */
+export function loadYamlFile(file: string, files: RepoFiles = new RepoFiles(dirname(file)), within?: string): LoadResult {
+  const read = files.read(file, within);
+  if (!read.ok) {
+    const { rule, params } = read.refusal;
+    // Each refusal's params belong to its rule; TS cannot correlate the union here.
+    const d = report(rule as 'io-missing', params as { path: string }, { file, line: 1, col: 1 });
+    return { ok: false, io: isIoRefusal(read.refusal), diagnostics: [d] };
   }
-  return parseYamlText(file, text);
+  return parseYamlText(file, read.text);
 }
 
-export function parseYamlText(file: string, text: string): LoadResult {
+export function parseYamlText(file: string, text: string, limits: YamlLimits = YAML_LIMITS): LoadResult {
   registerSource(file, text);
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true, strict: true, prettyErrors: true });
   const pos = (offset: number): Position => {
     const p = lc.linePos(offset);
     return { line: p.line, col: p.col };
   };
-  const at = (offset: number) => ({ file, ...pos(offset) });
+  const at = (offset: number): Location => ({ file, ...pos(offset) });
 
-  // parseAllDocuments returns an EmptyStream (an array) for a file with no documents.
-  const list = Array.isArray(docs) ? (docs as Document.Parsed[]) : [];
+  const parsed = parseBounded(text, lc, limits);
+  if ('stop' in parsed) {
+    const limit = { 'yaml-too-deep': limits.maxDepth, 'yaml-too-many-entries': limits.maxEntries, 'yaml-too-many-tokens': limits.maxTokens }[parsed.stop];
+    return fail(report(parsed.stop, { limit }, at(parsed.offset)));
+  }
+  const list = parsed.docs;
   if (list.length === 0) return fail(report('yaml-empty', {}, at(0)));
   if (list.length > 1) {
     const second = list[1]!;
@@ -66,14 +93,14 @@ export function parseYamlText(file: string, text: string): LoadResult {
   for (const e of doc.errors) {
     const where = at(e.pos[0]);
     const detail = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    if (e.code === 'DUPLICATE_KEY') diagnostics.push(report('yaml-duplicate-key', { key: keyAt(text, e.pos[0]) }, where));
-    else if (e.code === 'TAB_AS_INDENT') diagnostics.push(report('yaml-tab', {}, where));
+    if (e.code === 'TAB_AS_INDENT') diagnostics.push(report('yaml-tab', {}, where));
     else diagnostics.push(report('yaml-syntax', { detail }, where));
   }
   for (const w of doc.warnings) {
     if (w.code === 'TAG_RESOLVE_FAILED') diagnostics.push(report('yaml-tag', { tag: tagAt(text, w.pos[0]) }, at(w.pos[0])));
     else diagnostics.push(report('yaml-syntax', { detail: w.message.split('\n')[0]! }, at(w.pos[0])));
   }
+  diagnostics.push(...checkKeys(doc, at, limits));
   if (diagnostics.length) return { ok: false, diagnostics };
 
   if (doc.contents === null) return fail(report('yaml-empty', {}, at(0)));
@@ -93,15 +120,79 @@ export function parseYamlText(file: string, text: string): LoadResult {
   return { ok: true, source: { file, value: built.value, places: built.places } };
 }
 
+/**
+ * parseAllDocuments, with the nesting depth, the token count and a lower bound of the entry
+ * count watched while the text is read: a flood (300,000 list items, or a megabyte of blank
+ * lines, take the library 5–7 s) stops at the limit
+ * instead of being parsed whole, and nothing deep reaches the composer's recursion. Duplicate
+ * keys are left to checkKeys: the library's own check (`uniqueKeys`) compares every key with
+ * every other, 10 s for 40,000 keys.
+ */
+function parseBounded(text: string, lc: LineCounter, limits: YamlLimits): { docs: Document.Parsed[] } | { stop: 'yaml-too-deep' | 'yaml-too-many-entries' | 'yaml-too-many-tokens'; offset: number } {
+  const parser = new Parser(lc.addNewLine);
+  const tokens: CST.Token[] = [];
+  lc.addNewLine(0);
+  let entries = 0;
+  let lexemes = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    const offset = parser.offset - lexeme.length;
+    if (++lexemes > limits.maxTokens) return { stop: 'yaml-too-many-tokens', offset };
+    // The parser's stack holds the document, each open collection and the node being read.
+    if (parser.stack.length > limits.maxDepth && parser.stack.filter(isCollection).length > limits.maxDepth) return { stop: 'yaml-too-deep', offset };
+    // Each of these lexemes starts one entry, so more of them than the limit is a flood. (Commas
+    // count only in flow lists: in a flow map the `:` already counted the entry.)
+    const top = parser.stack.at(-1);
+    const starts = ENTRY_LEXEMES.has(lexeme) || (lexeme === ',' && top?.type === 'flow-collection' && top.start.source === '[');
+    if (starts && ++entries > limits.maxEntries) return { stop: 'yaml-too-many-entries', offset };
+  }
+  for (const token of parser.end()) tokens.push(token);
+  const docs = [...new Composer({ uniqueKeys: false, strict: true }).compose(tokens)] as Document.Parsed[];
+  return { docs };
+}
+
+const isCollection = (t: CST.Token) => t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection';
+
+const keyName = (k: Node | null) => (isScalar(k) ? String(k.value) : String(k));
+
+/**
+ * One pass over every map and list as written (aliases are not followed): duplicate keys,
+ * reserved keys and the exact entry count. Keys compare by the name the plain value will hold,
+ * so `1:` and `"1":` are duplicates too.
+ */
+export function checkKeys(doc: Document.Parsed, at: (offset: number) => Location, limits: YamlLimits): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let entries = 0;
+  const tooMany = (offset: number) => (out.push(report('yaml-too-many-entries', { limit: limits.maxEntries }, at(offset))), false);
+  const visit = (node: unknown): boolean => {
+    if (isSeq(node)) {
+      for (const item of node.items) {
+        if (++entries > limits.maxEntries) return tooMany((item as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0);
+        if (!visit(item)) return false;
+      }
+      return true;
+    }
+    if (!isMap(node)) return true;
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      const k = pair.key as Node | null;
+      const name = keyName(k);
+      const offset = k?.range?.[0] ?? node.range?.[0] ?? 0;
+      if (++entries > limits.maxEntries) return tooMany(offset);
+      if (RESERVED_KEYS.has(name)) out.push(report('yaml-reserved-key', { key: name }, at(offset)));
+      else if (seen.has(name)) out.push(report('yaml-duplicate-key', { key: name }, at(offset)));
+      seen.add(name);
+      if (!visit(pair.value)) return false;
+    }
+    return true;
+  };
+  visit(doc.contents);
+  return out;
+}
+
 const PLAIN_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
 
 const fail = (d: Diagnostic): LoadResult => ({ ok: false, diagnostics: [d] });
-
-/** The plain key text at an offset (duplicate-key errors point at the key). */
-function keyAt(text: string, offset: number): string {
-  const m = /^["']?([^:"'\n]*)/.exec(text.slice(offset));
-  return (m?.[1] ?? '').trim();
-}
 
 function tagAt(text: string, offset: number): string {
   const m = /!\S*/.exec(text.slice(offset));
@@ -132,7 +223,8 @@ function buildValue(doc: Document.Parsed, pos: (o: number) => Position): Built {
     places.set(pointer, { ...(key ? { key } : {}), value: start === undefined ? (key ?? { line: 1, col: 1 }) : pos(start), kind });
     if (n && n.tag && !PLAIN_TAGS.has(n.tag)) throw new Stop({ tag: n });
     if (isMap(n)) {
-      const out: Record<string, unknown> = {};
+      // Nothing inherited: a key can only ever be data (reserved names were refused before).
+      const out = dataObject();
       for (const pair of n.items) {
         const k = pair.key as Node | null;
         const name = isScalar(k) ? String(k.value) : String(k);

@@ -15,7 +15,7 @@ import { jwtKeys, keyringContents } from './keyring.js';
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelFile];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'exists' | 'memo'>;
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'>;
 
 /** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
 export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
@@ -26,8 +26,9 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     name: env.name,
     root: opts.root,
     modelsDir: opts.modelsDir,
+    readModelFiles: opts.readModelFiles,
     exists: opts.exists,
-    memo: opts.memo,
+    files: opts.files,
     report: (rule, params, pointer, prefer) => {
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));
     },

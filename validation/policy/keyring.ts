@@ -2,9 +2,8 @@
 // in it (nor in the audit log's lines for this environment), no active key is past the maximum
 // key age (a warning 14 days before), and its JWT signing keys have one active key.
 // (Whether the keyring exists is settings.ts's `keyring` rule.)
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { API_KEY_SHAPE, AUDIT_LOG_FILE, KeyringError, keyState, lineOfKey, parseKeyring, type KeyringFile } from '../../contract/keyring-file.js';
+import { repoPath } from '../load/repo-file.js';
 import type { Policy } from './policy.js';
 import { secretShape } from './secrets.js';
 
@@ -63,19 +62,28 @@ function auditFindings(text: string): { line: number; what: string; env: string 
   return findPlaintextKeys(text).map((f) => ({ ...f, env: /"env":"([^"]*)"/.exec(lines[f.line - 1] ?? '')?.[1] }));
 }
 
+/**
+ * Digested once per file and run: the run's reader (ctx.files) returns the same object for the
+ * same file, so a thousand environments sharing a keyring and the audit log parse them once.
+ */
+const digests = new WeakMap<object, unknown>();
+const digestOf = <T>(read: { text: string }, make: (text: string) => T): T => {
+  if (!digests.has(read)) digests.set(read, make(read.text));
+  return digests.get(read) as T;
+};
+
 export const keyringContents: Policy = {
   rules: ['keyring-invalid', 'keyring-plaintext', 'key-age-near', 'key-age-exceeded'],
   reads: ['/security/keyring'],
-  check({ config, report, root, exists, memo, name }) {
+  check({ config, report, root, files, name }) {
     const { file, maxKeyAgeDays } = config.security.keyring;
     const at = '/security/keyring/file';
-    const auditPath = resolve(root, AUDIT_LOG_FILE);
-    // Read and digested once per run: a thousand environments share a few keyrings and one audit log.
-    const findings = exists(auditPath) ? memo(`audit:${auditPath}`, () => auditFindings(readFileSync(auditPath, 'utf8'))) : [];
-    for (const f of findings) if (f.env === name) report('keyring-plaintext', { file: AUDIT_LOG_FILE, line: f.line, what: f.what }, at);
-    const path = resolve(root, file);
-    if (!exists(path)) return; // keyring-missing
-    const keyring = memo(`keyring:${path}`, () => digestKeyring(readFileSync(path, 'utf8')));
+    // An audit log over the reader's size cap is left to `keys verify`, which reads logs of any length.
+    const audit = files.read(repoPath(root, AUDIT_LOG_FILE));
+    if (audit.ok) for (const f of digestOf(audit, auditFindings)) if (f.env === name) report('keyring-plaintext', { file: AUDIT_LOG_FILE, line: f.line, what: f.what }, at);
+    const read = files.read(repoPath(root, file));
+    if (!read.ok) return; // settings.ts's `keyring` reports why
+    const keyring = digestOf(read, digestKeyring);
     for (const f of keyring.plaintext) report('keyring-plaintext', { file, line: f.line, what: f.what }, at);
     if (keyring.error) return report('keyring-invalid', { file, line: keyring.error.line, detail: keyring.error.detail }, at);
     if (maxKeyAgeDays === undefined) return;

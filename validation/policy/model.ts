@@ -2,8 +2,9 @@
 // weights + KV cache + overhead fit under the memory limit with headroom (the GGUF library's
 // pre-flight, the same one the engine and model_loader run).
 import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { parseBytes } from '../../contract/quantity.js';
+import { PATHS } from '../../contract/service-config.js';
 import { formatBytes } from '../../gguf/bytes.js';
 import { fitReport, HEADROOM_FRACTION } from '../../gguf/fit.js';
 import { inspectModelSync, ModelFileError, type ModelInspection } from '../../gguf/inspect.js';
@@ -12,7 +13,9 @@ import type { Policy, PolicyContext } from './policy.js';
 /** A present file is read and hashed once per run, however many environments name it. */
 const inspected = new Map<string, ModelInspection | ModelFileError>();
 function inspectOnce(file: string): ModelInspection | ModelFileError {
+  // Models may be links into a cache, but a pipe or a device would block or never end.
   const st = statSync(file);
+  if (!st.isFile()) return new ModelFileError(file, 'not a regular file');
   const id = `${file}:${st.size}:${st.mtimeMs}`;
   let found = inspected.get(id);
   if (!found) {
@@ -28,14 +31,21 @@ function inspectOnce(file: string): ModelInspection | ModelFileError {
 }
 
 export const modelFile: Policy = {
-  rules: ['model-extension', 'model-size-unknown', 'model-unreadable', 'model-sha256', 'capacity', 'capacity-partial'],
+  rules: ['model-extension', 'model-path', 'model-size-unknown', 'model-unreadable', 'model-sha256', 'capacity', 'capacity-partial'],
   reads: ['/model', '/inference', '/resources'],
   check(ctx) {
     const { config, report } = ctx;
     const model = config.model;
     if (model.source !== 'local') return;
     if (!model.path.toLowerCase().endsWith(`.${model.format}`)) report('model-extension', { path: model.path, format: model.format }, '/model/path');
+    // The schema makes it absolute; `..` would still leave the models volume.
+    if (posix.normalize(model.path) !== model.path || model.path.endsWith('/'))
+      report('model-path', { path: model.path, suggestion: posix.join(PATHS.models, posix.basename(model.path)) }, '/model/path');
 
+    if (!ctx.readModelFiles) {
+      if (model.sizeBytes !== undefined) checkCapacity(ctx, model.sizeBytes);
+      return;
+    }
     const local = join(ctx.modelsDir, basename(model.path));
     if (ctx.exists(local)) {
       const found = inspectOnce(local);

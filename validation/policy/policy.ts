@@ -2,6 +2,7 @@
 // one environment. Each rule names the subtrees it reads; it runs only when the schema found
 // nothing wrong there, so rules may trust the types the schema promised.
 import type { Diagnostic } from '../diagnostics.js';
+import type { RepoFiles } from '../load/repo-file.js';
 import type { RuleId, RuleParams } from '../rules.js';
 import type { SmartbotEnvironment } from '../../contract/environment.js';
 
@@ -14,10 +15,12 @@ export interface PolicyContext {
   root: string;
   /** Where local model files are looked up by base name. */
   modelsDir: string;
+  /** false: model files are not read; the capacity check uses model.sizeBytes alone. */
+  readModelFiles: boolean;
   /** existsSync, memoised for the run: a thousand environments share a few keyrings and models. */
   exists(path: string): boolean;
-  /** `make()` once per run and key: what a file says is read and digested once for all environments. */
-  memo<T>(key: string, make: () => T): T;
+  /** The run's reader for files the repository names (keyrings): only what belongs to it. */
+  files: RepoFiles;
   /** Report `rule` at the place `pointer` was written. */
   report<R extends RuleId>(rule: R, params: RuleParams<R>, pointer: string, prefer?: 'key' | 'value'): void;
 }

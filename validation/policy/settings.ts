@@ -1,6 +1,7 @@
 // Settings that only make sense together: TLS with a certificate source, an enabled cache with
-// a connection, a keyring that exists, and the legacy cipher warning.
-import { resolve } from 'node:path';
+// a connection, a keyring that exists inside the repository, and the legacy cipher warning.
+import { repoPath } from '../load/repo-file.js';
+import type { RuleParams } from '../rules.js';
 import type { Policy } from './policy.js';
 
 export const tlsCertificate: Policy = {
@@ -23,11 +24,15 @@ export const redisSource: Policy = {
 };
 
 export const keyring: Policy = {
-  rules: ['keyring-missing'],
+  rules: ['keyring-missing', 'io-unreadable', 'file-symlink', 'file-not-regular', 'file-outside-root', 'file-too-large'],
   reads: ['/security/keyring'],
-  check({ config, report, root, exists }) {
+  check({ config, report, root, files }) {
     const file = config.security.keyring.file;
-    if (!exists(resolve(root, file))) report('keyring-missing', { file }, '/security/keyring/file');
+    const read = files.read(repoPath(root, file));
+    if (read.ok) return;
+    if (read.refusal.rule === 'io-missing') report('keyring-missing', { file }, '/security/keyring/file');
+    // Each refusal's params belong to its rule; TS cannot correlate the union here.
+    else report(read.refusal.rule as 'io-unreadable', read.refusal.params as RuleParams<'io-unreadable'>, '/security/keyring/file');
   },
 };
 

@@ -1,0 +1,108 @@
+// Docker, when a Docker daemon answers on this host: the environment's images present, and for
+// the containers of its compose project (rendered/<env>/compose, project smartbot-<env>) the log
+// driver options as configured and their health. Read-only calls to the Docker API over its
+// unix socket; without a daemon the section is skipped with a note.
+import { request } from 'node:http';
+import { ok, problem, reason, skip, warn, type Check, type DoctorContext, type Finding } from './check.js';
+
+const section = 'Docker';
+
+/** GET `path` on the Docker API: status and parsed JSON body. */
+export function dockerGet(socketPath: string, path: string, timeoutMs = 2000): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs, headers: { host: 'docker' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // /_ping answers plain "OK"
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface ContainerSummary {
+  Id: string;
+  Names: string[];
+}
+interface ContainerInspect {
+  Name: string;
+  State: { Status: string; Health?: { Status: string; Log?: { Output: string }[] } };
+  HostConfig: { LogConfig: { Type: string; Config: Record<string, string> } };
+}
+
+async function images(ctx: DoctorContext): Promise<Finding[]> {
+  const s = ctx.config.service;
+  const refs = [s.image, ...(ctx.config.model.source === 'local' ? [s.runtimeImage] : [])];
+  return Promise.all(
+    refs.map(async (ref) => {
+      const r = await dockerGet(ctx.host.dockerSocket, `/images/${encodeURI(ref)}/json`);
+      if (r.status === 200) return ok(section, 'image', `image ${ref} is present`);
+      const kind = ref === s.image ? 'service' : 'runtime';
+      return warn(section, 'image', `image ${ref} is not on this Docker host`, {
+        why: `\`docker compose up\` of rendered/${ctx.env}/compose pulls it first, which needs the registry (offline it fails)`,
+        fix: `\`docker pull ${ref}\`, or build it here: \`containers/build.sh && docker tag smartbot/${kind}:test ${ref}\`.`,
+      });
+    }),
+  );
+}
+
+async function containers(ctx: DoctorContext): Promise<Finding[]> {
+  const project = `smartbot-${ctx.env}`;
+  const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
+  const list = (await dockerGet(ctx.host.dockerSocket, `/containers/json?all=1&filters=${filters}`)).body as ContainerSummary[];
+  if (!Array.isArray(list) || list.length === 0) return [skip(section, 'container', `no containers of compose project ${project} on this host: log options and health not checked`)];
+  const { maxSize, maxFile } = ctx.config.logging;
+  const recreate = `\`docker compose -f rendered/${ctx.env}/compose/docker-compose.yml up -d --force-recreate\``;
+  const findings: Finding[] = [];
+  for (const c of list) {
+    const info = (await dockerGet(ctx.host.dockerSocket, `/containers/${c.Id}/json`)).body as ContainerInspect;
+    const name = info.Name.replace(/^\//, '');
+    const log = info.HostConfig.LogConfig;
+    const size = log.Config['max-size'];
+    const files = log.Config['max-file'];
+    if (log.Type === 'json-file' && size === maxSize && files === String(maxFile)) findings.push(ok(section, 'container-logs', `${name} logs with json-file, max-size ${size}, max-file ${files}, as configured`));
+    else
+      findings.push(
+        problem(section, 'container-logs', `${name} logs with ${log.Type}, max-size ${size ?? 'unset'}, max-file ${files ?? 'unset'}; logging says json-file, ${maxSize} × ${maxFile}`, {
+          why: 'its logs are not rotated as configured: they can fill the disk, or the Fluent Bit parser does not find them',
+          fix: `Recreate it from the rendered compose file: ${recreate}.`,
+        }),
+      );
+    const health = info.State.Health?.Status;
+    const last = info.State.Health?.Log?.at(-1)?.Output.trim().split('\n').at(-1)?.slice(0, 200);
+    if (info.State.Status !== 'running')
+      findings.push(problem(section, 'container-health', `${name} is ${info.State.Status}`, { why: 'it serves nothing', fix: `Read \`docker logs ${name}\` for why it stopped, then ${recreate}.` }));
+    else if (health === 'healthy') findings.push(ok(section, 'container-health', `${name} is running and healthy`));
+    else if (health === 'unhealthy')
+      findings.push(problem(section, 'container-health', `${name} is unhealthy${last ? `: ${last}` : ''}`, { why: 'its healthcheck fails: compose keeps the service that depends on it from starting, and it is restarted', fix: `Read \`docker logs ${name}\`; the checks above show the usual causes (model, ports, Redis).` }));
+    else findings.push(warn(section, 'container-health', `${name} is running, health ${health ?? 'not checked (no healthcheck)'}`, { why: 'it is not known to serve yet', fix: `Wait for its start period, then run doctor again; \`docker logs ${name}\` shows progress.` }));
+  }
+  return findings;
+}
+
+export const docker: Check = {
+  section,
+  async run(ctx) {
+    try {
+      const ping = await dockerGet(ctx.host.dockerSocket, '/_ping', 1000);
+      if (ping.status !== 200) throw new Error(`/_ping answered ${ping.status}`);
+    } catch (e) {
+      return [skip(section, 'docker', `no Docker daemon answers at ${ctx.host.dockerSocket} (${reason(e)}): Docker checks skipped`)];
+    }
+    try {
+      return [...(await images(ctx)), ...(await containers(ctx))];
+    } catch (e) {
+      return [problem(section, 'docker', `the Docker API at ${ctx.host.dockerSocket} failed: ${reason(e)}`, { why: 'images and containers could not be checked', fix: 'Check the daemon (`docker info`) and run doctor again.' })];
+    }
+  },
+};

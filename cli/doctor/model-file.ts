@@ -1,0 +1,141 @@
+// Model: the guide's "corrupt model" row, and whether the model fits. The local GGUF file is
+// looked up by name in the models directory (as validate does): present, its sha256 as
+// configured (the guide checks MD5; smartbot pins sha256), its GGUF header readable, and weights
+// + KV cache + overhead under the memory limit, with the capacity report.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import type { LocalModel } from '../../contract/environment.js';
+import { formatBytes } from '../../gguf/bytes.js';
+import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
+import { fitReport, HEADROOM_FRACTION } from '../../gguf/fit.js';
+import { sha256File } from '../../gguf/inspect.js';
+import { GgufError, modelShape, readGgufHeader, type GgufHeader, type ModelShape } from '../../gguf/read.js';
+import { ok, problem, reason, skip, type Check, type DoctorContext, type Finding } from './check.js';
+
+const section = 'Model';
+
+let demoSha: string | undefined;
+/** The demo model is deterministic: the same bytes, so the same sha256, on every machine. */
+const DEMO_MODEL_SHA256 = () => (demoSha ??= createHash('sha256').update(buildDemoModel()).digest('hex'));
+
+export type ModelFile =
+  | { state: 'remote' }
+  | { state: 'missing'; path: string }
+  | { state: 'not-a-file'; path: string }
+  | {
+      state: 'read';
+      path: string;
+      /** Not made yet: `npm start` makes the built-in demo model, so its bytes were checked from the maker. */
+      demoToBeMade?: { at: string };
+      size: number;
+      sha256: string;
+      header?: { header: GgufHeader; shape: ModelShape };
+      headerError?: string;
+    };
+
+/** Temporary copies to remove when the process exits (one listener, however many runs). */
+const copies: string[] = [];
+const removeCopies = () => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+
+/** The built-in demo model's bytes in a temporary file. */
+function demoModelCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-doctor-'));
+  if (copies.push(dir) === 1) process.once('exit', removeCopies);
+  const path = join(dir, DEMO_MODEL_FILE);
+  writeFileSync(path, buildDemoModel());
+  return path;
+}
+
+/** The local model file, hashed and its header read once per run (the load check reuses it). */
+export function modelFile(ctx: DoctorContext): Promise<ModelFile> {
+  return ctx.once('model-file', async () => {
+    const model = ctx.config.model;
+    if (model.source !== 'local') return { state: 'remote' };
+    let path = join(ctx.modelsDir, basename(model.path));
+    let demoToBeMade: { at: string } | undefined;
+    let size: number;
+    try {
+      const st = statSync(path);
+      // A pipe or a device would never finish hashing.
+      if (!st.isFile()) return { state: 'not-a-file', path };
+      size = st.size;
+    } catch {
+      // A fresh clone has no models/demo.gguf until `npm start` makes it: check what it will make.
+      if (basename(model.path) !== DEMO_MODEL_FILE || model.sha256 !== DEMO_MODEL_SHA256()) return { state: 'missing', path };
+      demoToBeMade = { at: path };
+      path = demoModelCopy();
+      size = statSync(path).size;
+    }
+    const sha256 = await sha256File(path);
+    try {
+      const header = readGgufHeader(path);
+      return { state: 'read', path, ...(demoToBeMade ? { demoToBeMade } : {}), size, sha256, header: { header, shape: modelShape(header) } };
+    } catch (e) {
+      return { state: 'read', path, ...(demoToBeMade ? { demoToBeMade } : {}), size, sha256, headerError: e instanceof GgufError ? e.message : reason(e) };
+    }
+  });
+}
+
+/** Does the file exist, hash to model.sha256 and read as GGUF? The load check needs all three. */
+export const modelFileUsable = (f: ModelFile, model: LocalModel) => f.state === 'read' && f.sha256 === model.sha256 && f.header !== undefined;
+
+export const modelFileCheck: Check = {
+  section,
+  async run(ctx) {
+    const file = await modelFile(ctx);
+    if (file.state === 'remote') return [skip(section, 'model-file', `remote model (${ctx.config.model.source === 'remote' ? ctx.config.model.endpoint : ''}): no local file to check`)];
+    const model = ctx.config.model as LocalModel;
+    const shown = relative('.', file.path) || file.path;
+    if (file.state === 'missing')
+      return [
+        problem(section, 'model-present', `model file ${shown} is missing (model.path ${model.path} is looked up by name in ${relative('.', ctx.modelsDir) || ctx.modelsDir}/)`, {
+          why: 'the service verifies and loads the model at start; without the file it exits with "cannot read model … no such file" and never becomes ready',
+          fix: `Copy the model to ${shown} (in a cluster it lives on the models volume as ${model.path}).`,
+        }),
+      ];
+    if (file.state === 'not-a-file')
+      return [problem(section, 'model-present', `${shown} is not a regular file`, { why: 'the service could not hash or load it', fix: `Replace ${shown} with the GGUF model file.` })];
+
+    const findings: Finding[] = [
+      file.demoToBeMade
+        ? ok(section, 'model-present', `${relative('.', file.demoToBeMade.at) || file.demoToBeMade.at} is not made yet: \`npm start\` makes the built-in demo model there (${formatBytes(file.size)}); the checks below use the bytes it will write`)
+        : ok(section, 'model-present', `${shown} is present (${formatBytes(file.size)})`),
+    ];
+    if (file.sha256 === model.sha256) findings.push(ok(section, 'model-sha256', `sha256 matches model.sha256 (${model.sha256.slice(0, 12)}…); the deployment guide's MD5 check is this sha256 check in smartbot`));
+    else
+      findings.push(
+        problem(section, 'model-sha256', `sha256 of ${shown} is ${file.sha256}, but model.sha256 is ${model.sha256}`, {
+          why: 'the file is corrupt or not the configured model: the service refuses to load it ("model file corrupt: expected … got …"). (The deployment guide checks MD5; smartbot pins sha256.)',
+          fix: `Restore the file (download it again until \`sha256sum ${shown}\` prints ${model.sha256}), or, if the model was replaced on purpose, set \`model.sha256: ${file.sha256}\` in ${ctx.envFile}.`,
+        }),
+      );
+    if (!file.header) {
+      findings.push(
+        problem(section, 'model-header', `the GGUF header of ${shown} is unreadable: ${file.headerError}`, {
+          why: 'llama.cpp cannot load a file it cannot parse: the service exits 1 at start',
+          fix: `The file is damaged or not a GGUF model: download it again (a complete download hashes to model.sha256).`,
+        }),
+        skip(section, 'model-fit', 'memory fit not checked: it needs the layer sizes from a readable header'),
+      );
+      return findings;
+    }
+    const { header, shape } = file.header;
+    findings.push(ok(section, 'model-header', `GGUF header readable: ${shape.architecture}, ${shape.layers} layer${shape.layers === 1 ? '' : 's'}, ${header.tensors.length} tensors, trained context ${shape.contextLength}`));
+    const fit = fitReport(
+      { weightsBytes: file.size, shape, contextSize: model.contextSize, sequences: ctx.config.inference.parallelSequences, limitBytes: ctx.service.limits.memoryBytes },
+      { contextSize: 'model.contextSize', sequences: 'inference.parallelSequences', memory: 'resources.memory' },
+    );
+    const report = `needs ${formatBytes(fit.need)} (${fit.breakdown}) of ${formatBytes(fit.usable)} usable (resources.memory ${ctx.config.resources.memory} less ${HEADROOM_FRACTION * 100}% headroom)`;
+    if (fit.fits) findings.push(ok(section, 'model-fit', `fits the memory limit: ${report}`));
+    else
+      findings.push(
+        problem(section, 'model-fit', `does not fit the memory limit: ${report}`, {
+          why: 'the service refuses to load a model that would not fit; loaded anyway, it would be killed for memory (or, on a GPU, fail with "CUDA out of memory")',
+          fix: `${fit.advice!.replace(/\.$/, '')} in ${ctx.envFile}.`,
+        }),
+      );
+    return findings;
+  },
+};

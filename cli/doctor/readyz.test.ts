@@ -1,0 +1,34 @@
+// The running service's /readyz, against a stand-in that answers like smartbot while its model
+// loads: the port is smartbot's own (fine), the readiness is a problem.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { doctorRepo } from '../../test/helpers/doctor.js';
+import { ports } from './ports.js';
+import { readyz } from './readyz.js';
+
+let service: Server;
+afterAll(() => service?.close());
+
+describe('doctor: the running service', () => {
+  it('a service on the configured port that is not ready: its port is fine, its readiness a problem', async () => {
+    service = createServer((req, res) => {
+      res.writeHead(req.url === '/readyz' ? 503 : 404, { 'content-type': 'application/json' }).end('{"status": "not ready", "reason": "model loading"}');
+    });
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
+    const port = (service.address() as AddressInfo).port;
+    const ctx = doctorRepo((y) => `${y}ports: {external: ${port}}\n`).ctx();
+    const [external] = await ports.run(ctx);
+    expect(external).toMatchObject({ status: 'ok', summary: expect.stringMatching(new RegExp(`^port ${port} \\(ports\\.external\\) is held by the smartbot service itself: pid ${process.pid} `)) });
+    expect(await readyz.run(ctx)).toEqual([
+      {
+        section: 'Services',
+        check: 'readyz',
+        status: 'problem',
+        summary: `http://127.0.0.1:${port}/readyz answers 503 not ready: model loading`,
+        why: 'until it is ready the service answers every chat request with 503',
+        fix: 'Read the service log for the cause; the model checks above show why a local model would not load, and the remote-endpoint check why an upstream does not answer.',
+      },
+    ]);
+  });
+});

@@ -1,0 +1,102 @@
+// `smartbot pr-comment --repo OWNER/NAME --pr N [--plan FILE] [--sha SHA]`
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UserError } from '../contract/run-main.js';
+import { githubClient, type ClientOptions } from '../plan/github.js';
+import type { Plan } from '../plan/plan.js';
+import { publishPlan, RISK_LABEL, STATUS_CONTEXT } from '../plan/publish.js';
+import { EXIT, UsageError, type CliIO } from './io.js';
+
+export const prCommentHelp = `Usage: smartbot pr-comment --repo OWNER/NAME --pr N [--plan FILE] [--sha SHA]
+
+Publishes a plan (the output of \`smartbot plan --format json\`) on its pull request:
+- one sticky comment, found again by a hidden marker and updated (never duplicated), cut to
+  fit GitHub's 65,536-character limit with the biggest diffs collapsed first;
+- a commit status "${STATUS_CONTEXT}" on the head commit: success, or failure when the plan
+  blocks (invalid head or a blocking risk), with a one-line summary;
+- the label "${RISK_LABEL}" while the plan flags risks (created when missing), removed after.
+
+Options:
+  --repo OWNER/NAME   the repository
+  --pr N              the pull request number
+  --plan FILE         the plan JSON (default: standard input)
+  --sha SHA           the commit to set the status on (default: the pull request's head)
+  --details-url URL   where the full plan is (default in Actions: this workflow run)
+  --author LOGIN      who writes the sticky comment (default github-actions[bot])
+  --label NAME        the review label (default ${RISK_LABEL})
+
+Environment: GITHUB_TOKEN (required; never printed), GITHUB_API_URL (default
+https://api.github.com).
+Exit codes: 0 published, 2 usage error or a GitHub API failure (one line saying which).
+`;
+
+/** Tests pass shorter retry waits and un-spaced writes. */
+export type PrCommentClientOptions = Omit<ClientOptions, 'token' | 'baseUrl'>;
+
+function readPlan(file: string | undefined): Plan {
+  const name = file && file !== '-' ? file : 'standard input';
+  let text: string;
+  try {
+    if (!file || file === '-') {
+      if (process.stdin.isTTY) throw new UsageError('give --plan FILE, or pipe `smartbot plan --format json` into this command');
+      text = readFileSync(0, 'utf8');
+    } else text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UsageError(`cannot read the plan from ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let plan: Plan;
+  try {
+    plan = JSON.parse(text) as Plan;
+  } catch (e) {
+    throw new UsageError(`${name} is not JSON (${(e as Error).message}); write it with \`smartbot plan --format json\``);
+  }
+  if (plan?.version !== 1 || !Array.isArray(plan.environments) || !plan.head?.sha) throw new UsageError(`${name} is not a smartbot plan; write it with \`smartbot plan --format json\``);
+  return plan;
+}
+
+export async function prCommentCommand(argv: string[], io: CliIO, client: PrCommentClientOptions = {}): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      repo: { type: 'string' },
+      pr: { type: 'string' },
+      plan: { type: 'string' },
+      sha: { type: 'string' },
+      'details-url': { type: 'string' },
+      author: { type: 'string' },
+      label: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return io.out(prCommentHelp), EXIT.ok;
+  const [owner, repo, ...more] = (values.repo ?? '').split('/');
+  if (!owner || !repo || more.length) throw new UsageError(`--repo must be OWNER/NAME${values.repo === undefined ? '' : `, got "${values.repo}"`}`);
+  if (!/^[1-9]\d*$/.test(values.pr ?? '')) throw new UsageError(`--pr must be a pull request number${values.pr === undefined ? '' : `, got "${values.pr}"`}`);
+  if (values.sha !== undefined && !/^[0-9a-f]{40}$/.test(values.sha)) throw new UsageError(`--sha must be a full 40-character commit id, got "${values.sha}"`);
+  const token = process.env.GITHUB_TOKEN;
+  if (!token) throw new UsageError('GITHUB_TOKEN is not set (in a workflow: env: GITHUB_TOKEN: ${{ github.token }})');
+  const plan = readPlan(values.plan);
+
+  const baseUrl = (process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+  const env = process.env;
+  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const detailsUrl = values['details-url'] ?? runUrl;
+  const r = await publishPlan(githubClient({ token, baseUrl, ...client }), {
+    owner,
+    repo,
+    pr: Number(values.pr),
+    plan,
+    baseUrl,
+    ...(values.sha ? { sha: values.sha } : {}),
+    ...(detailsUrl ? { detailsUrl } : {}),
+    ...(values.author ? { author: values.author } : {}),
+    ...(values.label ? { label: values.label } : {}),
+  });
+  io.out(
+    `comment ${r.comment.action}: ${r.comment.url} (${r.comment.characters.toLocaleString('en-US')} characters${r.comment.cut ? ', cut to fit' : ''})\n` +
+      `status ${r.status.state} on ${r.sha.slice(0, 7)} (${STATUS_CONTEXT}): ${r.status.description}\n` +
+      `label ${r.label.name}: ${r.label.action === 'none' ? 'unchanged' : r.label.action}\n`,
+  );
+  return EXIT.ok;
+}

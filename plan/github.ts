@@ -1,0 +1,86 @@
+// The GitHub REST client for pr-comment: @octokit/rest with its retry plugin (5xx and network
+// failures, with backoff) and throttling plugin (spaces writes as GitHub asks, waits out a
+// rate limit only when it resets within a minute). Failures become one line each, never the
+// token: describeGitHubError composes the text itself and never prints the error object.
+import { retry } from '@octokit/plugin-retry';
+import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import { UserError } from '../contract/run-main.js';
+
+const Client = Octokit.plugin(retry, throttling);
+export type GitHub = InstanceType<typeof Client>;
+
+export interface ClientOptions {
+  token: string;
+  /** Default https://api.github.com (GITHUB_API_URL in Actions, or a GitHub Enterprise URL). */
+  baseUrl?: string;
+  /** Retries after a 5xx or network failure (default 2, so 3 attempts). */
+  retries?: number;
+  /** Backoff unit in ms (default 1000: waits 1 s, then 4 s). Tests shorten it. */
+  retryAfterBaseMs?: number;
+  /** Throttling overrides (tests: write groups without GitHub's one-second spacing). */
+  throttle?: Partial<ThrottlingOptions>;
+}
+
+const quiet = () => {};
+/** Retry a rate-limited request once, and only when the limit resets within a minute. */
+const waitBriefly = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1 && retryAfter <= 60;
+
+export function githubClient(o: ClientOptions): GitHub {
+  const baseUrl = (o.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+  return new Client({
+    auth: o.token,
+    baseUrl,
+    userAgent: 'smartbot-pr-comment',
+    // Octokit logs failed requests itself; each failure is reported once, by the caller.
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+    retry: { retries: o.retries ?? 2, retryAfterBaseValue: o.retryAfterBaseMs ?? 1000 },
+    throttle: {
+      onRateLimit: waitBriefly,
+      onSecondaryRateLimit: waitBriefly,
+      ...(o.retryAfterBaseMs !== undefined ? { retryAfterBaseValue: o.retryAfterBaseMs } : {}),
+      ...o.throttle,
+    } as ThrottlingOptions,
+  });
+}
+
+interface HttpFailure {
+  status?: number;
+  message?: string;
+  response?: { status?: number; headers?: Record<string, string | undefined>; data?: unknown };
+}
+
+/** One line for a failed call: what was being done, what GitHub said, what to do. Exit code 2. */
+export function describeGitHubError(e: unknown, doing: string, baseUrl: string): UserError {
+  const err = (e ?? {}) as HttpFailure;
+  const status = err.response?.status;
+  const headers = err.response?.headers ?? {};
+  const said = (err.response?.data as { message?: unknown } | undefined)?.message;
+  const detail = typeof said === 'string' && said ? `: ${said.split('\n')[0]}` : '';
+  let text: string;
+  if (status === undefined) {
+    const cause = err.message?.split('\n')[0] ?? String(e);
+    text = `cannot reach the GitHub API at ${baseUrl} while ${doing} (${cause}); check GITHUB_API_URL and the network`;
+  } else if (status === 401) text = `GitHub rejected the token while ${doing} (401${detail}); set GITHUB_TOKEN to a valid token`;
+  else if (headers['x-ratelimit-remaining'] === '0') {
+    const reset = Number(headers['x-ratelimit-reset']);
+    const at = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
+    text = `GitHub API rate limit exhausted while ${doing} (${status}); it resets${at || ' later'}: run again then`;
+  } else if (status === 429 || /secondary rate limit/i.test(String(said ?? ''))) {
+    text = `GitHub's secondary rate limit stopped ${doing} (${status}${headers['retry-after'] ? `, retry after ${headers['retry-after']} s` : ''}); run again later`;
+  } else if (status === 403)
+    text = `GitHub refused ${doing} (403${detail}); the token needs pull-requests: write, issues: write and statuses: write (in a workflow: its permissions block)`;
+  else if (status === 404) text = `GitHub found nothing while ${doing} (404${detail}); check --repo and --pr, and that the token can see the repository`;
+  else if (status >= 500) text = `GitHub failed while ${doing} (${status}${detail}), also on retrying; run again later`;
+  else text = `GitHub answered ${status} while ${doing}${detail ? ` (${detail.slice(2)})` : ''}`;
+  return new UserError(text, 2);
+}
+
+/** Runs one API step; a failure becomes describeGitHubError's line. */
+export async function step<T>(doing: string, baseUrl: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw describeGitHubError(e, doing, baseUrl);
+  }
+}
