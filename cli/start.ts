@@ -7,9 +7,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateSigningKeys, mintToken } from '../contract/jwt.js';
+import { generateSigningKeys, keyId, mintToken } from '../contract/jwt.js';
 import { UserError, type Closable } from '../contract/run-main.js';
-import { serviceConfig } from '../contract/service-config.js';
+import { JWT_DEFAULTS, serviceConfig } from '../contract/service-config.js';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../gguf/demo-model.js';
 import { sha256File } from '../gguf/inspect.js';
 import { startService } from '../service/src/main.js';
@@ -40,10 +40,11 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
   if (!dev) throw new UserError(`environments/${ENV}.yaml is missing`);
 
   const keys = generateSigningKeys();
+  const kid = keyId(keys.publicKeyPem);
   const config = {
     ...serviceConfig(ENV, dev),
     listen: { host: '127.0.0.1', port },
-    auth: { keyringFile: resolve(dev.security.keyring.file), jwt: { publicKey: keys.publicKeyPem, issuer: 'smartbot' } },
+    auth: { keyringFile: resolve(dev.security.keyring.file), jwt: { ...JWT_DEFAULTS, keys: [{ kid, publicKey: keys.publicKeyPem, status: 'active' as const }] } },
   };
   let service;
   try {
@@ -53,7 +54,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
     throw e;
   }
   await service.loaded;
-  const token = mintToken(keys.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: TOKEN_TTL_SECONDS });
+  const token = await mintToken(keys.privateKeyPem, { sub: 'admin', scope: 'chat', iss: JWT_DEFAULTS.issuer, expiresInSeconds: TOKEN_TTL_SECONDS, kid });
   const url = `http://localhost:${port}`;
   io.out(`
 smartbot (${ENV}) is serving on ${url} — Ctrl-C stops it.

@@ -162,22 +162,36 @@ export interface SmartbotEnvironment {
      */
     keyring: {
       /**
-       * Keyring file, relative to the repository root: API-key SHA-256 hashes, managed with `smartbot keys add|revoke|list`.
+       * Keyring file, relative to the repository root: API-key SHA-256 hashes with their lifecycle, managed with `smartbot keys create|rotate|revoke` (each change is recorded in audit/key-rotations.jsonl).
        */
       file: string;
+      /**
+       * Maximum age of an active API key, in days. `smartbot validate` warns 14 days before a key reaches it and errors after; `smartbot keys rotate --due` rotates keys from the warning on. Unset: no limit.
+       */
+      maxKeyAgeDays?: number;
     };
     /**
-     * Optional JWT access tokens (EdDSA), minted by `smartbot token`.
+     * Optional JWT access tokens (EdDSA), minted by `smartbot token`. Tokens name their signing key in the `kid` header; the service verifies them against these public keys.
      */
     jwt?: {
       /**
-       * Ed25519 public key, PEM (SPKI). Public by design.
+       * The signing keys tokens may name: the current (`active`) key, and during a rotation the previous one (`retiring`, until `retiresAt`). `smartbot keys rotate --jwt` maintains this list.
+       *
+       * @minItems 1
        */
-      publicKey: string;
+      keys: [JwtKey, ...JwtKey[]];
       /**
        * Expected `iss` claim.
        */
       issuer?: string;
+      /**
+       * Expected `aud` claim; when set, tokens without it are refused.
+       */
+      audience?: string;
+      /**
+       * Longest lifetime (`exp` − `iat`, seconds) a token may have; longer ones are refused.
+       */
+      maxLifetimeSeconds?: number;
     };
     /**
      * TLS at the ingress.
@@ -454,6 +468,27 @@ export interface SecretRef {
    * Key inside the Secret.
    */
   key: string;
+}
+/**
+ * One Ed25519 signing key, by its public half.
+ */
+export interface JwtKey {
+  /**
+   * Key id, sent in the token header (`smartbot token --keygen` prints the JWK thumbprint to use).
+   */
+  kid: string;
+  /**
+   * Ed25519 public key, PEM (SPKI). Public by design.
+   */
+  publicKey: string;
+  /**
+   * `active` signs new tokens (exactly one); `retiring` still verifies until `retiresAt`; `revoked` verifies nothing.
+   */
+  status: 'active' | 'retiring' | 'revoked';
+  /**
+   * For a retiring key: when tokens it signed stop being accepted (RFC 3339 date-time).
+   */
+  retiresAt?: string;
 }
 /**
  * CPU usage, percent of the CPU limit (default > 85 for 1m).

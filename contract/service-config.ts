@@ -2,6 +2,7 @@
 // (config/runtime.json) and what the service reads at start. Derived from the environment
 // model's types, so a schema change flows through to both sides.
 import type { SmartbotEnvironment } from './environment.js';
+import type { JwtConfig } from './jwt.js';
 import { parseBytes, parseMillicores } from './quantity.js';
 
 /** Mount points inside the container (the ConfigMap, the keyring, Secrets, models). */
@@ -44,6 +45,9 @@ export interface HttpConfig {
   cors: { allowedOrigins: string[]; allowCredentials: boolean };
 }
 
+/** security.jwt's schema defaults: the rendered config states them, so the service needs none of its own. */
+export const JWT_DEFAULTS = { issuer: 'smartbot', maxLifetimeSeconds: 86400 } as const;
+
 export interface ServiceConfig {
   environment: string;
   service: Pick<SmartbotEnvironment['service'], 'name' | 'version'>;
@@ -52,7 +56,7 @@ export interface ServiceConfig {
   inference: SmartbotEnvironment['inference'];
   /** Threads for local inference: the model's setting, else the CPU limit rounded down (≥ 1). */
   threads: number;
-  auth: { keyringFile: string; jwt?: NonNullable<SmartbotEnvironment['security']['jwt']> };
+  auth: { keyringFile: string; jwt?: JwtConfig };
   logging: Pick<SmartbotEnvironment['logging'], 'format' | 'level'>;
   cache: SmartbotEnvironment['cache'];
   limits: { memoryBytes: number; cpuMillis: number };
@@ -92,7 +96,7 @@ export function serviceConfig(name: string, env: SmartbotEnvironment): ServiceCo
     model: env.model,
     inference: env.inference,
     threads: env.model.source === 'local' && env.model.threads ? env.model.threads : Math.max(1, Math.floor(cpuMillis / 1000)),
-    auth: { keyringFile: PATHS.keyring, ...(env.security.jwt ? { jwt: env.security.jwt } : {}) },
+    auth: { keyringFile: PATHS.keyring, ...(env.security.jwt ? { jwt: { ...JWT_DEFAULTS, ...env.security.jwt } } : {}) },
     logging: { format: env.logging.format, level: env.logging.level },
     cache: env.cache,
     limits: { memoryBytes: parseBytes(env.resources.memory), cpuMillis },

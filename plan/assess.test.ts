@@ -7,7 +7,7 @@ import { RISKS } from './risks.js';
 
 const at = { file: 'environments/x.yaml', line: 1 };
 /** A side: the enterprise-ish base below, with `yaml` merged over it. */
-const side = (yaml = '', keys?: { id: string; scopes: ('chat' | 'admin')[]; expires?: string }[]): SideFacts => ({
+const side = (yaml = '', keys?: { id: string; scopes: ('chat' | 'admin')[]; expires?: string; status?: 'active' | 'revoked' }[]): SideFacts => ({
   config: mergeValues(
     parse(`tier: enterprise
 replicas: 3
@@ -16,7 +16,7 @@ service: {image: "ghcr.io/x/svc@sha256:${'a'.repeat(64)}", runtimeImage: "ghcr.i
 model: {source: remote}
 security:
   keyring: {file: keyrings/x.json}
-  jwt: {publicKey: KEY1, issuer: smartbot}
+  jwt: {keys: [{kid: k1, publicKey: KEY1, status: active}], issuer: smartbot}
   tls: {enabled: true, minVersion: "1.3"}
   ipAllowlist: [10.0.0.0/8]
 monitoring:
@@ -28,7 +28,7 @@ sync: {cluster: https://a.example.com}
     parse(yaml) ?? {},
   ) as SideFacts['config'],
   keyringFile: 'keyrings/x.json',
-  keyring: { version: 1, keys: (keys ?? [{ id: 'app', scopes: ['chat'] }]).map((k) => ({ ...k, sha256: 'x' })) },
+  keyring: { version: 2, keys: (keys ?? [{ id: 'app', scopes: ['chat'] }]).map((k) => ({ name: k.id, status: 'active', created: '2026-01-05T10:00:00.000Z', notBefore: '2026-01-05T10:00:00.000Z', ...k, sha256: 'x' })) },
 });
 
 const ids = (base: SideFacts | undefined, head: SideFacts | undefined) =>
@@ -56,7 +56,9 @@ describe('risk checks', () => {
     const jwtless = side();
     delete (jwtless.config.security as { jwt?: unknown }).jwt;
     expect(ids(side(), jwtless)).toEqual(['auth-removed: JWT verification is removed: clients that use it are locked out']);
-    expect(ids(side(), side('security: {jwt: {publicKey: KEY2}}'))).toEqual(['auth-opened: the JWT public key is replaced: more callers can authenticate']);
+    expect(ids(side(), side('security: {jwt: {keys: [{kid: k2, publicKey: KEY2, status: active}]}}'))).toEqual(['auth-opened: JWTs signed by the key "k2" are accepted: more callers can authenticate']);
+    // A rotation's retiring key still verifies; a revoked one does not count.
+    expect(ids(side(), side('security: {jwt: {keys: [{kid: k1, publicKey: KEY1, status: retiring, retiresAt: "2026-01-06T00:00:00Z"}, {kid: k2, publicKey: KEY2, status: revoked}]}}'))).toEqual([]);
     const issuerless = side();
     delete (issuerless.config.security!.jwt as { issuer?: string }).issuer;
     expect(ids(side(), issuerless)).toEqual(['auth-opened: the JWT issuer check is dropped: more callers can authenticate']);
@@ -64,6 +66,7 @@ describe('risk checks', () => {
       'auth-opened: API key "ops" with admin scope is added to keyrings/x.json: more callers can authenticate',
     ]);
     expect(ids(side(), side('', []))).toEqual(['auth-removed: every API key in keyrings/x.json is revoked: clients that use it are locked out']);
+    expect(ids(side(), side('', [{ id: 'app', scopes: ['chat'], status: 'revoked' }]))).toEqual(['auth-removed: every API key in keyrings/x.json is revoked: clients that use it are locked out']);
     expect(ids(side(), { ...side('security: {keyring: {file: keyrings/dev.json}}'), keyringFile: 'keyrings/dev.json' })).toEqual([
       'auth-opened: the keyring switches from keyrings/x.json to keyrings/dev.json: more callers can authenticate',
     ]);

@@ -78,20 +78,27 @@ const auth: Check = ({ base, head, sourceOf }, raise) => {
   const a = base.config.security?.jwt;
   const b = head.config.security?.jwt;
   if (a && !b) raise(flag('auth-removed', { what: 'JWT verification is removed' }, sourceOf('/security/jwt')));
-  if (!a && b) raise(flag('auth-opened', { what: 'JWTs signed by a new key are accepted' }, sourceOf('/security/jwt/publicKey')));
-  if (a && b && a.publicKey !== b.publicKey) raise(flag('auth-opened', { what: 'the JWT public key is replaced' }, sourceOf('/security/jwt/publicKey')));
+  if (!a && b) raise(flag('auth-opened', { what: 'JWTs signed by a new key are accepted' }, sourceOf('/security/jwt/keys')));
+  // A signing key that verifies now and did not before (a rotation adds one): new signers.
+  const verifies = (k: { status: string }) => k.status !== 'revoked';
+  if (a && b)
+    for (const k of b.keys.filter((k) => verifies(k) && !a.keys.some((o) => verifies(o) && o.kid === k.kid && o.publicKey.trim() === k.publicKey.trim())))
+      raise(flag('auth-opened', { what: `JWTs signed by the key "${k.kid}" are accepted` }, sourceOf('/security/jwt/keys')));
   if (a?.issuer && b && !b.issuer) raise(flag('auth-opened', { what: 'the JWT issuer check is dropped' }, sourceOf('/security/jwt')));
+  if (a?.audience && b && !b.audience) raise(flag('auth-opened', { what: 'the JWT audience check is dropped' }, sourceOf('/security/jwt')));
   if (base.keyringFile && head.keyringFile && base.keyringFile !== head.keyringFile)
     raise(flag('auth-opened', { what: `the keyring switches from ${base.keyringFile} to ${head.keyringFile}` }, sourceOf('/security/keyring/file')));
   else if (base.keyring && head.keyring) {
     const where = { file: head.keyringFile!, line: 1 };
-    const before = new Map(base.keyring.keys.map((k) => [k.id, k]));
-    for (const k of head.keyring.keys) {
+    // Revoked keys stay in a keyring (with status revoked): only live ones let anyone in.
+    const live = (keys: KeyringFile['keys']) => keys.filter((k) => k.status !== 'revoked');
+    const before = new Map(live(base.keyring.keys).map((k) => [k.id, k]));
+    for (const k of live(head.keyring.keys)) {
       const old = before.get(k.id);
       if (k.scopes?.includes('admin') && !old?.scopes?.includes('admin')) raise(flag('auth-opened', { what: `API key "${k.id}" with admin scope is added to ${head.keyringFile}` }, where));
       else if (old?.expires && !k.expires) raise(flag('auth-opened', { what: `API key "${k.id}" no longer expires` }, where));
     }
-    if (base.keyring.keys.length > 0 && head.keyring.keys.length === 0) raise(flag('auth-removed', { what: `every API key in ${head.keyringFile} is revoked` }, where));
+    if (live(base.keyring.keys).length > 0 && live(head.keyring.keys).length === 0) raise(flag('auth-removed', { what: `every API key in ${head.keyringFile} is revoked` }, where));
   }
 };
 

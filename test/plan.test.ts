@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { formatKeyring } from '../contract/keyring-file.js';
 import { RISKS } from '../plan/risks.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/env.js';
@@ -100,13 +101,16 @@ describe('smartbot plan — golden cases', () => {
 
   it('a change to a Secret-bearing object (the keyring) is shown redacted', async () => {
     const hash = 'a'.repeat(20) + '0123456789abcdef0123456789abcdef0123456789ab';
-    const r = scenario(() => ({ 'keyrings/prod.json': `{"version": 1, "keys": [{"id": "ci", "sha256": "${hash}", "scopes": ["admin"], "created": "2026-01-01T00:00:00.000Z"}]}\n` }));
+    // Created now: prod's 90-day maximum key age must not make the head invalid (the text keeps its length).
+    const now = new Date().toISOString();
+    const entry = { id: 'ci.1', name: 'ci', status: 'active' as const, scopes: ['admin' as const], created: now, notBefore: now, sha256: hash };
+    const r = scenario(() => ({ 'keyrings/prod.json': formatKeyring([entry]) }));
     const p = await plan(r);
     expect(p.code).toBe(0);
     expect(p.out).toContain('── prod (changed: keyrings/prod.json changed)');
     expect(p.out).toContain('  ~ ConfigMap smartbot-prod/smart-bot-service-keyring  (rendered/prod/kubernetes/keyring.yaml, secret values redacted)');
     expect(p.out).toMatch(/\+ {2}keyring\.json: <redacted \d+ bytes, changed>/);
-    expect(p.out).toContain('auth-opened  prod: API key "ci" with admin scope is added to keyrings/prod.json');
+    expect(p.out).toContain('auth-opened  prod: API key "ci.1" with admin scope is added to keyrings/prod.json');
     for (const format of ['text', 'md', 'json']) {
       const out = (await plan(r, format)).out;
       expect(out).not.toContain(hash.slice(20));

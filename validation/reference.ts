@@ -36,6 +36,10 @@ function walk(node: JsonSchemaNode, field: string, pointer: string, required: bo
     const base = field.replace(/ \(source: .*\)$/, '');
     walk(child, base ? `${base}.${k}` : k, `${pointer}/${k}`, req.has(k), rows);
   }
+  // Objects in a list: their fields as `list[].field`.
+  const item = n.type === 'array' && n.items ? resolveRef(n.items as JsonSchemaNode) : undefined;
+  const itemReq = new Set((item?.required as string[] | undefined) ?? []);
+  for (const [k, child] of Object.entries(item?.properties ?? {})) walk(child, `${field}[].${k}`, `${pointer}/*/${k}`, itemReq.has(k), rows);
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

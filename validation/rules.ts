@@ -357,7 +357,117 @@ export const RULES = {
     severity: 'error',
     summary: 'The keyring file exists.',
     message: (p) => `keyring file ${p.file} does not exist`,
-    fix: (p) => `Fix the path, or create an empty keyring: echo '{"version": 1, "keys": []}' > ${p.file}`,
+    fix: (p) => `Fix the path, or create an empty keyring: echo '{"version": 2, "keys": []}' > ${p.file}`,
+  }),
+
+  // --- keyrings, JWT signing keys and the key audit history (validate and `smartbot keys verify`)
+  'keyring-invalid': rule<{ file: string; line: number; detail: string }>({
+    severity: 'error',
+    summary: 'The keyring file is a version 2 keyring: id, name, status, scopes, created, notBefore, expires, sha256 per key.',
+    message: (p) => `keyring ${p.file}:${p.line}: ${p.detail}`,
+    fix: () => 'Keyrings are written by `smartbot keys create|rotate|revoke`; undo the hand edit (git checkout the file) and use those commands.',
+  }),
+  'keyring-plaintext': rule<{ file: string; line: number; what: string }>({
+    severity: 'error',
+    summary: 'No plaintext key, or anything shaped like one, in a keyring or the audit log.',
+    message: (p) => `${p.file}:${p.line} holds ${p.what}: plaintext keys are never committed`,
+    fix: () => 'Remove it from the file and from git history, revoke the key (`smartbot keys revoke`), and keep keys in a secret manager; the keyring stores only SHA-256 hashes.',
+  }),
+  'key-age-near': rule<{ id: string; file: string; maxDays: number; due: string; days: number }>({
+    severity: 'warning',
+    summary: 'An active API key is within 14 days of the environment\'s maximum key age.',
+    message: (p) => `key ${p.id} in ${p.file} reaches the ${p.maxDays}-day maximum key age on ${p.due} (in ${p.days} days)`,
+    fix: (p) => `Rotate it: npx smartbot keys rotate --env <env> --id ${p.id.replace(/\.\d+$/, '')} --reason "…" (or let the scheduled \`keys rotate --due\` do it).`,
+  }),
+  'key-age-exceeded': rule<{ id: string; file: string; maxDays: number; due: string }>({
+    severity: 'error',
+    summary: 'An active API key is older than the environment\'s maximum key age.',
+    message: (p) => `key ${p.id} in ${p.file} is past the ${p.maxDays}-day maximum key age (due ${p.due})`,
+    fix: (p) => `Rotate it now: npx smartbot keys rotate --env <env> --id ${p.id.replace(/\.\d+$/, '')} --reason "…", then render and commit.`,
+  }),
+  'jwt-active-key': rule<{ count: number }>({
+    severity: 'error',
+    summary: 'Exactly one JWT signing key is active: the one new tokens are signed with.',
+    message: (p) => `\`security.jwt.keys\` has ${p.count} active keys; exactly one signs new tokens`,
+    fix: () => 'Mark the previous key `status: retiring` with a `retiresAt`, or rotate with `smartbot keys rotate --jwt --env <env>`.',
+  }),
+  'jwt-retires-at': rule<{ kid: string; status: string }>({
+    severity: 'error',
+    summary: 'A retiring JWT key says when it retires; other keys do not.',
+    message: (p) => (p.status === 'retiring' ? `JWT key ${p.kid} is retiring but has no \`retiresAt\`` : `JWT key ${p.kid} is ${p.status} but has a \`retiresAt\``),
+    fix: (p) => (p.status === 'retiring' ? 'Add `retiresAt: <RFC 3339 time>`: tokens it signed are refused from then on.' : 'Remove `retiresAt`, or mark the key `status: retiring`.'),
+  }),
+  'jwt-kid-duplicate': rule<{ kid: string }>({
+    severity: 'error',
+    summary: 'JWT key ids are unique.',
+    message: (p) => `JWT key id ${p.kid} is listed twice in \`security.jwt.keys\``,
+    fix: () => 'Give each key its own kid (`smartbot token --keygen` prints its JWK thumbprint).',
+  }),
+  'audit-malformed': rule<{ detail: string }>({
+    severity: 'error',
+    summary: 'Every audit line is one complete audit entry.',
+    message: (p) => `not an audit entry: ${p.detail}`,
+    fix: () => 'The audit log is append-only and written only by `smartbot keys`: restore the line from git (git log -p audit/key-rotations.jsonl).',
+  }),
+  'audit-hash-mismatch': rule<{ seq: number }>({
+    severity: 'error',
+    summary: 'An audit entry\'s hash matches its content: it was not edited after it was written.',
+    message: (p) => `entry seq ${p.seq} does not match its hash: it was edited after it was written`,
+    fix: () => 'Restore the line from git (git log -p audit/key-rotations.jsonl); record changes as new entries with `smartbot keys`.',
+  }),
+  'audit-seq-missing': rule<{ seq: number; after: number; missing: string }>({
+    severity: 'error',
+    summary: 'No audit entry is missing from the sequence.',
+    message: (p) => `entry seq ${p.seq} follows ${p.after ? `seq ${p.after}` : 'the start of the log'}: ${p.missing} missing (deleted?)`,
+    fix: () => 'Restore the deleted lines from git (git log -p audit/key-rotations.jsonl); the log is append-only.',
+  }),
+  'audit-seq-order': rule<{ seq: number; after: number; afterLine: number }>({
+    severity: 'error',
+    summary: 'Audit entries stay in the order they were written.',
+    message: (p) => `entry seq ${p.seq} comes after seq ${p.after} (line ${p.afterLine}): entries were reordered`,
+    fix: () => 'Put the lines back in seq order (git checkout the file); never move lines in the audit log.',
+  }),
+  'audit-seq-duplicate': rule<{ seq: number; firstLine: number }>({
+    severity: 'error',
+    summary: 'Each audit seq is used once.',
+    message: (p) => `seq ${p.seq} is used again (first at line ${p.firstLine})`,
+    fix: () => 'Remove the repeated or inserted line (git checkout the file); only `smartbot keys` appends entries.',
+  }),
+  'audit-fork': rule<{ seq: number; firstLine: number }>({
+    severity: 'error',
+    summary: 'Two branches that each appended an audit entry fork the chain.',
+    message: (p) => `chain fork: this entry and line ${p.firstLine} are both seq ${p.seq} after the same entry — two branches each appended to the audit log`,
+    fix: () => 'Rebase onto the target branch keeping its audit log and keyrings (git checkout origin/main -- audit keyrings), then run your `smartbot keys rotate|create|revoke` again.',
+  }),
+  'audit-prev-hash': rule<{ seq: number; prevLine: number }>({
+    severity: 'error',
+    summary: 'Each audit entry\'s prevHash is the hash of the entry before it.',
+    message: (p) => `entry seq ${p.seq}: prevHash is not the hash of ${p.prevLine ? `the entry before it (line ${p.prevLine})` : 'the start of the log (64 zeros)'}`,
+    fix: () => 'Restore the line from git (git log -p audit/key-rotations.jsonl); entries are chained and cannot be edited or inserted.',
+  }),
+  'audit-signature': rule<{ seq: number; keyFile: string; reason: 'invalid' | 'no-key' | 'unsigned' }>({
+    severity: 'error',
+    summary: 'Entries made by the scheduled rotation carry a valid Ed25519 signature by the workflow key.',
+    message: (p) =>
+      p.reason === 'invalid'
+        ? `entry seq ${p.seq}: the signature does not verify with the workflow key ${p.keyFile} (forged?)`
+        : p.reason === 'no-key'
+          ? `entry seq ${p.seq} is signed, but there is no workflow key ${p.keyFile} to check it`
+          : `entry seq ${p.seq} names the scheduled rotation as its actor but is not signed`,
+    fix: (p) => `Restore the entry from git. Only the scheduled workflow signs, with the private half of ${p.keyFile} (secret SMARTBOT_AUDIT_SIGNING_KEY).`,
+  }),
+  'audit-replay': rule<{ seq: number; env: string; keyId: string; problem: 'unknown' | 'exists' | 'not-active' | 'revoked' }>({
+    severity: 'error',
+    summary: 'Every audit entry applies to the keys its environment had at that point.',
+    message: (p) =>
+      `entry seq ${p.seq} (${p.env}) ${p.problem === 'unknown' ? `names key ${p.keyId}, which does not exist` : p.problem === 'exists' ? `creates key ${p.keyId}, which already exists` : p.problem === 'not-active' ? `rotates key ${p.keyId}, which is not active` : `revokes key ${p.keyId}, which is already revoked`}`,
+    fix: () => 'The history was edited (hashes recomputed): restore audit/key-rotations.jsonl from git.',
+  }),
+  'keyring-drift': rule<{ file: string; env: string; committed: string; replay: string }>({
+    severity: 'error',
+    summary: 'A committed keyring (or security.jwt.keys) is what replaying the audit log gives: no out-of-band edits.',
+    message: (p) => `${p.file} differs from the audit replay for ${p.env}: committed ${p.committed}, replay ${p.replay} — an out-of-band edit`,
+    fix: () => 'Undo the hand edit (git checkout the file) and change keys only with `smartbot keys create|rotate|revoke`, which record each change in audit/key-rotations.jsonl.',
   }),
 } as const;
 

@@ -195,13 +195,14 @@ describe('authentication', () => {
   });
 
   it('accepts a JWT minted with the signing key; 401 for an expired or forged one', async () => {
-    const ok = mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 });
+    const ok = await mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 });
     expect((await post('/api/v1/chat', guideBody, bearer(ok))).statusCode).toBe(200);
-    const expired = mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 }, Date.now() - 120_000);
+    const expired = await mintToken(keys.signing.privateKeyPem, { sub: 'admin', scope: 'chat', iss: 'smartbot', expiresInSeconds: 60 }, Date.now() - 120_000);
     const r = await post('/api/v1/chat', guideBody, bearer(expired));
     expect(r.statusCode).toBe(401);
     expect(r.json().error.code).toBe('token_expired');
-    const forged = mintToken(freshKeys().signing.privateKeyPem, { sub: 'admin', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
+    // Signed by another key under this environment's kid.
+    const forged = await mintToken(freshKeys().signing.privateKeyPem, { sub: 'admin', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60, kid: keys.signing.kid });
     expect((await post('/api/v1/chat', guideBody, bearer(forged))).json().error.code).toBe('invalid_api_key');
     const [h, p] = ok.split('.');
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.${h}`;
@@ -212,7 +213,7 @@ describe('authentication', () => {
     const r = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: bearer(keys.chat.key) });
     expect(r.statusCode).toBe(403);
     expect(r.json()).toEqual(errorBody('insufficient_scope', 'permission_error', 'This credential has scope chat; this endpoint needs admin.'));
-    const adminJwt = mintToken(keys.signing.privateKeyPem, { sub: 'ops', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
+    const adminJwt = await mintToken(keys.signing.privateKeyPem, { sub: 'ops', scope: 'admin', iss: 'smartbot', expiresInSeconds: 60 });
     for (const t of [keys.admin.key, adminJwt]) {
       const a = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: bearer(t) });
       expect(a.statusCode).toBe(200);

@@ -15,6 +15,8 @@ describe('API error catalogue', () => {
       missing_credentials: '401 invalid_request_error',
       invalid_api_key: '401 invalid_request_error',
       token_expired: '401 invalid_request_error',
+      key_expired: '401 invalid_request_error',
+      key_revoked: '401 invalid_request_error',
       insufficient_scope: '403 permission_error',
       origin_not_allowed: '403 permission_error',
       model_not_found: '404 invalid_request_error',

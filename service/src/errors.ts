@@ -4,6 +4,7 @@
 // `new ApiError(template, params)` and never writes error text of its own, as the rules
 // catalogue (validation/rules.ts) does for diagnostics. Every error a client sees has OpenAI's
 // body shape: {"error": {message, type, param, code}}; the error-mapping hook sends it.
+import type { Refusal } from '../../contract/jwt.js';
 import type { Scope } from '../../contract/keyring-file.js';
 
 interface CodeDef {
@@ -27,6 +28,8 @@ export const API_CODES = {
   missing_credentials: { status: 401, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'invalid_request_error' },
   token_expired: { status: 401, type: 'invalid_request_error' },
+  key_expired: { status: 401, type: 'invalid_request_error' },
+  key_revoked: { status: 401, type: 'invalid_request_error' },
   insufficient_scope: { status: 403, type: 'permission_error' },
   origin_not_allowed: { status: 403, type: 'permission_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
@@ -63,11 +66,48 @@ interface TemplateDef<P> {
 
 const template = <P = void>(def: TemplateDef<P>): TemplateDef<P> => def;
 
+/** The JWT refusals that answer invalid_api_key (expired and retired or revoked signing keys have their own codes). */
+type TokenRefusal = Exclude<Refusal, { reason: 'expired' | 'key-retired' | 'key-revoked' }>;
+function tokenRefusal(r: TokenRefusal): string {
+  switch (r.reason) {
+    case 'malformed':
+      return 'The token is malformed.';
+    case 'algorithm':
+      return "The token's algorithm (alg) must be EdDSA.";
+    case 'signature':
+      return 'The token signature does not verify.';
+    case 'not-yet-valid':
+      return 'The token is not valid yet (nbf).';
+    case 'issued-in-future':
+      return 'The token was issued in the future (iat).';
+    case 'lifetime':
+      return `The token's lifetime (exp − iat = ${r.lifetime} s) exceeds this environment's maximum of ${r.max} s.`;
+    case 'issuer':
+      return `The token's issuer (iss) must be "${r.expected}".`;
+    case 'audience':
+      return `The token's audience (aud) must include "${r.expected}".`;
+    case 'claim':
+      return `The token's "${r.claim}" claim is missing or invalid.`;
+    case 'no-kid':
+      return 'The token names no signing key (kid header): mint a new one with `smartbot token`.';
+    case 'unknown-kid':
+      return `The token's signing key "${r.kid}" is not one of this environment's keys.`;
+    case 'crit':
+      return `The token requires the extension "${r.extension}" (crit header), which this server does not support.`;
+  }
+}
+
 export const API_ERRORS = {
   // --- credentials (auth/) ---------------------------------------------------------------
   missing_credentials: template({ code: 'missing_credentials', message: () => 'Missing credentials: send Authorization: Bearer <API key or token>.' }),
   invalid_api_key: template({ code: 'invalid_api_key', message: () => 'Invalid API key or token.' }),
   token_expired: template({ code: 'token_expired', message: () => 'The access token has expired: mint a new one with `smartbot token`.' }),
+  api_key_expired: template<{ id: string; at: string; name: string }>({ code: 'key_expired', message: (p) => `The API key ${p.id} expired at ${p.at}: use the current key for ${p.name}.` }),
+  api_key_revoked: template<{ id: string }>({ code: 'key_revoked', message: (p) => `The API key ${p.id} has been revoked.` }),
+  api_key_not_yet_valid: template<{ id: string; from: string }>({ code: 'invalid_api_key', message: (p) => `The API key ${p.id} is not valid before ${p.from}.` }),
+  token_key_retired: template<{ kid: string; at: string }>({ code: 'key_expired', message: (p) => `The token's signing key "${p.kid}" retired at ${p.at}: mint a new token with the current key.` }),
+  token_key_revoked: template<{ kid: string }>({ code: 'key_revoked', message: (p) => `The token's signing key "${p.kid}" has been revoked: mint a new token with the current key.` }),
+  token_refused: template<TokenRefusal>({ code: 'invalid_api_key', message: tokenRefusal }),
   insufficient_scope: template<{ has: readonly Scope[]; need: Scope }>({
     code: 'insufficient_scope',
     message: (p) => `This credential has scope ${p.has.join(', ')}; this endpoint needs ${p.need}.`,

@@ -61,7 +61,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   const metrics = createMetrics();
   // The runtime container brings its own authenticate and has no keyring mounted.
   const keyring = opts.authenticate ? undefined : new Keyring(config.auth.keyringFile, log);
-  const jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt.publicKey, config.auth.jwt.issuer ?? 'smartbot') : undefined;
+  const jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt) : undefined;
   const onDepth = (d: number) => metrics.queueDepth.set(d);
   let engine: LocalEngine | RemoteEngine;
   if (config.model.source === 'local') {

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
-import { mintApiKey } from '../../contract/keyring-file.js';
+import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
 import { repoRoot } from '../helpers/env.js';
 
 export interface EnvFixture {
@@ -62,7 +62,7 @@ export function envFixture(env: string): EnvFixture {
   writeFileSync(files.runtime, runtimeJson);
   writeFileSync(join(files.models, DEMO_MODEL_FILE), buildDemoModel());
   const key = mintApiKey('smoke', ['chat']);
-  writeFileSync(files.keyring, JSON.stringify({ version: 1, keys: [key.entry] }));
+  writeFileSync(files.keyring, formatKeyring([key.entry]));
   for (const f of [files.runtime, files.keyring, join(files.models, DEMO_MODEL_FILE)]) chmodSync(f, 0o644);
 
   const secret = (name: string, k: string, value: string) => {

@@ -6,8 +6,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateSigningKeys, JwtVerifier } from '../../contract/jwt.js';
-import { mintApiKey, type KeyEntry } from '../../contract/keyring-file.js';
+import { generateSigningKeys, JwtVerifier, keyId, type JwtConfig, type JwtKey } from '../../contract/jwt.js';
+import { formatKeyring, mintApiKey, type KeyEntry } from '../../contract/keyring-file.js';
+import { JWT_DEFAULTS } from '../../contract/service-config.js';
 import { keyringAuth } from '../../service/src/auth/authenticate.js';
 import { Keyring } from '../../service/src/auth/keyring.js';
 import type { ResponseCache } from '../../service/src/cache.js';
@@ -33,15 +34,33 @@ export function renderedRuntimeConfig(env: string): ServiceConfig {
 export function tempKeyring(entries: KeyEntry[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'smartbot-keyring-'));
   const file = join(dir, 'keyring.json');
-  const write = (keys: KeyEntry[]) => writeFileSync(file, JSON.stringify({ version: 1, keys }));
+  const write = (keys: KeyEntry[]) => writeFileSync(file, formatKeyring(keys));
   write(entries);
   return { file, write };
 }
 
+/** A JWT signing key pair and its kid (the JWK thumbprint). */
+export function signingKey() {
+  const pair = generateSigningKeys();
+  return { ...pair, kid: keyId(pair.publicKeyPem) };
+}
+
+let generation = 0;
+/** A chat key, an admin key and a signing key; each call's keys are new generations (ids stay unique in one keyring). */
 export function freshKeys() {
-  const chat = mintApiKey('ci-chat', ['chat']);
-  const admin = mintApiKey('ci-admin', ['admin']);
-  return { chat, admin, signing: generateSigningKeys() };
+  generation += 1;
+  const chat = mintApiKey('ci-chat', ['chat'], { id: `ci-chat.${generation}` });
+  const admin = mintApiKey('ci-admin', ['admin'], { id: `ci-admin.${generation}` });
+  return { chat, admin, signing: signingKey() };
+}
+
+/** The service's JWT settings for these signing keys (the first active unless stated). */
+export function jwtConfig(keys: (ReturnType<typeof signingKey> & Partial<Pick<JwtKey, 'status' | 'retiresAt'>>)[], extra: Partial<JwtConfig> = {}): JwtConfig {
+  return {
+    ...JWT_DEFAULTS,
+    keys: keys.map((k) => ({ kid: k.kid, publicKey: k.publicKeyPem, status: k.status ?? 'active', ...(k.retiresAt ? { retiresAt: k.retiresAt } : {}) })),
+    ...extra,
+  };
 }
 
 export function logSink(level: 'debug' | 'info' = 'info'): { log: Logger; lines: string[] } {
@@ -115,7 +134,7 @@ export function scriptedDeps(keys = freshKeys()) {
   const ring = tempKeyring([keys.chat.entry, keys.admin.entry]);
   const sink = logSink();
   const keyring = new Keyring(ring.file, sink.log, 100);
-  const jwt = new JwtVerifier(keys.signing.publicKeyPem, 'smartbot');
+  const jwt = new JwtVerifier(jwtConfig([keys.signing]));
   const engine = new ScriptedEngine();
   const store = new Map<string, ChatResult>();
   const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };

@@ -12,8 +12,9 @@ import { allowlist, remoteEndpoint } from './network.js';
 import type { Policy, PolicyContext } from './policy.js';
 import { ports } from './ports.js';
 import { encryption, keyring, redisSource, serverTimeouts, tlsCertificate } from './settings.js';
+import { jwtKeys, keyringContents } from './keyring.js';
 
-export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, encryption, modelFile, cors, serverTimeouts];
+export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelFile, cors, serverTimeouts];
 
 export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'>;
 
@@ -23,6 +24,7 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
   const overlaps = (read: string, bad: string) => bad === '' || read === bad || read.startsWith(`${bad}/`) || bad.startsWith(`${read}/`);
   const ctx: PolicyContext = {
     config: env.value as unknown as SmartbotEnvironment,
+    name: env.name,
     root: opts.root,
     modelsDir: opts.modelsDir,
     readModelFiles: opts.readModelFiles,

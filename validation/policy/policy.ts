@@ -9,6 +9,8 @@ import type { SmartbotEnvironment } from '../../contract/environment.js';
 export interface PolicyContext {
   /** The merged environment, typed. Only the subtrees in `reads` are guaranteed valid. */
   config: SmartbotEnvironment;
+  /** The environment's name (its file's base name): audit log entries name it. */
+  name: string;
   /** Repository root: keyring paths resolve against it. */
   root: string;
   /** Where local model files are looked up by base name. */

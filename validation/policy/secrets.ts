@@ -6,7 +6,7 @@
 import { report, type Diagnostic } from '../diagnostics.js';
 import { isPlainObject } from '../load/layers.js';
 import { pointerJoin, type YamlSource } from '../load/yaml-source.js';
-import { fieldName, publicPointers } from '../schema/check.js';
+import { fieldName, isPublicPointer } from '../schema/check.js';
 
 const SECRET_NAME = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credential|access[-_]?key|auth[-_]?key)$/i;
 /** Keys whose values are references to secrets, not secrets. */
@@ -63,7 +63,7 @@ export function scanSecrets(layer: YamlSource): Diagnostic[] {
     const place = layer.places.get(pointer);
     const at = { file: layer.file, ...(place?.value ?? { line: 1, col: 1 }) };
     const field = fieldName(pointer);
-    const shape = secretShape(value, publicPointers.has(pointer));
+    const shape = secretShape(value, isPublicPointer(pointer));
     const why = shape ?? (key && SECRET_NAME.test(key) ? `the key \`${key}\` names a secret` : undefined);
     if (why) out.push(report('secret-inline', { field, why }, at));
   };

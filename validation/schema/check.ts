@@ -40,10 +40,15 @@ export const publicPointers: ReadonlySet<string> = (() => {
     if (n['x-public'] === true) out.add(pointer);
     for (const v of (n.oneOf as JsonSchemaNode[] | undefined) ?? []) visit(v, pointer);
     for (const [k, child] of Object.entries(n.properties ?? {})) visit(child, `${pointer}/${k}`);
+    // List items: "*" stands for any index (see isPublicPointer).
+    if (n.items && typeof n.items === 'object') visit(n.items as JsonSchemaNode, `${pointer}/*`);
   };
   visit(environmentSchema, '');
   return out;
 })();
+
+/** Whether the value at `pointer` (list indices included) is a field marked `x-public`. */
+export const isPublicPointer = (pointer: string) => publicPointers.has(pointer.replace(/\/\d+(?=\/|$)/g, '/*'));
 
 let compiled: ValidateFunction<SmartbotEnvironment> | undefined;
 

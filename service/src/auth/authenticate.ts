@@ -1,8 +1,8 @@
 // Who is calling: a keyring API key or a JWT, from `Authorization: Bearer …`.
-// 401 for a missing, invalid or expired credential; 403 when the scope is not enough.
+// 401 for a missing, invalid, expired or revoked credential; 403 when the scope is not enough.
 import { ApiError } from '../errors.js';
 import { timingSafeEqual } from 'node:crypto';
-import { looksLikeJwt, type JwtVerifier } from '../../../contract/jwt.js';
+import { looksLikeJwt, type JwtVerifier, type Refusal } from '../../../contract/jwt.js';
 import { hashKey, type Scope } from '../../../contract/keyring-file.js';
 import type { Keyring } from './keyring.js';
 
@@ -15,26 +15,38 @@ export interface Caller {
 /** admin includes chat. */
 const allows = (scopes: Scope[], need: Scope) => scopes.includes(need) || scopes.includes('admin');
 
-export function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Caller {
+/** The API error for a refused token: expired tokens and retired or revoked signing keys have their own codes. */
+export function tokenError(r: Refusal): ApiError {
+  if (r.reason === 'expired') return new ApiError('token_expired');
+  if (r.reason === 'key-retired') return new ApiError('token_key_retired', { kid: r.kid, at: r.at });
+  if (r.reason === 'key-revoked') return new ApiError('token_key_revoked', { kid: r.kid });
+  return new ApiError('token_refused', r);
+}
+
+export async function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Promise<Caller> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!m) throw new ApiError('missing_credentials');
   const token = m[1]!;
   let caller: Caller;
   if (jwt && looksLikeJwt(token)) {
-    const r = jwt.verify(token);
-    if (!r.ok) throw new ApiError(r.reason === 'expired' ? 'token_expired' : 'invalid_api_key');
+    const r = await jwt.verify(token);
+    if (!r.ok) throw tokenError(r);
     caller = { id: r.claims.sub, scopes: [r.claims.scope], kind: 'jwt' };
   } else {
-    const entry = keyring.lookup(token);
-    if (!entry) throw new ApiError('invalid_api_key');
-    caller = { id: entry.id, scopes: entry.scopes, kind: 'api-key' };
+    const found = keyring.lookup(token);
+    if (!found) throw new ApiError('invalid_api_key');
+    const { entry, state } = found;
+    if (state === 'revoked') throw new ApiError('api_key_revoked', { id: entry.id });
+    if (state === 'expired') throw new ApiError('api_key_expired', { id: entry.id, at: entry.expires!, name: entry.name });
+    if (state === 'not-yet-valid') throw new ApiError('api_key_not_yet_valid', { id: entry.id, from: entry.notBefore });
+    caller = { id: entry.name, scopes: entry.scopes, kind: 'api-key' };
   }
   if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', { has: caller.scopes, need });
   return caller;
 }
 
-/** How an app decides who is calling. */
-export type Authenticate = (header: string | undefined, need: Scope) => Caller;
+/** How an app decides who is calling (the auth hook awaits it before the route runs). */
+export type Authenticate = (header: string | undefined, need: Scope) => Promise<Caller>;
 
 /** The service's own: keyring API keys and JWTs. */
 export const keyringAuth = (keyring: Keyring, jwt: JwtVerifier | undefined): Authenticate => (header, need) => authenticate(header, need, keyring, jwt);
@@ -42,7 +54,7 @@ export const keyringAuth = (keyring: Keyring, jwt: JwtVerifier | undefined): Aut
 /** The runtime container as a standalone upstream: one bearer key (from its environment). */
 export function staticBearerAuth(key: string): Authenticate {
   const want = hashKey(key);
-  return (header) => {
+  return async (header) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!m) throw new ApiError('missing_credentials');
     if (!timingSafeEqual(hashKey(m[1]!), want)) throw new ApiError('invalid_api_key');
@@ -51,4 +63,4 @@ export function staticBearerAuth(key: string): Authenticate {
 }
 
 /** The runtime container inside a pod: reachable only from the service beside it. */
-export const podLocalAuth: Authenticate = () => ({ id: 'pod-local', scopes: ['admin'], kind: 'api-key' });
+export const podLocalAuth: Authenticate = async () => ({ id: 'pod-local', scopes: ['admin'], kind: 'api-key' });

@@ -1,13 +1,14 @@
-// API keys: the keyring holds SHA-256 hashes only. A presented key is hashed and compared with
-// every entry in constant time. The file is re-read on change (polled) and on SIGHUP, so added
-// keys work and revoked keys stop working within seconds, without a restart.
+// API keys: the keyring holds SHA-256 hashes with each key's lifecycle. A presented key is
+// hashed and compared with every entry in constant time. The file is re-read on change (polled)
+// and on SIGHUP, so created keys work and revoked keys stop working within seconds, without a
+// restart; a rotated key's overlap ends by the clock alone (its `expires`), with no reload.
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { hashKey, parseKeyring, type Scope } from '../../../contract/keyring-file.js';
+import { hashKey, keyState, parseKeyring, type KeyEntry, type KeyState } from '../../../contract/keyring-file.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export class Keyring {
-  private entries: { id: string; hash: Buffer; scopes: Scope[]; expires?: number }[] = [];
+  private entries: { entry: KeyEntry; hash: Buffer }[] = [];
   private readonly onHup = () => this.reload('SIGHUP');
 
   constructor(
@@ -27,12 +28,7 @@ export class Keyring {
   reload(why: string): void {
     try {
       const doc = parseKeyring(readFileSync(this.file, 'utf8'));
-      this.entries = doc.keys.map((k) => ({
-        id: k.id,
-        hash: Buffer.from(k.sha256, 'hex'),
-        scopes: k.scopes,
-        ...(k.expires ? { expires: Date.parse(k.expires) } : {}),
-      }));
+      this.entries = doc.keys.map((entry) => ({ entry, hash: Buffer.from(entry.sha256, 'hex') }));
       this.log.info('keyring loaded', { reason: why, keys: this.entries.length });
     } catch (e) {
       // Keep the last good keyring: a half-written file must not lock everyone out.
@@ -40,15 +36,12 @@ export class Keyring {
     }
   }
 
-  /** The matching entry, or undefined. Every entry is compared, so timing does not reveal which. */
-  lookup(key: string, now = Date.now()): { id: string; scopes: Scope[] } | undefined {
+  /** The matching entry and its state now, or undefined. Every entry is compared, so timing does not reveal which. */
+  lookup(key: string, now = Date.now()): { entry: KeyEntry; state: KeyState } | undefined {
     const presented = hashKey(key);
-    let found: { id: string; scopes: Scope[] } | undefined;
-    for (const e of this.entries) {
-      const same = e.hash.length === presented.length && timingSafeEqual(e.hash, presented);
-      if (same && (e.expires === undefined || e.expires > now)) found = { id: e.id, scopes: e.scopes };
-    }
-    return found;
+    let found: KeyEntry | undefined;
+    for (const e of this.entries) if (e.hash.length === presented.length && timingSafeEqual(e.hash, presented)) found = e.entry;
+    return found && { entry: found, state: keyState(found, now) };
   }
 
   close(): void {
