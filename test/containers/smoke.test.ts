@@ -3,13 +3,14 @@
 // testcontainers. Needs Docker and the images from containers/build.sh (built here when
 // missing). Without Docker it skips with one line — unless REQUIRE_DOCKER=1 (CI), which fails.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_REPLY } from '../../gguf/demo-model.js';
+import { formatKeyring, mintApiKey, parseKeyring } from '../../contract/keyring-file.js';
 import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
 import { LLAMA_RUNTIME, PATHS } from '../../contract/service-config.js';
 import { repoRoot } from '../helpers/env.js';
@@ -213,5 +214,35 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect((await again.json()).choices[0].message.content).toBe(DEMO_REPLY);
       expect(execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' })).toBe(serviceStarted);
     }, 90_000);
+
+    // One environment is enough: the keyring is the same mounted ConfigMap file in all of them.
+    it.runIf(env === 'dev')('follows key rotation without a restart: both keys during the overlap, then key_expired; a revoke is key_revoked within 2 s', async () => {
+      const serviceStarted = execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' });
+      const old = parseKeyring(readFileSync(s!.fx.files.keyring, 'utf8')).keys[0]!;
+      const next = mintApiKey(old.name, old.scopes, { id: `${old.name}.2` });
+      const overlapEnds = Date.now() + 6000;
+      // What `smartbot keys rotate --overlap` writes, changed in place like a ConfigMap update.
+      writeFileSync(s!.fx.files.keyring, formatKeyring([{ ...old, status: 'retiring', expires: new Date(overlapEnds).toISOString() }, next.entry]));
+      const until = async (key: string, want: number, ms: number) => {
+        const t0 = Date.now();
+        let r = await chat(guide, key);
+        while (r.status !== want && Date.now() - t0 < ms) {
+          await new Promise((res) => setTimeout(res, 200));
+          r = await chat(guide, key);
+        }
+        return { status: r.status, code: r.status === 200 ? undefined : (await r.json()).error.code, ms: Date.now() - t0 };
+      };
+      expect((await until(next.key, 200, 4000)).status).toBe(200);
+      expect(Date.now()).toBeLessThan(overlapEnds);
+      expect((await chat(guide, s!.fx.apiKey)).status).toBe(200);
+      await new Promise((res) => setTimeout(res, Math.max(0, overlapEnds - Date.now() + 200)));
+      expect(await until(s!.fx.apiKey, 401, 2000)).toMatchObject({ status: 401, code: 'key_expired' });
+
+      writeFileSync(s!.fx.files.keyring, formatKeyring([{ ...old, status: 'retiring', expires: new Date(overlapEnds).toISOString() }, { ...next.entry, status: 'revoked' }]));
+      const revoked = await until(next.key, 401, 2000);
+      expect(revoked).toMatchObject({ status: 401, code: 'key_revoked' });
+      expect(revoked.ms).toBeLessThan(2000);
+      expect(execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' })).toBe(serviceStarted);
+    }, 60_000);
   });
 });
