@@ -15,6 +15,7 @@ import { gitDataApi, type GitData } from '../../test/helpers/github-git.js';
 import { keysCommand } from '../keys.js';
 import { runCommand } from '../main.js';
 import type { AuditEntry } from './audit.js';
+import { prBody, prTitle } from './open-pr.js';
 
 const TOKEN = 'ghs_test0123456789abcdefTOKEN';
 const REPO = 'octo/smartbot';
@@ -191,5 +192,13 @@ describe('smartbot keys open-pr', () => {
       rmSync(leak);
     }
     expect(gh.requests).toEqual([]);
+  });
+});
+
+describe('the pull request text', () => {
+  it('shows what the log holds as text: a reason cannot break the table or add markup', () => {
+    const e = { seq: 9, env: 'dev', action: 'revoke', keyId: 'ops.1', keyFingerprint: '9fa1c2a98219', reason: 'leaked | in <img src=x> `log`\nsecond line' } as AuditEntry;
+    expect(prBody([e], ['keyrings/dev.json']).split('\n')[4]).toBe('| 9 | dev | revoke | `ops.1` | `9fa1c2a98219` | leaked \\| in \\<img src=x\\> \\`log\\`\\\\nsecond line |');
+    expect(prTitle([1, 2, 3, 4, 5].map((seq) => ({ ...e, seq, keyId: `k.${seq}` })))).toBe('Key rotation: dev k.1, dev k.2, dev k.3 and 2 more');
   });
 });
