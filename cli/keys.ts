@@ -11,9 +11,11 @@ import { API_KEY_SHAPE, AUDIT_LOG_FILE, fingerprint, KEY_NAME, keyState, mintApi
 import { formatDiagnostic } from '../validation/format/text.js';
 import { KEY_AGE_WARNING_DAYS } from '../validation/policy/keyring.js';
 import { secretShape } from '../validation/policy/secrets.js';
+import { githubFromEnv, parseRepo, requireToken, type GitHubClientOverrides } from './github-env.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import { parseAuditLog, type AuditEntry, type UnsealedEntry } from './keys/audit.js';
 import { environmentNames, envKeySettings } from './keys/environment.js';
+import { openRotationPr } from './keys/open-pr.js';
 import { formatKeyList, formatLog } from './keys/show.js';
 import { currentKeys, provenance, record, writeSecretFile, type Provenance } from './keys/record.js';
 import { verifyKeys } from './keys/verify.js';
@@ -26,6 +28,7 @@ export const keysHelp = `Usage: smartbot keys create --env ENV --id NAME [--scop
        smartbot keys list --env ENV [--json]
        smartbot keys log [--env ENV] [--json]
        smartbot keys verify [--env ENV]
+       smartbot keys open-pr --repo OWNER/NAME [--base main] [--branch NAME]
 
 Every change is appended to ${AUDIT_LOG_FILE} (hash-chained, with actor, reason and ref) and the
 environment's keyring is rewritten as the replay of that log. A new key is printed once, or
@@ -40,6 +43,10 @@ written with --out to a new file (mode 600); only its SHA-256 is stored. Then ru
   list      the environment's keys and their state now
   log       the history, readable (or --json)
   verify    recompute the chain, replay it and compare every keyring: exit 1 naming the line
+  open-pr   propose the work tree's new audit entries and the files they changed (audit/,
+            keyrings/, environments/, rendered/) as a pull request: a branch from the base's
+            head, one commit, a body listing the entries. No new entries: no request, exit 0.
+            GITHUB_TOKEN (never printed), GITHUB_API_URL (default https://api.github.com)
 
 Options:
   --reason TEXT   why (required for changes; it goes in the audit log)
@@ -47,6 +54,9 @@ Options:
   --ref REF       the pull request or commit (default: $SMARTBOT_REF, the PR from $GITHUB_REF, HEAD)
   --overlap D     how long a rotated key stays valid: 30m, 24h, 7d (default 24h; 0 = at once)
   --sign-key FILE sign the entries with the workflow key (or $SMARTBOT_AUDIT_SIGNING_KEY[_FILE])
+  --repo O/N      open-pr: the GitHub repository
+  --base BRANCH   open-pr: the branch to target (default main); the work tree must be at its head
+  --branch NAME   open-pr: the new branch (default smartbot/key-rotation-<first seq>[-<last seq>])
   --root DIR      repository root (default: the current directory)
 `;
 
@@ -88,6 +98,9 @@ const parseKeysArgs = (argv: string[]) =>
       'public-key': { type: 'string' },
       'sign-key': { type: 'string' },
       root: { type: 'string' },
+      repo: { type: 'string' },
+      base: { type: 'string' },
+      branch: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -287,7 +300,19 @@ async function verify(root: string, v: Options, io: CliIO): Promise<number> {
   return EXIT.ok;
 }
 
-export async function keysCommand(argv: string[], io: CliIO): Promise<number> {
+async function openPr(root: string, v: Options, io: CliIO, client: GitHubClientOverrides): Promise<number> {
+  const { owner, repo } = parseRepo(v.repo);
+  const base = v.base ?? 'main';
+  const { gh, baseUrl } = githubFromEnv(requireToken(), 'smartbot-keys', client);
+  const r = await openRotationPr(gh, root, { owner, repo, base, baseUrl, ...(v.branch ? { branch: v.branch } : {}) });
+  if (!r.opened) return io.out(`no new entries in ${AUDIT_LOG_FILE}: no key change to propose\n`), EXIT.ok;
+  const seqs = r.entries.map((e) => e.seq);
+  io.out(`opened ${r.url} from ${r.branch} into ${base}: audit seq ${seqs[0]}${seqs.length > 1 ? `–${seqs.at(-1)}` : ''}, ${r.files.length} file${r.files.length === 1 ? '' : 's'}\n`);
+  return EXIT.ok;
+}
+
+/** `client`: tests pass shorter retry waits and un-spaced writes for open-pr. */
+export async function keysCommand(argv: string[], io: CliIO, client: GitHubClientOverrides = {}): Promise<number> {
   const { values: v, positionals } = parseKeysArgs(argv);
   const action = positionals[0];
   if (v.help || !action) return io.out(keysHelp), v.help ? EXIT.ok : EXIT.usage;
@@ -323,9 +348,11 @@ export async function keysCommand(argv: string[], io: CliIO): Promise<number> {
     }
     case 'verify':
       return verify(root, v, io);
+    case 'open-pr':
+      return openPr(root, v, io, client);
     case 'add':
       throw new UsageError('`keys add` is now `keys create --env ENV --id NAME --reason TEXT`');
     default:
-      throw new UsageError(`unknown action "${action}" (create, rotate, revoke, list, log or verify)`);
+      throw new UsageError(`unknown action "${action}" (create, rotate, revoke, list, log, verify or open-pr)`);
   }
 }

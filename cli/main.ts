@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   plan: { run: planCommand, summary: 'what a change does to each environment: model and object diffs, prune list, risks' },
   'pr-comment': { run: prCommentCommand, summary: 'publish a plan on its pull request: sticky comment, commit status, risk label' },
   token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
-  keys: { run: keysCommand, summary: 'create, rotate, revoke, list API keys and JWT signing keys; log and verify their audit history' },
+  keys: { run: keysCommand, summary: 'create, rotate, revoke, list API keys and JWT signing keys; log and verify their audit history; open-pr proposes a rotation' },
   doctor: { run: doctorCommand, summary: 'check that this host can run an environment: ports, model, runtime, services, Docker' },
   start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },

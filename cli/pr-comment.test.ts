@@ -1,6 +1,5 @@
 // smartbot pr-comment against a local GitHub that checks every request against GitHub's
 // published REST description (test/helpers/github-api.ts) and answers schema-valid responses.
-import Bottleneck from 'bottleneck';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { buildPlan, type Plan } from '../plan/plan.js';
 import { COMMENT_LIMIT, MARKER } from '../plan/publish.js';
 import { fixtureRepo } from '../test/helpers/git-repo.js';
-import { startGitHubApi, type GitHubApi } from '../test/helpers/github-api.js';
+import { fastClient, startGitHubApi, type GitHubApi } from '../test/helpers/github-api.js';
 import { runCommand } from './main.js';
 import { prCommentCommand } from './pr-comment.js';
 
@@ -20,17 +19,11 @@ let risky: Plan;
 let calm: Plan;
 let gh: GitHubApi;
 
-// No GitHub-style one-second spacing of writes, and millisecond retry waits: same plugins, faster.
-const fast = () => ({
-  retryAfterBaseMs: 1,
-  throttle: { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }), notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }), id: `t${Math.random()}` },
-});
-
 /** `smartbot pr-comment …` in-process, through the CLI's error handling, with fast timing. */
 async function prComment(argv: string[]) {
   let out = '';
   let err = '';
-  const code = await runCommand('pr-comment', (a, io) => prCommentCommand(a, io, fast()), argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  const code = await runCommand('pr-comment', (a, io) => prCommentCommand(a, io, fastClient()), argv, { out: (t) => (out += t), err: (t) => (err += t) });
   return { code, out, err };
 }
 

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UserError } from '../contract/run-main.js';
-import { githubClient, type ClientOptions } from '../plan/github.js';
 import type { Plan } from '../plan/plan.js';
 import { publishPlan, RISK_LABEL, STATUS_CONTEXT } from '../plan/publish.js';
+import { githubFromEnv, parseRepo, requireToken, type GitHubClientOverrides } from './github-env.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 
 export const prCommentHelp = `Usage: smartbot pr-comment --repo OWNER/NAME --pr N [--plan FILE] [--sha SHA]
@@ -31,7 +31,7 @@ Exit codes: 0 published, 2 usage error or a GitHub API failure (one line saying 
 `;
 
 /** Tests pass shorter retry waits and un-spaced writes. */
-export type PrCommentClientOptions = Omit<ClientOptions, 'token' | 'baseUrl'>;
+export type PrCommentClientOptions = GitHubClientOverrides;
 
 function readPlan(file: string | undefined): Plan {
   const name = file && file !== '-' ? file : 'standard input';
@@ -70,19 +70,17 @@ export async function prCommentCommand(argv: string[], io: CliIO, client: PrComm
     },
   });
   if (values.help) return io.out(prCommentHelp), EXIT.ok;
-  const [owner, repo, ...more] = (values.repo ?? '').split('/');
-  if (!owner || !repo || more.length) throw new UsageError(`--repo must be OWNER/NAME${values.repo === undefined ? '' : `, got "${values.repo}"`}`);
+  const { owner, repo } = parseRepo(values.repo);
   if (!/^[1-9]\d*$/.test(values.pr ?? '')) throw new UsageError(`--pr must be a pull request number${values.pr === undefined ? '' : `, got "${values.pr}"`}`);
   if (values.sha !== undefined && !/^[0-9a-f]{40}$/.test(values.sha)) throw new UsageError(`--sha must be a full 40-character commit id, got "${values.sha}"`);
-  const token = process.env.GITHUB_TOKEN;
-  if (!token) throw new UsageError('GITHUB_TOKEN is not set (in a workflow: env: GITHUB_TOKEN: ${{ github.token }})');
+  const token = requireToken();
   const plan = readPlan(values.plan);
 
-  const baseUrl = (process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+  const { gh, baseUrl } = githubFromEnv(token, 'smartbot-pr-comment', client);
   const env = process.env;
   const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   const detailsUrl = values['details-url'] ?? runUrl;
-  const r = await publishPlan(githubClient({ token, baseUrl, ...client }), {
+  const r = await publishPlan(gh, {
     owner,
     repo,
     pr: Number(values.pr),

@@ -114,4 +114,23 @@ export class GitRepo {
     }
     return changes;
   }
+
+  /** A path relative to the smartbot root → relative to the repository's top (what GitHub's trees hold). */
+  repoPath(path: string): string {
+    return this.prefix + path;
+  }
+
+  /**
+   * Files under `dirs` whose work-tree state differs from HEAD, untracked ones included
+   * (`git status`, renames as a removal and an addition); paths relative to the smartbot root.
+   */
+  uncommitted(dirs: string[]): { path: string; removed: boolean }[] {
+    const out = this.run(['status', '--porcelain=v1', '-z', '--no-renames', '--untracked-files=all', '--', ...dirs.map((d) => this.prefix + d)]).stdout.toString('utf8');
+    // "XY path": X is the index, Y the work tree; porcelain paths are relative to the repository's top.
+    return out
+      .split('\0')
+      .filter((e) => e.length > 3)
+      .map((e) => ({ path: e.slice(3).slice(this.prefix.length), removed: e[1] === 'D' || (e[0] === 'D' && e[1] === ' ') }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
 }

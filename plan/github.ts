@@ -1,4 +1,4 @@
-// The GitHub REST client for pr-comment: @octokit/rest with its retry plugin (5xx and network
+// The GitHub REST client for pr-comment and keys open-pr: @octokit/rest with its retry plugin (5xx and network
 // failures, with backoff) and throttling plugin (spaces writes as GitHub asks, waits out a
 // rate limit only when it resets within a minute). Failures become one line each, never the
 // token: describeGitHubError composes the text itself and never prints the error object.
@@ -20,6 +20,16 @@ export interface ClientOptions {
   retryAfterBaseMs?: number;
   /** Throttling overrides (tests: write groups without GitHub's one-second spacing). */
   throttle?: Partial<ThrottlingOptions>;
+  /** Which command is calling (default smartbot). */
+  userAgent?: string;
+}
+
+/** What the caller's user should do after a 403 or a 404: each command needs its own permissions and names its own inputs. */
+export interface FailureHints {
+  /** After "GitHub refused … (403…); ": the permissions the token needs. */
+  forbidden: string;
+  /** After "GitHub found nothing … (404…); ": which options to check. */
+  notFound: string;
 }
 
 const quiet = () => {};
@@ -31,7 +41,7 @@ export function githubClient(o: ClientOptions): GitHub {
   return new Client({
     auth: o.token,
     baseUrl,
-    userAgent: 'smartbot-pr-comment',
+    userAgent: o.userAgent ?? 'smartbot',
     // Octokit logs failed requests itself; each failure is reported once, by the caller.
     log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     retry: { retries: o.retries ?? 2, retryAfterBaseValue: o.retryAfterBaseMs ?? 1000 },
@@ -51,7 +61,7 @@ interface HttpFailure {
 }
 
 /** One line for a failed call: what was being done, what GitHub said, what to do. Exit code 2. */
-export function describeGitHubError(e: unknown, doing: string, baseUrl: string): UserError {
+export function describeGitHubError(e: unknown, doing: string, baseUrl: string, hints: FailureHints): UserError {
   const err = (e ?? {}) as HttpFailure;
   const status = err.response?.status;
   const headers = err.response?.headers ?? {};
@@ -69,18 +79,18 @@ export function describeGitHubError(e: unknown, doing: string, baseUrl: string):
   } else if (status === 429 || /secondary rate limit/i.test(String(said ?? ''))) {
     text = `GitHub's secondary rate limit stopped ${doing} (${status}${headers['retry-after'] ? `, retry after ${headers['retry-after']} s` : ''}); run again later`;
   } else if (status === 403)
-    text = `GitHub refused ${doing} (403${detail}); the token needs pull-requests: write, issues: write and statuses: write (in a workflow: its permissions block)`;
-  else if (status === 404) text = `GitHub found nothing while ${doing} (404${detail}); check --repo and --pr, and that the token can see the repository`;
+    text = `GitHub refused ${doing} (403${detail}); ${hints.forbidden}`;
+  else if (status === 404) text = `GitHub found nothing while ${doing} (404${detail}); ${hints.notFound}`;
   else if (status >= 500) text = `GitHub failed while ${doing} (${status}${detail}), also on retrying; run again later`;
   else text = `GitHub answered ${status} while ${doing}${detail ? ` (${detail.slice(2)})` : ''}`;
   return new UserError(text, 2);
 }
 
 /** Runs one API step; a failure becomes describeGitHubError's line. */
-export async function step<T>(doing: string, baseUrl: string, run: () => Promise<T>): Promise<T> {
+export async function step<T>(doing: string, baseUrl: string, hints: FailureHints, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    throw describeGitHubError(e, doing, baseUrl);
+    throw describeGitHubError(e, doing, baseUrl, hints);
   }
 }

@@ -4,7 +4,7 @@
 // are flagged.
 import { plural } from '../validation/format/format.js';
 import { planMarkdown } from './format/markdown.js';
-import { step, type GitHub } from './github.js';
+import { step, type FailureHints, type GitHub } from './github.js';
 import { planExitCode, type Plan } from './plan.js';
 
 /** Starts every sticky comment; only comments by `author` that start with it count. */
@@ -13,6 +13,10 @@ export const MARKER = '<!-- smartbot-plan -->';
 export const COMMENT_LIMIT = 65_536;
 export const STATUS_CONTEXT = 'smartbot/plan';
 export const RISK_LABEL = 'smartbot:risk';
+const HINTS: FailureHints = {
+  forbidden: 'the token needs pull-requests: write, issues: write and statuses: write (in a workflow: its permissions block)',
+  notFound: 'check --repo and --pr, and that the token can see the repository',
+};
 
 export interface PublishOptions {
   owner: string;
@@ -71,7 +75,7 @@ export function statusDescription(plan: Plan): string {
 export async function publishPlan(gh: GitHub, o: PublishOptions): Promise<PublishResult> {
   const where = { owner: o.owner, repo: o.repo };
   const pr = `${o.owner}/${o.repo}#${o.pr}`;
-  const run = <T>(doing: string, fn: () => Promise<T>) => step(doing, o.baseUrl, fn);
+  const run = <T>(doing: string, fn: () => Promise<T>) => step(doing, o.baseUrl, HINTS, fn);
 
   const sha = o.sha ?? (await run(`reading pull request ${pr}`, () => gh.rest.pulls.get({ ...where, pull_number: o.pr }))).data.head.sha;
   const { body, cut } = commentBody(o.plan, o.detailsUrl);

@@ -57,8 +57,8 @@ function projectRules(text: string): string[] {
 }
 
 describe('GitHub workflows', () => {
-  it('exist: pr.yml and main.yml', () => {
-    expect(workflows).toEqual(['main.yml', 'pr.yml']);
+  it('exist: pr.yml, main.yml and rotate-keys.yml', () => {
+    expect(workflows).toEqual(['main.yml', 'pr.yml', 'rotate-keys.yml']);
   });
 
   it.each(workflows)('%s passes actionlint', async (f) => {
@@ -114,5 +114,23 @@ jobs:
     expect(jobs.images!.needs).toBe('drift');
     const build = jobs.images!.steps.find((s) => s.run === 'containers/build.sh')!;
     expect(build.env).toMatchObject({ TAG: '${{ github.sha }}' });
+  });
+
+  it('rotate-keys.yml: weekly and on demand, rotate --due with the signing key from a secret, render, open-pr; may write contents and pull requests only', () => {
+    const doc = parse(read('rotate-keys.yml')) as { on: { schedule: { cron: string }[]; workflow_dispatch: unknown } };
+    expect(doc.on.schedule).toEqual([{ cron: '17 6 * * 1' }]);
+    expect('workflow_dispatch' in doc.on).toBe(true);
+    const job = jobsOf('rotate-keys.yml').rotate!;
+    expect(job.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const runs = job.steps.map((s) => s.run ?? s.uses ?? '');
+    const at = (re: RegExp) => runs.findIndex((r) => re.test(r));
+    const rotate = at(/^npx smartbot keys rotate --due --out "\$RUNNER_TEMP\/new-keys"$/);
+    const render = at(/^npx smartbot render$/);
+    const openPr = at(/^npx smartbot keys open-pr --repo "\$GITHUB_REPOSITORY" --base "\$BASE"$/);
+    expect([at(/^npm ci$/) < rotate, rotate < render, render < openPr]).toEqual([true, true, true]);
+    expect(job.steps[rotate]!.env).toEqual({ SMARTBOT_AUDIT_SIGNING_KEY: '${{ secrets.SMARTBOT_AUDIT_SIGNING_KEY }}' });
+    expect(job.steps[openPr]!.env).toEqual({ GITHUB_TOKEN: '${{ github.token }}', BASE: '${{ github.ref_name }}' });
+    // The new keys are never uploaded.
+    expect(runs.join('\n')).not.toContain('upload-artifact');
   });
 });

@@ -25,6 +25,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import AjvModule, { type ValidateFunction } from 'ajv';
+import Bottleneck from 'bottleneck';
 import addFormatsModule from 'ajv-formats';
 import { repoRoot } from './env.js';
 
@@ -223,6 +224,12 @@ function overlay(base: unknown, top: unknown): unknown {
   for (const [k, v] of Object.entries(top)) out[k] = overlay(base[k], v);
   return out;
 }
+
+/** Client options for tests: the same plugins, without GitHub's one-second spacing of writes and with millisecond retry waits. */
+export const fastClient = () => ({
+  retryAfterBaseMs: 1,
+  throttle: { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }), notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }), id: `t${Math.random()}` },
+});
 
 // ---- the fake -----------------------------------------------------------------------------------
 
