@@ -6,6 +6,8 @@ import { docsCommand } from './docs.js';
 import { schemaTypesCommand } from './schema-types.js';
 import { startCommand } from './start.js';
 import { renderCommand } from './render.js';
+import { smokeCommand } from './smoke.js';
+import { smokeFromRepository } from './smoke/repository.js';
 import { keysCommand } from './keys.js';
 import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
@@ -18,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   render: { run: renderCommand, summary: 'render environments to Kubernetes, compose, Argo CD / Flux (--check: drift gate)' },
   token: { run: tokenCommand, summary: 'mint an EdDSA access token (--keygen: make the signing key pair)' },
   keys: { run: keysCommand, summary: 'add, revoke or list API keys in an environment keyring (hashes only)' },
+  smoke: { run: (argv, io) => smokeCommand(argv, io, { fromRepository: smokeFromRepository }), summary: 'prove a running deployment: functional checks and a stress test against its alert thresholds' },
   start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
   'schema-types': { run: schemaTypesCommand, summary: 'regenerate contract/environment.ts from the schema (--check: fail if stale)' },
