@@ -88,6 +88,19 @@ describe('runLoad', () => {
     expect(r).toMatchObject({ requests: 3, errors: 3, errorRatePercent: 100, errorKinds: [`${kind} ×3`] });
   });
 
+  it('reaches an IPv6 loopback address', async () => {
+    const v6 = Fastify();
+    v6.post('/good', (_req, reply) => reply.header('content-type', 'text/event-stream').send(GOOD_STREAM));
+    await v6.listen({ host: '::1', port: 0 });
+    try {
+      const port = (v6.server.address() as { port: number }).port;
+      const r = await runLoad({ url: new URL(`http://[::1]:${port}/good`), headers: { 'content-type': 'application/json' }, body: '{}', durationSeconds: 5, concurrency: 1, maxRequests: 2, timeoutSeconds: 5 });
+      expect(r).toMatchObject({ requests: 2, errors: 0 });
+    } finally {
+      await v6.close();
+    }
+  });
+
   it('a refused connection is an error with no latency', async () => {
     const closed = Fastify();
     const url = await closed.listen({ host: '127.0.0.1', port: 0 });
