@@ -1,6 +1,6 @@
 // The functional part of `smartbot smoke`: the deployment guide's checks, each reported pass or
-// fail with what it got. The first request (/readyz) also tells "unreachable" (exit 2) apart
-// from "answers, but wrongly" (a failed check, exit 1).
+// fail with what it got. The first request (/readyz) also tells an unreachable service (exit 2)
+// apart from one that answers wrongly (a failed check, exit 1).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../../contract/run-main.js';
