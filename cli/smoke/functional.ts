@@ -67,7 +67,7 @@ const json = (text: string): Record<string, unknown> | undefined => {
 };
 
 /** "401 invalid_api_key: the token was refused" — what a failed answer says, short. */
-function refused(a: Answer): string {
+function failure(a: Answer): string {
   const code = errorCode(a.text);
   const hint = a.status === 401 ? ': the token was refused' : a.status === 403 ? ': the token lacks the chat scope' : '';
   return `${a.status}${code ? ` ${code}` : ''}${hint || (code ? '' : `: ${a.text.slice(0, 80).replace(/\s+/g, ' ')}`)}`;
@@ -89,7 +89,7 @@ const post = (t: FunctionalTarget, path: string, body: object, token = t.token) 
 
 const completion = (a: Answer): Result => {
   const body = json(a.text) as { object?: string; choices?: { message?: { content?: unknown }; finish_reason?: string }[]; usage?: { completion_tokens?: number } } | undefined;
-  if (a.status !== 200) return fail(refused(a));
+  if (a.status !== 200) return fail(failure(a));
   const choice = body?.choices?.[0];
   if (body?.object !== 'chat.completion' || typeof choice?.message?.content !== 'string' || choice.message.content === '')
     return fail(`200 but not a chat.completion with a reply: ${a.text.slice(0, 80)}`);
@@ -108,7 +108,7 @@ const STEPS: Step[] = [
       if (a.status === 200 && body?.status === 'ready') return pass(`200 ready, model ${String(body.model)}`);
       // The service says {"status": "not ready", "reason": …}; anything else is shown as an error answer.
       if (typeof body?.status === 'string') return fail(`${a.status} ${body.status}${body.reason ? `: ${String(body.reason)}` : ''}`);
-      return fail(refused(a));
+      return fail(failure(a));
     },
   },
   {
@@ -116,7 +116,7 @@ const STEPS: Step[] = [
     async run(t) {
       const a = await call(`${t.url}/v1/models`, { headers: bearer(t.token) }, t.timeoutSeconds);
       const body = json(a.text) as { object?: string; data?: { id?: unknown }[] } | undefined;
-      if (a.status !== 200) return fail(refused(a));
+      if (a.status !== 200) return fail(failure(a));
       const id = body?.data?.[0]?.id;
       if (body?.object !== 'list' || typeof id !== 'string') return fail(`200 but not a model list: ${a.text.slice(0, 80)}`);
       return { ...pass(`200, serves ${id}`), model: id };
@@ -131,7 +131,7 @@ const STEPS: Step[] = [
     name: 'completions stream',
     async run(t, model) {
       const a = await post(t, '/v1/chat/completions', { ...withModel(model), ...GUIDE_REQUEST, max_tokens: t.config.load.maxTokens, stream: true });
-      if (a.status !== 200) return fail(refused(a));
+      if (a.status !== 200) return fail(failure(a));
       if (!a.contentType.startsWith('text/event-stream')) return fail(`200 but ${a.contentType || 'no content type'}, not an event stream`);
       const events = a.text.split('\n\n').filter((e) => e.startsWith('data: '));
       const chunks = events.map((e) => json(e.slice(6)) as StreamChunk | undefined).filter((c) => c !== undefined);
@@ -149,7 +149,7 @@ const STEPS: Step[] = [
     async run(t, model) {
       const a = await post(t, '/v1/chat/completions', { ...withModel(model), messages: [{ role: 'user', content: 'hi' }] }, WRONG_TOKEN);
       if (a.status === 401) return pass(`401 ${errorCode(a.text) ?? ''}`.trim());
-      return fail(a.status === 200 ? '200: a wrong token was accepted' : `expected 401, got ${refused(a)}`);
+      return fail(a.status === 200 ? '200: a wrong token was accepted' : `expected 401, got ${failure(a)}`);
     },
   },
   {
