@@ -12,9 +12,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 rm -rf "$out" && mkdir -p "$out/app/dist" "$out/scripts" "$out/bin"
 cp "$root/package.json" "$root/package-lock.json" "$out/app/"
-# Only the entries' import closure: the service, the runtime, model_loader and the token command.
+# Only the entries' import closure: the service, the runtime, model_loader, the token command,
+# and (service image) `smartbot smoke`, the post-sync Job's command.
 case "$kind" in
-  service) entries="service/src/main.js cli/token.js" ;;
+  service) entries="service/src/main.js cli/token.js cli/smoke.js" ;;
   runtime) entries="service/src/llama-runtime.js service/src/model-loader.js cli/token.js" ;;
   *) echo "context.sh: unknown image $kind" >&2; exit 2 ;;
 esac

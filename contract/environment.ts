@@ -351,6 +351,28 @@ export interface SmartbotEnvironment {
     retention: number;
   };
   /**
+   * The smoke test after every sync: `smartbot smoke` runs from the service image against the in-cluster Service, as an Argo CD PostSync hook Job or, with Flux, in a check Kustomization that depends on the app's. Its verdict uses `monitoring.alerts`. It sends the API key held in `secretRef` (make one with `smartbot keys add --id smoke`), delivered by an ExternalSecret.
+   */
+  verify: {
+    /**
+     * Render the smoke Job, its NetworkPolicy and config (on by default in the enterprise tier).
+     */
+    enabled: boolean;
+    /**
+     * How long the stress part runs: seconds (1s–999s) or minutes (1m–10m).
+     */
+    duration: string;
+    /**
+     * Requests in flight at once during the stress part (count).
+     */
+    concurrency: number;
+    /**
+     * The stress part stops after this many requests, even before its duration is over (count).
+     */
+    maxRequests: number;
+    secretRef: SecretRef;
+  };
+  /**
    * How the rendered manifests reach a cluster.
    */
   sync: {

@@ -21,6 +21,17 @@ export interface RenderContext {
   keyringJson: string;
   /** Every Secret the pod mounts, by name, with the keys it reads. */
   secrets: Map<string, string[]>;
+  /** The post-sync smoke Job, when `verify` is on (generators/verify.ts renders it). */
+  smoke?: SmokeJob;
+}
+
+export interface SmokeJob {
+  name: string;
+  /** Its pod's labels: they must not match the service's selector (Service, PDB, NetworkPolicy). */
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  /** The Secret key holding the API key it sends. */
+  secretRef: SecretRef;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -32,12 +43,23 @@ export function secretRefs(config: SmartbotEnvironment): SecretRef[] {
   return refs;
 }
 
+/** Secret references grouped by Secret, names and keys sorted (volumes, ExternalSecrets). */
+export function secretsByName(refs: SecretRef[]): Map<string, string[]> {
+  const secrets = new Map<string, string[]>();
+  for (const ref of refs) secrets.set(ref.name, [...new Set([...(secrets.get(ref.name) ?? []), ref.key])].sort());
+  return new Map([...secrets].sort(([a], [b]) => a.localeCompare(b)));
+}
+
 export function renderContext(env: string, source: string, config: SmartbotEnvironment, keyringJson: string): RenderContext {
   const name = config.service.name;
   const selector = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': env };
   const runtime = serviceConfig(env, config);
-  const secrets = new Map<string, string[]>();
-  for (const ref of secretRefs(config)) secrets.set(ref.name, [...new Set([...(secrets.get(ref.name) ?? []), ref.key])].sort());
+  const labels = {
+    ...selector,
+    'app.kubernetes.io/version': config.service.version,
+    'app.kubernetes.io/part-of': 'smartbot',
+    'app.kubernetes.io/managed-by': 'smartbot',
+  };
   return {
     env,
     source,
@@ -45,15 +67,17 @@ export function renderContext(env: string, source: string, config: SmartbotEnvir
     name,
     namespace: config.sync.namespace,
     selector,
-    labels: {
-      ...selector,
-      'app.kubernetes.io/version': config.service.version,
-      'app.kubernetes.io/part-of': 'smartbot',
-      'app.kubernetes.io/managed-by': 'smartbot',
-    },
+    labels,
     runtime,
     runtimeJson: `${JSON.stringify(runtime, null, 2)}\n`,
     keyringJson: keyringJson.endsWith('\n') ? keyringJson : `${keyringJson}\n`,
-    secrets: new Map([...secrets].sort(([a], [b]) => a.localeCompare(b))),
+    secrets: secretsByName(secretRefs(config)),
+    ...(config.verify.enabled ? { smoke: smokeJob(env, name, labels, config.verify.secretRef) } : {}),
   };
+}
+
+function smokeJob(env: string, service: string, labels: Record<string, string>, secretRef: SecretRef): SmokeJob {
+  const name = `${service}-smoke`;
+  const selector = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': env };
+  return { name, selector, labels: { ...labels, ...selector, 'app.kubernetes.io/component': 'smoke' }, secretRef };
 }

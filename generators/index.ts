@@ -2,12 +2,14 @@
 //   rendered/<env>/kubernetes/*.yaml + kustomization.yaml
 //   rendered/<env>/compose/docker-compose.yml
 //   rendered/<env>/argocd/application.yaml or rendered/<env>/flux/flux.yaml
+//   rendered/<env>/verify/ (Flux with `verify` on: the smoke Job + kustomization.yaml)
 import type { SmartbotEnvironment } from '../contract/environment.js';
 import { composeView } from './compose.js';
-import { renderContext } from './context.js';
+import { renderContext, type RenderContext } from './context.js';
 import { gitopsFile } from './gitops.js';
-import { kubernetesObjects } from './kubernetes.js';
+import { kubernetesObjects, type ObjectFile } from './kubernetes.js';
 import { renderTemplate } from './templates.js';
+import { smokeObjects } from './verify.js';
 
 export interface RenderedFile {
   /** Relative to rendered/<env>/. */
@@ -27,14 +29,18 @@ function withHeader(source: string, body: string): string {
   return `${renderTemplate('header', { source })}${body.endsWith('\n') ? body : `${body}\n`}`;
 }
 
+/** <dir>/<object files> and the kustomization.yaml listing them; nothing for no objects. */
+function kustomizeTree(ctx: RenderContext, dir: string, objects: ObjectFile[]): RenderedFile[] {
+  if (objects.length === 0) return [];
+  const files = objects.map((o) => ({ path: `${dir}/${o.file}`, text: withHeader(ctx.source, renderTemplate(o.template, o.view)) }));
+  files.push({ path: `${dir}/kustomization.yaml`, text: withHeader(ctx.source, renderTemplate('kustomization', { namespace: ctx.namespace, resources: objects.map((o) => o.file) })) });
+  return files;
+}
+
 export function renderEnvironment(input: RenderInput): RenderedFile[] {
   const ctx = renderContext(input.name, input.source, input.config, input.keyringJson);
-  const objects = kubernetesObjects(ctx);
-  const files: RenderedFile[] = objects.map((o) => ({ path: `kubernetes/${o.file}`, text: withHeader(ctx.source, renderTemplate(o.template, o.view)) }));
-  files.push({
-    path: 'kubernetes/kustomization.yaml',
-    text: withHeader(ctx.source, renderTemplate('kustomization', { namespace: ctx.namespace, resources: objects.map((o) => o.file) })),
-  });
+  const smoke = smokeObjects(ctx);
+  const files = [...kustomizeTree(ctx, 'kubernetes', [...kubernetesObjects(ctx), ...smoke.kubernetes]), ...kustomizeTree(ctx, 'verify', smoke.verify)];
   files.push({ path: 'compose/docker-compose.yml', text: withHeader(ctx.source, renderTemplate('docker-compose', composeView(ctx))) });
   const gitops = gitopsFile(ctx);
   files.push({ path: gitops.file, text: withHeader(ctx.source, renderTemplate(gitops.template, gitops.view)) });

@@ -1,7 +1,7 @@
 // The Kubernetes objects of one environment, as (file, template, view) triples. The logic —
 // what exists, names, sizes, ports, rules — is here; layout is in generators/templates.
 import { PATHS, LLAMA_RUNTIME, SHUTDOWN_EXIT_MARGIN_SECONDS } from '../contract/service-config.js';
-import { sha256, type RenderContext } from './context.js';
+import { secretRefs, secretsByName, sha256, type RenderContext } from './context.js';
 import { fluentBitConfig } from './logging.js';
 import { prometheusRuleSpec } from './monitoring.js';
 
@@ -27,7 +27,7 @@ const GPU_RESOURCE = 'nvidia.com/gpu';
 const BACKUP_IMAGE = 'registry.k8s.io/kubectl:v1.32.0';
 
 /** What every container runs with: non-root, read-only root, nothing extra. */
-const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+export const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
 /** The API container's share when a runtime container beside it runs the model. */
 const API_RESOURCES = { cpu: '250m', memory: '256Mi' };
 
@@ -116,6 +116,12 @@ function deployment(ctx: RenderContext): ObjectFile {
   };
 }
 
+/** The service pod's ports: the API, and the admin port (probes, /metrics) when there is one. */
+export function podPorts(ctx: RenderContext): { protocol: string; port: number }[] {
+  const { ports } = ctx.config;
+  return [{ protocol: 'TCP', port: ports.internal }, ...(ports.admin === undefined ? [] : [{ protocol: 'TCP', port: ports.admin }])];
+}
+
 function networkPolicy(ctx: RenderContext): ObjectFile {
   const { config } = ctx;
   const http = [{ protocol: 'TCP', port: config.ports.internal }];
@@ -128,6 +134,8 @@ function networkPolicy(ctx: RenderContext): ObjectFile {
   if (config.ingress) ingress.push({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: http });
   if (config.ports.admin !== undefined)
     ingress.push({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: config.ports.admin }] });
+  // The post-sync smoke Job (generators/verify.ts): the API, and /metrics on the admin port.
+  if (ctx.smoke) ingress.push({ from: [{ podSelector: { matchLabels: ctx.smoke.selector } }], ports: podPorts(ctx) });
 
   const egress: object[] = [
     { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
@@ -219,9 +227,11 @@ function backups(ctx: RenderContext): ObjectFile[] {
   ];
 }
 
+/** One ExternalSecret per Secret: the pod's, and the smoke Job's API key. */
 function externalSecrets(ctx: RenderContext): ObjectFile[] {
   const store = ctx.config.security.secretStore;
-  return [...ctx.secrets].map(([name, keys]) => ({
+  const secrets = secretsByName([...secretRefs(ctx.config), ...(ctx.smoke ? [ctx.smoke.secretRef] : [])]);
+  return [...secrets].map(([name, keys]) => ({
     file: `externalsecret-${name}.yaml`,
     template: 'externalsecret',
     view: {

@@ -169,6 +169,108 @@ describe('network exposure', () => {
   });
 });
 
+describe('post-sync smoke (verify)', () => {
+  const smokeArgs = (env: string) => [
+    '--url', `http://smart-bot-service.smartbot-${env}.svc:18789`,
+    '--metrics-url', `http://smart-bot-service.smartbot-${env}.svc:8080/metrics`,
+    '--token-file', '/var/run/secrets/smartbot/smartbot-smoke/token',
+    '--env', '/etc/smartbot/smoke/smoke.json',
+  ];
+
+  it('Argo CD (prod): a PostSync hook Job running `smartbot smoke` from the service image, deleted before the next run', () => {
+    const r = render(shipped('prod'), 'prod');
+    const [job] = r.get('kubernetes/smoke-job.yaml');
+    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    // One try: a failed smoke fails the sync instead of being retried into a pass.
+    expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 30 + 120 });
+    const pod = job.spec.template.spec;
+    expect(pod).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, runAsUser: 10001 } });
+    expect(pod.containers).toHaveLength(1);
+    expect(pod.containers[0]).toMatchObject({ image: 'ghcr.io/smartbot/smart-bot-service:1.2.0', command: ['node', '/opt/bot/app/dist/cli/smoke.js'], args: smokeArgs('prod') });
+    expect(pod.volumes).toEqual([
+      { name: 'smoke-config', configMap: { name: 'smart-bot-service-smoke' } },
+      { name: 'smoke-token', secret: { secretName: 'smartbot-smoke' } },
+    ]);
+    expect(r.get('kubernetes/kustomization.yaml')[0].resources).toEqual(expect.arrayContaining(['smoke-job.yaml', 'smoke-config.yaml', 'networkpolicy-smoke.yaml', 'externalsecret-smartbot-smoke.yaml']));
+    expect(r.files.filter((f) => f.path.startsWith('verify/'))).toEqual([]);
+  });
+
+  it('Flux (staging): a second Kustomization that depends on the app, forces and waits for the same Job in verify/', () => {
+    const r = render(shipped('staging'), 'staging');
+    const docs = r.get('flux/flux.yaml');
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['GitRepository/smartbot-staging', 'Kustomization/smartbot-staging', 'Kustomization/smartbot-staging-smoke']);
+    expect(docs[2].spec).toEqual({
+      dependsOn: [{ name: 'smartbot-staging' }],
+      interval: '5m',
+      path: './rendered/staging/verify',
+      prune: true,
+      force: true,
+      wait: true,
+      timeout: '210s',
+      suspend: false,
+      sourceRef: { kind: 'GitRepository', name: 'smartbot-staging' },
+      targetNamespace: 'smartbot-staging',
+      kubeConfig: { secretRef: { name: 'staging-kubeconfig' } },
+    });
+    const [job] = r.get('verify/smoke-job.yaml');
+    expect(job.metadata.annotations).toBeUndefined();
+    expect(job.spec.template.spec.containers[0].args).toEqual(smokeArgs('staging'));
+    expect(r.get('verify/kustomization.yaml')[0].resources).toEqual(['smoke-job.yaml']);
+    // The app's Kustomization must not apply the Job itself: only the check does.
+    expect(r.files.map((f) => f.path)).not.toContain('kubernetes/smoke-job.yaml');
+    expect(r.get('kubernetes/kustomization.yaml')[0].resources).not.toContain('smoke-job.yaml');
+  });
+
+  it("smoke.json carries the environment's own alert thresholds and the series its PrometheusRule queries", () => {
+    const config = shipped('prod');
+    const smokeJson = (c: SmartbotEnvironment) => JSON.parse(render(c, 'prod').get('kubernetes/smoke-config.yaml')[0].data['smoke.json']);
+    expect(smokeJson(config)).toEqual({
+      environment: 'prod',
+      thresholds: { p99LatencySeconds: 2, errorRatePercent: 5 },
+      series: ['smartbot_http_request_duration_seconds_bucket', 'smartbot_http_requests_total'],
+      logFormat: 'line',
+      load: { durationSeconds: 30, concurrency: 4, maxRequests: 10000, maxTokens: 64 },
+    });
+    const tighter = { ...config, monitoring: { alerts: { ...config.monitoring.alerts, p99LatencySeconds: { threshold: 0.5, for: '5m' } } } };
+    expect(smokeJson(tighter).thresholds.p99LatencySeconds).toBe(0.5);
+    const longer = { ...config, verify: { ...config.verify, duration: '2m', concurrency: 16 } };
+    expect(smokeJson(longer).load).toMatchObject({ durationSeconds: 120, concurrency: 16 });
+    expect(render(longer, 'prod').get('kubernetes/smoke-job.yaml')[0].spec.activeDeadlineSeconds).toBe(120 + 120);
+  });
+
+  it('the NetworkPolicy lets the Job reach the service pods (API and /metrics) and DNS, nothing else', () => {
+    const r = render(shipped('prod'), 'prod');
+    const [own] = r.get('kubernetes/networkpolicy-smoke.yaml');
+    const podLabels = r.get('kubernetes/smoke-job.yaml')[0].spec.template.metadata.labels;
+    expect(own.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'smart-bot-service-smoke', 'app.kubernetes.io/instance': 'prod' });
+    for (const [k, v] of Object.entries(own.spec.podSelector.matchLabels)) expect(podLabels[k]).toBe(v);
+    expect(own.spec.ingress).toEqual([]);
+    expect(own.spec.egress).toEqual([
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'smart-bot-service', 'app.kubernetes.io/instance': 'prod' } } }], ports: [{ protocol: 'TCP', port: 8000 }, { protocol: 'TCP', port: 8080 }] },
+      { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+    ]);
+    // The service admits the Job's pods past its allowlist, on the same two ports.
+    const [service] = r.get('kubernetes/networkpolicy.yaml');
+    expect(service.spec.ingress).toContainEqual({ from: [{ podSelector: { matchLabels: own.spec.podSelector.matchLabels } }], ports: [{ protocol: 'TCP', port: 8000 }, { protocol: 'TCP', port: 8080 }] });
+    // The Job's pods are not the service's: the Service, PDB and the service's policy select by these.
+    const selector = r.get('kubernetes/service.yaml')[0].spec.selector;
+    expect(Object.entries(selector).every(([k, v]) => podLabels[k] === v)).toBe(false);
+  });
+
+  it('the API key comes from its Secret through an ExternalSecret, never a value', () => {
+    const r = render(shipped('prod'), 'prod');
+    expect(r.get('kubernetes/externalsecret-smartbot-smoke.yaml')[0].spec.data).toEqual([{ secretKey: 'token', remoteRef: { key: 'smartbot/prod/smartbot-smoke', property: 'token' } }]);
+    // The service's own pod does not mount it.
+    expect(r.get('kubernetes/deployment.yaml')[0].spec.template.spec.volumes.map((v: { name: string }) => v.name)).not.toContain('secret-smartbot-smoke');
+  });
+
+  it('with verify off (the base tier default) nothing of it is rendered', () => {
+    const r = render(shipped('dev'), 'dev');
+    expect(r.files.map((f) => f.path).filter((p) => /smoke|verify\//.test(p))).toEqual([]);
+    expect(JSON.stringify(r.get('kubernetes/networkpolicy.yaml')[0])).not.toContain('smoke');
+  });
+});
+
 it('the committed runtime config of dev is the one render computes', () => {
   const text = readFileSync(join(repoRoot, 'rendered/dev/kubernetes/configmap.yaml'), 'utf8');
   const cm = parseAllDocuments(text)[0]!.toJS();

@@ -38,7 +38,7 @@ function renderedObjects(root = repoRoot): Located[] {
 describe('smartbot render', () => {
   it('the committed rendered/ tree is exactly what render produces (golden files, drift gate)', async () => {
     const r = await cli('render', '--check', '--root', repoRoot);
-    expect(r.out).toBe(`✔ ${repoRoot.replace(/\/$/, '')}/rendered/ is up to date (dev: 15 files, prod: 21 files, staging: 17 files)\n`);
+    expect(r.out).toBe(`✔ ${repoRoot.replace(/\/$/, '')}/rendered/ is up to date (dev: 15 files, prod: 25 files, staging: 22 files)\n`);
     expect(r.code).toBe(0);
   });
 
@@ -116,6 +116,7 @@ describe('rendered objects against the Kubernetes 1.36 and CRD models', () => {
       'argoproj.io/v1alpha1 Application',
       'autoscaling/v2 HorizontalPodAutoscaler',
       'batch/v1 CronJob',
+      'batch/v1 Job',
       'external-secrets.io/v1 ExternalSecret',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'monitoring.coreos.com/v1 PrometheusRule',
@@ -172,6 +173,10 @@ describe.skipIf(kubectl.status !== 0)('kubectl kustomize', () => {
     const kinds = parseAllDocuments(out).map((d) => (d.toJS() as K8sObject).kind);
     expect(kinds).toContain('Deployment');
     expect(kinds.length).toBe(listTree(join(repoRoot, 'rendered', env, 'kubernetes')).filter((f) => f !== 'kustomization.yaml').length + (env === 'prod' ? 2 : 0));
+  });
+  it('rendered/staging/verify (the Flux check: the smoke Job) builds', () => {
+    const out = execFileSync('kubectl', ['kustomize', join(repoRoot, 'rendered/staging/verify')], { encoding: 'utf8' });
+    expect(parseAllDocuments(out).map((d) => (d.toJS() as K8sObject).kind)).toEqual(['Job']);
   });
 });
 if (kubectl.status !== 0) console.log('kubectl not found: skipping the kustomize build checks');

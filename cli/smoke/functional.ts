@@ -1,0 +1,229 @@
+// The functional part of `smartbot smoke`: the deployment guide's checks, each reported pass or
+// fail with what it got. The first request (/readyz) also tells an unreachable service (exit 2)
+// apart from one that answers wrongly (a failed check, exit 1).
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { UserError } from '../../contract/run-main.js';
+import type { SmokeConfig } from '../../contract/smoke-config.js';
+import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
+import { errorCode } from './load.js';
+import { NoAnswer, isUnreachable, networkReason } from './net.js';
+import type { Check } from './outcome.js';
+
+export interface FunctionalTarget {
+  /** Base URL, no trailing slash. */
+  url: string;
+  metricsUrl: string;
+  token: string;
+  config: SmokeConfig;
+  /** The service's log file, when this machine can read it. */
+  logsFile?: string;
+  timeoutSeconds: number;
+}
+
+/** The deployment guide's request. */
+export const GUIDE_REQUEST = { messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0.7 };
+/** Sent where a token must be refused: never a valid key (keys start sb_, JWTs eyJ). */
+export const WRONG_TOKEN = 'smartbot-smoke-wrong-token';
+
+interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+  seconds: number;
+  /** performance.now() of the first body chunk. */
+  firstChunkAt: number;
+  sentAt: number;
+}
+
+async function call(url: string, init: RequestInit, timeoutSeconds: number): Promise<Answer> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new NoAnswer(timeoutSeconds)), timeoutSeconds * 1000);
+  const sentAt = performance.now();
+  try {
+    const res = await fetch(url, { ...init, signal: abort.signal });
+    let text = '';
+    let firstChunkAt = 0;
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body ?? []) {
+      firstChunkAt ||= performance.now();
+      text += decoder.decode(chunk as Uint8Array, { stream: true });
+    }
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, seconds: (performance.now() - sentAt) / 1000, firstChunkAt, sentAt };
+  } catch (e) {
+    throw abort.signal.aborted ? abort.signal.reason : e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const json = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** "401 invalid_api_key: the token was refused" — what a failed answer says, short. */
+function failure(a: Answer): string {
+  const code = errorCode(a.text);
+  const hint = a.status === 401 ? ': the token was refused' : a.status === 403 ? ': the token lacks the chat scope' : '';
+  return `${a.status}${code ? ` ${code}` : ''}${hint || (code ? '' : `: ${a.text.slice(0, 80).replace(/\s+/g, ' ')}`)}`;
+}
+
+type Result = Omit<Check, 'name'> & { model?: string };
+const pass = (detail: string): Result => ({ status: 'pass', detail });
+const fail = (detail: string): Result => ({ status: 'fail', detail });
+
+/** One check: `model` is the id /v1/models named, once that step has run. */
+interface Step {
+  name: string;
+  run(t: FunctionalTarget, model: string | undefined): Promise<Result>;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+const post = (t: FunctionalTarget, path: string, body: object, token = t.token) =>
+  call(`${t.url}${path}`, { method: 'POST', headers: bearer(token), body: JSON.stringify(body) }, t.timeoutSeconds);
+
+const completion = (a: Answer): Result => {
+  const body = json(a.text) as { object?: string; choices?: { message?: { content?: unknown }; finish_reason?: string }[]; usage?: { completion_tokens?: number } } | undefined;
+  if (a.status !== 200) return fail(failure(a));
+  const choice = body?.choices?.[0];
+  if (body?.object !== 'chat.completion' || typeof choice?.message?.content !== 'string' || choice.message.content === '')
+    return fail(`200 but not a chat.completion with a reply: ${a.text.slice(0, 80)}`);
+  const tokens = body.usage?.completion_tokens;
+  return pass(`200 chat.completion, ${tokens ?? '?'} tokens in ${a.seconds.toFixed(2)} s, finish ${choice.finish_reason ?? '?'}`);
+};
+
+const withModel = (model: string | undefined) => (model ? { model } : {});
+
+const STEPS: Step[] = [
+  {
+    name: 'readyz',
+    async run(t) {
+      const a = await call(`${t.url}/readyz`, {}, t.timeoutSeconds);
+      const body = json(a.text);
+      if (a.status === 200 && body?.status === 'ready') return pass(`200 ready, model ${String(body.model)}`);
+      // The service says {"status": "not ready", "reason": …}; anything else is shown as an error answer.
+      if (typeof body?.status === 'string') return fail(`${a.status} ${body.status}${body.reason ? `: ${String(body.reason)}` : ''}`);
+      return fail(failure(a));
+    },
+  },
+  {
+    name: 'models',
+    async run(t) {
+      const a = await call(`${t.url}/v1/models`, { headers: bearer(t.token) }, t.timeoutSeconds);
+      const body = json(a.text) as { object?: string; data?: { id?: unknown }[] } | undefined;
+      if (a.status !== 200) return fail(failure(a));
+      const id = body?.data?.[0]?.id;
+      if (body?.object !== 'list' || typeof id !== 'string') return fail(`200 but not a model list: ${a.text.slice(0, 80)}`);
+      return { ...pass(`200, serves ${id}`), model: id };
+    },
+  },
+  { name: 'chat (guide)', run: async (t) => completion(await post(t, '/api/v1/chat', GUIDE_REQUEST)) },
+  {
+    name: 'completions',
+    run: async (t, model) => completion(await post(t, '/v1/chat/completions', { ...withModel(model), ...GUIDE_REQUEST, max_tokens: t.config.load.maxTokens })),
+  },
+  {
+    name: 'completions stream',
+    async run(t, model) {
+      const a = await post(t, '/v1/chat/completions', { ...withModel(model), ...GUIDE_REQUEST, max_tokens: t.config.load.maxTokens, stream: true });
+      if (a.status !== 200) return fail(failure(a));
+      if (!a.contentType.startsWith('text/event-stream')) return fail(`200 but ${a.contentType || 'no content type'}, not an event stream`);
+      const events = a.text.split('\n\n').filter((e) => e.startsWith('data: '));
+      const chunks = events.map((e) => json(e.slice(6)) as StreamChunk | undefined).filter((c) => c !== undefined);
+      const error = chunks.find((c) => c.error !== undefined);
+      if (error) return fail(`error event ${errorCode(JSON.stringify(error)) ?? ''}`.trim());
+      const deltas = chunks.filter((c) => c.choices?.[0]?.delta?.content).length;
+      const finish = chunks.map((c) => c.choices?.[0]?.finish_reason).find(Boolean);
+      if (events.at(-1) !== 'data: [DONE]') return fail(`${deltas} chunks but no closing [DONE]`);
+      if (deltas === 0) return fail('the stream carried no content');
+      return pass(`200 event stream, ${deltas} chunks, first chunk after ${Math.round(a.firstChunkAt - a.sentAt)} ms, finish ${finish ?? '?'}, [DONE]`);
+    },
+  },
+  {
+    name: 'wrong token',
+    async run(t, model) {
+      const a = await post(t, '/v1/chat/completions', { ...withModel(model), messages: [{ role: 'user', content: 'hi' }] }, WRONG_TOKEN);
+      if (a.status === 401) return pass(`401 ${errorCode(a.text) ?? ''}`.trim());
+      return fail(a.status === 200 ? '200: a wrong token was accepted' : `expected 401, got ${failure(a)}`);
+    },
+  },
+  {
+    name: 'metrics',
+    async run(t) {
+      const a = await call(t.metricsUrl, {}, t.timeoutSeconds);
+      if (a.status !== 200) return fail(`${a.status} from ${t.metricsUrl}${a.status === 404 ? ' (served on an admin port? pass --metrics-url)' : ''}`);
+      const present = new Set(a.text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => /^[a-zA-Z_:][\w:]*/.exec(l)?.[0]));
+      const missing = t.config.series.filter((s) => !present.has(s));
+      if (missing.length) return fail(`missing ${missing.join(', ')} (queried by the PrometheusRule)`);
+      return pass(`all ${t.config.series.length} series the PrometheusRule queries: ${t.config.series.join(', ')}`);
+    },
+  },
+  { name: 'log line', run: async (t) => logCheck(t) },
+];
+
+interface StreamChunk {
+  error?: unknown;
+  choices?: { delta?: { content?: string }; finish_reason?: string | null }[];
+}
+
+/** Lines this long are shown cut: the check is about the format, not the content. */
+const SHOWN = 100;
+const TAIL_BYTES = 64 * 1024;
+
+/** The newest line of the service's log file, against the environment's log format. */
+export function logCheck(t: Pick<FunctionalTarget, 'logsFile' | 'config' | 'token'>): Result {
+  if (!t.logsFile) return { status: 'skip', detail: 'the logs are not reachable from here (--logs FILE checks the newest line)' };
+  let text: string;
+  try {
+    text = tail(t.logsFile, TAIL_BYTES);
+  } catch (e) {
+    return fail(`cannot read ${t.logsFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const line = text.split('\n').filter((l) => l.trim() !== '').at(-1);
+  if (line === undefined) return fail(`${t.logsFile} is empty`);
+  // Never echo a credential, even one a misconfigured logger wrote.
+  const shown = (line.length > SHOWN ? `${line.slice(0, SHOWN)}…` : line).split(t.token).join('***');
+  const ok = t.config.logFormat === 'json' ? isJsonLogLine(line) : new RegExp(LOG_LINE_PATTERN).test(line);
+  const format = t.config.logFormat === 'json' ? 'a JSON line with time, level and msg' : "the guide's [time] [LEVEL] message format";
+  return ok ? pass(shown) : fail(`not ${format}: ${shown}`);
+}
+
+/** The last `bytes` of a file (a log can be large; its newest line is at the end). */
+function tail(file: string, bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, bytes));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isJsonLogLine(line: string): boolean {
+  const v = json(line);
+  return v !== undefined && typeof v.time === 'string' && typeof v.level === 'string' && typeof v.msg === 'string';
+}
+
+/** Runs every check in order; throws UserError (exit 2) when the service cannot be reached at all. */
+export async function functionalChecks(t: FunctionalTarget): Promise<{ checks: Check[]; model: string | undefined }> {
+  const checks: Check[] = [];
+  let model: string | undefined;
+  for (const [i, step] of STEPS.entries()) {
+    try {
+      const r = await step.run(t, model);
+      model ??= r.model;
+      checks.push({ name: step.name, status: r.status, detail: r.detail });
+    } catch (e) {
+      if (i === 0 && isUnreachable(e)) throw new UserError(`cannot reach ${t.url}: ${networkReason(e)}`, 2);
+      checks.push({ name: step.name, ...fail(networkReason(e)) });
+    }
+  }
+  return { checks, model };
+}
