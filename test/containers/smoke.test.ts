@@ -3,7 +3,8 @@
 // testcontainers. Needs Docker and the images from containers/build.sh (built here when
 // missing). Without Docker it skips with one line — unless REQUIRE_DOCKER=1 (CI), which fails.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
@@ -13,6 +14,7 @@ import { DEMO_REPLY } from '../../gguf/demo-model.js';
 import { formatKeyring, mintApiKey, parseKeyring } from '../../contract/keyring-file.js';
 import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
 import { LLAMA_RUNTIME, PATHS } from '../../contract/service-config.js';
+import { spawnCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/env.js';
 import { envFixture, type EnvFixture } from './mapping.js';
 
@@ -191,6 +193,23 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect(lines.filter((l) => !pattern.test(l))).toEqual([]);
       expect(lines.join('\n')).not.toContain(s!.fx.apiKey);
     });
+
+    it('`smartbot smoke` itself passes against the containers: functional checks and a short stress within the alert thresholds', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'smartbot-smoke-cli-'));
+      const tokenFile = join(dir, 'token');
+      const logs = join(dir, 'service.log');
+      writeFileSync(tokenFile, s!.fx.apiKey);
+      writeFileSync(logs, logsOf(s!.service));
+      const r = spawnCli(
+        ['smoke', '--url', s!.base, '--token-file', tokenFile, '--env', env, '--metrics-url', `${s!.admin ?? s!.base}/metrics`, '--logs', logs, '--duration', '3s', '--concurrency', '2', '--max-requests', '200', '--format', 'json'],
+        { timeoutMs: 60_000 },
+      );
+      const report = JSON.parse(r.out);
+      expect(report.functional.filter((c: { status: string }) => c.status !== 'pass')).toEqual([]);
+      expect(report.verdict).toMatchObject({ pass: true });
+      expect(r.code).toBe(0);
+      expect(r.out + r.err).not.toContain(s!.fx.apiKey);
+    }, 90_000);
 
     it('answers 503 within 5 s when the runtime stops, and recovers when it starts again, without a restart', async () => {
       const serviceStarted = execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' });
