@@ -200,13 +200,14 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       const logs = join(dir, 'service.log');
       writeFileSync(tokenFile, s!.fx.apiKey);
       writeFileSync(logs, logsOf(s!.service));
-      const r = spawnCli(
-        ['smoke', '--url', s!.base, '--token-file', tokenFile, '--env', env, '--metrics-url', `${s!.admin ?? s!.base}/metrics`, '--logs', logs, '--duration', '3s', '--concurrency', '2', '--max-requests', '200', '--format', 'json'],
-        { timeoutMs: 60_000 },
-      );
+      // One stream at a time and a short run: the suite shares two cores with the others, and
+      // the verdict judges p99 against the environment's own threshold.
+      const load = ['--duration', '3s', '--concurrency', '1', '--max-requests', '20'];
+      const r = spawnCli(['smoke', '--url', s!.base, '--token-file', tokenFile, '--env', env, '--metrics-url', `${s!.admin ?? s!.base}/metrics`, '--logs', logs, ...load, '--format', 'json'], { timeoutMs: 60_000 });
       const report = JSON.parse(r.out);
       expect(report.functional.filter((c: { status: string }) => c.status !== 'pass')).toEqual([]);
-      expect(report.verdict).toMatchObject({ pass: true });
+      // reasons list each figure against its threshold: shown when the verdict is not a pass.
+      expect({ pass: report.verdict.pass, reasons: report.verdict.reasons }).toEqual({ pass: true, reasons: report.verdict.reasons });
       expect(r.code).toBe(0);
       expect(r.out + r.err).not.toContain(s!.fx.apiKey);
     }, 90_000);
