@@ -351,7 +351,7 @@ export interface SmartbotEnvironment {
     retention: number;
   };
   /**
-   * The smoke test after every sync: `smartbot smoke` runs from the service image against the in-cluster Service, as an Argo CD PostSync hook Job or, with Flux, in a check Kustomization that depends on the app's. Its verdict uses `monitoring.alerts`. It sends the API key held in `secretRef` (make one with `smartbot keys add --id smoke`), delivered by an ExternalSecret.
+   * The smoke test after every sync: `smartbot smoke` runs from the service image against the in-cluster Service, as an Argo CD PostSync hook Job or, with Flux, in a check Kustomization that depends on the app's. Its verdict uses `monitoring.alerts`. It sends the API key held in `secretRef` (make one with `smartbot keys create --env <env> --id smoke`), delivered by an ExternalSecret.
    */
   verify: {
     /**
