@@ -72,7 +72,7 @@ async function main(): Promise<void> {
           body: BODY,
           durationSeconds: seconds,
           concurrency,
-          maxRequests: 10_000_000,
+          maxRequests: 1_000_000,
           timeoutSeconds: 10,
         });
         const cpuSeconds = (() => {

@@ -30,7 +30,7 @@ describe('smartbot smoke usage errors (exit 2, one line)', () => {
     [['--url', URL, '--token-file', tokenFile, '--duration', '30'], '--duration must be like 30s, 2m or 1500ms, at most 1h; got "30"'],
     [['--url', URL, '--token-file', tokenFile, '--duration', '2h'], '--duration must be like 30s, 2m or 1500ms, at most 1h; got "2h"'],
     [['--url', URL, '--token-file', tokenFile, '--concurrency', '0'], '--concurrency must be an integer from 1 to 1024, got "0"'],
-    [['--url', URL, '--token-file', tokenFile, '--max-requests', '1.5'], '--max-requests must be an integer from 1 to 10000000, got "1.5"'],
+    [['--url', URL, '--token-file', tokenFile, '--max-requests', '1.5'], '--max-requests must be an integer from 1 to 1000000, got "1.5"'],
     [['--url', URL, '--token-file', tokenFile, '--format', 'xml'], 'unknown --format "xml" (use text, json, github)'],
     [['--url', URL, '--token-file', tokenFile, '--env', '../prod'], '--env "../prod" is neither an environment name nor a smoke.json file'],
     [['--url', URL, '--token-file', tokenFile, '--env', 'nope'], '--env nope: found neither environments/nope.yaml nor rendered/nope/kubernetes/smoke-config.yaml (the rendered smoke config exists only where verify is enabled)'],
