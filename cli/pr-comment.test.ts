@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import { COMMENT_LIMIT, MARKER } from '../plan/publish.js';
 import { fixtureRepo } from '../test/helpers/git-repo.js';
-import { fastClient, startGitHubApi, type GitHubApi } from '../test/helpers/github-api.js';
+import { fastClient, githubApiPerTest, type GitHubApi } from '../test/helpers/github-api.js';
 import { runCommand } from './main.js';
 import { prCommentCommand } from './pr-comment.js';
 
@@ -46,16 +46,9 @@ beforeAll(() => {
   delete process.env.GITHUB_API_URL;
 });
 
-beforeEach(async () => {
-  gh = await startGitHubApi({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot' }, other: { login: 'mallory', type: 'User' } } });
+githubApiPerTest({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot' }, other: { login: 'mallory', type: 'User' } } }, (server) => {
+  gh = server;
   gh.addPull(REPO, 7, HEAD);
-  process.env.GITHUB_API_URL = gh.url;
-});
-
-afterEach(async () => {
-  await gh.close();
-  // Every request the client sent was one the REST description allows.
-  gh.assertClean();
 });
 
 afterAll(() => {

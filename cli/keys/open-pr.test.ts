@@ -5,12 +5,12 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeys } from '../../contract/jwt.js';
 import { runCli } from '../../test/helpers/cli.js';
 import { repoRoot } from '../../test/helpers/env.js';
 import { fixtureRepo, type FixtureRepo } from '../../test/helpers/git-repo.js';
-import { fastClient, startGitHubApi, type GitHubApi } from '../../test/helpers/github-api.js';
+import { fastClient, githubApiPerTest, type GitHubApi } from '../../test/helpers/github-api.js';
 import { gitDataApi, type GitData } from '../../test/helpers/github-git.js';
 import { keysCommand } from '../keys.js';
 import { runCommand } from '../main.js';
@@ -65,16 +65,9 @@ beforeAll(async () => {
   process.env.GITHUB_TOKEN = TOKEN;
 });
 
-beforeEach(async () => {
-  gh = await startGitHubApi({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot' } } });
+githubApiPerTest({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot' } } }, (server) => {
+  gh = server;
   git = gitDataApi(gh, REPO, { main: { sha: base, files: treeOf(r, base) } });
-  process.env.GITHUB_API_URL = gh.url;
-});
-
-afterEach(async () => {
-  await gh.close();
-  // Every request the client sent was one the REST description allows.
-  gh.assertClean();
 });
 
 afterAll(() => {

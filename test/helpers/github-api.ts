@@ -27,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import Bottleneck from 'bottleneck';
 import addFormatsModule from 'ajv-formats';
+import { afterEach, beforeEach } from 'vitest';
 import { repoRoot } from './env.js';
 
 // ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
@@ -530,3 +531,21 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<GitHu
   return gh;
 }
 
+
+/**
+ * A fresh server for each test of the calling file: started with `opts`, handed to `onStart`
+ * (seed it there), GITHUB_API_URL pointed at it; after each test it is closed and every request
+ * the client sent must have been one the REST description allows.
+ */
+export function githubApiPerTest(opts: GitHubApiOptions, onStart: (gh: GitHubApi) => void): void {
+  let gh: GitHubApi;
+  beforeEach(async () => {
+    gh = await startGitHubApi(opts);
+    onStart(gh);
+    process.env.GITHUB_API_URL = gh.url;
+  });
+  afterEach(async () => {
+    await gh.close();
+    gh.assertClean();
+  });
+}
