@@ -1,0 +1,32 @@
+// bench/service: the service's serving speed side by side with its baselines, in one run —
+// the gateway against bare fastify, memory under load, tokens/s and time to first token
+// against node-llama-cpp directly and llama.cpp's llama-server. Figures, not a test.
+// Usage: npm run bench:service [-- --only gateway,memory,tokens,runtime --seconds 10 --runs 3]
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { printTable, type SectionOptions, type Table } from './table.js';
+
+type Section = (opts: SectionOptions) => Promise<Table[]>;
+const SECTIONS: Record<string, () => Promise<Section>> = {
+  gateway: async () => (await import('./gateway.js')).gatewayTables,
+  memory: async () => (await import('./memory.js')).memoryTables,
+  tokens: async () => (await import('./tokens.js')).tokenTables,
+  runtime: async () => (await import('./runtime.js')).runtimeTables,
+};
+
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, seconds: { type: 'string', default: '10' }, runs: { type: 'string', default: '3' } },
+});
+const names = values.only ? values.only.split(',') : Object.keys(SECTIONS);
+const unknown = names.filter((n) => !(n in SECTIONS));
+if (unknown.length) {
+  console.error(`bench:service: unknown section ${unknown.join(', ')} (known: ${Object.keys(SECTIONS).join(', ')})`);
+  process.exit(2);
+}
+const opts: SectionOptions = { seconds: Number(values.seconds), runs: Number(values.runs), progress: (l) => process.stderr.write(`  … ${l}\n`) };
+console.log(`bench:service on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; medians of ${opts.runs}\n`);
+for (const name of names) {
+  process.stderr.write(`[${name}]\n`);
+  const section = await SECTIONS[name]!();
+  for (const t of await section(opts)) console.log(printTable(t));
+}
