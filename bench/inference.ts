@@ -3,20 +3,15 @@
 // defaults (UV_THREADPOOL_SIZE=1, threads = CPU limit). Figures, not a test.
 // Usage: npm run bench:inference [-- --tokens 128 --seconds 20]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { randomLlamaModel } from '../gguf/llama-model.js';
+import { BENCH_PARAMS, benchModel } from './service/model.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string', default: '128' }, seconds: { type: 'string', default: '20' }, runs: { type: 'string', default: '3' } } });
-const shape = { embedding: 640, layers: 12, feedForward: 1728, heads: 10, contextLength: 2048 };
-const params = shape.layers * (4 * shape.embedding ** 2 + 3 * shape.embedding * shape.feedForward);
-const file = join(mkdtempSync(join(tmpdir(), 'smartbot-inference-')), 'random-58m.gguf');
-process.stdout.write(`writing a seeded ${(params / 1e6).toFixed(0)}M-parameter F16 model… `);
-writeFileSync(file, randomLlamaModel({ seed: 58, shape, f16: true }));
-console.log('done');
+process.stdout.write(`the seeded ${(BENCH_PARAMS / 1e6).toFixed(0)}M-parameter F16 model… `);
+const file = benchModel();
+console.log(file);
 
 const worker = fileURLToPath(new URL('./inference-worker.js', import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
