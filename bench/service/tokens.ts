@@ -1,6 +1,128 @@
-// bench/service section "tokens" (placeholder: filled in by issue 13's work).
-import type { SectionOptions, Table } from './table.js';
+// bench/service section "tokens": decoding speed on the seeded 58M F16 model (model.ts), the
+// engine alone against the whole service, and the time to first token of streams.
+// - direct: node-llama-cpp in its own process (bench/inference-worker.ts), greedy, 1 and 4
+//   sequences of one context, on exactly the tokens the service evaluates for the prompt;
+// - service: the smartbot service as its own process (local-service.ts), in-process inference,
+//   the same threads and sequences, cache off; a plain fetch loop here keeps 1 or 4 requests in
+//   flight for the window and counts the completion tokens the answers report.
+// Both run UV_THREADPOOL_SIZE=1 on CPUs 0,1: decoding with 2 threads needs both cores, so
+// unlike the gateway rows the load generator shares them (it is idle while it waits).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readChunks } from '../../service/src/openai-wire.js';
+import { hasTaskset, startLocalService, type LocalService } from './local-service.js';
+import { benchModel } from './model.js';
+import { median, type SectionOptions, type Table } from './table.js';
 
-export async function tokenTables(_opts: SectionOptions): Promise<Table[]> {
-  return [{ title: 'tokens', note: 'not measured yet', columns: ['row'], rows: [] }];
+const THREADS = 2;
+const SEQUENCES = 4;
+const MAX_TOKENS = 128;
+const CONTEXT = 2048;
+/** The id the service gives the model: its file's base name. */
+const MODEL_ID = 'random-58m-f16';
+/** One prompt for every row. */
+export const PROMPT = 'Write a long story about a lighthouse keeper and the sea.';
+
+const body = (stream: boolean) =>
+  JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: PROMPT }], max_tokens: MAX_TOKENS, temperature: 0, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+
+/** node-llama-cpp directly: aggregate tokens/s of `sequences` sequences. */
+function direct(model: string, sequences: number): number {
+  const worker = fileURLToPath(new URL('../inference-worker.js', import.meta.url));
+  const argv = [process.execPath, worker, model, String(THREADS), String(sequences), String(MAX_TOKENS), '600', PROMPT, String(CONTEXT)];
+  const [cmd, ...args] = hasTaskset ? ['taskset', '-c', '0,1', ...argv] : argv;
+  const out = spawnSync(cmd!, args, { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`inference worker failed: ${out.stderr.trim().split('\n').at(-1)}`);
+  return (JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { tokensPerSecond: number }).tokensPerSecond;
+}
+
+interface Answer {
+  tokens: number;
+  /** Milliseconds from sending the request to the first content delta (streams only). */
+  ttftMs?: number;
+}
+
+async function ask(s: LocalService, stream: boolean): Promise<Answer> {
+  const started = performance.now();
+  const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' }, body: body(stream) });
+  if (!res.ok) throw new Error(`the service answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  if (!stream) return { tokens: ((await res.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens };
+  let ttftMs: number | undefined;
+  let tokens: number | undefined;
+  for await (const piece of readChunks(res.body! as AsyncIterable<Uint8Array>)) {
+    if (ttftMs === undefined && piece.delta) ttftMs = performance.now() - started;
+    if (piece.usage) tokens = piece.usage.completion_tokens;
+  }
+  if (tokens === undefined) throw new Error('a stream ended without its usage chunk');
+  return { tokens, ...(ttftMs === undefined ? {} : { ttftMs }) };
+}
+
+/** `concurrency` requests kept in flight for `seconds`: aggregate tokens/s and every TTFT. */
+async function load(s: LocalService, concurrency: number, seconds: number, stream: boolean) {
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let tokens = 0;
+  const ttfts: number[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const a = await ask(s, stream);
+        tokens += a.tokens;
+        if (a.ttftMs !== undefined) ttfts.push(a.ttftMs);
+      }
+    }),
+  );
+  return { tokensPerSecond: tokens / ((performance.now() - started) / 1000), ttfts };
+}
+
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
+  const model = benchModel();
+  const service = await startLocalService({ modelPath: model, threads: THREADS, sequences: SEQUENCES, cpus: '0,1', contextSize: CONTEXT });
+  const rates = { direct1: [] as number[], direct4: [] as number[], service1: [] as number[], service4: [] as number[] };
+  const ttft: Record<1 | 4, number[]> = { 1: [], 4: [] };
+  try {
+    await ask(service, false); // warm-up: the first answer pays for lazy initialisation
+    // Interleaved, so a noisy neighbour weighs on every row alike.
+    for (let run = 1; run <= opts.runs; run++) {
+      opts.progress(`run ${run}/${opts.runs}: node-llama-cpp directly, 1 and ${SEQUENCES} sequences`);
+      rates.direct1.push(direct(model, 1));
+      rates.direct4.push(direct(model, SEQUENCES));
+      opts.progress(`run ${run}/${opts.runs}: the service, 1 and ${SEQUENCES} concurrent requests, then streams (${opts.seconds} s each)`);
+      rates.service1.push((await load(service, 1, opts.seconds, false)).tokensPerSecond);
+      rates.service4.push((await load(service, SEQUENCES, opts.seconds, false)).tokensPerSecond);
+      ttft[1].push(...(await load(service, 1, opts.seconds, true)).ttfts);
+      ttft[4].push(...(await load(service, SEQUENCES, opts.seconds, true)).ttfts);
+    }
+  } finally {
+    await service.stop();
+  }
+  const m = { direct1: median(rates.direct1), direct4: median(rates.direct4), service1: median(rates.service1), service4: median(rates.service4) };
+  const row = (path: string, streams: number, tps: number) => [path, streams, tps.toFixed(1), pct(tps / m.direct1)];
+  const where = hasTaskset ? 'engine and service on CPUs 0,1 (taskset; the fetch client shares them)' : 'no taskset: everything shares the CPUs';
+  return [
+    {
+      title: 'Tokens/s through the service',
+      note: `Seeded 58M F16 llama model, ${THREADS} threads, ${SEQUENCES} sequences of ${CONTEXT} tokens, UV_THREADPOOL_SIZE=1, temperature 0, ${MAX_TOKENS} tokens an answer, one prompt; ${where}; the service in-process with cache off, ${opts.seconds} s per row; median of ${opts.runs}.`,
+      columns: ['path', 'concurrent', 'tokens/s (aggregate)', 'of direct, 1 sequence'],
+      rows: [
+        row('node-llama-cpp directly (bench/inference-worker)', 1, m.direct1),
+        row('node-llama-cpp directly', SEQUENCES, m.direct4),
+        row('smartbot service over HTTP (in-process engine)', 1, m.service1),
+        row('smartbot service over HTTP (in-process engine)', SEQUENCES, m.service4),
+      ],
+      targets: [
+        { target: 'service ≥ 95 % of direct at 1 stream', measured: pct(m.service1 / m.direct1), met: m.service1 >= 0.95 * m.direct1 },
+        { target: `${SEQUENCES} streams ≥ 1.6× the aggregate of 1 (service)`, measured: `${(m.service4 / m.service1).toFixed(2)}× (the engine alone: ${(m.direct4 / m.direct1).toFixed(2)}×)`, met: m.service4 >= 1.6 * m.service1 },
+      ],
+    },
+    {
+      title: 'Time to first token',
+      note: `Streaming requests (the same prompt, ${MAX_TOKENS} tokens), 1 or ${SEQUENCES} kept in flight for ${opts.seconds} s per run; from sending the request to the first content delta; percentiles over every stream of all ${opts.runs} runs (few samples: p99 is close to the maximum).`,
+      columns: ['concurrent streams', 'p50 ms', 'p99 ms', 'streams'],
+      rows: ([1, 4] as const).map((n) => (ttft[n].length ? [n, percentile(ttft[n], 50).toFixed(0), percentile(ttft[n], 99).toFixed(0), ttft[n].length] : [n, '—', '—', 0])),
+    },
+  ];
 }
