@@ -212,6 +212,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** OpenAI's: how many of the prompt's tokens were not evaluated again (a local model's sequence held them). */
+  prompt_tokens_details?: { cached_tokens: number };
 }
 
 /** What one answer's completion, or every chunk of its stream, says about itself. */

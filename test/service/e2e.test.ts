@@ -95,6 +95,26 @@ describe('local GGUF model through real llama.cpp', () => {
     for (const r of replies) expect(r.choices[0]!.message.content).toBe(DEMO_REPLY);
   });
 
+  it('a prompt the sequences already hold is not evaluated again: same answer, whole prompt counted, the held part reported as cached', async () => {
+    const ask = async (messages: { role: string; content: string }[]) => {
+      const r = await fetch(`${local.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${keys.chat.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'demo', messages, temperature: 0 }) });
+      expect(r.status).toBe(200);
+      return (await r.json()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } } };
+    };
+    const question = [{ role: 'system', content: 'You answer questions about lighthouses, briefly.' }, { role: 'user', content: 'How tall is the tallest lighthouse?' }];
+    const first = await ask(question);
+    const again = await ask(question);
+    expect(again.choices[0]!.message.content).toBe(first.choices[0]!.message.content);
+    expect(again.usage.prompt_tokens).toBe(first.usage.prompt_tokens);
+    expect(first.usage.prompt_tokens_details.cached_tokens).toBeLessThan(first.usage.prompt_tokens - 1);
+    expect(again.usage.prompt_tokens_details.cached_tokens).toBe(again.usage.prompt_tokens - 1); // all but the token whose logits start the answer
+    // The next turn of the conversation: at least the previous turn's prompt is held (its answer
+    // too, as far as the text tokenises back to the tokens generated).
+    const next = await ask([...question, { role: 'assistant', content: first.choices[0]!.message.content }, { role: 'user', content: 'And the oldest?' }]);
+    expect(next.usage.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(first.usage.prompt_tokens);
+    expect(next.usage.prompt_tokens).toBeGreaterThan(next.usage.prompt_tokens_details.cached_tokens);
+  });
+
   it('a wrong token gets 401 through the SDK', async () => {
     const client = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: 'sb_wrong_key', maxRetries: 0 });
     await expect(client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });

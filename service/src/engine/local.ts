@@ -5,13 +5,17 @@
 // against the context (token-budget.ts) and its grammar compiled, so a bad request is a 400
 // before any answer starts; then LlamaChat generates with the request's sampling, stop
 // sequences, grammar and functions, and tool calls come back in OpenAI's shape.
+// A sequence keeps what it evaluated after its answer: the next request on it evaluates only
+// where its prompt departs from those tokens (LlamaChat keeps the common prefix), and a request
+// takes the free sequence that shares the longest prefix with its prompt — the same system
+// prompt, or the previous turns of a conversation, are not evaluated again.
 // Threads: node-llama-cpp decodes on libuv's pool, so the process must start with
 // UV_THREADPOOL_SIZE=1 (npm start, the image and the rendered Deployment set it) and explicit
 // threads, or the pool fights llama.cpp's threads (measured: README, "Performance",
 // bench:inference). `threads` comes from the service config (the model's setting, else the CPU
 // limit).
 import { formatBytes } from '../../../gguf/bytes.js';
-import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, Llama, LlamaChat as Chat, LlamaChatResponse, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, Llama, LlamaChat as Chat, LlamaChatResponse, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import type { LocalModel } from '../../../contract/environment.js';
 import { UserError } from '../../../contract/run-main.js';
 import { fitReport } from '../../../gguf/fit.js';
@@ -49,6 +53,8 @@ export async function preflight(path: string, model: LocalModel, config: Pick<Se
 /** How a request will run: worked out before it queues, so its errors come before any answer. */
 interface Plan {
   history: ChatHistoryItem[];
+  /** The prompt exactly as the model will read it (chat template, functions): usage counts it, and it picks the sequence. */
+  prompt: Token[];
   maxTokens: number;
   grammar?: LlamaGrammar;
   /** Functions the model may call (tool_choice auto). */
@@ -174,8 +180,8 @@ export class LocalEngine implements ChatEngine {
     const budget = { context: context.contextSize, maxTokens: req.maxTokens, maxTokensAsked: req.maxTokensAsked };
     // Far over the context (even allowing for the pieces' error): refused on the estimate.
     if (estimate > 2 * context.contextSize) completionBudget({ ...budget, prompt: estimate, approximate: true });
-    const prompt = wrapper.generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions } : {}), documentFunctionParams: true }).contextText.tokenize(model.tokenizer).length;
-    const maxTokens = completionBudget({ ...budget, prompt, approximate: false });
+    const prompt = wrapper.generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions } : {}), documentFunctionParams: true }).contextText.tokenize(model.tokenizer);
+    const maxTokens = completionBudget({ ...budget, prompt: prompt.length, approximate: false });
 
     // llama.cpp constrains a response with a grammar or lets the model call functions, not both.
     if (functions && req.responseFormat)
@@ -184,16 +190,19 @@ export class LocalEngine implements ChatEngine {
     if (forced) grammar = await this.schemaGrammar(forced.schema, 'tools');
     else if (req.responseFormat?.type === 'json_schema') grammar = await this.schemaGrammar(toGrammarSchema(req.responseFormat.schema, 'response_format.json_schema.schema'), 'response_format.json_schema.schema');
     else if (req.responseFormat?.type === 'json_object') grammar = await this.grammar('json', () => llama.getGrammarFor('json'));
-    return { history, maxTokens, ...(grammar ? { grammar } : {}), ...(functions ? { functions } : {}), ...(forced ? { forced: { ...(forced.tool ? { tool: forced.tool } : {}) } } : {}) };
+    return { history, prompt, maxTokens, ...(grammar ? { grammar } : {}), ...(functions ? { functions } : {}), ...(forced ? { forced: { ...(forced.tool ? { tool: forced.tool } : {}) } } : {}) };
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
     const { slots, wrapper, LlamaChat, model } = this.ready();
-    const seq = await slots.acquire(req.signal);
+    const prepared = this.plans.get(req);
+    const seq = await slots.acquire(req.signal, prepared && ((s) => s.compareContextTokens(prepared.prompt).firstDifferentIndex));
     const chat = new LlamaChat({ contextSequence: seq, chatWrapper: wrapper, autoDisposeSequence: false });
     try {
-      const plan = this.plans.get(req) ?? (await this.plan(req));
-      const before = { input: seq.tokenMeter.usedInputTokens, output: seq.tokenMeter.usedOutputTokens };
+      const plan = prepared ?? (await this.plan(req));
+      const outputBefore = seq.tokenMeter.usedOutputTokens;
+      // The prompt's last token is evaluated again however much is held: its logits start the answer.
+      const cached = Math.min(seq.compareContextTokens(plan.prompt).firstDifferentIndex, plan.prompt.length - 1);
       const penalties = req.frequencyPenalty !== undefined || req.presencePenalty !== undefined;
       // A grammar (a response format, a forced call) or functions (tool_choice auto): never both.
       const constrain = plan.functions
@@ -221,9 +230,11 @@ export class LocalEngine implements ChatEngine {
           },
         },
       });
-      const prompt = seq.tokenMeter.usedInputTokens - before.input;
-      const completion = seq.tokenMeter.usedOutputTokens - before.output;
-      const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+      // The whole prompt, however much of it the sequence already held. Each generated token but
+      // the last is evaluated with its logits, and so is the prompt's last token: the completion.
+      const prompt = plan.prompt.length;
+      const completion = seq.tokenMeter.usedOutputTokens - outputBefore;
+      const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } };
       const cut: FinishReason = r.metadata.stopReason === 'maxTokens' ? 'length' : 'stop';
       if (plan.forced) return { ...forcedCallResult(r.response, plan.forced.tool, cut), usage };
       const calls = r.functionCalls ?? [];
@@ -236,8 +247,8 @@ export class LocalEngine implements ChatEngine {
       if (e instanceof ContextFull) throw new ApiError('context_length_exceeded', { context: seq.contextSize, prompt: seq.nextTokenIndex, approximate: false });
       throw e;
     } finally {
+      // The sequence keeps its tokens for the next request (see the top of this file).
       chat.dispose({ disposeSequence: false });
-      await seq.clearHistory();
       slots.release(seq);
     }
   }

@@ -20,6 +20,17 @@ describe('Slots (sequences and the bounded queue)', () => {
     expect(depths).toEqual([1, 2, 1, 0]);
   });
 
+  it('a request takes the free slot it prefers most (a sequence that already holds its prompt), else the most recently released', async () => {
+    const slots = new Slots(['abc', 'xyz', 'abx'], 4);
+    const common = (s: string) => [...s].findIndex((c, i) => c !== 'abz'[i]);
+    expect(await slots.acquire(signal(), common)).toBe('abx'); // 2 in common ('ab'), where 'abc' also has 2: the later one wins the tie
+    expect(await slots.acquire(signal(), common)).toBe('abc');
+    expect(await slots.acquire(signal(), common)).toBe('xyz');
+    slots.release('xyz');
+    slots.release('abc');
+    expect(await slots.acquire(signal())).toBe('abc');
+  });
+
   it('a request aborted while queued leaves the queue', async () => {
     const slots = new Slots(['only'], 4);
     await slots.acquire(signal());

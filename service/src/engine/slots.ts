@@ -1,6 +1,7 @@
 // A bounded pool: N slots (the context's sequences), and a queue of at most `maxWaiting`
 // requests for them. A full queue rejects at once (429 with Retry-After) instead of piling up
-// latency.
+// latency. Free slots are not all alike (a sequence keeps the tokens it last evaluated), so a
+// request may say which it prefers; queued requests are served first come, first served.
 import { ApiError } from '../errors.js';
 
 export class Slots<T> {
@@ -24,9 +25,19 @@ export class Slots<T> {
     if (this.free.length === 0 && this.waiting.length >= this.maxWaiting) throw new ApiError('queue_full', { waiting: this.maxWaiting });
   }
 
-  acquire(signal: AbortSignal): Promise<T> {
-    const slot = this.free.pop();
-    if (slot !== undefined) return Promise.resolve(slot);
+  /** A free slot (the one `prefer` scores highest; on a tie, the most recently released), else a place in the queue. */
+  acquire(signal: AbortSignal, prefer?: (slot: T) => number): Promise<T> {
+    if (this.free.length > 0) {
+      let best = this.free.length - 1;
+      if (prefer) {
+        let top = prefer(this.free[best]!);
+        for (let i = best - 1; i >= 0; i--) {
+          const score = prefer(this.free[i]!);
+          if (score > top) (top = score), (best = i);
+        }
+      }
+      return Promise.resolve(this.free.splice(best, 1)[0]!);
+    }
     if (this.waiting.length >= this.maxWaiting) return Promise.reject(new ApiError('queue_full', { waiting: this.maxWaiting }));
     return new Promise<T>((resolve, reject) => {
       const entry = {
