@@ -3,15 +3,14 @@
 // threads and sequences, a fresh chat key, cache off unless asked, on a free loopback port.
 // UV_THREADPOOL_SIZE=1 as deployed; pinned with taskset when there is one.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { mintApiKey } from '../../contract/keyring-file.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
 import { sha256File } from '../../gguf/inspect.js';
+import { repoRoot } from '../../test/helpers/env.js';
+import { freePort, renderedRuntimeConfig, tempKeyring } from '../../test/helpers/service.js';
 
 export const hasTaskset = spawnSync('taskset', ['--version']).status === 0 && cpus().length >= 2;
 
@@ -22,23 +21,13 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** Starts the service on `modelPath`; resolves once /readyz answers 200 (the model is loaded). */
 export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number }): Promise<LocalService> {
-  const root = fileURLToPath(new URL('../../..', import.meta.url)); // dist/bench/service → the repository
-  const cm = parse(readFileSync(join(root, 'rendered/dev/kubernetes/configmap.yaml'), 'utf8')) as { data: { 'runtime.json': string } };
-  const dev = JSON.parse(cm.data['runtime.json']) as ServiceConfig;
+  const dev = renderedRuntimeConfig('dev');
   if (dev.model.source !== 'local') throw new Error('rendered/dev no longer serves a local model: bench/service needs one');
-  const dir = mkdtempSync(join(tmpdir(), 'smartbot-bench-'));
   const { key, entry } = mintApiKey('bench', ['chat']);
-  writeFileSync(join(dir, 'keyring.json'), formatKeyring([entry]));
+  const keyring = tempKeyring([entry]).file;
+  const dir = dirname(keyring);
   const port = await freePort();
   const { runtime: _inProcess, ...rest } = dev;
   const config: ServiceConfig = {
@@ -47,12 +36,12 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
     model: { ...dev.model, path: opts.modelPath, sha256: await sha256File(opts.modelPath), contextSize: opts.contextSize ?? dev.model.contextSize },
     inference: { ...dev.inference, parallelSequences: opts.sequences },
     threads: opts.threads,
-    auth: { keyringFile: join(dir, 'keyring.json') },
+    auth: { keyringFile: keyring },
     logging: { ...dev.logging, level: 'info' },
     limits: { ...dev.limits, memoryBytes: 8 * 2 ** 30 },
   };
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
-  const main = join(root, 'dist/service/src/main.js');
+  const main = join(repoRoot, 'dist/service/src/main.js');
   const argv = [process.execPath, main, '--config', join(dir, 'runtime.json')];
   const [cmd, ...args] = hasTaskset ? ['taskset', '-c', opts.cpus, ...argv] : argv;
   // The access log goes nowhere: written as deployed (one line a request), read by no one.
