@@ -7,7 +7,8 @@
 //   flight for the window and counts the completion tokens the answers report.
 // Both run UV_THREADPOOL_SIZE=1 on CPUs 0,1: decoding with 2 threads needs both cores, so
 // unlike the gateway rows the load generator shares them (it is idle while it waits).
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { readChunks } from '../../service/src/openai-wire.js';
 import { hasTaskset, startLocalService, type LocalService } from './local-service.js';
@@ -28,13 +29,18 @@ let asked = 0;
 const body = (stream: boolean, fresh: boolean) =>
   JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: fresh ? `Request ${++asked}. ${PROMPT}` : PROMPT }], max_tokens: MAX_TOKENS, temperature: 0, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
 
-/** node-llama-cpp directly: aggregate tokens/s of `sequences` sequences. */
-function direct(model: string, sequences: number): number {
+/**
+ * node-llama-cpp directly: aggregate tokens/s of `sequences` sequences. Not spawnSync: a blocked
+ * event loop misses the service closing an idle keep-alive connection, and fetch then writes
+ * into the closed socket (EPIPE).
+ */
+async function direct(model: string, sequences: number): Promise<number> {
   const worker = fileURLToPath(new URL('../inference-worker.js', import.meta.url));
   const argv = [process.execPath, worker, model, String(THREADS), String(sequences), String(MAX_TOKENS), '600', PROMPT, String(CONTEXT)];
   const [cmd, ...args] = hasTaskset ? ['taskset', '-c', '0,1', ...argv] : argv;
-  const out = spawnSync(cmd!, args, { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`inference worker failed: ${out.stderr.trim().split('\n').at(-1)}`);
+  const out = await promisify(execFile)(cmd!, args, { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, encoding: 'utf8' }).catch((e: { stderr?: string }) => {
+    throw new Error(`inference worker failed: ${(e.stderr ?? String(e)).trim().split('\n').at(-1)}`);
+  });
   return (JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { tokensPerSecond: number }).tokensPerSecond;
 }
 
@@ -82,7 +88,12 @@ const pct = (x: number) => `${Math.round(x * 100)} %`;
 
 export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
   const model = benchModel();
-  const service = await startLocalService({ modelPath: model, threads: THREADS, sequences: SEQUENCES, cpus: '0,1', contextSize: CONTEXT });
+  let service: LocalService;
+  try {
+    service = await startLocalService({ modelPath: model, threads: THREADS, sequences: SEQUENCES, cpus: '0,1', contextSize: CONTEXT });
+  } catch (e) {
+    return [{ title: 'Tokens/s through the service', note: `not measured: ${(e as Error).message}`, columns: ['path'], rows: [] }];
+  }
   const rates = { direct1: [] as number[], direct4: [] as number[], fresh1: [] as number[], fresh4: [] as number[], same1: [] as number[], same4: [] as number[] };
   const ttft: Record<1 | 4, number[]> = { 1: [], 4: [] };
   try {
@@ -90,8 +101,8 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
     // Interleaved, so a noisy neighbour weighs on every row alike.
     for (let run = 1; run <= opts.runs; run++) {
       opts.progress(`run ${run}/${opts.runs}: node-llama-cpp directly, 1 and ${SEQUENCES} sequences`);
-      rates.direct1.push(direct(model, 1));
-      rates.direct4.push(direct(model, SEQUENCES));
+      rates.direct1.push(await direct(model, 1));
+      rates.direct4.push(await direct(model, SEQUENCES));
       opts.progress(`run ${run}/${opts.runs}: the service, 1 and ${SEQUENCES} concurrent requests (new prompts, then one prompt), then streams (${opts.seconds} s each)`);
       rates.fresh1.push((await load(service, 1, opts.seconds, false, true)).tokensPerSecond);
       rates.fresh4.push((await load(service, SEQUENCES, opts.seconds, false, true)).tokensPerSecond);
