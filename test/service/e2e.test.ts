@@ -115,6 +115,23 @@ describe('local GGUF model through real llama.cpp', () => {
     expect(next.usage.prompt_tokens).toBeGreaterThan(next.usage.prompt_tokens_details.cached_tokens);
   });
 
+  it('sequences holding nearly full contexts still take any prompt that fits: what they held past the shared prefix is dropped, not counted against it', async () => {
+    const ask = async (content: string, max_tokens: number) => {
+      const r = await fetch(`${local.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${keys.chat.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content }], temperature: 0, max_tokens }) });
+      return { status: r.status, body: (await r.json()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number } } };
+    };
+    // The demo tokeniser reads about a token a character: ≈ 1,900 of each sequence's 2,048.
+    const full = (i: number) => `${i}${'a'.repeat(1880)}`;
+    const filled = await Promise.all([0, 1, 2, 3].map((i) => ask(full(i), 2)));
+    expect(filled.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(filled[0]!.body.usage.prompt_tokens).toBeGreaterThan(1850);
+    const short = await ask('hi', 100);
+    expect(short.status).toBe(200);
+    expect(short.body.choices[0]!.message.content).toBe(DEMO_REPLY);
+    const refilled = await Promise.all([4, 5, 6, 7].map((i) => ask(full(i), 2)));
+    expect(refilled.map((r) => [r.status, r.body.usage.prompt_tokens])).toEqual(filled.map((r) => [200, r.body.usage.prompt_tokens]));
+  });
+
   it('a wrong token gets 401 through the SDK', async () => {
     const client = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: 'sb_wrong_key', maxRetries: 0 });
     await expect(client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
