@@ -35,7 +35,9 @@ drop=$(KEEP="$keep" node -e 'const keep = new Set(process.env.KEEP.split("\n"));
 [ -z "$drop" ] || (cd "$out/app" && npm uninstall $drop --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 echo "[context] $kind: dependencies: $(printf '%s ' $keep)(left out: $drop)"
 case "$kind" in
-  service) ;;
+  # The admin console's templates and assets: tsc does not copy them into dist/, and
+  # service/src/admin/files.ts finds them under app/service/src/admin/.
+  service) (cd "$root" && cp --parents service/src/admin/templates/*.hbs service/src/admin/assets/* "$out/app/") ;;
   runtime)
     mkdir -p "$out/app/node_modules/@node-llama-cpp"
     cp -r "$root/node_modules/@node-llama-cpp/linux-x64" "$out/app/node_modules/@node-llama-cpp/"
