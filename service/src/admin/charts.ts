@@ -27,6 +27,9 @@ const PAD = { left: 48, right: 10, top: 12, bottom: 22 };
 
 const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The x axis's span: minutes, or seconds under one (a freshly started pod). */
+export const span = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(1, Math.round(ms / 1000))} s`);
+
 /** A short number: 3 significant digits, no exponent for the values charts show. */
 export function short(v: number): string {
   if (v === 0) return '0';
@@ -69,7 +72,7 @@ export function lineChart(spec: ChartSpec): string {
     const v = [...s.values].reverse().find((x) => x !== null);
     return `${s.label} ${v === undefined || v === null ? 'no data' : `${short(v)} ${spec.unit}`}`;
   });
-  const summary = `${spec.title}, last ${Math.round(spec.windowMs / 60000)} minutes: now ${latest.join(', ')}${spec.threshold === undefined ? '' : `; alert threshold ${short(spec.threshold)} ${spec.unit}`}`;
+  const summary = `${spec.title}, last ${span(spec.windowMs)}: now ${latest.join(', ')}${spec.threshold === undefined ? '' : `; alert threshold ${short(spec.threshold)} ${spec.unit}`}`;
   const parts = [
     `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${spec.id}-title">`,
     `<title id="${spec.id}-title">${escapeXml(summary)}</title>`,
@@ -77,7 +80,7 @@ export function lineChart(spec: ChartSpec): string {
     `<line class="axis" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + plotH}"/>`,
     `<text class="tick" x="${PAD.left - 4}" y="${PAD.top + 4}" text-anchor="end">${escapeXml(short(yMax))}</text>`,
     `<text class="tick" x="${PAD.left - 4}" y="${PAD.top + plotH}" text-anchor="end">0</text>`,
-    `<text class="tick" x="${PAD.left}" y="${H - 6}">−${Math.round(spec.windowMs / 60000)} min</text>`,
+    `<text class="tick" x="${PAD.left}" y="${H - 6}">−${span(spec.windowMs)}</text>`,
     `<text class="tick" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">now</text>`,
   ];
   if (spec.threshold !== undefined) {

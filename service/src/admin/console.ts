@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import type { ServiceDeps } from '../deps.js';
 import { AuditHistory } from './audit.js';
-import { loadConsoleFiles } from './files.js';
+import { CONSOLE_ASSETS, loadConsoleFiles, type ConsoleAsset } from './files.js';
 import { MetricsHistory, SAMPLE_EVERY_MS } from './history.js';
 import { auditView, configChecksum, configView, keysView, overviewView, type ConsoleContext } from './pages.js';
 import { LoginLimiter, sessionCookie, sessionIdFrom, SessionStore, type Session } from './session.js';
@@ -86,7 +86,7 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
     nav: PAGES.map((p) => ({ ...p, current: p.href === path })),
   });
   const loginPage = (reply: FastifyReply, error: string | false, code = 200) =>
-    html(reply, files.page('login', { ...layout('/login', undefined), title: 'Sign in', error, createAdminCommand: `npx smartbot keys create --env ${env} --id ops --scope admin --reason "…"` }), code);
+    html(reply, files.page('login', { ...layout('/login', undefined), title: 'Sign in', error, createAdminCommand: `npx smartbot keys create --env ${env} --id NAME --scope admin --reason "…"` }), code);
 
   /** A page that needs a session: without one, a bare 303 to /login. */
   const page = (path: string, template: string, view: () => object | Promise<object>) =>
@@ -125,6 +125,6 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
     return reply.code(303).header('set-cookie', sessionCookie(undefined, secure(req))).header('location', '/login').send();
   });
 
-  app.get('/console.css', { config: { public: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(files.asset('console.css')));
-  app.get('/console.js', { config: { public: true } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(files.asset('console.js')));
+  for (const [name, type] of Object.entries(CONSOLE_ASSETS) as [ConsoleAsset, string][])
+    app.get(`/${name}`, { config: { public: true } }, async (_req, reply) => reply.type(type).send(files.asset(name)));
 };

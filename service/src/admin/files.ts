@@ -22,10 +22,13 @@ function findFilesDir(): string {
 
 type Template = (view: object) => string;
 
+export const CONSOLE_ASSETS = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' } as const;
+export type ConsoleAsset = keyof typeof CONSOLE_ASSETS;
+
 export interface ConsoleFiles {
   /** A page inside the layout. */
   page(name: string, view: object): string;
-  asset(name: 'console.css' | 'console.js'): Buffer;
+  asset(name: ConsoleAsset): Buffer;
 }
 
 export function loadConsoleFiles(): ConsoleFiles {
@@ -36,7 +39,7 @@ export function loadConsoleFiles(): ConsoleFiles {
     templates.set(f.slice(0, -4), hb.compile(readFileSync(join(dir, 'templates', f), 'utf8'), { strict: true }));
   // {{> command id=… text=…}}: a shell command with its copy button (pages suggest, never act).
   hb.registerPartial('command', templates.get('command')!);
-  const assets = new Map(['console.css', 'console.js'].map((a) => [a, readFileSync(join(dir, 'assets', a))]));
+  const assets = new Map(Object.keys(CONSOLE_ASSETS).map((a) => [a, readFileSync(join(dir, 'assets', a))]));
   const get = (name: string) => {
     const t = templates.get(name);
     if (!t) throw new Error(`no console template ${name}.hbs`);

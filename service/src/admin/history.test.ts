@@ -52,3 +52,14 @@ describe('the history', () => {
     expect(h.points()[0]!.at).toBe(25 * 60_000);
   });
 });
+
+describe('process metrics', () => {
+  it('the CPU seconds of this process grow between samples', async () => {
+    const m = createMetrics();
+    const a = await readSample(m.registry);
+    for (let t = Date.now(); Date.now() - t < 50; );
+    const b = await readSample(m.registry);
+    expect(b.cpuSeconds).toBeGreaterThan(a.cpuSeconds);
+    expect(b.residentBytes).toBeGreaterThan(10 * 2 ** 20);
+  });
+});

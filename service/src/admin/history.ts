@@ -44,6 +44,9 @@ const sum = (vs: Values, keep: (v: Values[number]) => boolean = () => true) => v
 
 /** Reads one sample from the registry. */
 export async function readSample(registry: Registry, at = Date.now()): Promise<Sample> {
+  // prom-client updates the CPU counters (user, system and their total) when the user counter is
+  // collected: read it first, then the total is current.
+  await values(registry, 'process_cpu_user_seconds_total');
   const [requests, duration, tokens, cache, cpu, rss] = await Promise.all(
     [METRICS.requests, METRICS.requestDuration, METRICS.tokensGenerated, METRICS.cacheLookups, 'process_cpu_seconds_total', 'process_resident_memory_bytes'].map((n) => values(registry, n)),
   );

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { keyState, type KeyEntry } from '../../../contract/keyring-file.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AuditHistory } from './audit.js';
-import { overviewCharts, short } from './charts.js';
+import { overviewCharts, short, span } from './charts.js';
 import { HISTORY_WINDOW_MS, type MetricsHistory } from './history.js';
 
 /** The Deployment's config-checksum annotation is this over the rendered runtime.json. */
@@ -101,6 +101,7 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
   const cache = deps.cache ? `Redis, TTL ${config.cache.redis.ttlSeconds} s, ${hitRatio}` : 'off';
   const a = config.alerts;
   const points = history.points();
+  const windowMs = Math.min(HISTORY_WINDOW_MS, Math.max(points.length, 1) * history.everyMs);
   return {
     title: 'Overview',
     environment: config.environment,
@@ -114,10 +115,11 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
     model: model.map(([name, value]) => ({ name, value })),
     sampleSeconds: short(history.everyMs / 1000),
     sampleCount: points.length,
+    covered: span(windowMs),
     charts: overviewCharts(
       points,
       a ? { p99Seconds: a.p99LatencySeconds.threshold, errorRatePercent: a.errorRatePercent.threshold, cpuPercent: a.cpuPercent.threshold, memoryPercent: a.memoryPercent.threshold } : {},
-      Math.min(HISTORY_WINDOW_MS, Math.max(points.length, 1) * history.everyMs),
+      windowMs,
     ),
     thresholdEdits: thresholdEdits(config.environment, a, repoRoot),
   };
