@@ -91,9 +91,12 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
   /** A page that needs a session: without one, a bare 303 to /login. */
   const page = (path: string, template: string, view: () => object | Promise<object>) =>
     app.get(path, { config: { public: true } }, async (req, reply) => {
+      const started = performance.now();
       const session = await current(req);
       if (!session) return reply.code(303).header('location', '/login').send();
-      return html(reply, files.page(template, { ...layout(path, session), ...(await view()) }));
+      const body = files.page(template, { ...layout(path, session), ...(await view()) });
+      // The page's server time, session check included (bench/console.ts reads it).
+      return html(reply.header('server-timing', `render;dur=${(performance.now() - started).toFixed(2)}`), body);
     });
 
   page('/', 'overview', () => overviewView(ctx));

@@ -44,12 +44,13 @@ describe('the history', () => {
     expect(p.p99Seconds).toBeCloseTo(2.5 + 0.5 * 0.9);
   });
 
-  it('keeps at most 15 minutes of samples', () => {
-    const h = new MetricsHistory(createMetrics().registry, { cpuMillis: 1000, memoryBytes: 1 }, 60_000);
+  it('keeps at most 15 minutes of samples at the default rate (180 intervals), whatever the rate', () => {
+    const h = new MetricsHistory(createMetrics().registry, { cpuMillis: 1000, memoryBytes: 1 }, 10);
     const s = (at: number): Sample => ({ at, requests: at, errors5xx: 0, buckets: [], tokens: 0, cacheHits: 0, cacheMisses: 0, cpuSeconds: 0, residentBytes: 0 });
-    for (let i = 0; i < 40; i++) h.add(s(i * 60_000));
-    expect(h.points()).toHaveLength(15);
-    expect(h.points()[0]!.at).toBe(25 * 60_000);
+    for (let i = 0; i < 400; i++) h.add(s(i * 5000));
+    expect(h.points()).toHaveLength(180);
+    expect(h.points()[0]!.at).toBe(220 * 5000);
+    expect(h.points()[179]!.at - h.points()[0]!.at).toBe(15 * 60_000 - 5000);
   });
 });
 
