@@ -39,7 +39,9 @@ describe('Deployment', () => {
     const sum = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.metadata.annotations['smartbot.dev/config-checksum'];
     expect(sum(config)).toMatch(/^[0-9a-f]{64}$/);
     expect(sum({ ...config, inference: { ...config.inference, maxTokens: 99 } })).not.toBe(sum(config));
-    expect(sum({ ...config, monitoring: { alerts: { ...config.monitoring.alerts, cpuPercent: { threshold: 50, for: '1m' } } } })).toBe(sum(config));
+    // The alert thresholds are in the service config (the admin console draws them): a change rolls the pods.
+    expect(sum({ ...config, monitoring: { alerts: { ...config.monitoring.alerts, cpuPercent: { threshold: 50, for: '1m' } } } })).not.toBe(sum(config));
+    expect(sum({ ...config, replicas: 3 })).toBe(sum(config));
   });
 
   it('sizes the startup probe to the model: 20 s plus 1 s per 100 MiB', () => {
