@@ -15,6 +15,7 @@ import { AUDIT_LOG_FILE, parseKeyring } from '../../contract/keyring-file.js';
 import { buildAdminApp, buildApp } from '../../service/src/app.js';
 import { ApiError } from '../../service/src/errors.js';
 import { repoRoot } from '../helpers/env.js';
+import { HOSTILE_ENV, HOSTILE_KEY_ID, hostileAuditFile } from '../helpers/keys.js';
 import { scriptedDeps } from '../helpers/service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -201,9 +202,33 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
     expect(page.url()).toBe(`${base}/login`);
   });
 
+  it('shows an environment name and an audit key id holding HTML as text: nothing runs', async () => {
+    const hostile = scriptedDeps(keys);
+    hostile.deps.config = { ...hostile.deps.config, environment: HOSTILE_ENV };
+    const app = buildAdminApp(hostile.deps, { auditFile: hostileAuditFile(HOSTILE_ENV) });
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const other = await context.newPage();
+      other.on('dialog', (d) => void (problems.push(`dialog: ${d.message()}`), d.dismiss()));
+      await other.goto(`${url}/login`);
+      await other.fill('#token', keys.admin.key);
+      await other.click('button[type=submit]');
+      await other.goto(`${url}/audit`);
+      expect(await other.textContent('.env')).toBe(HOSTILE_ENV);
+      expect(await other.locator('tbody th').first().textContent()).toBe(HOSTILE_KEY_ID);
+      expect(await other.locator('script').count()).toBe(1);
+      expect(await other.locator('main img').count()).toBe(0);
+      await other.close();
+    } finally {
+      hostile.close();
+      await app.close();
+    }
+  });
+
   it('no request left the origin, and nothing broke the CSP or threw', () => {
     expect(requests.length).toBeGreaterThan(10);
     expect(requests.filter((u) => !u.startsWith(`${base}/`))).toEqual([]);
+    // (The page of the test above, on its own origin, is not in `requests`.)
     expect(problems).toEqual([]);
     expect(failures).toEqual(['POST /login 401', 'POST /login 403']);
   });

@@ -1,32 +1,14 @@
 // The admin console through fastify's inject: what a browser gets for each request (status,
 // headers, the page's text). The real browser (keyboard, axe, screenshots) is test/console/.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seal, entryLine, type AuditEntry } from '../../../contract/audit-log.js';
+import { HOSTILE_ENV, hostileAuditFile } from '../../../test/helpers/keys.js';
 import { buildAdminApp, buildApp } from '../app.js';
 import { scriptedDeps } from '../../../test/helpers/service.js';
 import { CONSOLE_HEADERS } from './console.js';
 
-/** An audit history for `env` whose third entry names a key id holding HTML. */
-function auditFile(env: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'smartbot-audit-'));
-  let prev: AuditEntry | undefined;
-  const lines: string[] = [];
-  for (const keyId of ['ci.1', 'ops.1', '<img src=x onerror=alert(1)>']) {
-    prev = seal({ ts: '2026-11-26T21:55:00.000Z', env, action: 'revoke', kind: 'api-key', keyId, keyFingerprint: 'a9942cb497cf', actor: 'ops@example.com', reason: 'drill <b>bold</b>', ref: 'commit ea3b2f7' }, prev);
-    lines.push(entryLine(prev));
-  }
-  const file = join(dir, 'key-rotations.jsonl');
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
-
-const HOSTILE_ENV = '<script>alert("env")</script>';
 const { deps, keys, close } = scriptedDeps();
 deps.config = { ...deps.config, environment: HOSTILE_ENV, cache: { redis: { enabled: true, url: 'redis://user:hunter2@127.0.0.1:6379', ttlSeconds: 60 } } };
-const audit = auditFile(HOSTILE_ENV);
+const audit = hostileAuditFile(HOSTILE_ENV);
 const admin = buildAdminApp(deps, { auditFile: audit, sampleMs: 50 });
 const api = buildApp(deps);
 afterAll(async () => {

@@ -125,8 +125,10 @@ export class MetricsHistory {
 
   /** Samples now and then every `everyMs` (the timer does not keep the process alive). */
   start(): void {
-    void this.sample();
-    this.timer = setInterval(() => void this.sample(), this.everyMs);
+    // A failed read (a collector throwing) leaves a gap in the charts; it must not end the process.
+    const tick = () => void this.sample().catch(() => undefined);
+    tick();
+    this.timer = setInterval(tick, this.everyMs);
     this.timer.unref();
   }
 
