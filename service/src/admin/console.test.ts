@@ -1,10 +1,15 @@
 // The admin console through fastify's inject: what a browser gets for each request (status,
 // headers, the page's text). The real browser (keyboard, axe, screenshots) is test/console/.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '../../../test/helpers/env.js';
 import { HOSTILE_ENV, hostileAuditFile } from '../../../test/helpers/keys.js';
 import { buildAdminApp, buildApp } from '../app.js';
-import { scriptedDeps } from '../../../test/helpers/service.js';
+import { renderedRuntimeConfig, scriptedDeps } from '../../../test/helpers/service.js';
 import { CONSOLE_HEADERS } from './console.js';
+import { configChecksum } from './pages.js';
 
 const { deps, keys, close } = scriptedDeps();
 deps.config = { ...deps.config, environment: HOSTILE_ENV, cache: { redis: { enabled: true, url: 'redis://user:hunter2@127.0.0.1:6379', ttlSeconds: 60 } } };
@@ -153,5 +158,12 @@ describe('admin console: a revoked key', () => {
       closeRing();
       await app.close();
     }
+  });
+});
+
+describe('the config checksum', () => {
+  it("is the rendered Deployment's config-checksum annotation, for the rendered config", async () => {
+    const deployment = parse(readFileSync(join(repoRoot, 'rendered/prod/kubernetes/deployment.yaml'), 'utf8'));
+    expect(configChecksum(renderedRuntimeConfig('prod'))).toBe(deployment.spec.template.metadata.annotations['smartbot.dev/config-checksum']);
   });
 });
