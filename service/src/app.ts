@@ -72,11 +72,11 @@ export function buildApp(deps: ServiceDeps, https?: { key: string; cert: string 
 }
 
 /** The admin port: probes, /metrics and the read-only admin console (admin/). */
-export function buildAdminApp(deps: ServiceDeps, console: ConsoleOptions = {}): FastifyInstance {
+export function buildAdminApp(deps: ServiceDeps, consoleOptions: ConsoleOptions = {}): FastifyInstance {
   const app = Fastify(serverOptions(deps)) as unknown as FastifyInstance;
   registerHooks(app, deps);
   app.register(probeRoutes, deps);
   app.register(metricsRoute, deps);
-  app.register(adminConsole, { deps, options: console });
+  app.register(adminConsole, { deps, options: consoleOptions });
   return app;
 }
