@@ -24,9 +24,6 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
     const stopCut = lifecycle.onCut((why) => abort.abort(why));
     try {
       const req = { ...readChatRequest(request.body, limits), signal: abort.signal };
-      await engine.prepare(req);
-      const answer = newAnswerId(engine.modelId);
-
       const deterministic = req.temperature === 0 && cache !== undefined;
       const key = deterministic ? cacheKey(engine.modelId, req) : '';
       let cached: ChatResult | undefined;
@@ -34,6 +31,10 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
         cached = await cache.get(key);
         metrics.cacheLookups.inc({ result: cached ? 'hit' : 'miss' });
       }
+      // Only a request the model will answer is prepared (its prompt templated and counted
+      // against the context): a cached answer's request passed that check when it was stored.
+      if (!cached) await engine.prepare(req);
+      const answer = newAnswerId(engine.modelId);
       reply.header('x-smartbot-cache', !deterministic ? 'bypass' : cached ? 'hit' : 'miss');
 
       // A stream answers at once: its status line and role chunk go out before the request
