@@ -6,7 +6,8 @@
 //             model, Redis cache at $BENCH_REDIS_URL, keyring $BENCH_KEYRING; its log lines go
 //             to stdout, where production writes them.
 // The bearer key is $BENCH_KEY. The port goes to the parent over IPC; on "stop" the server
-// closes and the process exits 0 (so `--cpu-prof` writes its profile).
+// closes and the process exits 0 (so `--cpu-prof` writes its profile); on "memory" it answers
+// process.memoryUsage(), on "gc" the same after a full collection (when started with --expose-gc).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +76,9 @@ if (!server) {
 }
 process.send!({ port: server.port });
 process.on('message', async (m) => {
+  // The memory section asks for a full collection (with --expose-gc) to tell garbage from a leak.
+  if (m === 'gc') (globalThis as { gc?: () => void }).gc?.();
+  if (m === 'memory' || m === 'gc') return void process.send!({ memory: process.memoryUsage() });
   if (m !== 'stop') return;
   await server.close();
   process.disconnect();

@@ -55,6 +55,8 @@ export interface ServerUnderTest {
   key: string;
   /** Log lines the server wrote to stdout so far. */
   logLines(): number;
+  /** The server's process.memoryUsage() (over IPC); after a full collection when `gc` (the server needs --expose-gc). */
+  memoryUsage(gc?: 'gc'): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
 }
 
@@ -93,6 +95,12 @@ export async function startServer(mode: 'bare' | 'smartbot', opts: { redisUrl?: 
     pid: proc.pid!,
     key: f.key,
     logLines: () => lines,
+    memoryUsage: (gc) =>
+      new Promise((resolve) => {
+        const onMessage = (m: { memory?: NodeJS.MemoryUsage }) => m.memory && (proc.off('message', onMessage), resolve(m.memory));
+        proc.on('message', onMessage);
+        proc.send(gc ?? 'memory');
+      }),
     async stop() {
       if (proc.exitCode !== null) return;
       const exited = new Promise((resolve) => proc.once('exit', resolve));
