@@ -12,7 +12,8 @@ export function genReqId(req: { headers: Record<string, string | string[] | unde
 }
 
 export const requestId = appWide(async (app) => {
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, next) => {
     reply.header('x-request-id', req.id);
+    next();
   });
 });
