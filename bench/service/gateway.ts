@@ -4,7 +4,7 @@
 // cached chat path, GET /v1/models, and the uncached demo-model path. Each server is its own
 // process pinned to CPU 0; autocannon runs pinned to CPU 1. Rows interleave run by run, so a
 // noisy moment hits every row alike; each figure is the median of --runs.
-import { autocannon, HAS_TASKSET, startRedis, startServer, type LoadResult, type LoadSpec, type ServerUnderTest } from './http-load.js';
+import { autocannon, cpuSeconds, HAS_TASKSET, startRedis, startServer, type LoadResult, type LoadSpec, type ServerUnderTest } from './http-load.js';
 import { median, type SectionOptions, type Table } from './table.js';
 
 export const CONNECTIONS = 50;
@@ -69,22 +69,26 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
     // A short warm-up per server, so the JIT has compiled the hot paths before the first figure.
     for (const row of ROWS.slice(0, 4)) await autocannon(row.load(bare, bot, 1));
 
-    const results: LoadResult[][] = ROWS.map(() => []);
+    // Server CPU time per answer: steadier than req/s when other jobs share the server's core.
+    const results: (LoadResult & { cpuUs: number })[][] = ROWS.map(() => []);
     let logged = 0;
     let answered = 0;
     for (let run = 1; run <= opts.runs; run++) {
       for (const [i, row] of ROWS.entries()) {
         opts.progress(`run ${run}/${opts.runs}: ${row.path}`);
         const linesBefore = bot.logLines();
+        const server = row.server === 'bare' ? bare : bot;
+        const cpuBefore = cpuSeconds(server.pid);
         const r = await autocannon(row.load(bare, bot, opts.seconds));
+        const cpuUs = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / Math.max(1, r.responses);
         if (row.server === 'smartbot') {
           logged += bot.logLines() - linesBefore;
           answered += r.responses;
         }
-        results[i]!.push(r);
+        results[i]!.push({ ...r, cpuUs });
       }
     }
-    const med = results.map((rs) => ({ rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx + r.errors, 0) }));
+    const med = results.map((rs) => ({ cpuUs: median(rs.map((r) => r.cpuUs)), rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx + r.errors, 0) }));
     const [barePost, cached, bareGet, models] = med as [(typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0]];
     const added = cached.p99 - barePost.p99;
     return [
@@ -94,8 +98,8 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
           `autocannon, ${CONNECTIONS} connections (the uncached row: ${DECODE_CONNECTIONS}), ${opts.seconds} s a row, median of ${opts.runs}; ` +
           `${HAS_TASKSET ? 'server on CPU 0, load on CPU 1' : 'taskset missing: server and load unpinned'}; smartbot from prod's rendered config ` +
           `(demo model in-process, local Redis, keyring key, metrics on); access log on a stdout pipe: ${fmt(logged)} lines for ${fmt(answered)} answers.`,
-        columns: ['path', 'req/s', 'p50 ms', 'p99 ms', 'not 2xx'],
-        rows: ROWS.map((row, i) => [row.path, fmt(med[i]!.rps), med[i]!.p50, med[i]!.p99, med[i]!.non2xx]),
+        columns: ['path', 'req/s', 'p50 ms', 'p99 ms', 'not 2xx', 'server CPU µs / answer'],
+        rows: ROWS.map((row, i) => [row.path, fmt(med[i]!.rps), med[i]!.p50, med[i]!.p99, med[i]!.non2xx, fmt(med[i]!.cpuUs)]),
         targets: [
           { target: 'cached chat ≥ 50 % of bare POST req/s', measured: pct(cached.rps / barePost.rps), met: cached.rps >= 0.5 * barePost.rps },
           { target: 'p99 added over bare POST ≤ 2 ms', measured: `${added} ms`, met: added <= 2 },

@@ -1,7 +1,8 @@
 // Where a server's CPU time went: self time per function and per file (package or project
 // folder) from a V8 .cpuprofile, as `node --cpu-prof` writes it. Used to profile the gateway:
 //   BENCH_CPU_PROF=/tmp/prof npm run bench:service -- --only gateway
-//   node dist/bench/service/profile-summary.js /tmp/prof/CPU.*.cpuprofile [--top 25]
+//   node dist/bench/service/profile-summary.js /tmp/prof/CPU.*.cpuprofile [--top 25] [--from SECONDS]
+// --from skips the first seconds of the profile (start-up: imports, schema compiles, model load).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -24,13 +25,16 @@ function fileOf(url: string): string {
   return project ? project[1]! : url.replace(/^file:\/\//, '');
 }
 
-export function summarise(profile: CpuProfile): { total: number; byFunction: Map<string, number>; byFile: Map<string, number> } {
+export function summarise(profile: CpuProfile, fromUs = 0): { total: number; byFunction: Map<string, number>; byFile: Map<string, number> } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let total = 0;
+  let at = 0;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
+    at += us;
+    if (at < fromUs) return;
     const { functionName, url, lineNumber } = nodes.get(id)!.callFrame;
     if (functionName === '(idle)' || functionName === '(program)') return;
     total += us;
@@ -42,13 +46,13 @@ export function summarise(profile: CpuProfile): { total: number; byFunction: Map
   return { total, byFunction, byFile };
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, from: { type: 'string', default: '0' } } });
 if (positionals.length === 0) {
-  console.error('usage: profile-summary FILE.cpuprofile… [--top N]');
+  console.error('usage: profile-summary FILE.cpuprofile… [--top N] [--from SECONDS]');
   process.exit(2);
 }
 for (const file of positionals) {
-  const { total, byFunction, byFile } = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const { total, byFunction, byFile } = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(values.from) * 1e6);
   const rows = (m: Map<string, number>) =>
     [...m]
       .sort((a, b) => b[1] - a[1])

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { cacheKey, createCache, HotAnswers, type ResponseCache } from './cache.js';
+import { cacheKey, createCache, HOT_KEY_MAX_CHARS, HotAnswers, redisKey, type ResponseCache } from './cache.js';
 import type { ChatRequest } from './engine/types.js';
 import { freePort, logSink, renderedRuntimeConfig } from '../../test/helpers/service.js';
 
@@ -97,7 +97,7 @@ describe.skipIf(!hasRedis)('Redis response cache', () => {
 
   it('stores and returns a result under a key derived from the model and everything that shapes the answer', async () => {
     const key = cacheKey('demo', request('hi'));
-    expect(key).toMatch(/^smartbot:chat:[0-9a-f]{64}$/);
+    expect(redisKey(key)).toMatch(/^smartbot:chat:[0-9a-f]{64}$/);
     expect(cacheKey('demo', { ...request('hi'), signal: new AbortController().signal, wire: { messages: [] } })).toBe(key);
     for (const other of [{ maxTokens: 17 }, { stop: ['x'] }, { toolChoice: 'required' as const }, { responseFormat: { type: 'json_object' as const } }]) expect(cacheKey('demo', { ...request('hi'), ...other })).not.toBe(key);
     await cache.set(key, result);
@@ -110,8 +110,13 @@ describe.skipIf(!hasRedis)('Redis response cache', () => {
     await cache.set(key, answer('hot answer'));
     const direct = new Redis(url);
     try {
-      await direct.del(key); // Redis no longer has it: only the local tier can answer now
+      await direct.del(redisKey(key)); // Redis no longer has it: only the local tier can answer now
       expect(await cache.get(key)).toEqual(answer('hot answer'));
+      // A request above HOT_KEY_MAX_CHARS is not kept locally: Redis alone answers it.
+      const long = cacheKey('demo', request('x'.repeat(HOT_KEY_MAX_CHARS)));
+      await cache.set(long, answer('long'));
+      await direct.del(redisKey(long));
+      expect(await cache.get(long)).toBeUndefined();
       const other = await replica();
       expect(await other.get(key)).toBeUndefined();
       await other.close();
@@ -124,7 +129,7 @@ describe.skipIf(!hasRedis)('Redis response cache', () => {
     const key = cacheKey('demo', request('short-lived'));
     const direct = new Redis(url);
     try {
-      await direct.set(key, JSON.stringify(answer('brief')), 'PX', 400);
+      await direct.set(redisKey(key), JSON.stringify(answer('brief')), 'PX', 400);
       const other = await replica();
       expect(await other.get(key)).toEqual(answer('brief'));
       await new Promise((r) => setTimeout(r, 450));

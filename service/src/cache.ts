@@ -18,14 +18,23 @@ export interface ResponseCache {
   close(): Promise<void>;
 }
 
-/** Everything that shapes a deterministic answer: the model and the request, without its signal and wire copy. */
-export function cacheKey(model: string, req: ChatRequest): string {
+/**
+ * Everything that shapes a deterministic answer: the model and the request, without its signal
+ * and wire copy, as JSON. The cache's key: the local tier looks it up as it is, Redis under its
+ * SHA-256 (redisKey), so a hot answer costs no hash.
+ */
+export function cacheKey(model: string, req: Omit<ChatRequest, 'signal'> & { signal?: AbortSignal }): string {
   const { signal: _signal, wire: _wire, ...shape } = req;
-  // crypto.hash: one call, without a Hash object (that object cost more than the digest here).
-  return `smartbot:chat:${hash('sha256', JSON.stringify({ model, ...shape }))}`;
+  return JSON.stringify({ model, ...shape });
 }
 
-/** How many answers each process keeps in front of Redis (an answer is at most `inference.maxTokens` tokens: a few KiB). */
+/** Where Redis keeps the answer to a request (crypto.hash: one call, without a Hash object). */
+export const redisKey = (key: string) => `smartbot:chat:${hash('sha256', key)}`;
+
+/** Longer requests skip the local tier (its keys are the requests themselves): it stays small. */
+export const HOT_KEY_MAX_CHARS = 4096;
+
+/** How many answers each process keeps in front of Redis (each key at most HOT_KEY_MAX_CHARS, each answer at most `inference.maxTokens` tokens: a few MiB in all). */
 export const HOT_ANSWERS = 256;
 
 /**
@@ -80,17 +89,19 @@ export function createCache(config: ServiceConfig, log: Logger, hot = new HotAns
   return {
     async get(key) {
       // While Redis is away the cache is off, as it always was: the local tier answers only while Redis is up.
-      if (redis.status === 'ready') {
+      const hotKey = key.length <= HOT_KEY_MAX_CHARS;
+      if (hotKey && redis.status === 'ready') {
         const local = hot.get(key);
         if (local) return local;
       }
+      const shared = redisKey(key);
       try {
         // The answer and how long Redis keeps it, in one round trip.
-        const [[getErr, v], [ttlErr, pttl]] = (await redis.pipeline().get(key).pttl(key).exec()) as [[Error | null, string | null], [Error | null, number]];
+        const [[getErr, v], [ttlErr, pttl]] = (await redis.pipeline().get(shared).pttl(shared).exec()) as [[Error | null, string | null], [Error | null, number]];
         if (getErr ?? ttlErr) throw getErr ?? ttlErr;
         if (!v) return undefined;
         const value = JSON.parse(v) as ChatResult;
-        hot.set(key, value, pttl);
+        if (hotKey) hot.set(key, value, pttl);
         return value;
       } catch (e) {
         down(e as Error);
@@ -99,8 +110,8 @@ export function createCache(config: ServiceConfig, log: Logger, hot = new HotAns
     },
     async set(key, value) {
       try {
-        await redis.set(key, JSON.stringify(value), 'EX', r.ttlSeconds);
-        hot.set(key, value, r.ttlSeconds * 1000);
+        await redis.set(redisKey(key), JSON.stringify(value), 'EX', r.ttlSeconds);
+        if (key.length <= HOT_KEY_MAX_CHARS) hot.set(key, value, r.ttlSeconds * 1000);
       } catch (e) {
         down(e as Error);
       }
