@@ -37,14 +37,15 @@ export async function startRedis(): Promise<{ url: string; stop: () => Promise<v
     proc.once('exit', (code) => (clearTimeout(timer), reject(new Error(`redis-server exited with ${code}`))));
   });
   proc.stdout!.resume();
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stopProcess(proc) };
+  return { url: `redis://127.0.0.1:${port}`, stop: () => stopProcess(proc, () => proc.kill('SIGTERM'), 10_000) };
 }
 
-async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/** Asks a process to stop (`ask`), and kills it when it has not exited within `graceMs`. */
+async function stopProcess(proc: ChildProcess, ask: () => void, graceMs: number): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill(signal);
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  ask();
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
@@ -101,14 +102,8 @@ export async function startServer(mode: 'bare' | 'smartbot', opts: { redisUrl?: 
         proc.on('message', onMessage);
         proc.send(gc ?? 'memory');
       }),
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.send('stop');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    // The server closes (draining, flushing its log) and exits; --cpu-prof writes its profile then.
+    stop: () => stopProcess(proc, () => proc.send('stop'), 30_000),
   };
 }
 
