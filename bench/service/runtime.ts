@@ -297,6 +297,7 @@ export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   const got: Record<string, { one: number; four: number }> = {};
   const row = (key: string, label: string, r: { one: number; four: number } | undefined) => {
     if (!r) return;
+    opts.progress(`${label}: ${fmt(r.one)} tokens/s at 1 stream, ${fmt(r.four)} at ${SLOTS}`);
     got[key] = r;
     rows.push([label, fmt(r.one), fmt(r.four), `${(r.four / r.one).toFixed(2)}×`]);
   };
@@ -354,6 +355,7 @@ export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   const noisy = async (label: string, start: () => Promise<Server>, isRuntime: boolean) => {
     const r = await withServer(opts, label, start, (s) => underNeighbour(s, opts));
     if (!r) return;
+    opts.progress(`${label}: ${fmt(r.quiet)} tokens/s quiet, ${fmt(r.loaded)} loaded`);
     noisyRows.push([label, fmt(r.quiet), fmt(r.loaded), pct(r.loaded, r.quiet)]);
     if (isRuntime) noisyTargets.push({ target: `${label}: ≥ 40 % of quiet tokens/s`, measured: pct(r.loaded, r.quiet), met: r.loaded >= 0.4 * r.quiet });
   };
