@@ -4,7 +4,7 @@
 // each runtime's tokens/s while a competing busy loop runs on every core (the noisy neighbour).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -292,6 +292,9 @@ async function deployedPair(): Promise<Server & { headers: Record<string, string
   }
 }
 
+/** What else ran: on a shared machine the 1-minute load average says how far to trust a table. */
+const loadNote = () => `Load average when the table finished: ${loadavg()[0]!.toFixed(1)} on 2 cores.`;
+
 export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   const rows: (string | number)[][] = [];
   const got: Record<string, { one: number; four: number }> = {};
@@ -343,7 +346,7 @@ export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   }
   const speed: Table = {
     title: 'The runtime against llama-server (tokens/s)',
-    note: `Seeded 58M F16 model, ${CONTEXT} tokens of context per slot, ${THREADS} threads, ${SLOTS} slots, up to ${MAX_TOKENS} tokens a request at temperature 0, streamed; aggregate tokens/s over ${opts.seconds} s of closed-loop requests, median of ${opts.runs}. Servers pinned to CPUs 0,1 (${THREADS} threads), the client shares them.`,
+    note: `Seeded 58M F16 model, ${CONTEXT} tokens of context per slot, ${THREADS} threads, ${SLOTS} slots, up to ${MAX_TOKENS} tokens a request at temperature 0, streamed; aggregate tokens/s over ${opts.seconds} s of closed-loop requests, median of ${opts.runs}. Servers pinned to CPUs 0,1 (${THREADS} threads), the client shares them. ${loadNote()}`,
     columns: ['server', '1 stream', `${SLOTS} streams`, `${SLOTS} vs 1`],
     rows,
     targets,
@@ -366,7 +369,7 @@ export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   }
   const neighbour: Table = {
     title: 'The runtime under a noisy neighbour (tokens/s, 1 stream)',
-    note: `One busy loop pinned to each of the 2 cores while one stream decodes for ${opts.seconds} s; quiet first, then loaded; median of ${opts.runs}. 1 thread: server on CPU 0; 2 threads: on CPUs 0,1.`,
+    note: `One busy loop pinned to each of the 2 cores while one stream decodes for ${opts.seconds} s; quiet first, then loaded; median of ${opts.runs}. 1 thread: server on CPU 0; 2 threads: on CPUs 0,1. ${loadNote()}`,
     columns: ['server', 'quiet', 'loaded', 'kept'],
     rows: noisyRows,
     targets: noisyTargets,

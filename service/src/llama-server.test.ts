@@ -61,8 +61,11 @@ describe('llamaServerArgs', () => {
     const c = config();
     expect(llamaServerArgs(c, 8002, 'demo')).toEqual([
       '--model', model, '--alias', 'demo', '--ctx-size', '8192', '--parallel', '4', '--threads', '2', '--threads-batch', '2', '--poll', '0',
-      '--n-gpu-layers', '0', '--host', '127.0.0.1', '--port', '8002', '--no-webui', '--metrics', '--log-prefix', '--log-colors', 'off',
+      '--host', '127.0.0.1', '--port', '8002', '--cors-origins', 'localhost', '--no-webui', '--metrics', '--log-prefix', '--log-colors', 'off',
     ]);
+    // A GPU setting is passed on; 0 (the CPU image) is left out.
+    const gpu = { ...c, model: { ...c.model, gpuLayers: 99 } } as ServiceConfig;
+    expect(llamaServerArgs(gpu, 8002, 'demo').join(' ')).toContain('--n-gpu-layers 99');
   });
 });
 

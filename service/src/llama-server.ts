@@ -42,9 +42,12 @@ export function llamaServerArgs(config: ServiceConfig, port: number, alias: stri
     ['--threads', String(threads)],
     ['--threads-batch', String(threads)],
     ['--poll', String(LLAMA_SERVER_POLL)],
-    ['--n-gpu-layers', String(config.model.gpuLayers ?? 0)],
+    // The image's build is CPU-only: a GPU setting is passed on (and llama-server says it has none).
+    config.model.gpuLayers ? ['--n-gpu-layers', String(config.model.gpuLayers)] : [],
     ['--host', '127.0.0.1'],
     ['--port', String(port)],
+    // Only the service calls the runtime, never a browser.
+    ['--cors-origins', 'localhost'],
     ['--no-webui'],
     ['--metrics'],
     ['--log-prefix'],
