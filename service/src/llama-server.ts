@@ -81,7 +81,7 @@ export interface LlamaServerRuntime extends Closable {
  * Starts llama-server behind the runtime front on config.listen; resolves once the front listens.
  * `onCrash` runs when llama-server exits on its own (default: exit 1, so the container restarts).
  */
-export async function startLlamaServer(binary: string, config: ServiceConfig, alias: string, log: Logger, onCrash = () => process.exit(1)): Promise<LlamaServerRuntime> {
+export async function startLlamaServer(binary: string, config: ServiceConfig, alias: string, log: Logger, onCrash: () => void = () => process.exit(1)): Promise<LlamaServerRuntime> {
   try {
     accessSync(binary, constants.X_OK);
   } catch {
