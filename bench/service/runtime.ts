@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
 import { LLAMA_RUNTIME, PATHS, type ServiceConfig } from '../../contract/service-config.js';
 import { sha256File } from '../../gguf/inspect.js';
+import { LLAMA_SERVER_ENV } from '../../service/src/llama-server.js';
 import { benchModel } from './model.js';
 import { median, type SectionOptions, type Table } from './table.js';
 
@@ -148,16 +149,16 @@ function llamaServerBinary(flavour: 'native' | 'portable'): string {
 const cpusFor = (threads: number) => (threads > 1 ? '0,1' : '0');
 
 /** llama.cpp's llama-server as llama.cpp ships it: same model, threads, slots and context per slot. */
-const llamaServer = (bin: string, threads: number, extra: string[] = []) =>
-  spawnServer(`llama-server -t ${threads} -np ${SLOTS}${extra.length ? ' ' + extra.join(' ') : ''}`, cpusFor(threads), bin, (port) => [
-    '-m', benchModel(), '-t', String(threads), '-np', String(SLOTS), '-c', String(CONTEXT * SLOTS), '--host', '127.0.0.1', '--port', String(port), '--no-webui', ...extra,
+const llamaServer = (bin: string, threads: number) =>
+  spawnServer(`llama-server -t ${threads} -np ${SLOTS}`, cpusFor(threads), bin, (port) => [
+    '-m', benchModel(), '-t', String(threads), '-np', String(SLOTS), '-c', String(CONTEXT * SLOTS), '--host', '127.0.0.1', '--port', String(port), '--no-webui',
   ], '/health');
 
 /** The runtime entry (`runtime --path`): what the runtime container runs, on the host. */
-const runtimeEntry = (threads: number, env: NodeJS.ProcessEnv = {}) =>
+const runtimeEntry = (threads: number) =>
   spawnServer(`runtime (node-llama-cpp) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, (port) => [
     join(dist, 'service/src/llama-runtime.js'), '--path', benchModel(), '--threads', String(threads), '--sequences', String(SLOTS), '--context-size', String(CONTEXT), '--port', String(port),
-  ], '/readyz', { UV_THREADPOOL_SIZE: '1', ...env });
+  ], '/readyz', { UV_THREADPOOL_SIZE: '1' });
 
 /** The runtime entry as the runtime image runs it (`runtime --config`, llama-server behind its front). */
 async function runtimeOnLlamaServer(bin: string, threads: number): Promise<Server> {
@@ -168,7 +169,7 @@ async function runtimeOnLlamaServer(bin: string, threads: number): Promise<Serve
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
   const server = await spawnServer(`runtime (llama-server) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, () => [
     join(dist, 'service/src/llama-runtime.js'), '--config', join(dir, 'runtime.json'), '--port', String(port),
-  ], '/readyz', { SMARTBOT_LLAMA_SERVER: bin }).catch((e) => {
+  ], '/readyz', { [LLAMA_SERVER_ENV]: bin }).catch((e) => {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   });

@@ -103,7 +103,7 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
       const level = parsed.level === 'info' && !isLoaded ? 'debug' : parsed.level;
       log[level](`llama-server: ${parsed.text}`);
     });
-  log.info('llama-server starting', { threads: config.model.source === 'local' ? (config.model.threads ?? config.threads) : undefined, sequences: config.inference.parallelSequences, port: upstreamPort });
+  log.info('llama-server starting', { threads: config.model.threads ?? config.threads, sequences: config.inference.parallelSequences, port: upstreamPort });
 
   // 'close', not 'exit': its last log lines (why it stopped) are read by then.
   const exited = new Promise<number>((resolve) => child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
