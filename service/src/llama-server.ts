@@ -138,7 +138,10 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
   })();
 
   const pipe = (req: IncomingMessage, res: ServerResponse) => {
-    const upstream = request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    // A new loopback connection per request (agent: false): llama-server closes kept-alive ones on
+    // its own schedule (cpp-httplib: after 100 requests or 5 s idle), and a pooled socket it has just
+    // closed fails the request with "socket hang up".
+    const upstream = request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers);
       up.pipe(res);
     });
