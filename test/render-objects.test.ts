@@ -75,11 +75,15 @@ describe('the HTTP settings', () => {
 });
 
 describe('the runtime container', () => {
-  it('runs local models beside the service, found through a host alias, with the UV pool at 1', () => {
+  it('runs local models beside the service, found through a host alias, on whole CPUs with requests = limits (Guaranteed: exclusive cores under cpuManagerPolicy static)', () => {
     const spec = render(shipped('dev')).get('kubernetes/deployment.yaml')[0].spec.template.spec;
     expect(spec.hostAliases).toEqual([{ ip: '127.0.0.1', hostnames: ['smartbot-runtime'] }]);
     const runtime = spec.containers[1];
-    expect(runtime).toMatchObject({ image: 'ghcr.io/smartbot/smartbot-runtime:1.2.0', args: ['--config', '/etc/smartbot/config/runtime.json'], env: [{ name: 'UV_THREADPOOL_SIZE', value: '1' }], ports: [{ name: 'runtime', containerPort: 8001, protocol: 'TCP' }] });
+    expect(runtime).toMatchObject({ image: 'ghcr.io/smartbot/smartbot-runtime:1.2.0', args: ['--config', '/etc/smartbot/config/runtime.json'], ports: [{ name: 'runtime', containerPort: 8001, protocol: 'TCP' }] });
+    // The image runs llama-server: no libuv pool setting to make.
+    expect(runtime.env).toBeUndefined();
+    expect(runtime.resources).toEqual({ requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } });
+    for (const c of spec.containers) expect(c.resources.requests).toEqual(c.resources.limits);
     expect(runtime.volumeMounts).toContainEqual({ name: 'models', mountPath: '/data/models', readOnly: true });
     const cm = render(shipped('dev')).get('kubernetes/configmap.yaml')[0];
     expect(JSON.parse(cm.data['runtime.json']).runtime).toEqual({ url: 'http://smartbot-runtime:8001/v1', port: 8001 });
