@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { generateSigningKeys } from '../contract/jwt.js';
 import { AUDIT_LOG_FILE, fingerprint, formatKeyring, hashKey } from '../contract/keyring-file.js';
 import { packageRoot } from '../contract/paths.js';
-import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry } from '../cli/keys/audit.js';
+import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry } from '../contract/audit-log.js';
 import { replay } from '../cli/keys/replay.js';
 import { verifyKeys } from '../cli/keys/verify.js';
 

@@ -7,7 +7,7 @@ import { generateSigningKeys } from '../contract/jwt.js';
 import { hashKey, parseKeyring } from '../contract/keyring-file.js';
 import { runCli } from '../test/helpers/cli.js';
 import { scratchKeysRepo } from '../test/helpers/keys.js';
-import { WORKFLOW_ACTOR, type AuditEntry } from './keys/audit.js';
+import { WORKFLOW_ACTOR, type AuditEntry } from '../contract/audit-log.js';
 
 const who = ['--actor', 'alice@example.com', '--ref', 'PR #7'];
 const keys = (root: string, ...args: string[]) => runCli('keys', ...args, '--root', root);

@@ -13,7 +13,7 @@ import { KEY_AGE_WARNING_DAYS } from '../validation/policy/keyring.js';
 import { secretShape } from '../validation/policy/secrets.js';
 import { githubFromEnv, parseRepo, requireToken, type GitHubClientOverrides } from './github-env.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
-import { parseAuditLog, type AuditEntry, type UnsealedEntry } from './keys/audit.js';
+import { parseAuditLog, type AuditEntry, type UnsealedEntry } from '../contract/audit-log.js';
 import { environmentNames, envKeySettings } from './keys/environment.js';
 import { openRotationPr } from './keys/open-pr.js';
 import { formatKeyList, formatLog } from './keys/show.js';

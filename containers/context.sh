@@ -2,7 +2,9 @@
 # Prepares the (small) build context of one image from the built toolchain, so docker build
 # never downloads node_modules: production dependencies come from the host's npm cache
 # (`npm ci --omit=dev --omit=optional`), and the runtime adds only node-llama-cpp's linux-x64
-# CPU binary (not the CUDA, Vulkan and ARM ones: ~950 MB with them, ~110 MB without).
+# CPU binary (not the CUDA, Vulkan and ARM ones: ~950 MB with them, ~110 MB without) and
+# llama-server, built once from node-llama-cpp's llama.cpp source and cached on this machine
+# (bench/llama-server.sh --portable: ≈ 10–14 min the first time, then instant).
 # Usage: containers/context.sh service|runtime OUT_DIR     (run `npm run build` first)
 set -euo pipefail
 kind=${1:?usage: context.sh service|runtime OUT_DIR}
@@ -35,11 +37,15 @@ drop=$(KEEP="$keep" node -e 'const keep = new Set(process.env.KEEP.split("\n"));
 [ -z "$drop" ] || (cd "$out/app" && npm uninstall $drop --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 echo "[context] $kind: dependencies: $(printf '%s ' $keep)(left out: $drop)"
 case "$kind" in
-  service) ;;
+  # The admin console's templates and assets: tsc does not copy them into dist/, and
+  # service/src/admin/files.ts finds them under app/service/src/admin/.
+  service) (cd "$root" && cp --parents service/src/admin/templates/*.hbs service/src/admin/assets/* "$out/app/") ;;
   runtime)
     mkdir -p "$out/app/node_modules/@node-llama-cpp"
     cp -r "$root/node_modules/@node-llama-cpp/linux-x64" "$out/app/node_modules/@node-llama-cpp/"
     cp "$root/containers/bin/model_loader" "$out/bin/"
+    server=$("$root/bench/llama-server.sh" --portable)
+    cp "$server" "$out/bin/llama-server"
     ;;
   *) echo "context.sh: unknown image $kind" >&2; exit 2 ;;
 esac

@@ -1,4 +1,7 @@
-# The llama.cpp runtime: serves one GGUF model over the OpenAI-compatible API with
+# The llama.cpp runtime: serves one GGUF model over the OpenAI-compatible API. `--config` runs
+# llama.cpp's llama-server (bin/llama-server: built from the llama.cpp source node-llama-cpp
+# ships, portable x86-64-v3, cached by bench/llama-server.sh --portable) behind the runtime's
+# front (service/src/llama-server.ts); the standalone `--path` mode and model_loader use
 # node-llama-cpp (linux-x64 CPU binary only). Build context: containers/context.sh runtime DIR.
 # /opt/bot/bin/model_loader verifies, describes, sizes and registers a model file.
 ARG BASE_IMAGE=node:22-bookworm-slim
@@ -12,14 +15,17 @@ COPY bin/ bin/
 RUN rm -rf app/node_modules/node-llama-cpp/llama/gitRelease.bundle app/node_modules/node-llama-cpp/llama/llama.cpp app/node_modules/node-llama-cpp/templates \
  && find app/node_modules app/dist \( -name '*.d.ts' -o -name '*.map' -o -name '*.md' \) -type f -delete \
  && chmod 0755 bin/* scripts/*.sh \
+ && bin/llama-server --version 2>&1 | grep -m1 version \
  && cd app && node --input-type=module -e "await import('node-llama-cpp'); console.log('node-llama-cpp loads')"
 
 FROM ${BASE_IMAGE}
 RUN groupadd --system --gid 10001 bot && useradd --system --uid 10001 --gid bot --home-dir /opt/bot --no-create-home bot \
  && mkdir -p /data/models && chown 10001:10001 /data/models
 COPY --from=app /opt/bot /opt/bot
-# node-llama-cpp runs inference on libuv's pool: one pool thread keeps it off llama.cpp's threads.
+# node-llama-cpp (--path mode) runs inference on libuv's pool: one pool thread keeps it off
+# llama.cpp's threads.
 ENV NODE_ENV=production \
+    SMARTBOT_LLAMA_SERVER=/opt/bot/bin/llama-server \
     UV_THREADPOOL_SIZE=1 \
     NODE_LLAMA_CPP_SKIP_DOWNLOAD=true \
     SMARTBOT_HEALTH_PORT=8001 \

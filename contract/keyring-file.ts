@@ -1,7 +1,7 @@
 // The keyring file format (keyrings/<env>.json, mounted as the keyring ConfigMap): SHA-256
 // hashes of API keys with their lifecycle, never the keys. Derived by `smartbot keys` from the
 // audit history (audit/key-rotations.jsonl), read by the service and by `smartbot validate`.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export type Scope = 'chat' | 'admin';
 export const SCOPES: readonly Scope[] = ['chat', 'admin'];
@@ -44,7 +44,8 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
  */
 export const API_KEY_SHAPE = /\bsb_[A-Za-z0-9_.-]{20,}/;
 
-export const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest();
+/** SHA-256 of a key (crypto.hash: one call, no Hash object; the service hashes the key of every request). */
+export const hashKey = (key: string): Buffer => hash('sha256', key, 'buffer');
 
 /** The short prefix of a key's hash that logs and listings show. */
 export const fingerprint = (sha256: string) => sha256.slice(0, 12);

@@ -65,6 +65,8 @@ export interface ServiceConfig {
   /** For local models: the runtime container that runs them (see LLAMA_RUNTIME). */
   runtime?: { url: string; port: number };
   http: HttpConfig;
+  /** The environment's alert thresholds (monitoring.alerts), which the admin console draws on its charts (absent: the standalone runtime). */
+  alerts?: SmartbotEnvironment['monitoring']['alerts'];
 }
 
 /** The HTTP settings: the character caps derived from the context (in tokens) when none are set. */
@@ -103,5 +105,6 @@ export function serviceConfig(name: string, env: SmartbotEnvironment): ServiceCo
     secretsDir: PATHS.secrets,
     ...(env.model.source === 'local' ? { runtime: { url: `http://${LLAMA_RUNTIME.host}:${LLAMA_RUNTIME.port}/v1`, port: LLAMA_RUNTIME.port } } : {}),
     http: httpConfig(env.model.source === 'local' ? env.model.contextSize : PROMPT_CAPS.remoteContextTokens, env.inference, env.security.cors, env.server),
+    alerts: env.monitoring.alerts,
   };
 }

@@ -45,7 +45,6 @@ export function composeView(ctx: RenderContext): object {
     services[LLAMA_RUNTIME.host] = {
       image: config.service.runtimeImage,
       command: ['--config', PATHS.config],
-      environment: { UV_THREADPOOL_SIZE: '1' },
       configs: [{ source: 'runtime', target: PATHS.config }],
       volumes: [`models:${PATHS.models}:ro`],
       ...hardening,

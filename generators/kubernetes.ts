@@ -77,9 +77,9 @@ function deployment(ctx: RenderContext): ObjectFile {
         image: config.service.runtimeImage,
         imagePullPolicy: 'IfNotPresent',
         args: ['--config', PATHS.config],
-        // node-llama-cpp runs inference on libuv's pool: one pool thread stops it fighting llama.cpp's own threads.
-        env: [{ name: 'UV_THREADPOOL_SIZE', value: '1' }],
         ports: [{ name: 'runtime', containerPort: LLAMA_RUNTIME.port, protocol: 'TCP' }],
+        // requests = limits, whole CPUs: a Guaranteed pod, so a kubelet with cpuManagerPolicy
+        // static gives these threads cores of their own (ARCHITECTURE.md, "The llama.cpp runtime").
         resources: { requests: modelResources, limits: modelResources },
         startupProbe: probe('/readyz', 'runtime', STARTUP_PERIOD_SECONDS, startup),
         livenessProbe: probe('/healthz', 'runtime', 10, 3),

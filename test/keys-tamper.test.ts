@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeys } from '../contract/jwt.js';
-import { hashedText, entryLine, WORKFLOW_ACTOR, type AuditEntry } from '../cli/keys/audit.js';
+import { hashedText, entryLine, WORKFLOW_ACTOR, type AuditEntry } from '../contract/audit-log.js';
 import { RULES } from '../validation/rules.js';
 import { runCli } from './helpers/cli.js';
 import { scratchKeysRepo } from './helpers/keys.js';

@@ -39,7 +39,9 @@ describe('Deployment', () => {
     const sum = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.metadata.annotations['smartbot.dev/config-checksum'];
     expect(sum(config)).toMatch(/^[0-9a-f]{64}$/);
     expect(sum({ ...config, inference: { ...config.inference, maxTokens: 99 } })).not.toBe(sum(config));
-    expect(sum({ ...config, monitoring: { alerts: { ...config.monitoring.alerts, cpuPercent: { threshold: 50, for: '1m' } } } })).toBe(sum(config));
+    // The alert thresholds are in the service config (the admin console draws them): a change rolls the pods.
+    expect(sum({ ...config, monitoring: { alerts: { ...config.monitoring.alerts, cpuPercent: { threshold: 50, for: '1m' } } } })).not.toBe(sum(config));
+    expect(sum({ ...config, replicas: 3 })).toBe(sum(config));
   });
 
   it('sizes the startup probe to the model: 20 s plus 1 s per 100 MiB', () => {
@@ -73,11 +75,15 @@ describe('the HTTP settings', () => {
 });
 
 describe('the runtime container', () => {
-  it('runs local models beside the service, found through a host alias, with the UV pool at 1', () => {
+  it('runs local models beside the service, found through a host alias, on whole CPUs with requests = limits (Guaranteed: exclusive cores under cpuManagerPolicy static)', () => {
     const spec = render(shipped('dev')).get('kubernetes/deployment.yaml')[0].spec.template.spec;
     expect(spec.hostAliases).toEqual([{ ip: '127.0.0.1', hostnames: ['smartbot-runtime'] }]);
     const runtime = spec.containers[1];
-    expect(runtime).toMatchObject({ image: 'ghcr.io/smartbot/smartbot-runtime:1.2.0', args: ['--config', '/etc/smartbot/config/runtime.json'], env: [{ name: 'UV_THREADPOOL_SIZE', value: '1' }], ports: [{ name: 'runtime', containerPort: 8001, protocol: 'TCP' }] });
+    expect(runtime).toMatchObject({ image: 'ghcr.io/smartbot/smartbot-runtime:1.2.0', args: ['--config', '/etc/smartbot/config/runtime.json'], ports: [{ name: 'runtime', containerPort: 8001, protocol: 'TCP' }] });
+    // The image runs llama-server: no libuv pool setting to make.
+    expect(runtime.env).toBeUndefined();
+    expect(runtime.resources).toEqual({ requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } });
+    for (const c of spec.containers) expect(c.resources.requests).toEqual(c.resources.limits);
     expect(runtime.volumeMounts).toContainEqual({ name: 'models', mountPath: '/data/models', readOnly: true });
     const cm = render(shipped('dev')).get('kubernetes/configmap.yaml')[0];
     expect(JSON.parse(cm.data['runtime.json']).runtime).toEqual({ url: 'http://smartbot-runtime:8001/v1', port: 8001 });

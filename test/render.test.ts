@@ -66,7 +66,7 @@ describe('smartbot render', () => {
     );
   });
 
-  it('changing one threshold in prod.yaml changes exactly one expression in one rendered file', async () => {
+  it('changing one threshold in prod.yaml changes its alert expression and the service config that carries it, and nothing else', async () => {
     const root = scratchRepo(['environments', 'keyrings', 'rendered']);
     const before = new Map(listTree(join(root, 'rendered')).map((f) => [f, readFileSync(join(root, 'rendered', f), 'utf8')]));
     const prod = join(root, 'environments/prod.yaml');
@@ -79,8 +79,14 @@ describe('smartbot render', () => {
       expect(b.length).toBe(a.length);
       b.forEach((line, i) => line !== a[i] && changed.push(`${f}: ${a[i]!.trim()} → ${line.trim()}`));
     }
-    expect(changed).toHaveLength(1);
-    expect(changed[0]).toMatch(/^prod\/kubernetes\/prometheusrule\.yaml: expr: "sum by \(pod\) \(rate\(container_cpu_usage_seconds_total.* > 85" → expr: ".* > 80"$/);
+    // The expression, and the service config (the admin console draws the threshold): its two
+    // copies, and the checksums that roll the pods and rerun the smoke Job.
+    expect(changed).toHaveLength(5);
+    expect(changed[0]).toBe('prod/compose/docker-compose.yml: "threshold": 85, → "threshold": 80,');
+    expect(changed[1]).toBe('prod/kubernetes/configmap.yaml: "threshold": 85, → "threshold": 80,');
+    expect(changed[2]).toMatch(/^prod\/kubernetes\/deployment\.yaml: smartbot\.dev\/config-checksum: \S+ → smartbot\.dev\/config-checksum: \S+$/);
+    expect(changed[3]).toMatch(/^prod\/kubernetes\/prometheusrule\.yaml: expr: "sum by \(pod\) \(rate\(container_cpu_usage_seconds_total.* > 85" → expr: ".* > 80"$/);
+    expect(changed[4]).toMatch(/^prod\/kubernetes\/smoke-job\.yaml: smartbot\.dev\/config-checksum: \S+ → smartbot\.dev\/config-checksum: \S+$/);
   });
 
   it('writes nothing when an environment is invalid, and says why', async () => {

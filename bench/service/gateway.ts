@@ -1,6 +1,114 @@
-// bench/service section "gateway" (placeholder: filled in by issue 13's work).
-import type { SectionOptions, Table } from './table.js';
+// bench/service section "gateway": what the service costs per request over bare fastify 5, in
+// one run. Bare fastify (a SHA-256 bearer check and a canned chat.completion; GET /hello) against
+// smartbot from prod's rendered config (auth, metrics, the access log on stdout, Redis): the
+// cached chat path, GET /v1/models, and the uncached demo-model path. Each server is its own
+// process pinned to CPU 0; autocannon runs pinned to CPU 1. Rows interleave run by run, so a
+// noisy moment hits every row alike; each figure is the median of --runs.
+import { autocannon, cpuSeconds, HAS_TASKSET, startRedis, startServer, type LoadResult, type LoadSpec, type ServerUnderTest } from './http-load.js';
+import { median, type SectionOptions, type Table } from './table.js';
 
-export async function gatewayTables(_opts: SectionOptions): Promise<Table[]> {
-  return [{ title: 'gateway', note: 'not measured yet', columns: ['row'], rows: [] }];
+export const CONNECTIONS = 50;
+/** The uncached path decodes: as many connections as prod decodes together (parallelSequences), so none is refused with 429. */
+const DECODE_CONNECTIONS = 8;
+
+/** The chat request every cached row repeats: temperature 0, so the service may answer it from the cache. */
+export const CHAT_BODY = JSON.stringify({ messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0 });
+/** The same question at temperature 0.7: never cached, decoded by the demo model every time. */
+const UNCACHED_BODY = JSON.stringify({ messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0.7, max_tokens: 32 });
+
+export const chatLoad = (s: ServerUnderTest, seconds: number, body = CHAT_BODY, connections = CONNECTIONS): LoadSpec => ({
+  url: `${s.url}/v1/chat/completions`,
+  method: 'POST',
+  headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' },
+  body,
+  connections,
+  seconds,
+});
+
+/** One request, to fill the cache (and check the answer is then a hit). */
+export async function primeCache(s: ServerUnderTest): Promise<void> {
+  const init = { method: 'POST', headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' }, body: CHAT_BODY };
+  for (let i = 0; i < 2; i++) {
+    const res = await fetch(`${s.url}/v1/chat/completions`, init);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`priming the cache: HTTP ${res.status}`);
+    if (i === 1 && res.headers.get('x-smartbot-cache') !== 'hit') throw new Error(`the second identical request was not a cache hit (x-smartbot-cache: ${res.headers.get('x-smartbot-cache')})`);
+  }
+}
+
+interface Row {
+  path: string;
+  load: (bare: ServerUnderTest, bot: ServerUnderTest, seconds: number) => LoadSpec;
+  server: 'bare' | 'smartbot';
+}
+
+const ROWS: Row[] = [
+  { path: `bare fastify 5: POST, SHA-256 bearer check, canned chat.completion`, server: 'bare', load: (b, _, s) => chatLoad(b, s) },
+  { path: 'smartbot `POST /v1/chat/completions`, cache hit', server: 'smartbot', load: (_, m, s) => chatLoad(m, s) },
+  { path: 'bare fastify 5: `GET /hello`', server: 'bare', load: (b, _, s) => ({ url: `${b.url}/hello`, connections: CONNECTIONS, seconds: s }) },
+  { path: 'smartbot `GET /v1/models` (auth)', server: 'smartbot', load: (_, m, s) => ({ url: `${m.url}/v1/models`, headers: { authorization: `Bearer ${m.key}` }, connections: CONNECTIONS, seconds: s }) },
+  { path: `smartbot \`POST /v1/chat/completions\`, uncached (demo model, temperature 0.7, ${DECODE_CONNECTIONS} connections)`, server: 'smartbot', load: (_, m, s) => chatLoad(m, s, UNCACHED_BODY, DECODE_CONNECTIONS) },
+];
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (n: number) => `${Math.round(n * 100)} %`;
+
+export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
+  const redis = await startRedis();
+  if ('missing' in redis) {
+    console.log(`gateway: skipped, ${redis.missing} (the cached path needs a local Redis)\n`);
+    return [];
+  }
+  const servers: ServerUnderTest[] = [];
+  try {
+    const bare = await startServer('bare');
+    servers.push(bare);
+    const bot = await startServer('smartbot', { redisUrl: redis.url, ...(process.env.BENCH_CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] } : {}) });
+    servers.push(bot);
+    await primeCache(bot);
+    // A short warm-up per server, so the JIT has compiled the hot paths before the first figure.
+    for (const row of ROWS.slice(0, 4)) await autocannon(row.load(bare, bot, 1));
+
+    // Server CPU time per answer: steadier than req/s when other jobs share the server's core.
+    const results: (LoadResult & { cpuUs: number })[][] = ROWS.map(() => []);
+    let logged = 0;
+    let answered = 0;
+    for (let run = 1; run <= opts.runs; run++) {
+      for (const [i, row] of ROWS.entries()) {
+        opts.progress(`run ${run}/${opts.runs}: ${row.path}`);
+        const linesBefore = bot.logLines();
+        const server = row.server === 'bare' ? bare : bot;
+        const cpuBefore = cpuSeconds(server.pid);
+        const r = await autocannon(row.load(bare, bot, opts.seconds));
+        const cpuUs = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / Math.max(1, r.responses);
+        if (row.server === 'smartbot') {
+          logged += bot.logLines() - linesBefore;
+          answered += r.responses;
+        }
+        results[i]!.push({ ...r, cpuUs });
+      }
+    }
+    const med = results.map((rs) => ({ cpuUs: median(rs.map((r) => r.cpuUs)), rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx + r.errors, 0) }));
+    const [barePost, cached, bareGet, models] = med as [(typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0]];
+    const added = cached.p99 - barePost.p99;
+    return [
+      {
+        title: 'Gateway overhead',
+        note:
+          `autocannon, ${CONNECTIONS} connections (the uncached row: ${DECODE_CONNECTIONS}), ${opts.seconds} s a row, median of ${opts.runs}; ` +
+          `${HAS_TASKSET ? 'server on CPU 0, load on CPU 1' : 'taskset missing: server and load unpinned'}; smartbot from prod's rendered config ` +
+          `(demo model in-process, local Redis, keyring key, metrics on); access log on a stdout pipe: ${fmt(logged)} lines for ${fmt(answered)} answers.`,
+        columns: ['path', 'req/s', 'p50 ms', 'p99 ms', 'not 2xx', 'server CPU µs / answer'],
+        rows: ROWS.map((row, i) => [row.path, fmt(med[i]!.rps), med[i]!.p50, med[i]!.p99, med[i]!.non2xx, fmt(med[i]!.cpuUs)]),
+        targets: [
+          { target: 'cached chat ≥ 50 % of bare POST req/s', measured: pct(cached.rps / barePost.rps), met: cached.rps >= 0.5 * barePost.rps },
+          { target: 'p99 added over bare POST ≤ 2 ms', measured: `${added} ms`, met: added <= 2 },
+          { target: '`GET /v1/models` ≥ 60 % of bare GET req/s', measured: pct(models.rps / bareGet.rps), met: models.rps >= 0.6 * bareGet.rps },
+        ],
+      },
+    ];
+  } finally {
+    for (const s of servers) await s.stop();
+    await redis.stop();
+  }
 }

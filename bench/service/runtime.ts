@@ -1,6 +1,380 @@
-// bench/service section "runtime" (placeholder: filled in by issue 13's work).
-import type { SectionOptions, Table } from './table.js';
+// bench/service section "runtime": the llama.cpp runtime against llama.cpp's own llama-server, on
+// the same GGUF (benchModel()), threads and slots — tokens/s at 1 and 4 concurrent requests over
+// HTTP, the deployed pair (service container → runtime container) measured from the host, and
+// each runtime's tokens/s while a competing busy loop runs on every core (the noisy neighbour).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
+import { LLAMA_RUNTIME, PATHS, type ServiceConfig } from '../../contract/service-config.js';
+import { sha256File } from '../../gguf/inspect.js';
+import { LLAMA_SERVER_ENV } from '../../service/src/llama-server.js';
+import { benchModel } from './model.js';
+import { median, type SectionOptions, type Table } from './table.js';
 
-export async function runtimeTables(_opts: SectionOptions): Promise<Table[]> {
-  return [{ title: 'runtime', note: 'not measured yet', columns: ['row'], rows: [] }];
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const dist = join(root, 'dist');
+const THREADS = 2;
+const SLOTS = 4;
+const CONTEXT = 2048;
+const MAX_TOKENS = 128;
+const READY_TIMEOUT_MS = 120_000;
+/** The id every server here answers to: the model file's base name (the runtime's default). */
+const MODEL_ID = basename(benchModel(), '.gguf');
+
+/** A server under test: how to start it, where it answers, and what stops it. */
+interface Server {
+  name: string;
+  base: string;
+  stop: () => void | Promise<void>;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitReady(url: string, child?: ChildProcess, log?: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`exited ${child.exitCode} before it was ready: ${log?.().trim().split('\n').slice(-3).join(' / ')}`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(250);
+  }
+  throw new Error(`${url} not ready after ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+let nextPort = 18_900;
+/** Starts `cmd args` pinned to `cpus` (taskset), and waits until `readyPath` answers 200. */
+async function spawnServer(name: string, cpus: string, cmd: string, args: (port: number) => string[], readyPath: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const port = nextPort;
+  nextPort += 2; // the runtime on llama-server uses the next port for llama-server itself
+  let out = '';
+  const child = spawn('taskset', ['-c', cpus, cmd, ...args(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keep = (b: Buffer) => (out = (out + b.toString()).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await new Promise((r) => child.once('exit', r));
+    clearTimeout(t);
+  };
+  try {
+    await waitReady(`http://127.0.0.1:${port}${readyPath}`, child, () => out);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { name, base: `http://127.0.0.1:${port}`, stop };
+}
+
+/** One closed-loop run: `streams` clients each send request after request for `seconds`. */
+async function decode(base: string, streams: number, seconds: number, headers: Record<string, string> = {}): Promise<{ tokensPerSecond: number; ttftMs: number[] }> {
+  const deadline = Date.now() + seconds * 1000;
+  const t0 = performance.now();
+  let tokens = 0;
+  const ttftMs: number[] = [];
+  await Promise.all(
+    Array.from({ length: streams }, async (_, s) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        const sent = performance.now();
+        const r = await fetch(`${base}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({
+            model: MODEL_ID,
+            // A new prompt each time: no prompt or response cache helps either side.
+            messages: [{ role: 'user', content: `Stream ${s}, request ${i}: write a long story about a lighthouse keeper.` }],
+            max_tokens: MAX_TOKENS,
+            temperature: 0,
+            stream: true,
+            stream_options: { include_usage: true },
+          }),
+          signal: AbortSignal.timeout(120_000),
+        });
+        if (!r.ok || !r.body) throw new Error(`POST ${base}/v1/chat/completions answered ${r.status}: ${(await r.text()).slice(0, 200)}`);
+        let first = true;
+        let counted = 0;
+        let usage: number | undefined;
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for await (const chunk of r.body) {
+          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line.startsWith('data:') || line === 'data: [DONE]') continue;
+            const event = JSON.parse(line.slice(5)) as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens?: number } };
+            if (event.usage?.completion_tokens !== undefined) usage = event.usage.completion_tokens;
+            if (event.choices?.[0]?.delta?.content) {
+              if (first) ttftMs.push(performance.now() - sent);
+              first = false;
+              counted++;
+            }
+          }
+        }
+        tokens += usage ?? counted;
+      }
+    }),
+  );
+  return { tokensPerSecond: tokens / ((performance.now() - t0) / 1000), ttftMs };
+}
+
+/** Medians over `runs` of aggregate tokens/s at 1 and at SLOTS concurrent requests. */
+async function rates(server: Server, opts: SectionOptions, headers?: Record<string, string>): Promise<{ one: number; four: number }> {
+  await decode(server.base, 1, 1, headers); // warm-up: first allocations, page cache
+  const one: number[] = [];
+  const four: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    one.push((await decode(server.base, 1, opts.seconds, headers)).tokensPerSecond);
+    four.push((await decode(server.base, SLOTS, opts.seconds, headers)).tokensPerSecond);
+  }
+  return { one: median(one), four: median(four) };
+}
+
+/** The cached builds of bench/llama-server.sh: this machine's (native) and the runtime image's (portable). */
+function llamaServerBinary(flavour: 'native' | 'portable'): string {
+  try {
+    return execFileSync(join(root, 'bench', 'llama-server.sh'), flavour === 'portable' ? ['--portable'] : [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    const err = (e as { stderr?: string }).stderr?.trim();
+    throw new Error(err || `bench/llama-server.sh${flavour === 'portable' ? ' --portable' : ''} failed`);
+  }
+}
+
+const cpusFor = (threads: number) => (threads > 1 ? '0,1' : '0');
+
+/** llama.cpp's llama-server as llama.cpp ships it: same model, threads, slots and context per slot. */
+const llamaServer = (bin: string, threads: number) =>
+  spawnServer(`llama-server -t ${threads} -np ${SLOTS}`, cpusFor(threads), bin, (port) => [
+    '-m', benchModel(), '-t', String(threads), '-np', String(SLOTS), '-c', String(CONTEXT * SLOTS), '--host', '127.0.0.1', '--port', String(port), '--no-webui',
+  ], '/health');
+
+/** The runtime entry (`runtime --path`): what the runtime container runs, on the host. */
+const runtimeEntry = (threads: number) =>
+  spawnServer(`runtime (node-llama-cpp) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, (port) => [
+    join(dist, 'service/src/llama-runtime.js'), '--path', benchModel(), '--threads', String(threads), '--sequences', String(SLOTS), '--context-size', String(CONTEXT), '--port', String(port),
+  ], '/readyz', { UV_THREADPOOL_SIZE: '1' });
+
+/** The runtime entry as the runtime image runs it (`runtime --config`, llama-server behind its front). */
+async function runtimeOnLlamaServer(bin: string, threads: number): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-bench-runtime-'));
+  const port = nextPort;
+  const c = await pairConfig(threads);
+  const config = { ...c, model: { ...c.model, path: benchModel() }, listen: { host: '127.0.0.1', port } };
+  writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
+  const server = await spawnServer(`runtime (llama-server) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, () => [
+    join(dist, 'service/src/llama-runtime.js'), '--config', join(dir, 'runtime.json'), '--port', String(port),
+  ], '/readyz', { [LLAMA_SERVER_ENV]: bin }).catch((e) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
+  return { ...server, stop: async () => (await server.stop(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+/** One busy loop per core, each pinned, bounded in time; killed by the returned function. */
+function noisyNeighbour(seconds: number): () => void {
+  const loops = ['0', '1'].map((cpu) =>
+    spawn('taskset', ['-c', cpu, process.execPath, '-e', `const end = Date.now() + ${Math.ceil(seconds * 1000)}; while (Date.now() < end);`], { stdio: 'ignore' }),
+  );
+  return () => loops.forEach((l) => l.exitCode === null && l.kill('SIGKILL'));
+}
+
+async function underNeighbour(server: Server, opts: SectionOptions): Promise<{ quiet: number; loaded: number }> {
+  await decode(server.base, 1, 1);
+  const quiet: number[] = [];
+  const loaded: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    quiet.push((await decode(server.base, 1, opts.seconds)).tokensPerSecond);
+    const stop = noisyNeighbour(opts.seconds + 5);
+    try {
+      await sleep(300); // let the loops get going
+      loaded.push((await decode(server.base, 1, opts.seconds)).tokensPerSecond);
+    } finally {
+      stop();
+    }
+  }
+  return { quiet: median(quiet), loaded: median(loaded) };
+}
+
+const fmt = (n: number) => n.toFixed(0);
+const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
+
+/** Runs `measure` on a server started by `start`; a server that cannot start skips its row with one line. */
+async function withServer<T>(opts: SectionOptions, label: string, start: () => Promise<Server>, measure: (s: Server) => Promise<T>): Promise<T | undefined> {
+  let server: Server;
+  try {
+    server = await start();
+  } catch (e) {
+    console.log(`${label}: skipped — ${(e as Error).message}`);
+    return undefined;
+  }
+  opts.progress(server.name);
+  try {
+    return await measure(server);
+  } catch (e) {
+    console.log(`${label}: skipped — ${(e as Error).message}`);
+    return undefined;
+  } finally {
+    await server.stop();
+  }
+}
+
+// ── The deployed pair: service container → runtime container on a docker network ──────────────
+
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+/** The prod service config with the bench model, threads and slots, no Redis (the runtime rows measure decoding). */
+async function pairConfig(threads = THREADS): Promise<ServiceConfig> {
+  const cm = parse(readFileSync(join(root, 'rendered/prod/kubernetes/configmap.yaml'), 'utf8'));
+  const c = JSON.parse(cm.data['runtime.json']) as ServiceConfig;
+  if (c.model.source !== 'local') throw new Error('rendered/prod names a remote model');
+  return {
+    ...c,
+    model: { ...c.model, path: `${PATHS.models}/${basename(benchModel())}`, contextSize: CONTEXT, threads, sha256: await sha256File(benchModel()) },
+    inference: { ...c.inference, parallelSequences: SLOTS },
+    threads,
+    cache: { ...c.cache, redis: { ...c.cache.redis, enabled: false } },
+  };
+}
+
+async function deployedPair(): Promise<Server & { headers: Record<string, string> }> {
+  try {
+    docker('info', '--format', '{{.ServerVersion}}');
+  } catch {
+    throw new Error('no docker engine (start it with containers/dockerd.sh)');
+  }
+  const tag = process.env.TAG ?? 'test';
+  for (const image of [`smartbot/service:${tag}`, `smartbot/runtime:${tag}`])
+    try {
+      docker('image', 'inspect', image);
+    } catch {
+      throw new Error(`no image ${image} (build it with containers/build.sh)`);
+    }
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-bench-pair-'));
+  chmodSync(dir, 0o755);
+  const config = await pairConfig();
+  const key = mintApiKey('bench', ['chat']);
+  writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config, null, 2));
+  writeFileSync(join(dir, 'keyring.json'), formatKeyring([key.entry]));
+  for (const f of ['runtime.json', 'keyring.json']) chmodSync(join(dir, f), 0o644);
+  const net = `smartbot-bench-${process.pid}`;
+  const names = [`${net}-runtime`, `${net}-service`];
+  const cleanup = () => {
+    for (const n of names) execFileSync('docker', ['rm', '-f', n], { stdio: 'ignore' });
+    execFileSync('docker', ['network', 'rm', net], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    docker('network', 'create', net);
+    // Both on both cores: threads 2, as a pod's two containers would share a 2-CPU node.
+    docker('run', '-d', '--name', names[0]!, '--network', net, '--network-alias', LLAMA_RUNTIME.host, '--cpuset-cpus', '0,1',
+      '-v', `${join(dir, 'runtime.json')}:${PATHS.config}:ro`, '-v', `${benchModel()}:${config.model.source === 'local' ? config.model.path : ''}:ro`, `smartbot/runtime:${tag}`);
+    docker('run', '-d', '--name', names[1]!, '--network', net, '--cpuset-cpus', '0,1', '-p', `127.0.0.1::${config.listen.port}`,
+      '-v', `${join(dir, 'runtime.json')}:${PATHS.config}:ro`, '-v', `${join(dir, 'keyring.json')}:${PATHS.keyring}:ro`, `smartbot/service:${tag}`);
+    const mapped = docker('port', names[1]!, String(config.listen.port)).split('\n')[0]!;
+    const base = `http://${mapped}`;
+    await waitReady(`${base}/readyz`);
+    return { name: 'service container → runtime container', base, stop: cleanup, headers: { authorization: `Bearer ${key.key}` } };
+  } catch (e) {
+    const logs = names.map((n) => {
+      try {
+        return execFileSync('docker', ['logs', '--tail', '3', n], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch {
+        return '';
+      }
+    });
+    cleanup();
+    throw new Error(`${(e as Error).message.split('\n')[0]} ${logs.join(' ').trim().split('\n').slice(-3).join(' / ')}`);
+  }
+}
+
+/** What else ran: on a shared machine the 1-minute load average says how far to trust a table. */
+const loadNote = () => `Load average when the table finished: ${loadavg()[0]!.toFixed(1)} on 2 cores.`;
+
+export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
+  const rows: (string | number)[][] = [];
+  const got: Record<string, { one: number; four: number }> = {};
+  const row = (key: string, label: string, r: { one: number; four: number } | undefined) => {
+    if (!r) return;
+    opts.progress(`${label}: ${fmt(r.one)} tokens/s at 1 stream, ${fmt(r.four)} at ${SLOTS}`);
+    got[key] = r;
+    rows.push([label, fmt(r.one), fmt(r.four), `${(r.four / r.one).toFixed(2)}×`]);
+  };
+  let native: string | undefined;
+  let portable: string | undefined;
+  try {
+    native = llamaServerBinary('native');
+  } catch (e) {
+    console.log(`llama-server rows: skipped — ${(e as Error).message}`);
+  }
+  try {
+    portable = llamaServerBinary('portable');
+  } catch (e) {
+    console.log(`runtime (llama-server) rows: skipped — ${(e as Error).message}`);
+  }
+  if (native) row('llama', `llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`, await withServer(opts, 'llama-server', () => llamaServer(native, THREADS), (s) => rates(s, opts)));
+  if (portable)
+    row('portable', `runtime on llama-server (\`runtime --config\`, the image's portable build, --poll 0)`, await withServer(opts, 'runtime (llama-server)', () => runtimeOnLlamaServer(portable, THREADS), (s) => rates(s, opts)));
+  row('node', `node-llama-cpp runtime / service in-process (\`runtime --path\`, ${THREADS} threads, ${SLOTS} sequences)`, await withServer(opts, 'runtime', () => runtimeEntry(THREADS), (s) => rates(s, opts)));
+  let pair: { one: number; four: number } | undefined;
+  try {
+    const p = await deployedPair();
+    opts.progress(p.name);
+    try {
+      pair = await rates(p, opts, p.headers);
+    } finally {
+      await p.stop();
+    }
+  } catch (e) {
+    console.log(`deployed pair row: skipped — ${(e as Error).message}`);
+  }
+  row('pair', 'service container → runtime container (as deployed; from the host)', pair);
+
+  const targets: Table['targets'] = [];
+  const runtime = got.portable ?? got.node;
+  if (got.llama && runtime) {
+    targets.push({ target: 'runtime ≥ 90 % of llama-server, 1 stream', measured: pct(runtime.one, got.llama.one), met: runtime.one >= 0.9 * got.llama.one });
+    targets.push({ target: `runtime ≥ 90 % of llama-server, ${SLOTS} streams`, measured: pct(runtime.four, got.llama.four), met: runtime.four >= 0.9 * got.llama.four });
+  }
+  if (got.pair && got.node) {
+    targets.push({ target: 'pair ≥ 90 % of the in-process service, 1 stream', measured: pct(got.pair.one, got.node.one), met: got.pair.one >= 0.9 * got.node.one });
+    targets.push({ target: `pair ≥ 90 % of the in-process service, ${SLOTS} streams`, measured: pct(got.pair.four, got.node.four), met: got.pair.four >= 0.9 * got.node.four });
+  }
+  const speed: Table = {
+    title: 'The runtime against llama-server (tokens/s)',
+    note: `Seeded 58M F16 model, ${CONTEXT} tokens of context per slot, ${THREADS} threads, ${SLOTS} slots, up to ${MAX_TOKENS} tokens a request at temperature 0, streamed; aggregate tokens/s over ${opts.seconds} s of closed-loop requests, median of ${opts.runs}. Servers pinned to CPUs 0,1 (${THREADS} threads), the client shares them. ${loadNote()}`,
+    columns: ['server', '1 stream', `${SLOTS} streams`, `${SLOTS} vs 1`],
+    rows,
+    targets,
+  };
+
+  // The noisy neighbour: one busy loop per core while a single stream decodes.
+  const noisyRows: (string | number)[][] = [];
+  const noisyTargets: Table['targets'] = [];
+  const noisy = async (label: string, start: () => Promise<Server>, isRuntime: boolean) => {
+    const r = await withServer(opts, label, start, (s) => underNeighbour(s, opts));
+    if (!r) return;
+    opts.progress(`${label}: ${fmt(r.quiet)} tokens/s quiet, ${fmt(r.loaded)} loaded`);
+    noisyRows.push([label, fmt(r.quiet), fmt(r.loaded), pct(r.loaded, r.quiet)]);
+    if (isRuntime) noisyTargets.push({ target: `${label}: ≥ 40 % of quiet tokens/s`, measured: pct(r.loaded, r.quiet), met: r.loaded >= 0.4 * r.quiet });
+  };
+  for (const threads of [1, 2]) {
+    if (native) await noisy(`llama-server native, ${threads} thread${threads > 1 ? 's' : ''}`, () => llamaServer(native, threads), false);
+    if (portable) await noisy(`runtime on llama-server, ${threads} thread${threads > 1 ? 's' : ''}`, () => runtimeOnLlamaServer(portable, threads), true);
+    await noisy(`node-llama-cpp runtime, ${threads} thread${threads > 1 ? 's' : ''}`, () => runtimeEntry(threads), !portable);
+  }
+  const neighbour: Table = {
+    title: 'The runtime under a noisy neighbour (tokens/s, 1 stream)',
+    note: `One busy loop pinned to each of the 2 cores while one stream decodes for ${opts.seconds} s; quiet first, then loaded; median of ${opts.runs}. 1 thread: server on CPU 0; 2 threads: on CPUs 0,1. ${loadNote()}`,
+    columns: ['server', 'quiet', 'loaded', 'kept'],
+    rows: noisyRows,
+    targets: noisyTargets,
+  };
+  return [speed, neighbour];
+}
+

@@ -14,7 +14,7 @@ import { fastClient, githubApiPerTest, type GitHubApi } from '../../test/helpers
 import { gitDataApi, type GitData } from '../../test/helpers/github-git.js';
 import { keysCommand } from '../keys.js';
 import { runCommand } from '../main.js';
-import type { AuditEntry } from './audit.js';
+import type { AuditEntry } from '../../contract/audit-log.js';
 import { prBody, prTitle } from './open-pr.js';
 
 const TOKEN = 'ghs_test0123456789abcdefTOKEN';

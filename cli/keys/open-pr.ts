@@ -9,7 +9,7 @@ import { UserError } from '../../contract/run-main.js';
 import { GitRepo } from '../../plan/git.js';
 import { describeGitHubError, step, type FailureHints, type GitHub } from '../../plan/github.js';
 import { visible } from '../../validation/format/safe-text.js';
-import { parseAuditLog, type AuditEntry } from './audit.js';
+import { parseAuditLog, type AuditEntry } from '../../contract/audit-log.js';
 
 /** What a key change touches: the log, the keyrings, environment files (JWT key lists), and their rendering. */
 export const KEY_CHANGE_DIRS = ['audit', 'keyrings', 'environments', 'rendered'];

@@ -9,7 +9,7 @@ import { parseDocument } from 'yaml';
 import { AUDIT_LOG_FILE, formatKeyring } from '../../contract/keyring-file.js';
 import { UserError } from '../../contract/run-main.js';
 import { formatDiagnostic } from '../../validation/format/text.js';
-import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, type AuditEntry, type UnsealedEntry } from './audit.js';
+import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, type AuditEntry, type UnsealedEntry } from '../../contract/audit-log.js';
 import { envKeySettings, keyringPath } from './environment.js';
 import { applyEntry, emptyKeys, type EnvKeys } from './replay.js';
 import { verifyKeys } from './verify.js';

@@ -3,7 +3,7 @@
 // committed ones are exactly that, so a keyring cannot change without an audit entry.
 import type { JwtKey } from '../../contract/environment.js';
 import type { KeyEntry } from '../../contract/keyring-file.js';
-import type { AuditEntry } from './audit.js';
+import type { AuditEntry } from '../../contract/audit-log.js';
 
 export interface EnvKeys {
   apiKeys: KeyEntry[];

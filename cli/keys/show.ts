@@ -1,7 +1,7 @@
 // What `keys log` and `keys list` print for people: aligned columns, times in UTC to the minute.
 import type { EnvKeys } from './replay.js';
 import { fingerprint, keyState, type KeyEntry } from '../../contract/keyring-file.js';
-import type { AuditEntry } from './audit.js';
+import type { AuditEntry } from '../../contract/audit-log.js';
 
 const minute = (iso: string | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '—');
 

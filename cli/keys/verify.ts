@@ -9,7 +9,7 @@ import { RepoFiles } from '../../validation/load/repo-file.js';
 import { findPlaintextKeys } from '../../validation/policy/keyring.js';
 import type { RuleParams } from '../../validation/rules.js';
 import { secretShape } from '../../validation/policy/secrets.js';
-import { GENESIS, loadWorkflowKey, parseAuditLog, signatureValid, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type AuditLine } from './audit.js';
+import { chainProblems, parseAuditLog, WORKFLOW_KEY_FILE, type AuditEntry, type AuditLine } from '../../contract/audit-log.js';
 import { environmentNames, envKeySettings, keyringPath } from './environment.js';
 import { emptyKeys, replay, type EnvKeys } from './replay.js';
 import type { JwtKey } from '../../contract/environment.js';
@@ -27,68 +27,10 @@ export interface VerifyResult {
   last?: AuditEntry;
 }
 
-/** The chain: every line an entry, hashes matching, seqs in order without gaps or repeats, prevHash linking each to its predecessor, signatures valid. */
+/** The chain (contract/audit-log.ts checks it; the service's console shows the same verdict), as diagnostics at their lines. */
 export async function checkChain(lines: readonly AuditLine[], file: string, workflowKeyPem: string | undefined, keyFile: string): Promise<Diagnostic[]> {
-  const out: Diagnostic[] = [];
-  const at = (line: number) => ({ file, line, col: 1 });
-  let workflowKey: ReturnType<typeof loadWorkflowKey> | undefined;
-  try {
-    workflowKey = workflowKeyPem === undefined ? undefined : loadWorkflowKey(workflowKeyPem);
-  } catch {
-    // Not a public key: as good as none (each signed entry says so).
-  }
-  const present = new Set<number>();
-  for (const l of lines) if (l.entry) present.add(l.entry.seq);
-  /** seq → the first line holding it. */
-  const firstLine = new Map<number, AuditLine & { entry: AuditEntry }>();
-  let max = 0;
-  let maxLine = 0;
-  let afterMalformed = false;
-  const signatures: Promise<void>[] = [];
-  for (const l of lines) {
-    if (!l.entry) {
-      out.push(report('audit-malformed', { detail: l.problem }, at(l.line)));
-      afterMalformed = true;
-      continue;
-    }
-    const e = l.entry;
-    if (!l.hashOk) out.push(report('audit-hash-mismatch', { seq: e.seq }, at(l.line)));
-    const first = firstLine.get(e.seq);
-    if (first) {
-      // The same seq twice: two branches that each appended after the same entry, or a repeated line.
-      const fork = first.entry.hash !== e.hash && first.entry.prevHash === e.prevHash;
-      out.push(report(fork ? 'audit-fork' : 'audit-seq-duplicate', { seq: e.seq, firstLine: first.line }, at(l.line)));
-    } else {
-      firstLine.set(e.seq, l as AuditLine & { entry: AuditEntry });
-      if (e.seq < max) out.push(report('audit-seq-order', { seq: e.seq, after: max, afterLine: maxLine }, at(l.line)));
-      else if (e.seq > max + 1 && !afterMalformed) {
-        // Missing only if no later line holds them (a later one is reported as out of order),
-        // and not right after a broken line (which is reported, and likely held them).
-        const gone: number[] = [];
-        for (let s = max + 1; s < e.seq; s++) if (!present.has(s)) gone.push(s);
-        if (gone.length) out.push(report('audit-seq-missing', { seq: e.seq, after: max, missing: gone.length === 1 ? `seq ${gone[0]} is` : `seq ${gone[0]}–${gone[gone.length - 1]} are` }, at(l.line)));
-      }
-      if (e.seq > max) (max = e.seq), (maxLine = l.line);
-    }
-    afterMalformed = false;
-    if (e.sig !== undefined) {
-      if (!workflowKey) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'no-key' }, at(l.line)));
-      else signatures.push(signatureValid(e, workflowKey).then((ok) => void (ok || out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'invalid' }, at(l.line))))));
-    } else if (e.actor === WORKFLOW_ACTOR) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'unsigned' }, at(l.line)));
-  }
-  // Links follow seq, not position: a reordered line is reported once, above, not at every neighbour.
-  for (const l of lines) {
-    if (!l.entry || firstLine.get(l.entry.seq) !== l) continue;
-    const e = l.entry;
-    if (e.seq === 1) {
-      if (e.prevHash !== GENESIS) out.push(report('audit-prev-hash', { seq: 1, prevLine: 0 }, at(l.line)));
-      continue;
-    }
-    const before = firstLine.get(e.seq - 1);
-    if (before && e.prevHash !== before.entry.hash) out.push(report('audit-prev-hash', { seq: e.seq, prevLine: before.line }, at(l.line)));
-  }
-  await Promise.all(signatures);
-  return out;
+  // Each problem's rule and params are the catalogue's (validation/rules.ts audit-*); TS cannot correlate the union.
+  return (await chainProblems(lines, workflowKeyPem, keyFile)).map((p) => report(p.rule, p.params as RuleParams<'audit-malformed'>, { file, line: p.line, col: 1 }));
 }
 
 /** An entry's reason is free text: a random-looking word in it may be a pasted key (the entropy test applies there). */

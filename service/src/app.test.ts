@@ -257,6 +257,7 @@ describe('authentication', () => {
 describe('models, probes, metrics', () => {
   it('GET /v1/models lists the served model', async () => {
     const r = await app.inject({ method: 'GET', url: '/v1/models', headers: bearer(keys.chat.key) });
+    expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(r.json()).toEqual({ object: 'list', data: [{ id: 'scripted', object: 'model', created: Date.UTC(2026, 10, 26) / 1000, owned_by: 'smartbot' }] });
     expect((await app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(401);
     engine.readinessState = { ready: false, reason: 'model loading' };
@@ -290,6 +291,23 @@ describe('models, probes, metrics', () => {
     expect(r.json()).toEqual(errorBody('not_found', 'invalid_request_error', 'No such endpoint: GET /v2/nothing.'));
   });
 
+  it('counts every request once, in the duration histogram and the request counter, by route, method and status', async () => {
+    const series = async () => {
+      const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = (re: RegExp) => Number(re.exec(body)?.[1] ?? 0);
+      return {
+        ok: value(/^smartbot_http_requests_total\{route="\/v1\/models",method="GET",status="200"\} (\d+)$/m),
+        denied: value(/^smartbot_http_requests_total\{route="\/v1\/models",method="GET",status="401"\} (\d+)$/m),
+        observed: value(/^smartbot_http_request_duration_seconds_count\{route="\/v1\/models",method="GET",status="200"\} (\d+)$/m),
+      };
+    };
+    const before = await series();
+    for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/v1/models', headers: bearer(keys.chat.key) });
+    await app.inject({ method: 'GET', url: '/v1/models' });
+    const after = await series();
+    expect({ ok: after.ok - before.ok, denied: after.denied - before.denied, observed: after.observed - before.observed }).toEqual({ ok: 3, denied: 1, observed: 3 });
+  });
+
   it('/metrics is not served on the public port when an admin port carries it', async () => {
     expect(config.listen.adminPort).toBeUndefined();
     const r = await app.inject({ method: 'GET', url: '/metrics' });
@@ -313,6 +331,17 @@ describe('response cache', () => {
     expect((await post('/api/v1/chat', { ...body, temperature: 0.5 })).headers['x-smartbot-cache']).toBe('bypass');
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/smartbot_cache_lookups_total\{result="hit"\} [1-9]/);
+  });
+
+  it('answers a hit without preparing the prompt again (it was checked when stored); a miss is still checked', async () => {
+    store.clear();
+    const body = { messages: [{ role: 'user', content: 'checked once' }], temperature: 0 };
+    expect((await post('/v1/chat/completions', body)).headers['x-smartbot-cache']).toBe('miss');
+    engine.refuse = new ApiError('context_length_exceeded', { context: 1, prompt: 2, approximate: false });
+    const hit = await post('/v1/chat/completions', body);
+    expect([hit.statusCode, hit.headers['x-smartbot-cache']]).toEqual([200, 'hit']);
+    const other = await post('/v1/chat/completions', { ...body, messages: [{ role: 'user', content: 'not cached' }] });
+    expect(other.statusCode).toBe(400);
   });
 });
 

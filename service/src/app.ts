@@ -2,6 +2,7 @@
 // The hooks (hooks/, one concern each) register first and app-wide; then each group of routes
 // (routes/) as its own plugin. What they share is deps.ts.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { adminConsole, type ConsoleOptions } from './admin/console.js';
 import type { ServiceDeps } from './deps.js';
 import { accessLog } from './hooks/access-log.js';
 import { auth } from './hooks/auth.js';
@@ -70,11 +71,12 @@ export function buildApp(deps: ServiceDeps, https?: { key: string; cert: string 
   return app;
 }
 
-/** The admin port: probes and /metrics only. */
-export function buildAdminApp(deps: ServiceDeps): FastifyInstance {
+/** The admin port: probes, /metrics and the read-only admin console (admin/). */
+export function buildAdminApp(deps: ServiceDeps, consoleOptions: ConsoleOptions = {}): FastifyInstance {
   const app = Fastify(serverOptions(deps)) as unknown as FastifyInstance;
   registerHooks(app, deps);
   app.register(probeRoutes, deps);
   app.register(metricsRoute, deps);
+  app.register(adminConsole, { deps, options: consoleOptions });
   return app;
 }

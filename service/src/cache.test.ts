@@ -3,7 +3,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheKey, createCache, type ResponseCache } from './cache.js';
+import { Redis } from 'ioredis';
+import { cacheKey, createCache, HOT_KEY_MAX_CHARS, HotAnswers, redisKey, type ResponseCache } from './cache.js';
 import type { ChatRequest } from './engine/types.js';
 import { freePort, logSink, renderedRuntimeConfig } from '../../test/helpers/service.js';
 
@@ -39,9 +40,37 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
 
+const answer = (content: string) => ({ content, finishReason: 'stop' as const, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+
+describe('hot answers (the local tier in front of Redis)', () => {
+  it('answers until the expiry it was given, not after', () => {
+    let now = 1_000;
+    const hot = new HotAnswers(4, () => now);
+    hot.set('k', answer('a'), 500);
+    now = 1_499;
+    expect(hot.get('k')).toEqual(answer('a'));
+    now = 1_500;
+    expect(hot.get('k')).toBeUndefined();
+    expect(hot.size).toBe(0);
+    hot.set('gone', answer('b'), 0); // Redis reported no time left (or no key): nothing stored
+    expect(hot.get('gone')).toBeUndefined();
+  });
+
+  it('keeps at most its capacity, evicting the least recently used', () => {
+    const hot = new HotAnswers(2, () => 0);
+    hot.set('a', answer('a'), 1000);
+    hot.set('b', answer('b'), 1000);
+    expect(hot.get('a')).toEqual(answer('a')); // a is now more recent than b
+    hot.set('c', answer('c'), 1000);
+    expect(hot.size).toBe(2);
+    expect([hot.get('a')?.content, hot.get('b')?.content, hot.get('c')?.content]).toEqual(['a', undefined, 'c']);
+  });
+});
+
 describe.skipIf(!hasRedis)('Redis response cache', () => {
   let redis: ChildProcess;
   let cache: ResponseCache;
+  let url: string;
   const sink = logSink();
   const result = { content: 'cached answer', finishReason: 'stop' as const, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
 
@@ -50,9 +79,17 @@ describe.skipIf(!hasRedis)('Redis response cache', () => {
     redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     await waitForPort(port);
     const prod = renderedRuntimeConfig('prod');
-    cache = createCache({ ...prod, cache: { redis: { enabled: true, url: `redis://127.0.0.1:${port}`, ttlSeconds: 60 } } }, sink.log)!;
+    url = `redis://127.0.0.1:${port}`;
+    cache = createCache({ ...prod, cache: { redis: { enabled: true, url, ttlSeconds: 60 } } }, sink.log)!;
     await cache.ready();
   });
+
+  /** Another process's view: a second cache (its own local tier) on the same Redis. */
+  const replica = async () => {
+    const c = createCache({ ...renderedRuntimeConfig('prod'), cache: { redis: { enabled: true, url, ttlSeconds: 60 } } }, sink.log)!;
+    await c.ready();
+    return c;
+  };
   afterAll(async () => {
     await cache?.close();
     redis?.kill();
@@ -60,12 +97,47 @@ describe.skipIf(!hasRedis)('Redis response cache', () => {
 
   it('stores and returns a result under a key derived from the model and everything that shapes the answer', async () => {
     const key = cacheKey('demo', request('hi'));
-    expect(key).toMatch(/^smartbot:chat:[0-9a-f]{64}$/);
+    expect(redisKey(key)).toMatch(/^smartbot:chat:[0-9a-f]{64}$/);
     expect(cacheKey('demo', { ...request('hi'), signal: new AbortController().signal, wire: { messages: [] } })).toBe(key);
     for (const other of [{ maxTokens: 17 }, { stop: ['x'] }, { toolChoice: 'required' as const }, { responseFormat: { type: 'json_object' as const } }]) expect(cacheKey('demo', { ...request('hi'), ...other })).not.toBe(key);
     await cache.set(key, result);
     expect(await cache.get(key)).toEqual(result);
     expect(await cache.get(cacheKey('demo', request('other')))).toBeUndefined();
+  });
+
+  it('answers a hot key from the local tier without a Redis round trip; other replicas read Redis', async () => {
+    const key = cacheKey('demo', request('hot'));
+    await cache.set(key, answer('hot answer'));
+    const direct = new Redis(url);
+    try {
+      await direct.del(redisKey(key)); // Redis no longer has it: only the local tier can answer now
+      expect(await cache.get(key)).toEqual(answer('hot answer'));
+      // A request above HOT_KEY_MAX_CHARS is not kept locally: Redis alone answers it.
+      const long = cacheKey('demo', request('x'.repeat(HOT_KEY_MAX_CHARS)));
+      await cache.set(long, answer('long'));
+      await direct.del(redisKey(long));
+      expect(await cache.get(long)).toBeUndefined();
+      const other = await replica();
+      expect(await other.get(key)).toBeUndefined();
+      await other.close();
+    } finally {
+      direct.disconnect();
+    }
+  });
+
+  it("keeps an answer read from Redis locally only as long as Redis keeps it (its PTTL)", async () => {
+    const key = cacheKey('demo', request('short-lived'));
+    const direct = new Redis(url);
+    try {
+      await direct.set(redisKey(key), JSON.stringify(answer('brief')), 'PX', 400);
+      const other = await replica();
+      expect(await other.get(key)).toEqual(answer('brief'));
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await other.get(key)).toBeUndefined();
+      await other.close();
+    } finally {
+      direct.disconnect();
+    }
   });
 
   it('fails open when Redis goes away: misses, and one warning', async () => {

@@ -1,7 +1,10 @@
 // Response cache for identical deterministic requests (temperature 0): a repeat is answered
-// from Redis without decoding again. The cache fails open: Redis trouble is logged and the
-// request is served by the model.
-import { createHash } from 'node:crypto';
+// from Redis without decoding again. Redis is the shared tier (every replica sees what one
+// stored); in front of it each process keeps its hottest answers (HotAnswers), so a hot key
+// costs no Redis round trip. A local entry expires when Redis's does: it is stored with the TTL
+// the set gave it, or with the PTTL Redis reported when it was read. The cache fails open: Redis
+// trouble is logged and the request is served by the model.
+import { hash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { readSecret, type ServiceConfig } from './config.js';
 import type { ChatRequest, ChatResult } from './engine/types.js';
@@ -15,13 +18,59 @@ export interface ResponseCache {
   close(): Promise<void>;
 }
 
-/** Everything that shapes a deterministic answer: the model and the request, without its signal and wire copy. */
-export function cacheKey(model: string, req: ChatRequest): string {
+/**
+ * Everything that shapes a deterministic answer: the model and the request, without its signal
+ * and wire copy, as JSON. The cache's key: the local tier looks it up as it is, Redis under its
+ * SHA-256 (redisKey), so a hot answer costs no hash.
+ */
+export function cacheKey(model: string, req: Omit<ChatRequest, 'signal'> & { signal?: AbortSignal }): string {
   const { signal: _signal, wire: _wire, ...shape } = req;
-  return `smartbot:chat:${createHash('sha256').update(JSON.stringify({ model, ...shape })).digest('hex')}`;
+  return JSON.stringify({ model, ...shape });
 }
 
-export function createCache(config: ServiceConfig, log: Logger): ResponseCache | undefined {
+/** Where Redis keeps the answer to a request (crypto.hash: one call, without a Hash object). */
+export const redisKey = (key: string) => `smartbot:chat:${hash('sha256', key)}`;
+
+/** Longer requests skip the local tier (its keys are the requests themselves): it stays small. */
+export const HOT_KEY_MAX_CHARS = 4096;
+
+/** How many answers each process keeps in front of Redis (each key at most HOT_KEY_MAX_CHARS, each answer at most `inference.maxTokens` tokens: a few MiB in all). */
+export const HOT_ANSWERS = 256;
+
+/**
+ * A small least-recently-used map of answers with their expiry. Written here rather than taken
+ * from lru-cache: the service does not depend on it, and a Map in insertion order is all it needs.
+ */
+export class HotAnswers {
+  private readonly entries = new Map<string, { value: ChatResult; expiresAt: number }>();
+
+  constructor(
+    private readonly capacity = HOT_ANSWERS,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): ChatResult | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    if (e.expiresAt <= this.now()) return undefined;
+    this.entries.set(key, e); // now the most recently used
+    return e.value;
+  }
+
+  set(key: string, value: ChatResult, ttlMs: number): void {
+    if (ttlMs <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+export function createCache(config: ServiceConfig, log: Logger, hot = new HotAnswers()): ResponseCache | undefined {
   const r = config.cache.redis;
   if (!r.enabled) return undefined;
   const url = r.url ?? readSecret(config, r.secretRef!);
@@ -39,9 +88,21 @@ export function createCache(config: ServiceConfig, log: Logger): ResponseCache |
   });
   return {
     async get(key) {
+      // While Redis is away the cache is off, as it always was: the local tier answers only while Redis is up.
+      const hotKey = key.length <= HOT_KEY_MAX_CHARS;
+      if (hotKey && redis.status === 'ready') {
+        const local = hot.get(key);
+        if (local) return local;
+      }
+      const shared = redisKey(key);
       try {
-        const v = await redis.get(key);
-        return v ? (JSON.parse(v) as ChatResult) : undefined;
+        // The answer and how long Redis keeps it, in one round trip.
+        const [[getErr, v], [ttlErr, pttl]] = (await redis.pipeline().get(shared).pttl(shared).exec()) as [[Error | null, string | null], [Error | null, number]];
+        if (getErr ?? ttlErr) throw getErr ?? ttlErr;
+        if (!v) return undefined;
+        const value = JSON.parse(v) as ChatResult;
+        if (hotKey) hot.set(key, value, pttl);
+        return value;
       } catch (e) {
         down(e as Error);
         return undefined;
@@ -49,7 +110,8 @@ export function createCache(config: ServiceConfig, log: Logger): ResponseCache |
     },
     async set(key, value) {
       try {
-        await redis.set(key, JSON.stringify(value), 'EX', r.ttlSeconds);
+        await redis.set(redisKey(key), JSON.stringify(value), 'EX', r.ttlSeconds);
+        if (key.length <= HOT_KEY_MAX_CHARS) hot.set(key, value, r.ttlSeconds * 1000);
       } catch (e) {
         down(e as Error);
       }

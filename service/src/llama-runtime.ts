@@ -1,10 +1,14 @@
 // The llama.cpp runtime container's process: serves one GGUF model over the OpenAI-compatible
-// API with node-llama-cpp, in-process. Two ways to say which model:
+// API. Two ways to say which model:
 //   runtime --config /etc/smartbot/config/runtime.json     the environment's model (beside the
-//           service in its pod; port from the config's runtime entry; no credential)
+//           service in its pod; port from the config's runtime entry; no credential). With
+//           $SMARTBOT_LLAMA_SERVER set (the runtime image sets it) llama.cpp's llama-server
+//           decodes behind this process (llama-server.ts); without it, node-llama-cpp in-process
 //   runtime --path /data/models/x.gguf --model-id NAME      a standalone upstream (e.g. the
 //           [--api-key-env VAR] [--tls-cert F --tls-key F]  remote API of a test), optionally
-//                                                            with a bearer key and TLS
+//                                                            with a bearer key and TLS; always
+//                                                            node-llama-cpp (llama-server is
+//                                                            built without TLS)
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +16,9 @@ import { isEntry, runMain, UserError, type Closable } from '../../contract/run-m
 import { sha256File } from '../../gguf/inspect.js';
 import { podLocalAuth, staticBearerAuth } from './auth/authenticate.js';
 import { loadServiceConfig, type ServiceConfig } from './config.js';
+import { LLAMA_SERVER_ENV, startLlamaServer } from './llama-server.js';
 import { startService } from './main.js';
+import { createLogger } from './telemetry/logger.js';
 import { cpuCount, memoryLimitBytes } from './system.js';
 import { httpConfig, LLAMA_RUNTIME } from '../../contract/service-config.js';
 
@@ -79,6 +85,11 @@ async function run(argv: string[]): Promise<number | Closable> {
   if (keyVar && !key) throw new UserError(`$${keyVar} is empty: set the bearer key clients must send`);
   const https = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') } : undefined;
   const modelId = values['model-id'] ?? basename(config.model.source === 'local' ? config.model.path : 'model').replace(/\.gguf$/i, '');
+  const llamaServer = process.env[LLAMA_SERVER_ENV];
+  if (values.config && llamaServer) {
+    if (key || https || values['models-dir']) throw new UserError(`--api-key-env, --tls-* and --models-dir need node-llama-cpp: unset $${LLAMA_SERVER_ENV}`, 2);
+    return startLlamaServer(llamaServer, config, modelId, createLogger({ format: config.logging.format, level: config.logging.level }));
+  }
 
   const service = await startService(config, {
     localInference: 'in-process',

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { isEntry, runMain, type Closable } from '../../contract/run-main.js';
+import type { ConsoleOptions } from './admin/console.js';
 import { buildAdminApp, buildApp, type ServiceDeps } from './app.js';
 import { keyringAuth, type Authenticate } from './auth/authenticate.js';
 import { JwtVerifier } from '../../contract/jwt.js';
@@ -39,6 +40,8 @@ export interface StartOptions {
   https?: { key: string; cert: string };
   /** How often a silent stream sends `: ping` (default 10 s). */
   sseHeartbeatMs?: number;
+  /** The admin console's settings (it serves on the admin port). */
+  console?: ConsoleOptions;
 }
 
 export interface RunningService {
@@ -98,7 +101,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       : Promise.resolve();
 
   const app = buildApp(deps, opts.https);
-  const admin = config.listen.adminPort !== undefined ? buildAdminApp(deps) : undefined;
+  const admin = config.listen.adminPort !== undefined ? buildAdminApp(deps, opts.console) : undefined;
   // app.close() tears down everything the service opened, once the public app has stopped
   // serving. fastify runs onClose hooks last-registered first: admin, keyring, cache, engine.
   app.addHook('onClose', async () => engine.close());

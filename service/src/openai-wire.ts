@@ -3,8 +3,8 @@
 // and the error event (what we answer and what upstreams answer), and the Server-Sent Events
 // framing: a writer for our streams and a parser for upstream streams. The routes and
 // engine/remote.ts share it.
-import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { randomText } from './random-id.js';
 
 // --- the request --------------------------------------------------------------------------
 
@@ -223,8 +223,8 @@ export interface AnswerId {
   model: string;
 }
 
-export const newAnswerId = (model: string): AnswerId => ({ id: `chatcmpl-${randomBytes(12).toString('base64url')}`, created: Math.floor(Date.now() / 1000), model });
-export const newToolCallId = () => `call_${randomBytes(12).toString('base64url')}`;
+export const newAnswerId = (model: string): AnswerId => ({ id: `chatcmpl-${randomText(12, 'base64url')}`, created: Math.floor(Date.now() / 1000), model });
+export const newToolCallId = () => `call_${randomText(12, 'base64url')}`;
 
 export interface AssistantMessage {
   role: 'assistant';

@@ -186,6 +186,12 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       for (const name of names) expect(metrics).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
     });
 
+    it("a local model is decoded by the image's llama-server behind the runtime's front; a remote API stand-in by node-llama-cpp", () => {
+      const loaded = logsOf(s!.runtime).split('\n').find((l) => l.includes('] model loaded'));
+      if (s!.fx.config.model.source === 'local') expect(loaded).toMatch(/ engine=llama-server$/);
+      else expect(loaded).toMatch(/ chatWrapper=\S+ /);
+    });
+
     it('every log line the containers printed matches the guide pattern', () => {
       const pattern = new RegExp(LOG_LINE_PATTERN);
       const lines = [s!.service, s!.runtime].flatMap((c) => logsOf(c).split('\n').filter(Boolean));

@@ -3,6 +3,7 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { entryLine, seal, type AuditEntry } from '../../contract/audit-log.js';
 import { formatKeyring } from '../../contract/keyring-file.js';
 import { repoRoot } from './env.js';
 
@@ -14,4 +15,22 @@ export function scratchKeysRepo(): string {
   mkdirSync(join(root, 'keyrings'));
   for (const env of SHIPPED_ENVS) writeFileSync(join(root, 'keyrings', `${env}.json`), formatKeyring([]));
   return root;
+}
+
+/** Text a page must show as text, never run: an environment name, and an audit key id. */
+export const HOSTILE_ENV = '<script>alert("env")</script>';
+export const HOSTILE_KEY_ID = '<img src=x onerror=alert(1)>';
+
+/** A valid audit history (a chain that verifies) for `env` whose third key id and every reason hold HTML. */
+export function hostileAuditFile(env: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-audit-'));
+  let prev: AuditEntry | undefined;
+  const lines: string[] = [];
+  for (const keyId of ['ci.1', 'ops.1', HOSTILE_KEY_ID]) {
+    prev = seal({ ts: '2026-11-26T21:55:00.000Z', env, action: 'revoke', kind: 'api-key', keyId, keyFingerprint: 'a9942cb497cf', actor: 'ops@example.com', reason: 'drill <b>bold</b>', ref: 'commit ea3b2f7' }, prev);
+    lines.push(entryLine(prev));
+  }
+  const file = join(dir, 'key-rotations.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
 }

@@ -1,4 +1,5 @@
-// `npm start` as a new user runs it: the printed token and curl command work as printed.
+// `npm start` as a new user runs it: the printed token and curl command work as printed, and so
+// do the admin console's URL and token.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_REPLY } from '../../gguf/demo-model.js';
@@ -12,11 +13,12 @@ afterAll(() => void child?.kill('SIGTERM'));
 describe('npm start', () => {
   it('validates, serves dev on 127.0.0.1, and prints a token and a curl command that work', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['bin/smartbot.js', 'start'], { cwd: repoRoot, env: { ...process.env, PORT: String(port), UV_THREADPOOL_SIZE: '1' } });
+    const adminPort = await freePort();
+    child = spawn(process.execPath, ['bin/smartbot.js', 'start'], { cwd: repoRoot, env: { ...process.env, PORT: String(port), ADMIN_PORT: String(adminPort), UV_THREADPOOL_SIZE: '1' } });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    for (let i = 0; i < 300 && !/^curl .*$/m.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !/^ADMIN_TOKEN=/m.test(out); i++) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('✔ 3 environments valid');
     const token = /^YOUR_TOKEN=(\S+)$/m.exec(out)?.[1];
     const curl = /^curl .*$/m.exec(out)?.[0];
@@ -33,5 +35,16 @@ describe('npm start', () => {
     expect(json.object).toBe('chat.completion');
     expect(json.choices[0].message.content).toBe(DEMO_REPLY);
     expect((await send('Bearer wrong')).status).toBe(401);
+
+    // The console: without a session, a bare redirect to the login page; the printed token signs in.
+    expect(out).toContain(`Admin console: http://localhost:${adminPort}/ — sign in with this admin token (read-only console):`);
+    const adminToken = /^ADMIN_TOKEN=(\S+)$/m.exec(out)?.[1];
+    const bare = await fetch(`http://localhost:${adminPort}/`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location'), await bare.text()]).toEqual([303, '/login', '']);
+    const login = await fetch(`http://localhost:${adminPort}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${adminToken}` });
+    expect(login.status).toBe(303);
+    const overview = await fetch(`http://localhost:${adminPort}/`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } });
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain('<dt>Environment</dt><dd>dev</dd>');
   }, 60_000);
 });

@@ -25,6 +25,11 @@ export class Keyring {
     return this.entries.length;
   }
 
+  /** The entries as loaded (the admin console lists them, without their hashes). */
+  list(): readonly KeyEntry[] {
+    return this.entries.map((e) => e.entry);
+  }
+
   reload(why: string): void {
     try {
       const doc = parseKeyring(readFileSync(this.file, 'utf8'));

@@ -9,4 +9,10 @@ describe('request ids', () => {
   it('replaces a missing, repeated, over-long or unsafe one with a fresh id', () => {
     for (const given of [undefined, ['a', 'b'], 'x'.repeat(65), 'bad id', 'a\nb']) expect(genReqId({ headers: { 'x-request-id': given } })).toMatch(/^req-[0-9a-f]{12}$/);
   });
+
+  it('never repeats a fresh id (thousands of them, across refills of the random pool)', () => {
+    const ids = Array.from({ length: 5000 }, () => genReqId({ headers: {} }));
+    expect(new Set(ids).size).toBe(5000);
+    for (const id of ids) expect(id).toMatch(/^req-[0-9a-f]{12}$/);
+  });
 });

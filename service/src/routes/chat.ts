@@ -18,22 +18,31 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
 
   const handler = async (request: FastifyRequest<{ Body: ChatCompletionRequest }>, reply: FastifyReply) => {
     // Stop generating when the client goes away, or when a shutdown's grace period runs out.
+    // The reason is kept here: reading abort.signal makes it (Node makes it lazily, at a cost a
+    // cache hit never needs to pay).
     const abort = new AbortController();
-    const cutReason = () => abort.signal.reason as CutReason | undefined;
-    reply.raw.on('close', () => reply.raw.writableFinished || abort.abort('client-gone' satisfies CutReason));
-    const stopCut = lifecycle.onCut((why) => abort.abort(why));
+    let cut: CutReason | undefined;
+    const stop = (why: CutReason) => {
+      cut ??= why;
+      abort.abort(why);
+    };
+    const cutReason = () => cut;
+    reply.raw.on('close', () => reply.raw.writableFinished || stop('client-gone'));
+    const stopCut = lifecycle.onCut(stop);
     try {
-      const req = { ...readChatRequest(request.body, limits), signal: abort.signal };
-      await engine.prepare(req);
-      const answer = newAnswerId(engine.modelId);
-
-      const deterministic = req.temperature === 0 && cache !== undefined;
-      const key = deterministic ? cacheKey(engine.modelId, req) : '';
+      const read = readChatRequest(request.body, limits);
+      const deterministic = read.temperature === 0 && cache !== undefined;
+      const key = deterministic ? cacheKey(engine.modelId, read) : '';
       let cached: ChatResult | undefined;
       if (deterministic) {
         cached = await cache.get(key);
         metrics.cacheLookups.inc({ result: cached ? 'hit' : 'miss' });
       }
+      // Only a request the model will answer is prepared (its prompt templated and counted
+      // against the context): a cached answer's request passed that check when it was stored.
+      const req = cached ? undefined : { ...read, signal: abort.signal };
+      if (req) await engine.prepare(req);
+      const answer = newAnswerId(engine.modelId);
       reply.header('x-smartbot-cache', !deterministic ? 'bypass' : cached ? 'hit' : 'miss');
 
       // A stream answers at once: its status line and role chunk go out before the request
@@ -51,7 +60,7 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
       let failure: unknown;
       try {
         if (!result) {
-          result = await engine.chat(req, onDelta);
+          result = await engine.chat(req!, onDelta);
           const seconds = (performance.now() - started) / 1000;
           metrics.tokensGenerated.inc({ source: engine.source }, result.usage.completion_tokens);
           if (seconds > 0 && result.usage.completion_tokens > 0) metrics.tokensPerSecond.set(result.usage.completion_tokens / seconds);

@@ -1,7 +1,9 @@
 // Logs: one line per event, by default in the deployment guide's format
 //   [YYYY-MM-DD HH:MM:SS] [LEVEL] message key=value …   (UTC; LOG_LINE_PATTERN)
 // or one JSON object per line. Request lines carry reqId. Callers pass only safe fields:
-// no prompt text, no credentials.
+// no prompt text, no credentials. Lines to stdout leave in batches, once per event-loop turn
+// (line-writer.ts), and whatever is pending is written when the process exits.
+import { stdoutWriter } from './line-writer.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -16,16 +18,27 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
-const stamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+/** `YYYY-MM-DD HH:MM:SS` (UTC); formatted once a second, not once a line. */
+let stamped = { second: NaN, text: '' };
+function stamp(d: Date): string {
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== stamped.second) stamped = { second, text: d.toISOString().slice(0, 19).replace('T', ' ') };
+  return stamped.text;
+}
+
 /** key=value, quoting values with spaces or quotes; newlines can never split a line. */
-const kv = (fields: Fields) =>
-  Object.entries(fields)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : String(v).replace(/[\r\n]/g, ' ')}`)
-    .join(' ');
+function kv(fields: Fields): string {
+  let out = '';
+  for (const k in fields) {
+    const v = fields[k];
+    if (v === undefined) continue;
+    out += `${out ? ' ' : ''}${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : String(v).replace(/[\r\n]/g, ' ')}`;
+  }
+  return out;
+}
 
 export function createLogger(opts: { format: 'line' | 'json'; level: Level; write?: (line: string) => void; now?: () => Date }, base: Fields = {}): Logger {
-  const write = opts.write ?? ((line: string) => process.stdout.write(line));
+  const write = opts.write ?? stdoutWriter().write;
   const now = opts.now ?? (() => new Date());
   const emit = (level: Level, msg: string, fields: Fields = {}) => {
     if (ORDER[level] < ORDER[opts.level]) return;

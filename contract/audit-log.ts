@@ -4,8 +4,8 @@
 // Entries made by the scheduled rotation are also Ed25519-signed (`sig`, over `hash`) by the
 // workflow key, whose public half is committed as audit/workflow-key.pub.
 import { createPrivateKey, createPublicKey, hash as digest, sign, verify, type KeyObject } from 'node:crypto';
-import type { Scope } from '../../contract/keyring-file.js';
-import { fingerprint } from '../../contract/keyring-file.js';
+import type { Scope } from './keyring-file.js';
+import { fingerprint } from './keyring-file.js';
 
 export const GENESIS = '0'.repeat(64);
 export const WORKFLOW_KEY_FILE = 'audit/workflow-key.pub';
@@ -144,3 +144,83 @@ export function parseAuditLog(text: string): AuditLine[] {
     return { line, text: raw, entry, hashOk: sha256(`${raw.slice(0, at)}}`) === entry.hash };
   });
 }
+
+/** A break in the chain: the rule (validation/rules.ts) that words it, its params, the 1-based line. */
+export type ChainProblem = { line: number } & (
+  | { rule: 'audit-malformed'; params: { detail: string } }
+  | { rule: 'audit-hash-mismatch'; params: { seq: number } }
+  | { rule: 'audit-seq-missing'; params: { seq: number; after: number; missing: string } }
+  | { rule: 'audit-seq-order'; params: { seq: number; after: number; afterLine: number } }
+  | { rule: 'audit-seq-duplicate' | 'audit-fork'; params: { seq: number; firstLine: number } }
+  | { rule: 'audit-prev-hash'; params: { seq: number; prevLine: number } }
+  | { rule: 'audit-signature'; params: { seq: number; keyFile: string; reason: 'invalid' | 'no-key' | 'unsigned' } }
+);
+
+/**
+ * The chain: every line an entry, hashes matching, seqs in order without gaps or repeats,
+ * prevHash linking each to its predecessor, signatures valid. Each problem names the rule of
+ * validation/rules.ts (audit-*) that words it, with that rule's params, and the line it is on.
+ */
+export async function chainProblems(lines: readonly AuditLine[], workflowKeyPem: string | undefined, keyFile: string): Promise<ChainProblem[]> {
+  const out: ChainProblem[] = [];
+  const report = <R extends ChainProblem['rule']>(rule: R, params: Extract<ChainProblem, { rule: R }>['params'], line: number) => ({ rule, params, line }) as ChainProblem;
+  let workflowKey: ReturnType<typeof loadWorkflowKey> | undefined;
+  try {
+    workflowKey = workflowKeyPem === undefined ? undefined : loadWorkflowKey(workflowKeyPem);
+  } catch {
+    // Not a public key: as good as none (each signed entry says so).
+  }
+  const present = new Set<number>();
+  for (const l of lines) if (l.entry) present.add(l.entry.seq);
+  /** seq → the first line holding it. */
+  const firstLine = new Map<number, AuditLine & { entry: AuditEntry }>();
+  let max = 0;
+  let maxLine = 0;
+  let afterMalformed = false;
+  const signatures: Promise<void>[] = [];
+  for (const l of lines) {
+    if (!l.entry) {
+      out.push(report('audit-malformed', { detail: l.problem }, l.line));
+      afterMalformed = true;
+      continue;
+    }
+    const e = l.entry;
+    if (!l.hashOk) out.push(report('audit-hash-mismatch', { seq: e.seq }, l.line));
+    const first = firstLine.get(e.seq);
+    if (first) {
+      // The same seq twice: two branches that each appended after the same entry, or a repeated line.
+      const fork = first.entry.hash !== e.hash && first.entry.prevHash === e.prevHash;
+      out.push(report(fork ? 'audit-fork' : 'audit-seq-duplicate', { seq: e.seq, firstLine: first.line }, l.line));
+    } else {
+      firstLine.set(e.seq, l as AuditLine & { entry: AuditEntry });
+      if (e.seq < max) out.push(report('audit-seq-order', { seq: e.seq, after: max, afterLine: maxLine }, l.line));
+      else if (e.seq > max + 1 && !afterMalformed) {
+        // Missing only if no later line holds them (a later one is reported as out of order),
+        // and not right after a broken line (which is reported, and likely held them).
+        const gone: number[] = [];
+        for (let s = max + 1; s < e.seq; s++) if (!present.has(s)) gone.push(s);
+        if (gone.length) out.push(report('audit-seq-missing', { seq: e.seq, after: max, missing: gone.length === 1 ? `seq ${gone[0]} is` : `seq ${gone[0]}–${gone[gone.length - 1]} are` }, l.line));
+      }
+      if (e.seq > max) (max = e.seq), (maxLine = l.line);
+    }
+    afterMalformed = false;
+    if (e.sig !== undefined) {
+      if (!workflowKey) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'no-key' }, l.line));
+      else signatures.push(signatureValid(e, workflowKey).then((ok) => void (ok || out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'invalid' }, l.line)))));
+    } else if (e.actor === WORKFLOW_ACTOR) out.push(report('audit-signature', { seq: e.seq, keyFile, reason: 'unsigned' }, l.line));
+  }
+  // Links follow seq, not position: a reordered line is reported once, above, not at every neighbour.
+  for (const l of lines) {
+    if (!l.entry || firstLine.get(l.entry.seq) !== l) continue;
+    const e = l.entry;
+    if (e.seq === 1) {
+      if (e.prevHash !== GENESIS) out.push(report('audit-prev-hash', { seq: 1, prevLine: 0 }, l.line));
+      continue;
+    }
+    const before = firstLine.get(e.seq - 1);
+    if (before && e.prevHash !== before.entry.hash) out.push(report('audit-prev-hash', { seq: e.seq, prevLine: before.line }, l.line));
+  }
+  await Promise.all(signatures);
+  return out;
+}
+

@@ -1,0 +1,169 @@
+// The admin console through fastify's inject: what a browser gets for each request (status,
+// headers, the page's text). The real browser (keyboard, axe, screenshots) is test/console/.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '../../../test/helpers/env.js';
+import { HOSTILE_ENV, hostileAuditFile } from '../../../test/helpers/keys.js';
+import { buildAdminApp, buildApp } from '../app.js';
+import { renderedRuntimeConfig, scriptedDeps } from '../../../test/helpers/service.js';
+import { CONSOLE_HEADERS } from './console.js';
+import { configChecksum } from './pages.js';
+
+const { deps, keys, close } = scriptedDeps();
+deps.config = { ...deps.config, environment: HOSTILE_ENV, cache: { redis: { enabled: true, url: 'redis://user:hunter2@127.0.0.1:6379', ttlSeconds: 60 } } };
+const audit = hostileAuditFile(HOSTILE_ENV);
+const admin = buildAdminApp(deps, { auditFile: audit, sampleMs: 50 });
+const api = buildApp(deps);
+afterAll(async () => {
+  close();
+  await admin.close();
+  await api.close();
+});
+
+const login = (token: string, ip = '127.0.0.1') =>
+  admin.inject({ method: 'POST', url: '/login', payload: `token=${encodeURIComponent(token)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: ip });
+const cookieOf = (r: { headers: Record<string, unknown> }) => String(r.headers['set-cookie']).split(';')[0]!;
+const get = (url: string, cookie?: string) => admin.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+/** The page's text as a reader sees it (tags dropped, entities kept). */
+const text = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+
+describe('admin console: login and session', () => {
+  it('without a session, every page is a bare redirect to /login, with the security headers', async () => {
+    for (const url of ['/', '/keys', '/audit', '/config']) {
+      const r = await get(url);
+      expect(r.statusCode).toBe(303);
+      expect(r.headers.location).toBe('/login');
+      expect(r.body).toBe('');
+      expect(r.headers).toMatchObject(CONSOLE_HEADERS);
+    }
+  });
+
+  it('a wrong token is refused with the reason, and nothing is set', async () => {
+    const r = await login('sb_nope_0123456789abcdef0123456789', '10.0.0.1');
+    expect(r.statusCode).toBe(401);
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(text(r.body)).toContain('Not accepted: Invalid API key or token.');
+  });
+
+  it('a chat-scope key is refused with a clear message', async () => {
+    const r = await login(keys.chat.key, '10.0.0.2');
+    expect(r.statusCode).toBe(403);
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(text(r.body)).toContain('This credential has chat scope only: the console needs an admin-scope API key or JWT');
+  });
+
+  it('an admin key gets an HttpOnly, SameSite=Strict cookie for 8 h; logout clears it and ends the session', async () => {
+    const r = await login(keys.admin.key);
+    expect(r.statusCode).toBe(303);
+    expect(r.headers.location).toBe('/');
+    expect(r.headers['set-cookie']).toMatch(/^smartbot_console=[\w-]{43}; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict$/);
+    const cookie = cookieOf(r);
+    expect((await get('/', cookie)).statusCode).toBe(200);
+    const out = await admin.inject({ method: 'POST', url: '/logout', headers: { cookie } });
+    expect(out.statusCode).toBe(303);
+    expect(out.headers['set-cookie']).toBe('smartbot_console=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict');
+    expect((await get('/', cookie)).headers.location).toBe('/login');
+  });
+
+  it('the cookie means nothing on the API port', async () => {
+    const cookie = cookieOf(await login(keys.admin.key));
+    const r = await api.inject({ method: 'GET', url: '/api/v1/admin/status', headers: { cookie } });
+    expect(r.statusCode).toBe(401);
+    expect((await api.inject({ method: 'GET', url: '/', headers: { cookie } })).statusCode).toBe(404);
+  });
+
+  it('after 5 failed sign-ins from one address, the next is 429 with Retry-After, even with a good key', async () => {
+    for (let i = 0; i < 5; i++) expect((await login('wrong', '10.9.9.9')).statusCode).toBe(401);
+    const r = await login(keys.admin.key, '10.9.9.9');
+    expect(r.statusCode).toBe(429);
+    expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+    expect(text(r.body)).toMatch(/Too many failed sign-ins from this address: try again in \d+ s\./);
+    expect((await login(keys.admin.key, '10.9.9.10')).statusCode).toBe(303);
+  });
+});
+
+describe('admin console: pages', async () => {
+  const cookie = cookieOf(await login(keys.admin.key));
+
+  it('escapes an environment name and an audit key id that hold HTML', async () => {
+    for (const url of ['/', '/keys', '/audit', '/config']) {
+      const r = await get(url, cookie);
+      expect(r.statusCode).toBe(200);
+      expect(r.body).not.toContain('<script>alert');
+      expect(r.body).toContain('&lt;script&gt;alert(&quot;env&quot;)&lt;/script&gt;');
+    }
+    const a = (await get('/audit', cookie)).body;
+    expect(a).not.toContain('<img src=x');
+    expect(a).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;');
+    expect(a).toContain('drill &lt;b&gt;bold&lt;/b&gt;');
+  });
+
+  it('overview: version, checksum, model, readiness, queue, cache, and six charts, four with a threshold line', async () => {
+    const t = text((await get('/', cookie)).body);
+    expect(t).toContain(`Service version ${deps.config.service.version}`);
+    expect(t).toMatch(/Config checksum [0-9a-f]{64}/);
+    expect(t).toContain('Model id scripted');
+    expect(t).toContain(`Context size 2,048 tokens`);
+    expect(t).toContain('Readiness ready');
+    expect(t).toContain('Queue depth 0');
+    expect(t).toContain('Cache Redis, TTL 60 s');
+    const body = (await get('/', cookie)).body;
+    expect(body.match(/<svg class="chart"/g)).toHaveLength(6);
+    expect(body.match(/<line class="threshold"/g)).toHaveLength(4);
+    expect(body).toContain('alert &gt; 2 s');
+    expect(t).toContain(`environments/${HOSTILE_ENV.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')}.yaml: add monitoring.alerts.p99LatencySeconds.threshold`);
+  });
+
+  it('keys: id, scopes, status, created, expires and the commands; never a hash', async () => {
+    const r = await get('/keys', cookie);
+    const t = text(r.body);
+    expect(t).toContain(`${keys.admin.entry.id} admin active`);
+    expect(t).toContain(`${keys.chat.entry.id} chat active`);
+    expect(r.body).not.toContain(keys.admin.entry.sha256);
+    expect(r.body).not.toContain(keys.admin.entry.sha256.slice(0, 12));
+    expect(t).toContain(`npx smartbot keys revoke --env &#x27;&lt;script&gt;alert(&quot;env&quot;)&lt;/script&gt;&#x27; --id ${keys.chat.entry.id} --reason &quot;…&quot;`);
+  });
+
+  it('audit: the last entries newest first, with the chain verdict', async () => {
+    const t = text((await get('/audit', cookie)).body);
+    expect(t).toContain('✔ The key history verifies. 3 entries, hash chain intact, 0 signed.');
+    expect(t.indexOf('ops.1')).toBeGreaterThan(t.indexOf('&lt;img'));
+  });
+
+  it('config: the service config, with URL passwords redacted', async () => {
+    const r = await get('/config', cookie);
+    expect(r.body).not.toContain('hunter2');
+    expect(r.body).toContain('redis://user:‹redacted›@127.0.0.1:6379');
+  });
+
+  it('serves its stylesheet and script from its own origin', async () => {
+    expect((await get('/console.css')).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await get('/console.js')).headers['content-type']).toBe('text/javascript; charset=utf-8');
+  });
+});
+
+describe('admin console: a revoked key', () => {
+  it('ends its sessions at the next page, without a restart', async () => {
+    const { deps: d, keys: k, ring, close: closeRing } = scriptedDeps();
+    const app = buildAdminApp(d, {});
+    try {
+      const r = await app.inject({ method: 'POST', url: '/login', payload: `token=${encodeURIComponent(k.admin.key)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const cookie = cookieOf(r);
+      expect((await app.inject({ method: 'GET', url: '/', headers: { cookie } })).statusCode).toBe(200);
+      ring.write([k.chat.entry, { ...k.admin.entry, status: 'revoked' }]);
+      await expect.poll(async () => (await app.inject({ method: 'GET', url: '/', headers: { cookie } })).headers.location, { timeout: 3000 }).toBe('/login');
+    } finally {
+      closeRing();
+      await app.close();
+    }
+  });
+});
+
+describe('the config checksum', () => {
+  it("is the rendered Deployment's config-checksum annotation, for the rendered config", async () => {
+    const deployment = parse(readFileSync(join(repoRoot, 'rendered/prod/kubernetes/deployment.yaml'), 'utf8'));
+    expect(configChecksum(renderedRuntimeConfig('prod'))).toBe(deployment.spec.template.metadata.annotations['smartbot.dev/config-checksum']);
+  });
+});

@@ -1,0 +1,145 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildDemoModel } from '../../gguf/demo-model.js';
+import { renderedRuntimeConfig } from '../../test/helpers/service.js';
+import type { ServiceConfig } from './config.js';
+import { llamaServerArgs, parseLlamaLogLine, startLlamaServer, type LlamaServerRuntime } from './llama-server.js';
+import { createLogger } from './telemetry/logger.js';
+
+/**
+ * A stand-in for llama-server, with the behaviour the runtime relies on: /health answers 503 while
+ * "loading" (LOAD_MS), then 200; the chat route echoes what reached it; log lines in
+ * llama-server's --log-prefix format; SIGTERM ends it; FAIL=1 exits 1 at once as a bad model would.
+ */
+const FAKE = `#!${process.execPath}
+const http = require('node:http');
+const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
+if (process.env.FAKE_FAIL) { process.stderr.write('E llama_model_load: error loading model: bad magic\\n'); process.exit(1); }
+const start = Date.now();
+process.stderr.write('0.00.000.001 I llama_model_loader: - kv   0: general.architecture str = llama\\n');
+http.createServer((req, res) => {
+  if (req.url === '/health') return res.writeHead(Date.now() - start < 300 ? 503 : 200).end();
+  let body = '';
+  req.on('data', (c) => (body += c)).on('end', () => {
+    process.stderr.write('0.01.000.000 I slot launch_slot_: id  0 | task 0 | processing task\\n');
+    res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'fake' }).end(JSON.stringify({ url: req.url, method: req.method, body: body ? JSON.parse(body) : null, args: process.argv.slice(2) }));
+  });
+}).listen(port, '127.0.0.1');
+process.on('SIGTERM', () => { process.stderr.write('W srv    operator(): cleaning up before exit...\\n'); process.exit(0); });
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'smartbot-llama-server-'));
+const fake = join(dir, 'llama-server');
+writeFileSync(fake, FAKE);
+chmodSync(fake, 0o755);
+const model = join(dir, 'demo.gguf');
+const bytes = buildDemoModel();
+writeFileSync(model, bytes);
+
+let port = 19_300 + (process.pid % 200) * 2;
+function config(): ServiceConfig {
+  const c = renderedRuntimeConfig('prod');
+  if (c.model.source !== 'local') throw new Error('prod serves a local model');
+  port += 2;
+  return { ...c, listen: { host: '127.0.0.1', port }, model: { ...c.model, path: model, sha256: createHash('sha256').update(bytes).digest('hex'), contextSize: 2048, threads: 2 }, inference: { ...c.inference, parallelSequences: 4 } };
+}
+
+let running: LlamaServerRuntime | undefined;
+afterEach(async () => {
+  await running?.close('SIGTERM');
+  running = undefined;
+});
+
+const lines: string[] = [];
+const log = createLogger({ format: 'line', level: 'info', write: (l) => lines.push(l), now: () => new Date('2026-01-02T03:04:05Z') });
+
+describe('llamaServerArgs', () => {
+  it("maps the service config to llama-server's flags: context per slot × slots, threads for decoding and batches, loopback only, sleeping waits", () => {
+    const c = config();
+    expect(llamaServerArgs(c, 8002, 'demo')).toEqual([
+      '--model', model, '--alias', 'demo', '--ctx-size', '8192', '--parallel', '4', '--threads', '2', '--threads-batch', '2', '--poll', '0',
+      '--host', '127.0.0.1', '--port', '8002', '--cors-origins', 'localhost', '--no-webui', '--metrics', '--log-prefix', '--log-colors', 'off',
+    ]);
+    // A GPU setting is passed on; 0 (the CPU image) is left out.
+    const gpu = { ...c, model: { ...c.model, gpuLayers: 99 } } as ServiceConfig;
+    expect(llamaServerArgs(gpu, 8002, 'demo').join(' ')).toContain('--n-gpu-layers 99');
+  });
+});
+
+describe('parseLlamaLogLine', () => {
+  it('takes the level from the --log-prefix letter and drops the uptime stamp', () => {
+    expect(parseLlamaLogLine('0.07.246.887 I slot launch_slot_: id  3 | processing task')).toEqual({ level: 'info', text: 'slot launch_slot_: id  3 | processing task' });
+    expect(parseLlamaLogLine('E llama_model_load: error loading model')).toEqual({ level: 'error', text: 'llama_model_load: error loading model' });
+    expect(parseLlamaLogLine('W warn')).toEqual({ level: 'warn', text: 'warn' });
+    expect(parseLlamaLogLine('plain line')).toEqual({ level: 'info', text: 'plain line' });
+    expect(parseLlamaLogLine('   ')).toBeUndefined();
+  });
+});
+
+describe('the runtime on llama-server', () => {
+  it('answers /healthz at once, /readyz 503 until the model is loaded then 200, and pipes the API to llama-server', async () => {
+    lines.length = 0;
+    const c = config();
+    running = await startLlamaServer(fake, c, 'demo', log, () => {});
+    const base = `http://127.0.0.1:${c.listen.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const early = await fetch(`${base}/readyz`);
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('1');
+    expect((await early.json()).error).toMatchObject({ code: 'model_not_ready', message: 'The model is not ready: llama-server is loading the model.' });
+    await running.loaded;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    const r = await fetch(`${base}/v1/chat/completions?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-upstream')).toBe('fake');
+    const echoed = await r.json();
+    expect(echoed).toMatchObject({ url: '/v1/chat/completions?x=1', method: 'POST', body: { messages: [{ role: 'user', content: 'hi' }] } });
+    expect(echoed.args).toContain('--port');
+    expect(echoed.args[echoed.args.indexOf('--port') + 1]).toBe(String(c.listen.port + 1));
+
+    await running.close('SIGTERM');
+    running = undefined;
+    // Loading chatter is debug (not printed at info); events after the load are info; every line in the log format.
+    expect(lines).toEqual([
+      `[2026-01-02 03:04:05] [INFO] llama-server starting threads=2 sequences=4 port=${c.listen.port + 1}\n`,
+      `[2026-01-02 03:04:05] [INFO] runtime listening host=127.0.0.1 port=${c.listen.port} engine=llama-server\n`,
+      '[2026-01-02 03:04:05] [INFO] model loaded model=demo engine=llama-server\n',
+      '[2026-01-02 03:04:05] [INFO] llama-server: slot launch_slot_: id  0 | task 0 | processing task\n',
+      '[2026-01-02 03:04:05] [INFO] shutting down signal=SIGTERM\n',
+      '[2026-01-02 03:04:05] [WARN] llama-server: srv    operator(): cleaning up before exit...\n',
+      '[2026-01-02 03:04:05] [INFO] stopped\n',
+    ]);
+  });
+
+  it('refuses a model file that does not match its sha256 before starting llama-server', async () => {
+    const c = config();
+    await expect(startLlamaServer(fake, { ...c, model: { ...c.model, sha256: '0'.repeat(64) } } as ServiceConfig, 'demo', log, () => {})).rejects.toThrow(
+      `model file corrupt: expected ${'0'.repeat(64)} got ${createHash('sha256').update(bytes).digest('hex')} (${model})`,
+    );
+  });
+
+  it('refuses a binary that is not there, naming the variable to unset', async () => {
+    await expect(startLlamaServer(join(dir, 'missing'), config(), 'demo', log, () => {})).rejects.toThrow(
+      `$SMARTBOT_LLAMA_SERVER names ${join(dir, 'missing')}, which is not an executable file: unset it to serve with node-llama-cpp`,
+    );
+  });
+
+  it('logs llama-server exiting on its own with its last error line, and gives up (the container restarts)', async () => {
+    lines.length = 0;
+    process.env.FAKE_FAIL = '1';
+    let crashed!: () => void;
+    const crash = new Promise<void>((r) => (crashed = r));
+    try {
+      running = await startLlamaServer(fake, config(), 'demo', log, () => crashed());
+    } finally {
+      delete process.env.FAKE_FAIL;
+    }
+    await crash;
+    running = undefined;
+    expect(lines.slice(-2)).toEqual(['[2026-01-02 03:04:05] [ERROR] llama-server: llama_model_load: error loading model: bad magic\n', '[2026-01-02 03:04:05] [ERROR] llama-server exited code=1\n']);
+  });
+});
