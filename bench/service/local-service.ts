@@ -2,17 +2,15 @@
 // container), for bench/service: the rendered dev service config with the bench's model,
 // threads and sequences, a fresh chat key, cache off unless asked, on a free loopback port.
 // UV_THREADPOOL_SIZE=1 as deployed; pinned with taskset when there is one.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mintApiKey } from '../../contract/keyring-file.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
 import { sha256File } from '../../gguf/inspect.js';
 import { repoRoot } from '../../test/helpers/env.js';
-import { freePort, renderedRuntimeConfig, tempKeyring } from '../../test/helpers/service.js';
-
-export const hasTaskset = spawnSync('taskset', ['--version']).status === 0 && cpus().length >= 2;
+import { renderedRuntimeConfig, tempKeyring } from '../../test/helpers/service.js';
+import { freePort, HAS_TASKSET } from './http-load.js';
 
 export interface LocalService {
   url: string;
@@ -43,7 +41,7 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
   const main = join(repoRoot, 'dist/service/src/main.js');
   const argv = [process.execPath, main, '--config', join(dir, 'runtime.json')];
-  const [cmd, ...args] = hasTaskset ? ['taskset', '-c', opts.cpus, ...argv] : argv;
+  const [cmd, ...args] = HAS_TASKSET ? ['taskset', '-c', opts.cpus, ...argv] : argv;
   // The access log goes nowhere: written as deployed (one line a request), read by no one.
   const child = spawn(cmd!, args, { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

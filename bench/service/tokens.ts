@@ -11,7 +11,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { readChunks } from '../../service/src/openai-wire.js';
-import { hasTaskset, startLocalService, type LocalService } from './local-service.js';
+import { HAS_TASKSET } from './http-load.js';
+import { startLocalService, type LocalService } from './local-service.js';
 import { benchModel } from './model.js';
 import { median, type SectionOptions, type Table } from './table.js';
 
@@ -37,7 +38,7 @@ const body = (stream: boolean, fresh: boolean) =>
 async function direct(model: string, sequences: number): Promise<number> {
   const worker = fileURLToPath(new URL('../inference-worker.js', import.meta.url));
   const argv = [process.execPath, worker, model, String(THREADS), String(sequences), String(MAX_TOKENS), '600', PROMPT, String(CONTEXT)];
-  const [cmd, ...args] = hasTaskset ? ['taskset', '-c', '0,1', ...argv] : argv;
+  const [cmd, ...args] = HAS_TASKSET ? ['taskset', '-c', '0,1', ...argv] : argv;
   const out = await promisify(execFile)(cmd!, args, { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, encoding: 'utf8' }).catch((e: { stderr?: string }) => {
     throw new Error(`inference worker failed: ${(e.stderr ?? String(e)).trim().split('\n').at(-1)}`);
   });
@@ -117,7 +118,7 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
   const m = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(v)])) as Record<keyof typeof rates, number>;
   // Every run's figure beside the median: on a shared machine the spread says how far to trust it.
   const row = (path: string, streams: number, key: keyof typeof rates) => [path, streams, m[key].toFixed(1), rates[key].map((x) => x.toFixed(0)).join(' / '), pct(m[key] / m.direct1)];
-  const where = hasTaskset ? 'engine and service on CPUs 0,1 (taskset; the fetch client shares them)' : 'no taskset: everything shares the CPUs';
+  const where = HAS_TASKSET ? 'engine and service on CPUs 0,1 (taskset; the fetch client shares them)' : 'no taskset: everything shares the CPUs';
   return [
     {
       title: 'Tokens/s through the service',
