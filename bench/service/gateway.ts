@@ -8,6 +8,12 @@ import { autocannon, cpuSeconds, HAS_TASKSET, startRedis, startServer, type Load
 import { median, type SectionOptions, type Table } from './table.js';
 
 export const CONNECTIONS = 50;
+/**
+ * The rate of the latency rows: at saturation (a closed loop of 50 connections) latency is
+ * ≈ connections / throughput, so it restates req/s; the latency a request *adds* shows at a rate
+ * both servers sustain. 1,000 req/s is where LiteLLM publishes its overhead.
+ */
+export const FIXED_RATE = 1000;
 /** The uncached path decodes: as many connections as prod decodes together (parallelSequences), so none is refused with 429. */
 const DECODE_CONNECTIONS = 8;
 
@@ -47,6 +53,8 @@ const ROWS: Row[] = [
   { path: 'smartbot `POST /v1/chat/completions`, cache hit', server: 'smartbot', load: (_, m, s) => chatLoad(m, s) },
   { path: 'bare fastify 5: `GET /hello`', server: 'bare', load: (b, _, s) => ({ url: `${b.url}/hello`, connections: CONNECTIONS, seconds: s }) },
   { path: 'smartbot `GET /v1/models` (auth)', server: 'smartbot', load: (_, m, s) => ({ url: `${m.url}/v1/models`, headers: { authorization: `Bearer ${m.key}` }, connections: CONNECTIONS, seconds: s }) },
+  { path: `bare fastify 5: POST as above, at ${FIXED_RATE.toLocaleString('en-US')} req/s`, server: 'bare', load: (b, _, s) => ({ ...chatLoad(b, s), rate: FIXED_RATE }) },
+  { path: `smartbot \`POST /v1/chat/completions\`, cache hit, at ${FIXED_RATE.toLocaleString('en-US')} req/s`, server: 'smartbot', load: (_, m, s) => ({ ...chatLoad(m, s), rate: FIXED_RATE }) },
   { path: `smartbot \`POST /v1/chat/completions\`, uncached (demo model, temperature 0.7, ${DECODE_CONNECTIONS} connections)`, server: 'smartbot', load: (_, m, s) => chatLoad(m, s, UNCACHED_BODY, DECODE_CONNECTIONS) },
 ];
 
@@ -89,8 +97,9 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
       }
     }
     const med = results.map((rs) => ({ cpuUs: median(rs.map((r) => r.cpuUs)), rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx + r.errors, 0) }));
-    const [barePost, cached, bareGet, models] = med as [(typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0]];
-    const added = cached.p99 - barePost.p99;
+    const [barePost, cached, bareGet, models, bareAtRate, cachedAtRate] = med as [(typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0]];
+    const added = cachedAtRate.p99 - bareAtRate.p99;
+    const addedSaturated = cached.p99 - barePost.p99;
     return [
       {
         title: 'Gateway overhead',
@@ -102,7 +111,7 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
         rows: ROWS.map((row, i) => [row.path, fmt(med[i]!.rps), med[i]!.p50, med[i]!.p99, med[i]!.non2xx, fmt(med[i]!.cpuUs)]),
         targets: [
           { target: 'cached chat ≥ 50 % of bare POST req/s', measured: pct(cached.rps / barePost.rps), met: cached.rps >= 0.5 * barePost.rps },
-          { target: 'p99 added over bare POST ≤ 2 ms', measured: `${added} ms`, met: added <= 2 },
+          { target: `p99 added over bare POST ≤ 2 ms, at ${FIXED_RATE.toLocaleString('en-US')} req/s`, measured: `${added} ms (at saturation: ${addedSaturated} ms)`, met: added <= 2 },
           { target: '`GET /v1/models` ≥ 60 % of bare GET req/s', measured: pct(models.rps / bareGet.rps), met: models.rps >= 0.6 * bareGet.rps },
         ],
       },

@@ -125,11 +125,14 @@ export interface LoadSpec {
   body?: string;
   connections: number;
   seconds: number;
+  /** A fixed rate over all connections (req/s), instead of as fast as the server answers. */
+  rate?: number;
 }
 
 /** autocannon (its CLI, --json) in a child process pinned to CPU 1. */
 export async function autocannon(spec: LoadSpec): Promise<LoadResult> {
   const args = [AUTOCANNON, '--json', '-c', String(spec.connections), '-d', String(spec.seconds), '-m', spec.method ?? 'GET'];
+  if (spec.rate !== undefined) args.push('-R', String(spec.rate));
   for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}=${v}`);
   if (spec.body !== undefined) args.push('-b', spec.body);
   args.push(spec.url);

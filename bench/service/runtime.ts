@@ -71,6 +71,21 @@ async function spawnServer(name: string, cpus: string, cmd: string, args: (port:
   return { name, base: `http://127.0.0.1:${port}`, stop };
 }
 
+/**
+ * fetch, sent once more when the connection it reused had been closed by the server in the
+ * meantime (llama-server closes idle keep-alive connections; fetch then fails before any byte of
+ * an answer arrived, and the request never reached the server).
+ */
+async function fetchRetryingStaleSocket(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const code = ((e as { cause?: { code?: string } }).cause?.code) ?? '';
+    if (!(e instanceof TypeError) || !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(code)) throw e;
+    return fetch(url, init);
+  }
+}
+
 /** One closed-loop run: `streams` clients each send request after request for `seconds`. */
 async function decode(base: string, streams: number, seconds: number, headers: Record<string, string> = {}): Promise<{ tokensPerSecond: number; ttftMs: number[] }> {
   const deadline = Date.now() + seconds * 1000;
@@ -81,7 +96,7 @@ async function decode(base: string, streams: number, seconds: number, headers: R
     Array.from({ length: streams }, async (_, s) => {
       for (let i = 0; Date.now() < deadline; i++) {
         const sent = performance.now();
-        const r = await fetch(`${base}/v1/chat/completions`, {
+        const r = await fetchRetryingStaleSocket(`${base}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
           body: JSON.stringify({
@@ -217,7 +232,8 @@ async function withServer<T>(opts: SectionOptions, label: string, start: () => P
   try {
     return await measure(server);
   } catch (e) {
-    console.log(`${label}: skipped — ${(e as Error).message}`);
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    console.log(`${label}: skipped — ${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
     return undefined;
   } finally {
     await server.stop();
