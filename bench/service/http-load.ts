@@ -16,7 +16,8 @@ const AUTOCANNON = require.resolve('autocannon/autocannon.js');
 const SERVER = fileURLToPath(new URL('./gateway-server.js', import.meta.url));
 /** taskset pins a process to a core; without it (not Linux) everything runs unpinned, and the note says so. */
 export const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pinned = (cpu: number, cmd: string, args: string[]): [string, string[]] => (HAS_TASKSET ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
+/** `cmd args` pinned to `cpus` ("0", "0,1") when taskset exists, as a spawn command line. */
+export const pinned = (cpus: number | string, cmd: string, args: string[]): [string, string[]] => (HAS_TASKSET ? ['taskset', ['-c', String(cpus), cmd, ...args]] : [cmd, args]);
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -41,13 +42,27 @@ export async function startRedis(): Promise<{ url: string; stop: () => Promise<v
 }
 
 /** Asks a process to stop (`ask`), and kills it when it has not exited within `graceMs`. */
-async function stopProcess(proc: ChildProcess, ask: () => void, graceMs: number): Promise<void> {
+export async function stopProcess(proc: ChildProcess, ask: () => void, graceMs: number): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((resolve) => proc.once('exit', resolve));
   ask();
   const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Polls `url` until it answers 2xx; fails early, with the last lines `log` gives, when `child`
+ * exits first, and after `timeoutMs`.
+ */
+export async function waitReady(url: string, opts: { child?: ChildProcess; log?: () => string; timeoutMs: number }): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    if (opts.child && opts.child.exitCode !== null) throw new Error(`exited ${opts.child.exitCode} before it was ready: ${opts.log?.().trim().split('\n').slice(-3).join(' / ') ?? ''}`);
+    if (await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${opts.timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export interface ServerUnderTest {

@@ -10,7 +10,7 @@ import type { ServiceConfig } from '../../contract/service-config.js';
 import { sha256File } from '../../gguf/inspect.js';
 import { repoRoot } from '../../test/helpers/env.js';
 import { renderedRuntimeConfig, tempKeyring } from '../../test/helpers/service.js';
-import { freePort, HAS_TASKSET } from './http-load.js';
+import { freePort, pinned, stopProcess, waitReady } from './http-load.js';
 
 export interface LocalService {
   url: string;
@@ -41,30 +41,20 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
   const main = join(repoRoot, 'dist/service/src/main.js');
   const argv = [process.execPath, main, '--config', join(dir, 'runtime.json')];
-  const [cmd, ...args] = HAS_TASKSET ? ['taskset', '-c', opts.cpus, ...argv] : argv;
   // The access log goes nowhere: written as deployed (one line a request), read by no one.
-  const child = spawn(cmd!, args, { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...pinned(opts.cpus, argv[0]!, argv.slice(1)), { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    await stopProcess(child, () => child.kill('SIGTERM'), 30_000);
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`the service exited (${child.exitCode}): ${stderr.trim().split('\n').at(-1) ?? ''}`);
-    }
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { url, key, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error('the service was not ready within 60 s');
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitReady(`${url}/readyz`, { child, log: () => stderr, timeoutMs: 60_000 });
+  } catch (e) {
+    await stop();
+    throw new Error(`the service did not start: ${(e as Error).message}`);
   }
+  return { url, key, stop };
 }

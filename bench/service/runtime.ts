@@ -2,9 +2,9 @@
 // the same GGUF (benchModel()), threads and slots — tokens/s at 1 and 4 concurrent requests over
 // HTTP, the deployed pair (service container → runtime container) measured from the host, and
 // each runtime's tokens/s while a competing busy loop runs on every core (the noisy neighbour).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -12,6 +12,8 @@ import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
 import { LLAMA_RUNTIME, PATHS, type ServiceConfig } from '../../contract/service-config.js';
 import { sha256File } from '../../gguf/inspect.js';
 import { LLAMA_SERVER_ENV } from '../../service/src/llama-server.js';
+import { readChunks } from '../../service/src/openai-wire.js';
+import { pinned, stopProcess, waitReady } from './http-load.js';
 import { benchModel } from './model.js';
 import { median, type SectionOptions, type Table } from './table.js';
 
@@ -32,38 +34,20 @@ interface Server {
   stop: () => void | Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitReady(url: string, child?: ChildProcess, log?: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`exited ${child.exitCode} before it was ready: ${log?.().trim().split('\n').slice(-3).join(' / ')}`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
-    if (ok) return;
-    await sleep(250);
-  }
-  throw new Error(`${url} not ready after ${READY_TIMEOUT_MS / 1000} s`);
-}
-
 let nextPort = 18_900;
 /** Starts `cmd args` pinned to `cpus` (taskset), and waits until `readyPath` answers 200. */
 async function spawnServer(name: string, cpus: string, cmd: string, args: (port: number) => string[], readyPath: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const port = nextPort;
   nextPort += 2; // the runtime on llama-server uses the next port for llama-server itself
   let out = '';
-  const child = spawn('taskset', ['-c', cpus, cmd, ...args(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, commandArgs] = pinned(cpus, cmd, args(port));
+  const child = spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (b: Buffer) => (out = (out + b.toString()).slice(-4000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await new Promise((r) => child.once('exit', r));
-    clearTimeout(t);
-  };
+  const stop = () => stopProcess(child, () => child.kill('SIGTERM'), 5000);
   try {
-    await waitReady(`http://127.0.0.1:${port}${readyPath}`, child, () => out);
+    await waitReady(`http://127.0.0.1:${port}${readyPath}`, { child, log: () => out, timeoutMs: READY_TIMEOUT_MS });
   } catch (e) {
     await stop();
     throw e;
@@ -114,22 +98,12 @@ async function decode(base: string, streams: number, seconds: number, headers: R
         let first = true;
         let counted = 0;
         let usage: number | undefined;
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for await (const chunk of r.body) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, nl).trim();
-            buffer = buffer.slice(nl + 1);
-            if (!line.startsWith('data:') || line === 'data: [DONE]') continue;
-            const event = JSON.parse(line.slice(5)) as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens?: number } };
-            if (event.usage?.completion_tokens !== undefined) usage = event.usage.completion_tokens;
-            if (event.choices?.[0]?.delta?.content) {
-              if (first) ttftMs.push(performance.now() - sent);
-              first = false;
-              counted++;
-            }
+        for await (const piece of readChunks(r.body as AsyncIterable<Uint8Array>)) {
+          if (piece.usage) usage = piece.usage.completion_tokens;
+          if (piece.delta) {
+            if (first) ttftMs.push(performance.now() - sent);
+            first = false;
+            counted++;
           }
         }
         tokens += usage ?? counted;
@@ -194,7 +168,7 @@ async function runtimeOnLlamaServer(bin: string, threads: number): Promise<Serve
 /** One busy loop per core, each pinned, bounded in time; killed by the returned function. */
 function noisyNeighbour(seconds: number): () => void {
   const loops = ['0', '1'].map((cpu) =>
-    spawn('taskset', ['-c', cpu, process.execPath, '-e', `const end = Date.now() + ${Math.ceil(seconds * 1000)}; while (Date.now() < end);`], { stdio: 'ignore' }),
+    spawn(...pinned(cpu, process.execPath, ['-e', `const end = Date.now() + ${Math.ceil(seconds * 1000)}; while (Date.now() < end);`]), { stdio: 'ignore' }),
   );
   return () => loops.forEach((l) => l.exitCode === null && l.kill('SIGKILL'));
 }
@@ -207,7 +181,7 @@ async function underNeighbour(server: Server, opts: SectionOptions): Promise<{ q
     quiet.push((await decode(server.base, 1, opts.seconds)).tokensPerSecond);
     const stop = noisyNeighbour(opts.seconds + 5);
     try {
-      await sleep(300); // let the loops get going
+      await new Promise((r) => setTimeout(r, 300)); // let the loops get going
       loaded.push((await decode(server.base, 1, opts.seconds)).tokensPerSecond);
     } finally {
       stop();
@@ -294,7 +268,7 @@ async function deployedPair(): Promise<Server & { headers: Record<string, string
       '-v', `${join(dir, 'runtime.json')}:${PATHS.config}:ro`, '-v', `${join(dir, 'keyring.json')}:${PATHS.keyring}:ro`, `smartbot/service:${tag}`);
     const mapped = docker('port', names[1]!, String(config.listen.port)).split('\n')[0]!;
     const base = `http://${mapped}`;
-    await waitReady(`${base}/readyz`);
+    await waitReady(`${base}/readyz`, { timeoutMs: READY_TIMEOUT_MS });
     return { name: 'service container → runtime container', base, stop: cleanup, headers: { authorization: `Bearer ${key.key}` } };
   } catch (e) {
     const logs = names.map((n) => {
@@ -310,7 +284,7 @@ async function deployedPair(): Promise<Server & { headers: Record<string, string
 }
 
 /** What else ran: on a shared machine the 1-minute load average says how far to trust a table. */
-const loadNote = () => `Load average when the table finished: ${loadavg()[0]!.toFixed(1)} on 2 cores.`;
+const loadNote = () => `Load average when the table finished: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`;
 
 export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   const rows: (string | number)[][] = [];
