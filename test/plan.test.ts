@@ -185,8 +185,8 @@ describe('smartbot plan — more cases', () => {
     expect(status()).toBe(before);
   });
 
-  it("README's risk table lists every risk in the catalogue, with its blocking flag", () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  it("docs/plan.md's risk table lists every risk in the catalogue, with its blocking flag", () => {
+    const readme = readFileSync(join(repoRoot, 'docs/plan.md'), 'utf8');
     const rows = new Map([...readme.matchAll(/^\| `([a-z0-9-]+)` \| (✖?) *\|/gm)].map((m) => [m[1]!, m[2] === '✖']));
     for (const [id, def] of Object.entries(RISKS)) expect([id, rows.get(id)]).toEqual([id, def.blocking]);
   });

@@ -1,6 +1,6 @@
 // Runtime: UV_THREADPOOL_SIZE, and the inference threads against the CPUs this host (or its
 // cgroup) allows. node-llama-cpp runs inference on libuv's pool; with the default pool of 4 it
-// competes with llama.cpp's own threads (README: 58 vs 166 tokens/s on 2 cores).
+// competes with llama.cpp's own threads (docs/performance.md: 58 vs 166 tokens/s on 2 cores).
 import { ok, problem, skip, warn, type Check, type Finding } from './check.js';
 
 const section = 'Runtime';

@@ -11,7 +11,7 @@
 // prompt, or the previous turns of a conversation, are not evaluated again.
 // Threads: node-llama-cpp decodes on libuv's pool, so the process must start with
 // UV_THREADPOOL_SIZE=1 (npm start, the image and the rendered Deployment set it) and explicit
-// threads, or the pool fights llama.cpp's threads (measured: README, "Performance",
+// threads, or the pool fights llama.cpp's threads (measured: docs/performance.md,
 // bench:inference). `threads` comes from the service config (the model's setting, else the CPU
 // limit).
 import { formatBytes } from '../../../gguf/bytes.js';
