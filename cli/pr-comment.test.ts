@@ -1,7 +1,6 @@
 // smartbot pr-comment against a local GitHub that checks every request against GitHub's
 // published REST description (test/helpers/github-api.ts) and answers schema-valid responses.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlan, type Plan } from '../plan/plan.js';
@@ -10,11 +9,12 @@ import { fixtureRepo } from '../test/helpers/git-repo.js';
 import { fastClient, githubApiPerTest, type GitHubApi } from '../test/helpers/github-api.js';
 import { runCommand } from './main.js';
 import { prCommentCommand } from './pr-comment.js';
+import { tempDir } from '../test/helpers/temp.js';
 
 const TOKEN = 'ghs_test0123456789abcdefTOKEN';
 const REPO = 'octo/smartbot';
 const HEAD = 'c0ffee'.padEnd(40, '0');
-const dir = mkdtempSync(join(tmpdir(), 'smartbot-pr-comment-'));
+const dir = tempDir('smartbot-pr-comment-');
 let risky: Plan;
 let calm: Plan;
 let gh: GitHubApi;

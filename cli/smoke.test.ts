@@ -1,11 +1,11 @@
 // smartbot smoke: bad usage exits 2 with one line saying what to fix, before anything is sent.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../test/helpers/cli.js';
+import { tempDir } from '../test/helpers/temp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'smartbot-smoke-usage-'));
+const tmp = tempDir('smartbot-smoke-usage-');
 const tokenFile = join(tmp, 'token');
 writeFileSync(tokenFile, 'sb_smoke_0123456789\n');
 const empty = join(tmp, 'empty');

@@ -1,6 +1,5 @@
 // smartbot token: signs with the current key, named by kid, within what the service config accepts.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +7,9 @@ import { JwtVerifier, keyId } from '../contract/jwt.js';
 import type { ServiceConfig } from '../contract/service-config.js';
 import { runCli } from '../test/helpers/cli.js';
 import { jwtConfig, renderedRuntimeConfig, signingKey } from '../test/helpers/service.js';
+import { tempDir } from '../test/helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'smartbot-token-'));
+const dir = tempDir('smartbot-token-');
 const current = signingKey();
 const old = signingKey();
 const jwt = jwtConfig([{ ...old, status: 'retiring', retiresAt: '2099-01-01T00:00:00.000Z' }, current], { audience: 'smartbot-prod', maxLifetimeSeconds: 3600 });

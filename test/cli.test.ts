@@ -1,18 +1,18 @@
 // The smartbot CLI as a user runs it: the real bin, real exit codes, real output.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/env.js';
 import { tempRepo } from './helpers/repo.js';
+import { tempDir } from './helpers/temp.js';
 
 const run = (...args: string[]) => spawnCli(args);
 /** In-process, for the many cases where spawning would only cost time. */
 const inProcess = runCli;
 
-const tmp = mkdtempSync(join(tmpdir(), 'smartbot-cli-'));
+const tmp = tempDir('smartbot-cli-');
 const badProd = join(tmp, 'prod-copy.yaml');
 // The acceptance case: a copy of prod.yaml with replicas "two", a misspelled key and an inline sk- token.
 writeFileSync(

@@ -3,8 +3,7 @@
 // Cases that forge content recompute the hash the way a forger would (the chain must still
 // tell). Together the cases trigger every rule `keys verify` has (checked below).
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeys } from '../contract/jwt.js';
@@ -12,6 +11,7 @@ import { hashedText, entryLine, WORKFLOW_ACTOR, type AuditEntry } from '../contr
 import { RULES } from '../validation/rules.js';
 import { runCli } from './helpers/cli.js';
 import { scratchKeysRepo } from './helpers/keys.js';
+import { tempDir } from './helpers/temp.js';
 
 const LOG = 'audit/key-rotations.jsonl';
 const who = ['--actor', 'alice@example.com', '--ref', 'PR #12'];
@@ -40,7 +40,7 @@ type Files = { read: (f: string) => string; write: ((f: string, text: string) =>
 
 /** A copy of the history with `tamper` applied to its files. */
 async function tampered(tamper: (files: Files) => void | Promise<void>): Promise<string> {
-  const root = mkdtempSync(join(tmpdir(), 'smartbot-tamper-'));
+  const root = tempDir('smartbot-tamper-');
   cpSync(base, root, { recursive: true });
   const read = (f: string) => readFileSync(join(root, f), 'utf8');
   const write = Object.assign((f: string, text: string) => writeFileSync(join(root, f), text), { root });

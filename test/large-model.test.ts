@@ -3,7 +3,6 @@
 // the local engine and model_loader. Each gives a verdict (fits, does not fit with the right
 // advice, or sha256 mismatch), never an internal error; validate hashes it once per run.
 import { closeSync, cpSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { sha256File } from '../gguf/inspect.js';
@@ -11,6 +10,7 @@ import { preflight } from '../service/src/engine/local.js';
 import { modelLoader } from '../service/src/model-loader.js';
 import { repoRoot } from './helpers/env.js';
 import { runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/temp.js';
 
 // Counts the hashes validate makes, without changing what it does.
 const hashed = vi.hoisted(() => ({ count: 0 }));
@@ -20,7 +20,7 @@ vi.mock('../gguf/inspect.js', async (original) => {
 });
 
 const SIZE = 3 * 2 ** 30;
-const dir = mkdtempSync(join(tmpdir(), 'smartbot-3g-'));
+const dir = tempDir('smartbot-3g-');
 const modelsDir = join(dir, 'models');
 const file = join(modelsDir, 'big.gguf');
 // The header of a 32-layer, 4096-wide model with 8 KV heads: 128 KiB of KV cache per token.

@@ -2,8 +2,7 @@
 // and `test rules` with synthetic series showing each alert fires just above its threshold
 // once its window has passed — and not just below it, nor before the window.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { parseBytes, parseMillicores } from '../contract/quantity.js';
 import type { SmartbotEnvironment } from '../contract/environment.js';
 import { validateEnvironments } from '../validation/validate.js';
 import { repoRoot } from './helpers/env.js';
+import { tempDir } from './helpers/temp.js';
 
 const ENVS = ['dev', 'staging', 'prod'];
 const STEP = 15; // seconds between samples and between rule evaluations
@@ -114,7 +114,7 @@ function alertTests(name: string) {
 }
 
 describe.skipIf(promtool.status !== 0)('promtool', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'smartbot-promtool-'));
+  const dir = tempDir('smartbot-promtool-');
 
   it.each(ENVS)('check rules: %s', (name) => {
     const file = join(dir, `${name}-rules.yaml`);

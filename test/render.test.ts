@@ -1,8 +1,7 @@
 // Rendered manifests, proven by the tools a cluster operator trusts: the Kubernetes and CRD
 // models, an unknown-field check, kubectl kustomize, and the committed golden tree.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { runCli } from './helpers/cli.js';
 import { listTree } from '../generators/output.js';
 import { repoRoot } from './helpers/env.js';
 import { unknownFields, validateWithModels, type K8sObject, type Located } from './helpers/k8s-schemas.js';
+import { tempDir } from './helpers/temp.js';
 
 const ENVS = ['dev', 'staging', 'prod'];
 
@@ -17,7 +17,7 @@ const cli = runCli;
 
 /** A temporary copy of these top-level folders of the repository. */
 function scratchRepo(dirs: string[]): string {
-  const root = mkdtempSync(join(tmpdir(), 'smartbot-render-'));
+  const root = tempDir('smartbot-render-');
   for (const d of dirs) cpSync(join(repoRoot, d), join(root, d), { recursive: true });
   return root;
 }

@@ -1,12 +1,11 @@
 // Docker, against a stand-in Docker API on a unix socket: an image missing, a container whose
 // log options differ from the environment's, an unhealthy one; and no daemon at all.
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { doctorRepo } from '../../test/helpers/doctor.js';
 import { docker } from './docker.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
 let api: Server;
 afterAll(() => api?.close());
@@ -23,7 +22,7 @@ const ROUTES: Record<string, [number, unknown]> = {
 
 describe('doctor: Docker', () => {
   it('checks images, log options and health of the compose project through the Docker API', async () => {
-    const socket = join(mkdtempSync(join(tmpdir(), 'smartbot-docker-')), 'docker.sock');
+    const socket = join(tempDir('smartbot-docker-'), 'docker.sock');
     api = createServer((req, res) => {
       const [status, body] = ROUTES[req.url!] ?? [404, { message: `no route ${req.url}` }];
       res.writeHead(status, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -63,7 +62,7 @@ describe('doctor: Docker', () => {
   });
 
   it('without a daemon the section is skipped with a note', async () => {
-    const socket = join(mkdtempSync(join(tmpdir(), 'smartbot-docker-')), 'absent.sock');
+    const socket = join(tempDir('smartbot-docker-'), 'absent.sock');
     expect(await docker.run(doctorRepo().ctx({ dockerSocket: socket }))).toEqual([
       { section: 'Docker', check: 'docker', status: 'skip', summary: `no Docker daemon answers at ${socket} (connect ENOENT ${socket}): Docker checks skipped` },
     ]);

@@ -1,20 +1,20 @@
 // A model whose file is intact (sha256 as configured, header readable) but that llama.cpp
 // cannot load: the real load, in the child process, says so with llama.cpp's own reason.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDemoModel } from '../../gguf/demo-model.js';
 import { readGgufHeader } from '../../gguf/read.js';
 import { doctorRepo } from '../../test/helpers/doctor.js';
 import { modelLoad } from './model-load.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
 describe('doctor: the model load', () => {
   it('an architecture llama.cpp does not know fails the load, with llama.cpp’s reason', async () => {
     // Rename the architecture in the header ("llama" → "llamb", same length): still valid GGUF.
     const model = buildDemoModel();
-    const plain = join(mkdtempSync(join(tmpdir(), 'smartbot-gguf-')), 'demo.gguf');
+    const plain = join(tempDir('smartbot-gguf-'), 'demo.gguf');
     writeFileSync(plain, model);
     const headerEnd = readGgufHeader(plain).dataOffset;
     Buffer.from(model.subarray(0, headerEnd).toString('latin1').replace(/llama/g, 'llamb'), 'latin1').copy(model);

@@ -1,14 +1,13 @@
 // node-llama-cpp's probe cannot run: the finding says so and how to repair the install.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { doctorRepo } from '../../test/helpers/doctor.js';
 import { nativeBinary } from './native-binary.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
 describe('doctor: node-llama-cpp native binary', () => {
   it('an install without the toolchain built (or without node-llama-cpp) is a problem with the fix', async () => {
-    const install = mkdtempSync(join(tmpdir(), 'smartbot-install-'));
+    const install = tempDir('smartbot-install-');
     const [f] = await nativeBinary.run(doctorRepo().ctx({ packageRoot: install }));
     expect(f).toEqual({
       section: 'Runtime',

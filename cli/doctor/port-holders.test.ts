@@ -1,9 +1,9 @@
 // Who holds a port, read from a /proc laid out as Linux lays it out.
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeAddress, holdersOf, listenersOn } from './port-holders.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 
@@ -16,7 +16,7 @@ describe('doctor: port holders from /proc', () => {
   });
 
   it('finds the listening sockets on a port (not connections) and the processes holding them', () => {
-    const proc = mkdtempSync(join(tmpdir(), 'smartbot-proc-'));
+    const proc = tempDir('smartbot-proc-');
     mkdirSync(join(proc, 'net'));
     writeFileSync(
       join(proc, 'net/tcp'),

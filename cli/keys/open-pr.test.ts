@@ -2,8 +2,7 @@
 // one commit holding exactly the changed key files, and a pull request listing the new audit
 // entries — against the GitHub contract server, which checks every request against GitHub's
 // published REST description.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeys } from '../../contract/jwt.js';
@@ -16,13 +15,14 @@ import { keysCommand } from '../keys.js';
 import { runCommand } from '../main.js';
 import type { AuditEntry } from '../../contract/audit-log.js';
 import { prBody, prTitle } from './open-pr.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
 const TOKEN = 'ghs_test0123456789abcdefTOKEN';
 const REPO = 'octo/smartbot';
 const DAY = 86_400_000;
 const t0 = Date.parse('2027-01-05T10:00:00.000Z');
 const who = ['--actor', 'alice@example.com', '--ref', 'PR #7'];
-const keysDir = mkdtempSync(join(tmpdir(), 'smartbot-new-keys-'));
+const keysDir = tempDir('smartbot-new-keys-');
 let r: FixtureRepo;
 let base: string;
 let gh: GitHubApi;
@@ -116,7 +116,7 @@ describe('smartbot keys open-pr', () => {
   });
 
   it('nothing due: no request, exit 0, one line', async () => {
-    const clean = mkdtempSync(join(tmpdir(), 'smartbot-clean-'));
+    const clean = tempDir('smartbot-clean-');
     r.git('worktree', 'add', '-q', '--detach', clean, base);
     try {
       const due = await keys(clean, 'rotate', '--due', '--out', join(keysDir, 'none'), '--sign-key', join(keysDir, 'workflow.pem'));

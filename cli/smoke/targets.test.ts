@@ -1,14 +1,14 @@
 // --env as a smoke.json file, a rendered ConfigMap or a repository environment; every broken
 // field is named with its file.
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../test/helpers/env.js';
 import { smokeFromRepository } from './repository.js';
 import { parseSmokeConfig, resolveTargets } from './targets.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'smartbot-targets-'));
+const tmp = tempDir('smartbot-targets-');
 const PROD = {
   environment: 'prod',
   thresholds: { p99LatencySeconds: 2, errorRatePercent: 5 },
@@ -37,7 +37,7 @@ describe('resolveTargets', () => {
   });
 
   it('an invalid environment is a usage error naming its first problem', () => {
-    const root = mkdtempSync(join(tmpdir(), 'smartbot-targets-repo-'));
+    const root = tempDir('smartbot-targets-repo-');
     cpSync(join(repoRoot, 'environments'), join(root, 'environments'), { recursive: true });
     writeFileSync(join(root, 'environments/broken.yaml'), 'tier: base\nreplicas: -1\n');
     expect(() => resolveTargets('broken', root, smokeFromRepository)).toThrow(/^--env broken: .*environments\/broken\.yaml is invalid \(\d+ errors; first: .*environments\/broken\.yaml:\d+:\d+ .*\); run `smartbot validate`$/);

@@ -30,6 +30,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without a credential (probes, metrics); every other route needs one (hooks/auth.ts). */
     public?: true;
+    /** A kubelet probe (/healthz, /readyz): its 503 is a verdict, logged at info (hooks/access-log.ts). */
+    probe?: true;
     /** The scope a non-public route needs; admin when it names none. */
     scope?: Scope;
   }

@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { renderedRuntimeConfig } from '../../test/helpers/service.js';
 import type { ServiceConfig } from './config.js';
 import { llamaServerArgs, parseLlamaLogLine, startLlamaServer, type LlamaServerRuntime } from './llama-server.js';
 import { createLogger } from './telemetry/logger.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
 /**
  * A stand-in for llama-server, with the behaviour the runtime relies on: /health answers 503 while
@@ -31,7 +31,7 @@ http.createServer((req, res) => {
 process.on('SIGTERM', () => { process.stderr.write('W srv    operator(): cleaning up before exit...\\n'); process.exit(0); });
 `;
 
-const dir = mkdtempSync(join(tmpdir(), 'smartbot-llama-server-'));
+const dir = tempDir('smartbot-llama-server-');
 const fake = join(dir, 'llama-server');
 writeFileSync(fake, FAKE);
 chmodSync(fake, 0o755);

@@ -13,14 +13,14 @@
 // |                                                |   TLS from a CA made per run (NODE_EXTRA_CA_CERTS)   |
 // | Redis at the URL in the smartbot-redis Secret  | a Redis container with alias redis, URL in the Secret |
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
 import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
 import { repoRoot } from '../helpers/env.js';
+import { tempDir } from '../helpers/temp.js';
 
 export interface EnvFixture {
   env: string;
@@ -57,7 +57,7 @@ export function envFixture(env: string): EnvFixture {
   const cm = parse(readFileSync(join(repoRoot, 'rendered', env, 'kubernetes/configmap.yaml'), 'utf8'));
   const runtimeJson: string = cm.data['runtime.json'];
   const config = JSON.parse(runtimeJson) as ServiceConfig;
-  const dir = shareable(mkdtempSync(join(tmpdir(), `smartbot-smoke-${env}-`)));
+  const dir = shareable(tempDir(`smartbot-smoke-${env}-`));
   const files = { runtime: join(dir, 'runtime.json'), keyring: join(dir, 'keyring.json'), secrets: shareable(join(dir, 'secrets')), models: shareable(join(dir, 'models')) } as EnvFixture['files'];
   writeFileSync(files.runtime, runtimeJson);
   writeFileSync(join(files.models, DEMO_MODEL_FILE), buildDemoModel());

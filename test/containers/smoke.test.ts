@@ -3,8 +3,7 @@
 // testcontainers. Needs Docker and the images from containers/build.sh (built here when
 // missing). Without Docker it skips with one line — unless REQUIRE_DOCKER=1 (CI), which fails.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
@@ -17,6 +16,7 @@ import { LLAMA_RUNTIME, PATHS } from '../../contract/service-config.js';
 import { spawnCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/env.js';
 import { envFixture, type EnvFixture } from './mapping.js';
+import { tempDir } from '../helpers/temp.js';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'; // Ryuk's image cannot be pulled here
 process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
@@ -201,7 +201,7 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
     });
 
     it('`smartbot smoke` itself runs against the containers: every functional check passes; the stress part is judged against the environment thresholds and sets the exit code', () => {
-      const dir = mkdtempSync(join(tmpdir(), 'smartbot-smoke-cli-'));
+      const dir = tempDir('smartbot-smoke-cli-');
       const tokenFile = join(dir, 'token');
       const logs = join(dir, 'service.log');
       writeFileSync(tokenFile, s!.fx.apiKey);

@@ -1,5 +1,5 @@
 // Helpers for tests: validate YAML text as if it were a file in environments/.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../contract/paths.js';
@@ -10,10 +10,15 @@ export const repoRoot = packageRoot;
 
 /** Validates `text` written to <tmp>/<name>.yaml, layered over the repository's tiers. */
 export function validateText(text: string, name = 'test-env', opts: { modelsDir?: string } = {}): ValidateReport {
-  const dir = mkdtempSync(join(tmpdir(), 'smartbot-'));
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, text);
-  return validateEnvironments({ root: repoRoot, paths: [file], modelsDir: opts.modelsDir ?? join(dir, 'models') });
+  // Removed at once: the property tests call this thousands of times in one file.
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-validate-'));
+  try {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, text);
+    return validateEnvironments({ root: repoRoot, paths: [file], modelsDir: opts.modelsDir ?? join(dir, 'models') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** "line:col rule message" for each diagnostic: what the tests compare. */

@@ -1,16 +1,16 @@
 // A scratch repository for the key commands: the shipped environments and tiers, an empty
 // keyring for each, and no audit history yet.
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { entryLine, seal, type AuditEntry } from '../../contract/audit-log.js';
 import { formatKeyring } from '../../contract/keyring-file.js';
 import { repoRoot } from './env.js';
+import { tempDir } from './temp.js';
 
 export const SHIPPED_ENVS = ['dev', 'prod', 'staging'];
 
 export function scratchKeysRepo(): string {
-  const root = mkdtempSync(join(tmpdir(), 'smartbot-keys-'));
+  const root = tempDir('smartbot-keys-');
   cpSync(join(repoRoot, 'environments'), join(root, 'environments'), { recursive: true });
   mkdirSync(join(root, 'keyrings'));
   for (const env of SHIPPED_ENVS) writeFileSync(join(root, 'keyrings', `${env}.json`), formatKeyring([]));
@@ -23,7 +23,7 @@ export const HOSTILE_KEY_ID = '<img src=x onerror=alert(1)>';
 
 /** A valid audit history (a chain that verifies) for `env` whose third key id and every reason hold HTML. */
 export function hostileAuditFile(env: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'smartbot-audit-'));
+  const dir = tempDir('smartbot-audit-');
   let prev: AuditEntry | undefined;
   const lines: string[] = [];
   for (const keyId of ['ci.1', 'ops.1', HOSTILE_KEY_ID]) {

@@ -1,11 +1,11 @@
 // A throwaway copy of the repository's inputs (tier files, keyrings, chosen environments) in a
 // temporary directory, beside a "CI secret" file outside it: what hostile-input and doctor tests
 // plant their faults in. Nothing from `outside` may ever appear in smartbot's output.
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot } from './env.js';
+import { tempDir } from './temp.js';
 
 export interface TempRepo {
   /** The repository root (pass as --root). */
@@ -21,7 +21,7 @@ export interface TempRepo {
 }
 
 export function tempRepo(environments: string[] = ['dev']): TempRepo {
-  const base = mkdtempSync(join(tmpdir(), 'smartbot-repo-'));
+  const base = tempDir('smartbot-repo-');
   const root = join(base, 'repo');
   const outside = join(base, 'outside');
   mkdirSync(outside, { recursive: true });

@@ -1,9 +1,8 @@
 // Building blocks for service tests: a service config from the rendered dev ConfigMap, a
 // keyring on disk with fresh keys, signing keys, a scripted engine, a log sink, all of them
 // together as the deps of an app; and the real service on the demo model, in-process.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generateSigningKeys, JwtVerifier, keyId, type JwtConfig, type JwtKey } from '../../contract/jwt.js';
@@ -24,6 +23,7 @@ import type { ToolCall } from '../../service/src/openai-wire.js';
 import { createLogger, type Logger } from '../../service/src/telemetry/logger.js';
 import { createMetrics } from '../../service/src/telemetry/metrics.js';
 import { repoRoot } from './env.js';
+import { tempDir } from './temp.js';
 
 /** The service config exactly as rendered into rendered/<env>/kubernetes/configmap.yaml. */
 export function renderedRuntimeConfig(env: string): ServiceConfig {
@@ -32,7 +32,7 @@ export function renderedRuntimeConfig(env: string): ServiceConfig {
 }
 
 export function tempKeyring(entries: KeyEntry[] = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'smartbot-keyring-'));
+  const dir = tempDir('smartbot-keyring-');
   const file = join(dir, 'keyring.json');
   const write = (keys: KeyEntry[]) => writeFileSync(file, formatKeyring(keys));
   write(entries);
@@ -153,7 +153,7 @@ export async function fullSlots(waiting: number): Promise<Slots<string>> {
 
 /** A models directory holding the demo model. */
 export function demoModelsDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+  const dir = tempDir('smartbot-models-');
   writeFileSync(join(dir, DEMO_MODEL_FILE), buildDemoModel());
   return dir;
 }

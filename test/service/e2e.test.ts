@@ -1,8 +1,7 @@
 // The real thing over real HTTP: the rendered dev runtime config, the demo GGUF model through
 // real llama.cpp inference, the official openai SDK; then a second instance configured as a
 // remote source with bearer auth in front of the first.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +11,9 @@ import { preflight } from '../../service/src/engine/local.js';
 import { startService, type RunningService } from '../../service/src/main.js';
 import type { LocalModel } from '../../contract/environment.js';
 import { demoConfig, freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
+import { tempDir } from '../helpers/temp.js';
 
-const modelsDir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+const modelsDir = tempDir('smartbot-models-');
 writeFileSync(join(modelsDir, DEMO_MODEL_FILE), buildDemoModel());
 const keys = freshKeys();
 const ring = tempKeyring([keys.chat.entry]);
@@ -149,7 +149,7 @@ describe('model loading refuses bad files', () => {
   const model = dev.model as LocalModel;
 
   it('a file whose sha256 differs is corrupt', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+    const dir = tempDir('smartbot-models-');
     const bytes = buildDemoModel();
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(join(dir, 'demo.gguf'), bytes);

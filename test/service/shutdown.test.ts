@@ -5,16 +5,16 @@
 // grace shorter than the stream, the stream is cut with an error event and the process still
 // exits 0, on time.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../service/src/config.js';
 import { secretEnvName } from '../../service/src/config.js';
 import { repoRoot } from '../helpers/env.js';
 import { freePort, freshKeys, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
+import { tempDir } from '../helpers/temp.js';
 
 const WORDS = Array.from({ length: 15 }, (_, i) => `w${i} `);
 let upstream: Server;
@@ -54,7 +54,7 @@ async function startProcess(graceSeconds: number) {
     auth: { keyringFile: tempKeyring([keys.chat.entry]).file },
     http: { ...staging.http, shutdownGraceMs: graceSeconds * 1000 },
   };
-  const file = join(mkdtempSync(join(tmpdir(), 'smartbot-shutdown-')), 'runtime.json');
+  const file = join(tempDir('smartbot-shutdown-'), 'runtime.json');
   writeFileSync(file, JSON.stringify(config));
   const child = spawn(process.execPath, [join(repoRoot, 'dist/service/src/main.js'), '--config', file], { env: { ...process.env, [secretEnvName(model.auth.secretRef)]: 'upstream-key' } });
   children.push(child);

@@ -2,8 +2,7 @@
 // the demo model through real llama.cpp) and small scripted servers on 127.0.0.1: a passing
 // run, a failing verdict, a wrong token, a server that answers 503 to everything, one that
 // accepts any token, and an unreachable URL. Exit codes and report lines are what a user sees.
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -15,8 +14,9 @@ import { createLogger } from '../../service/src/telemetry/logger.js';
 import { runCli, spawnCli, type CliRun } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/env.js';
 import { freePort, freshKeys, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'smartbot-smoke-'));
+const tmp = tempDir('smartbot-smoke-');
 const modelsDir = join(tmp, 'models');
 cpSync(join(repoRoot, 'environments'), join(tmp, 'repo/environments'), { recursive: true });
 cpSync(join(repoRoot, 'keyrings'), join(tmp, 'repo/keyrings'), { recursive: true });

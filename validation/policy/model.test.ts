@@ -1,18 +1,18 @@
 // The capacity pre-flight and digest check when the model file is present: sizes come from
 // the GGUF header (weights and the KV cache for contextSize × parallelSequences).
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kvCacheBytes, modelShape, readGgufHeader } from '../../gguf/read.js';
 import { randomLlamaModel } from '../../gguf/llama-model.js';
 import { validateText } from '../../test/helpers/env.js';
+import { tempDir } from '../../test/helpers/temp.js';
 
 const shape = { embedding: 256, layers: 4, feedForward: 512, heads: 4, contextLength: 8192 };
 const model = randomLlamaModel({ seed: 7, shape, f16: true });
 const sha = createHash('sha256').update(model).digest('hex');
-const modelsDir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+const modelsDir = tempDir('smartbot-models-');
 writeFileSync(join(modelsDir, 'm.gguf'), model);
 
 const env = (extra: { contextSize?: number; sha?: string; memory?: string; sequences?: number } = {}) => `tier: base
@@ -72,19 +72,19 @@ describe('capacity pre-flight with the model file present', () => {
   });
 
   it('reports a present file that is not GGUF', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+    const dir = tempDir('smartbot-models-');
     writeFileSync(join(dir, 'm.gguf'), 'this is not a model');
     expect(lines(env(), dir)).toEqual([`4:9 model-unreadable model file ${join(dir, 'm.gguf')} is not readable GGUF: not a GGUF file (bad magic)`]);
   });
 
   it('reports a truncated GGUF file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+    const dir = tempDir('smartbot-models-');
     writeFileSync(join(dir, 'm.gguf'), model.subarray(0, 5000));
     expect(lines(env(), dir)[0]).toMatch(/^4:9 model-unreadable model file .* is not readable GGUF: (truncated|tensor) /);
   });
 
   it('needs sizeBytes when the file is absent', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'smartbot-models-'));
+    const empty = tempDir('smartbot-models-');
     mkdirSync(empty, { recursive: true });
     expect(lines(env(), empty)).toEqual(['2:1 model-size-unknown cannot size model /data/models/m.gguf: the file is not present and `model.sizeBytes` is not set']);
   });

@@ -1,13 +1,26 @@
-// One log line per request, at error level for a 5xx; a client that went away is an info line
-// with status=499 aborted=true. Never the body (prompts) and never the Authorization header.
+// One log line per request; a client that went away is an info line with status=499
+// aborted=true. Never the body (prompts) and never the Authorization header.
+import type { FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
+import type { Level } from '../telemetry/logger.js';
 import { appWide } from './app-wide.js';
 import { routeLabel } from './metrics.js';
 import { onRequestEnd } from './request-end.js';
 
+/**
+ * The access line's level. [ERROR] is kept for what an operator must act on, because log-based
+ * alerts fire on it: a probe's answer is its verdict, not a failure (the kubelet reads a 503
+ * while the model loads or the pod drains at every start and stop); any other 503 is the
+ * service saying "not now" with Retry-After (loading, draining, an upstream away), a warning;
+ * every other 5xx is an error.
+ */
+export function accessLevel(req: Pick<FastifyRequest, 'routeOptions'>, status: number): Level {
+  if (req.routeOptions.config?.probe || status < 500) return 'info';
+  return status === 503 ? 'warn' : 'error';
+}
+
 export const accessLog = appWide<Pick<ServiceDeps, 'log'>>(async (app, { log }) => {
   onRequestEnd(app, (req, { status, aborted, ms }) => {
-    const level = status >= 500 ? 'error' : 'info';
-    log[level]('request completed', { reqId: req.id, method: req.method, route: routeLabel(req), status, ms, ...(aborted ? { aborted } : {}) });
+    log[accessLevel(req, status)]('request completed', { reqId: req.id, method: req.method, route: routeLabel(req), status, ms, ...(aborted ? { aborted } : {}) });
   });
 });

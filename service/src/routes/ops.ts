@@ -6,8 +6,8 @@ import type { ServiceDeps } from '../deps.js';
 import { RETRY_AFTER } from '../errors.js';
 
 export const probeRoutes: FastifyPluginAsync<ServiceDeps> = async (app, { engine, lifecycle }) => {
-  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { public: true } }, async (_req, reply) => {
+  app.get('/healthz', { config: { public: true, probe: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true, probe: true } }, async (_req, reply) => {
     const r = lifecycle.draining ? { ready: false, reason: 'shutting down' } : await engine.readiness();
     if (r.ready) return { status: 'ready', model: engine.modelId };
     return reply.code(503).headers(RETRY_AFTER).send({ status: 'not ready', reason: r.reason ?? 'unknown' });
