@@ -15,6 +15,7 @@ import type { DoctorContext, Finding } from './doctor/check.js';
 import { doctorJson, doctorText, countOf } from './doctor/format.js';
 import { hostFacts, type HostFacts } from './doctor/host.js';
 import { CHECKS } from './doctor/index.js';
+import { removeDemoCopies } from './doctor/model-file.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 
 export const doctorHelp = `Usage: smartbot doctor [--env NAME] [--json] [--models-dir DIR] [--root DIR]
@@ -73,8 +74,14 @@ export function doctorContext(o: DoctorOptions): DoctorContext {
   };
 }
 
-/** Every check, at once; findings in report order. */
-export const runDoctor = async (ctx: DoctorContext): Promise<Finding[]> => (await Promise.all(CHECKS.map((c) => c.run(ctx)))).flat();
+/** Every check, at once; findings in report order. The demo model's temporary copy goes when they are done. */
+export async function runDoctor(ctx: DoctorContext): Promise<Finding[]> {
+  try {
+    return (await Promise.all(CHECKS.map((c) => c.run(ctx)))).flat();
+  } finally {
+    removeDemoCopies();
+  }
+}
 
 export async function doctorCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({

@@ -1,7 +1,10 @@
 // The model checks' failures: a missing file, and a model that does not fit the memory limit.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { doctorRepo } from '../../test/helpers/doctor.js';
-import { modelFileCheck } from './model-file.js';
+import { modelFileCheck, removeDemoCopies } from './model-file.js';
+
+// The check alone, without runDoctor, which removes the demo model's copy after a run.
+afterAll(removeDemoCopies);
 
 describe('doctor: the model file', () => {
   it('a missing model file is a problem, with where it is looked for and how to get it', async () => {

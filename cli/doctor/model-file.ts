@@ -35,14 +35,16 @@ export type ModelFile =
       headerError?: string;
     };
 
-/** Temporary copies to remove when the process exits (one listener, however many runs). */
+/** Temporary copies, removed when the run's checks are done (runDoctor) or, failing that, when the process exits. */
 const copies: string[] = [];
-const removeCopies = () => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+export const removeDemoCopies = () => copies.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+let removedOnExit = false;
 
 /** The built-in demo model's bytes in a temporary file. */
 function demoModelCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'smartbot-doctor-'));
-  if (copies.push(dir) === 1) process.once('exit', removeCopies);
+  copies.push(dir);
+  if (!removedOnExit) (removedOnExit = true), process.once('exit', removeDemoCopies);
   const path = join(dir, DEMO_MODEL_FILE);
   writeFileSync(path, buildDemoModel());
   return path;

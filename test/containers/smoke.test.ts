@@ -3,7 +3,8 @@
 // testcontainers. Needs Docker and the images from containers/build.sh (built here when
 // missing). Without Docker it skips with one line — unless REQUIRE_DOCKER=1 (CI), which fails.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
@@ -20,6 +21,10 @@ import { tempDir } from '../helpers/temp.js';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true'; // Ryuk's image cannot be pulled here
 process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+// testcontainers leaves its lock file (testcontainers-node-<uid>.lock) in the temp dir, even with Ryuk off.
+afterAll(() => {
+  for (const f of readdirSync(tmpdir())) if (/^testcontainers-node-.*\.lock$/.test(f)) rmSync(join(tmpdir(), f), { force: true });
+});
 
 const docker = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
 const optedOut = process.env.SMARTBOT_CONTAINER_TESTS === '0' && process.env.REQUIRE_DOCKER !== '1';
