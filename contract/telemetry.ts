@@ -7,8 +7,10 @@ export const METRICS = {
   requestDuration: 'smartbot_http_request_duration_seconds',
   /** Counter of responses, labels: route, method, status. */
   requests: 'smartbot_http_requests_total',
-  /** Counter of generated tokens, label: source (local | remote). */
+  /** Counter of generated tokens, labels: source (local | remote), model (the id that answered). */
   tokensGenerated: 'smartbot_tokens_generated_total',
+  /** Counter of requests a model handed to its fallback, labels: from, to (model ids), reason (not_ready | queue_full | upstream_error | unreachable | timeout | context_length). */
+  fallbacks: 'smartbot_fallbacks_total',
   /** Gauge: tokens per second of the last completed generation. */
   tokensPerSecond: 'smartbot_tokens_per_second',
   /** Gauge: requests waiting for a free sequence. */

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDemoModel } from '../../gguf/demo-model.js';
 import { renderedRuntimeConfig } from '../../test/helpers/service.js';
+import type { LocalModel } from '../../contract/environment.js';
 import type { ServiceConfig } from './config.js';
 import { llamaServerArgs, parseLlamaLogLine, startLlamaServer, type LlamaServerRuntime } from './llama-server.js';
 import { createLogger } from './telemetry/logger.js';
@@ -42,7 +43,7 @@ writeFileSync(model, bytes);
 let port = 19_300 + (process.pid % 200) * 2;
 function config(): ServiceConfig {
   const c = renderedRuntimeConfig('prod');
-  if (c.model.source !== 'local') throw new Error('prod serves a local model');
+  if (c.model?.source !== 'local') throw new Error('prod serves a local model');
   port += 2;
   return { ...c, listen: { host: '127.0.0.1', port }, model: { ...c.model, path: model, sha256: createHash('sha256').update(bytes).digest('hex'), contextSize: 2048, threads: 2 }, inference: { ...c.inference, parallelSequences: 4 } };
 }
@@ -59,13 +60,13 @@ const log = createLogger({ format: 'line', level: 'info', write: (l) => lines.pu
 describe('llamaServerArgs', () => {
   it("maps the service config to llama-server's flags: context per slot × slots, threads for decoding and batches, loopback only, sleeping waits", () => {
     const c = config();
-    expect(llamaServerArgs(c, 8002, 'demo')).toEqual([
+    const demo = { ...(c.model as LocalModel), id: 'demo' };
+    expect(llamaServerArgs(c, 8002, demo)).toEqual([
       '--model', model, '--alias', 'demo', '--ctx-size', '8192', '--parallel', '4', '--threads', '2', '--threads-batch', '2', '--poll', '0',
       '--host', '127.0.0.1', '--port', '8002', '--cors-origins', 'localhost', '--no-webui', '--metrics', '--log-prefix', '--log-colors', 'off',
     ]);
     // A GPU setting is passed on; 0 (the CPU image) is left out.
-    const gpu = { ...c, model: { ...c.model, gpuLayers: 99 } } as ServiceConfig;
-    expect(llamaServerArgs(gpu, 8002, 'demo').join(' ')).toContain('--n-gpu-layers 99');
+    expect(llamaServerArgs(c, 8002, { ...demo, gpuLayers: 99 }).join(' ')).toContain('--n-gpu-layers 99');
   });
 });
 

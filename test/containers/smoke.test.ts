@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_REPLY } from '../../gguf/demo-model.js';
 import { formatKeyring, mintApiKey, parseKeyring } from '../../contract/keyring-file.js';
 import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
+import { isLocal, isRemote, modelSet } from '../../contract/models.js';
 import { LLAMA_RUNTIME, PATHS } from '../../contract/service-config.js';
 import { spawnCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/env.js';
@@ -34,13 +35,18 @@ const TAG = process.env.SMARTBOT_IMAGE_TAG ?? 'test';
 const SERVICE_IMAGE = `smartbot/service:${TAG}`;
 const RUNTIME_IMAGE = `smartbot/runtime:${TAG}`;
 const REDIS_IMAGE = 'smartbot-base/redis:7-bookworm';
-const ENVS = ['dev', 'staging', 'prod'];
+const ENVS = ['dev', 'staging', 'prod', 'multi'];
 const guide = { messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0.7 };
 
 interface Stack {
   fx: EnvFixture;
   network: StartedNetwork;
-  runtime: StartedTestContainer;
+  /** The runtime container serving the local models, when there are any. */
+  runtime?: StartedTestContainer;
+  /** The stand-in for the remote model API, when a model is remote. */
+  upstream?: StartedTestContainer;
+  /** Whichever of the two serves the default model. */
+  main: StartedTestContainer;
   service: StartedTestContainer;
   redis?: StartedTestContainer;
   base: string;
@@ -54,27 +60,33 @@ async function startStack(env: string): Promise<Stack> {
   if (fx.redisHost) redis = await new GenericContainer(REDIS_IMAGE).withNetwork(network).withNetworkAliases(fx.redisHost).withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/)).start();
 
   const c = fx.config;
-  let runtimeSpec: GenericContainer;
-  if (c.model.source === 'local') {
-    // The environment's own model server, from the same runtime.json the service reads.
-    runtimeSpec = new GenericContainer(RUNTIME_IMAGE)
-      .withNetworkAliases(LLAMA_RUNTIME.host)
-      .withBindMounts([
-        { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
-        { source: fx.files.models, target: PATHS.models, mode: 'ro' },
-      ]);
-  } else {
+  const set = modelSet(c);
+  const remote = set.models.filter(isRemote)[0];
+  const start = (spec: GenericContainer) => spec.withNetwork(network).withWaitStrategy(Wait.forLogMessage(/model loaded/)).withStartupTimeout(60_000).start();
+  // The environment's own model server, from the same runtime.json the service reads.
+  const runtime = set.models.some(isLocal)
+    ? await start(
+        new GenericContainer(RUNTIME_IMAGE).withNetworkAliases(LLAMA_RUNTIME.host).withBindMounts([
+          { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
+          { source: fx.files.models, target: PATHS.models, mode: 'ro' },
+        ]),
+      )
+    : undefined;
+  let upstream: StartedTestContainer | undefined;
+  if (remote) {
     // The remote API the environment names: the runtime, as that host, with TLS and bearer auth.
-    const url = new URL(c.model.endpoint);
+    const url = new URL(remote.endpoint);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const tls = url.protocol === 'https:' ? ['--tls-cert', '/tls/cert.pem', '--tls-key', '/tls/key.pem'] : [];
-    runtimeSpec = new GenericContainer(RUNTIME_IMAGE)
-      .withNetworkAliases(url.hostname)
-      .withEnvironment({ UPSTREAM_KEY: fx.upstreamKey!, SMARTBOT_HEALTH_PORT: String(port), SMARTBOT_HEALTH_SCHEME: url.protocol.slice(0, -1) })
-      .withCommand(['--path', `${PATHS.models}/demo.gguf`, '--model-id', c.model.model, '--api-key-env', 'UPSTREAM_KEY', '--port', String(port), ...tls])
-      .withBindMounts([{ source: fx.files.models, target: PATHS.models, mode: 'ro' }, ...(fx.files.tls ? [{ source: fx.files.tls, target: '/tls', mode: 'ro' as const }] : [])]);
+    upstream = await start(
+      new GenericContainer(RUNTIME_IMAGE)
+        .withNetworkAliases(url.hostname)
+        .withEnvironment({ UPSTREAM_KEY: fx.upstreamKey!, SMARTBOT_HEALTH_PORT: String(port), SMARTBOT_HEALTH_SCHEME: url.protocol.slice(0, -1) })
+        .withCommand(['--path', `${PATHS.models}/demo.gguf`, '--model-id', remote.model, '--api-key-env', 'UPSTREAM_KEY', '--port', String(port), ...tls])
+        .withBindMounts([{ source: fx.files.models, target: PATHS.models, mode: 'ro' }, ...(fx.files.tls ? [{ source: fx.files.tls, target: '/tls', mode: 'ro' as const }] : [])]),
+    );
   }
-  const runtime = await runtimeSpec.withNetwork(network).withWaitStrategy(Wait.forLogMessage(/model loaded/)).withStartupTimeout(60_000).start();
+  const main = (set.models.find((m) => m.id === set.defaultModel)!.source === 'local' ? runtime : upstream)!;
 
   const ports = [c.listen.port, ...(c.listen.adminPort ? [c.listen.adminPort] : [])];
   const service = await new GenericContainer(SERVICE_IMAGE)
@@ -94,7 +106,9 @@ async function startStack(env: string): Promise<Stack> {
   return {
     fx,
     network,
-    runtime,
+    ...(runtime ? { runtime } : {}),
+    ...(upstream ? { upstream } : {}),
+    main,
     service,
     ...(redis ? { redis } : {}),
     base: `http://${host}:${service.getMappedPort(c.listen.port)}`,
@@ -104,7 +118,7 @@ async function startStack(env: string): Promise<Stack> {
 
 async function stopStack(s: Stack | undefined): Promise<void> {
   if (!s) return;
-  for (const c of [s.service, s.runtime, s.redis]) await c?.stop({ remove: true, removeVolumes: true }).catch(() => {});
+  for (const c of [s.service, s.runtime, s.upstream, s.redis]) await c?.stop({ remove: true, removeVolumes: true }).catch(() => {});
   await s.network.stop().catch(() => {});
 }
 
@@ -186,15 +200,15 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       for (const name of names) expect(metrics).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
     });
 
-    it("a local model is decoded by the image's llama-server behind the runtime's front; a remote API stand-in by node-llama-cpp", () => {
-      const loaded = logsOf(s!.runtime).split('\n').find((l) => l.includes('] model loaded'));
-      if (s!.fx.config.model.source === 'local') expect(loaded).toMatch(/ engine=llama-server$/);
-      else expect(loaded).toMatch(/ chatWrapper=\S+ /);
+    it("local models are decoded by the image's llama-server behind the runtime's front; a remote API stand-in by node-llama-cpp", () => {
+      const loaded = (c: StartedTestContainer) => logsOf(c).split('\n').filter((l) => l.includes('] model loaded'));
+      if (s!.runtime) expect(loaded(s!.runtime)).toEqual(modelSet(s!.fx.config).models.filter(isLocal).map(() => expect.stringMatching(/ engine=llama-server$/)));
+      if (s!.upstream) expect(loaded(s!.upstream)).toEqual([expect.stringMatching(/ chatWrapper=\S+ /)]);
     });
 
     it('every log line the containers printed matches the guide pattern', () => {
       const pattern = new RegExp(LOG_LINE_PATTERN);
-      const lines = [s!.service, s!.runtime].flatMap((c) => logsOf(c).split('\n').filter(Boolean));
+      const lines = [s!.service, s!.runtime, s!.upstream].filter((c) => c !== undefined).flatMap((c) => logsOf(c).split('\n').filter(Boolean));
       expect(lines.length).toBeGreaterThan(5);
       expect(lines.filter((l) => !pattern.test(l))).toEqual([]);
       expect(lines.join('\n')).not.toContain(s!.fx.apiKey);
@@ -223,9 +237,9 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect(r.out + r.err).not.toContain(s!.fx.apiKey);
     }, 90_000);
 
-    it('answers 503 within 5 s when the runtime stops, and recovers when it starts again, without a restart', async () => {
+    it('answers 503 within 5 s when the default model\'s server stops, and recovers when it starts again, without a restart', async () => {
       const serviceStarted = execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' });
-      execFileSync('docker', ['stop', '-t', '2', s!.runtime.getId()]);
+      execFileSync('docker', ['stop', '-t', '2', s!.main.getId()]);
       const t0 = Date.now();
       const r = await chat(guide);
       const elapsed = Date.now() - t0;
@@ -233,7 +247,7 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect(elapsed).toBeLessThan(5000);
       expect((await fetch(`${s!.base}/readyz`)).status).toBe(503);
 
-      execFileSync('docker', ['start', s!.runtime.getId()]);
+      execFileSync('docker', ['start', s!.main.getId()]);
       let ok = false;
       for (let i = 0; i < 120 && !ok; i++) {
         ok = (await fetch(`${s!.base}/readyz`)).status === 200;

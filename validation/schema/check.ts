@@ -115,7 +115,9 @@ function toDiagnostic(env: LayeredEnvironment, e: ErrorObject): Diagnostic | und
         placeOf(env, badPointer(e), 'key'),
       );
     }
-    case 'required': {
+    case 'required':
+    case 'dependentRequired': {
+      // dependentRequired: `models` needs `defaultModel`; the message is the same as a missing key's.
       const key = (e.params as { missingProperty: string }).missingProperty;
       return report('schema-required', { key, where: field, hint: hintOf(parent?.properties?.[key]) }, placeForMissing(env, e.instancePath));
     }
@@ -145,7 +147,8 @@ function toDiagnostic(env: LayeredEnvironment, e: ErrorObject): Diagnostic | und
       return report('schema-range', { field, bound, got: describeValue(e.data), hint: hintOf(parent) }, at);
     }
     case 'oneOf':
-      return undefined; // reported by the discriminator or the branch's own errors
+    case 'if':
+      return undefined; // reported by the discriminator, the branch's or the `then` clause's own errors
     default:
       return report('schema-format', { field, got: `${describeValue(e.data)} (${e.message ?? e.keyword})`, hint: hintOf(parent) }, at);
   }
