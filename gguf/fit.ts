@@ -47,6 +47,8 @@ export interface FitReport {
   breakdown: string;
   /** What to change, naming the caller's settings; absent when it fits. */
   advice?: string;
+  /** Index of the model that needs the most (weights + KV cache): the one the advice's context names. */
+  largest: number;
 }
 
 const round256Down = (n: number) => Math.floor(n / 256) * 256;
@@ -77,7 +79,8 @@ export function sharedFit(models: SharedFitModel[], sequences: number, limitByte
     const kvPart = m.shape ? ` + KV cache ${formatBytes(kv[i]!)} for ${m.contextSize} tokens × ${sequences} sequence${sequences === 1 ? '' : 's'}` : '';
     return `${one ? '' : `${m.id}: `}weights ${formatBytes(m.weightsBytes)}${kvPart} + overhead ${formatBytes(ENGINE_OVERHEAD_BYTES)}`;
   });
-  const report: FitReport = { weights, kvCache, overhead, need, usable, fits: need <= usable, limitNeeded, breakdown: parts.join('; ') };
+  const needs = models.map((m, i) => m.weightsBytes + kv[i]!);
+  const report: FitReport = { weights, kvCache, overhead, need, usable, fits: need <= usable, limitNeeded, breakdown: parts.join('; '), largest: needs.indexOf(Math.max(...needs)) };
   if (report.fits) return report;
   const raise = `raise ${knobs.memory} to at least ${formatBytes(limitNeeded)}`;
   const forKv = usable - weights - overhead;

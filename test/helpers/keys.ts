@@ -7,7 +7,7 @@ import { entryLine, seal, type AuditEntry } from '../../contract/audit-log.js';
 import { formatKeyring } from '../../contract/keyring-file.js';
 import { repoRoot } from './env.js';
 
-export const SHIPPED_ENVS = ['dev', 'prod', 'staging'];
+export const SHIPPED_ENVS = ['dev', 'multi', 'prod', 'staging'];
 
 export function scratchKeysRepo(): string {
   const root = mkdtempSync(join(tmpdir(), 'smartbot-keys-'));

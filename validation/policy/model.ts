@@ -90,11 +90,11 @@ function checkCapacity(ctx: PolicyContext, models: Sized[]): void {
   if (fit.fits) return;
   // Reported where the environment sized the model that needs the most: that is the line a
   // reviewer just changed, or the one to change.
-  const biggest = models.reduce((a, b) => (b.weightsBytes > a.weightsBytes ? b : a));
+  const biggest = models[fit.largest]!;
   report(
     'capacity',
     {
-      subject: models.length > 1 ? `the ${models.length} local models need together` : 'model needs',
+      subject: models.length > 1 ? `the ${models.length} local models sharing the pod need` : 'model needs',
       need: formatBytes(fit.need),
       limit: formatBytes(fit.usable),
       breakdown: `${fit.breakdown}; limit ${config.resources.memory} less ${HEADROOM_FRACTION * 100}% headroom`,

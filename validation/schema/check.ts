@@ -117,9 +117,10 @@ function toDiagnostic(env: LayeredEnvironment, e: ErrorObject): Diagnostic | und
     }
     case 'required':
     case 'dependentRequired': {
-      // dependentRequired: `models` needs `defaultModel`; the message is the same as a missing key's.
-      const key = (e.params as { missingProperty: string }).missingProperty;
-      return report('schema-required', { key, where: field, hint: hintOf(parent?.properties?.[key]) }, placeForMissing(env, e.instancePath));
+      // dependentRequired (`models` needs `defaultModel`) is reported at the key that needs it.
+      const { missingProperty: key, property } = e.params as { missingProperty: string; property?: string };
+      const at = property === undefined ? placeForMissing(env, e.instancePath) : placeOf(env, pointerJoin(e.instancePath, property), 'key');
+      return report('schema-required', { key, where: field, hint: hintOf(parent?.properties?.[key]) }, at);
     }
     case 'type':
       return report('schema-type', { field, expected: String(e.params.type).split(',').map(article).join(' or '), got: describeValue(e.data), hint: hintOf(parent) }, at);
