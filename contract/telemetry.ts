@@ -19,6 +19,13 @@ export const METRICS = {
   cacheLookups: 'smartbot_cache_lookups_total',
 } as const;
 
+/**
+ * The service's series the rendered alerts query: the latency histogram's buckets (P99) and the
+ * response counter (error rate). The PrometheusRule is written from these names, and the smoke
+ * checks that /metrics carries each.
+ */
+export const ALERTED_SERIES = { latencyBuckets: `${METRICS.requestDuration}_bucket`, responses: METRICS.requests } as const;
+
 /** Buckets resolving the 2 s P99 alert: dense around 1–5 s. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 20, 30, 60];
 
