@@ -81,6 +81,8 @@ export class ScriptedEngine implements ChatEngine {
   /** When set, the answer is these tool calls (finish_reason tool_calls). */
   toolCalls: ToolCall[] | undefined;
   fail: ApiError | undefined;
+  /** Thrown before the answer starts (an upstream that refused the request): another model may answer. */
+  failBeforeStart: ApiError | undefined;
   /** Thrown by prepare(), as the local engine refuses a prompt over the context. */
   refuse: ApiError | undefined;
   depth = 0;
@@ -103,6 +105,7 @@ export class ScriptedEngine implements ChatEngine {
   }
   async chat(req: ChatRequest, onDelta?: (t: string) => void, onStart?: () => void): Promise<ChatResult> {
     this.calls.push(req);
+    if (this.failBeforeStart) throw this.failBeforeStart;
     // As the local engine: the answer starts at once, then it queues.
     onStart?.();
     const slot = await this.slots?.acquire(req.signal);
