@@ -208,6 +208,8 @@ export class RemoteEngine implements ChatEngine {
     } catch (e) {
       if (e instanceof WireFormatError) throw new ApiError('upstream_malformed', { what: e.what });
       if (e instanceof StreamErrorEvent) throw new ApiError('upstream_stream_error', { message: e.message });
+      // The connection dropped mid-answer ("terminated: other side closed"), unless our client left.
+      if (!req.signal.aborted && !(e instanceof ApiError)) throw new ApiError('upstream_stream_error', { message: causeOf(e) });
       throw e;
     }
   }
