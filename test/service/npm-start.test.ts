@@ -19,7 +19,7 @@ describe('npm start', () => {
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     for (let i = 0; i < 300 && !/^ADMIN_TOKEN=/m.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('✔ 3 environments valid');
+    expect(out).toContain('✔ 4 environments valid');
     const token = /^YOUR_TOKEN=(\S+)$/m.exec(out)?.[1];
     const curl = /^curl .*$/m.exec(out)?.[0];
     expect(token).toMatch(/^eyJ/);
