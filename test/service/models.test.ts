@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_REPLY, SECOND_DEMO_REPLY } from '../../gguf/demo-model.js';
 import { readFileSync } from 'node:fs';
 import { repoRoot } from '../helpers/env.js';
+import { runCli } from '../helpers/cli.js';
 import { tempRepo } from '../helpers/repo.js';
 import { freePort } from '../helpers/service.js';
 
@@ -171,6 +172,23 @@ describe('smartbot start --env with several models', () => {
     }
   }, 60_000);
 
+  /** `smartbot smoke --env trio` (the repository copy's environment) against the running service: its functional checks. */
+  const smoke = async () => {
+    writeFileSync(join(repo.root, 'token'), token);
+    const r = await runCli('smoke', '--url', base, '--token-file', join(repo.root, 'token'), '--env', 'trio', '--root', repo.root, '--metrics-url', `${admin}/metrics`, '--duration', '1s', '--concurrency', '1', '--max-requests', '2', '--format', 'json');
+    const report = JSON.parse(r.out) as { functional: { name: string; status: string; detail: string }[] };
+    return { code: r.code, checks: report.functional.filter((c) => c.name.startsWith('model ') || c.name === 'fallbacks').map((c) => `${c.name}: ${c.status} ${c.detail.replace(/, \d+ tokens in [\d.]+ s/, '')}`) };
+  };
+
+  it('`smartbot smoke` checks every model and the fallbacks', async () => {
+    expect((await smoke()).checks).toEqual([
+      'model small: pass 200 chat.completion, finish stop',
+      'model large: pass 200 chat.completion, finish stop',
+      'model hosted: pass 200 chat.completion, finish stop',
+      'fallbacks: pass small → large, hosted → small: every fallback answers by itself',
+    ]);
+  }, 60_000);
+
   it('the stand-in down: hosted is answered by its fallback; /readyz stays ready and names it', async () => {
     await standIn.stop();
     const r = await says(await chat({ model: 'hosted' }));
@@ -178,5 +196,11 @@ describe('smartbot start --env with several models', () => {
     expect(await fallbacks()).toContain('smartbot_fallbacks_total{from="hosted",to="small",reason="unreachable"} 1');
     const ready = await (await fetch(`${base}/readyz`)).json();
     expect(ready).toEqual({ status: 'ready', model: 'small', notReady: { hosted: expect.stringMatching(/^upstream unreachable: .*ECONNREFUSED/) } });
+  }, 60_000);
+
+  it('`smartbot smoke` fails a model that answers only through its fallback', async () => {
+    const r = await smoke();
+    expect(r.checks).toContain('model hosted: fail answered by small through its fallback (hosted->small): hosted itself did not answer');
+    expect(r.code).toBe(1);
   }, 60_000);
 });
