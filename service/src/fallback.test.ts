@@ -69,6 +69,28 @@ describe('routing by model', () => {
   });
 });
 
+describe('admin status', () => {
+  it('names the default model, and each model with its readiness, queue and fallbacks', async () => {
+    hosted.readinessState = { ready: false, reason: 'upstream answered 500' };
+    large.depth = 2;
+    try {
+      const r = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: { authorization: `Bearer ${keys.admin.key}` } });
+      expect(r.json()).toMatchObject({
+        model: 'small',
+        readiness: { ready: true },
+        queueDepth: 2,
+        models: [
+          { id: 'small', source: 'local', readiness: { ready: true }, queueDepth: 0, fallbacks: ['large'] },
+          { id: 'large', source: 'local', readiness: { ready: true }, queueDepth: 2, fallbacks: [] },
+          { id: 'hosted', source: 'remote', readiness: { ready: false, reason: 'upstream answered 500' }, queueDepth: 0, fallbacks: ['small'] },
+        ],
+      });
+    } finally {
+      large.depth = 0;
+    }
+  });
+});
+
 describe('fallbacks', () => {
   it.each([
     ['the upstream failed (5xx after retries)', new ApiError('upstream_failed', { attempts: 3, last: 'upstream answered 503: busy' }), 'upstream_error'],

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_REPLY } from '../../gguf/demo-model.js';
+import { DEMO_REPLY, SECOND_DEMO_REPLY } from '../../gguf/demo-model.js';
 import { formatKeyring, mintApiKey, parseKeyring } from '../../contract/keyring-file.js';
 import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
 import { isLocal, isRemote, modelSet } from '../../contract/models.js';
@@ -169,6 +169,26 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
         text += chunk.choices[0]?.delta?.content ?? '';
       expect(text).toBe(DEMO_REPLY);
     });
+
+    it.runIf(env === 'multi')('routes by model through the pod, and with the hosted API stopped its requests are answered by the local fallback, which the response names', async () => {
+      const ask = (model: string) =>
+        fetch(`${s!.base}/v1/chat/completions`, { method: 'POST', headers: { Authorization: `Bearer ${s!.fx.apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+      for (const [model, reply] of [['small', DEMO_REPLY], ['large', SECOND_DEMO_REPLY], ['hosted', DEMO_REPLY]] as const) {
+        const r = await ask(model);
+        expect([r.status, r.headers.get('x-smartbot-model'), r.headers.get('x-smartbot-fallback'), (await r.json()).choices[0].message.content]).toEqual([200, model, null, reply]);
+      }
+      execFileSync('docker', ['stop', '-t', '2', s!.upstream!.getId()]);
+      const r = await ask('hosted');
+      expect([r.status, r.headers.get('x-smartbot-model'), r.headers.get('x-smartbot-fallback'), (await r.json()).model]).toEqual([200, 'small', 'hosted->small', 'small']);
+      execFileSync('docker', ['start', s!.upstream!.getId()]);
+      // Back before the next checks (the smoke asks hosted itself): its readiness is the upstream's.
+      let back = false;
+      for (let i = 0; i < 120 && !back; i++) {
+        back = (await fetch(`${s!.base}/v1/models/hosted`, { headers: { Authorization: `Bearer ${s!.fx.apiKey}` } })).status === 200;
+        if (!back) await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(back).toBe(true);
+    }, 90_000);
 
     it('a bad token gets 401', async () => {
       const r = await chat(guide, 'sb_not_a_key');
