@@ -11,7 +11,7 @@ import { listTree } from '../generators/output.js';
 import { repoRoot } from './helpers/env.js';
 import { unknownFields, validateWithModels, type K8sObject, type Located } from './helpers/k8s-schemas.js';
 
-const ENVS = ['dev', 'staging', 'prod'];
+const ENVS = ['dev', 'staging', 'prod', 'multi'];
 
 const cli = runCli;
 
