@@ -139,7 +139,7 @@ describe('local GGUF model through real llama.cpp', () => {
 
   it('/metrics counts the generated tokens', async () => {
     const m = await (await fetch(`${local.url}/metrics`)).text();
-    expect(m).toMatch(/smartbot_tokens_generated_total\{source="local"\} [1-9]\d*/);
+    expect(m).toMatch(/smartbot_tokens_generated_total\{source="local",model="demo"\} [1-9]\d*/);
     expect(m).toMatch(/smartbot_tokens_per_second \d+/);
   });
 });

@@ -97,7 +97,7 @@ describe('no request stalls the process', () => {
     expect(demo.deps.models.queueDepth()).toBe(0);
     const aborted = lines.filter((l) => l.includes('aborted=true'));
     expect(aborted).toHaveLength(1);
-    expect(aborted[0]).toMatch(/^\[[\d-]+ [\d:]+\] \[INFO\] request completed reqId=\S+ method=POST route=\/v1\/chat\/completions status=499 ms=\d+ aborted=true\n$/);
+    expect(aborted[0]).toMatch(/^\[[\d-]+ [\d:]+\] \[INFO\] request completed reqId=\S+ method=POST route=\/v1\/chat\/completions status=499 ms=\d+ model=demo aborted=true\n$/);
     expect(lines.join('')).not.toMatch(/\[ERROR\]/);
     const metrics = await (await fetch(`${demo.url}/metrics`)).text();
     expect(metrics).toMatch(/smartbot_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="499"\} 1/);
