@@ -1,8 +1,7 @@
 // The service config the service starts from: one model or several, else one line naming what is missing.
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { renderedRuntimeConfig } from '../../test/helpers/service.js';
 import { loadServiceConfig } from './config.js';

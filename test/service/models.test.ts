@@ -6,13 +6,12 @@
 // when it answers 503 (the response says so), a prompt over the small model's context answered by
 // the large one, and a stream that must not fall back once its first byte is out.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_REPLY, SECOND_DEMO_REPLY } from '../../gguf/demo-model.js';
-import { readFileSync } from 'node:fs';
 import { repoRoot } from '../helpers/env.js';
 import { runCli } from '../helpers/cli.js';
 import { tempRepo } from '../helpers/repo.js';
@@ -94,7 +93,7 @@ afterAll(async () => {
     await new Promise((r) => child!.once('exit', r));
   }
   await standIn?.stop();
-  rmSync(repo.root, { recursive: true, force: true });
+  rmSync(dirname(repo.root), { recursive: true, force: true }); // the repository and its "outside" sibling
 });
 
 const chat = (body: object) => fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'Who are you?' }], ...body }) });

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomLlamaModel } from '../../gguf/llama-model.js';
 import { repoRoot, summarize, validateText } from '../../test/helpers/env.js';
@@ -72,6 +72,6 @@ describe('tiers never hold models', () => {
     ]);
     // staging's own remote model stands alone: nothing of the tier's local one merged into it.
     expect(r.environments.find((e) => e.name === 'staging')!.config!.model).not.toHaveProperty('path');
-    rmSync(repo.root, { recursive: true, force: true });
+    rmSync(dirname(repo.root), { recursive: true, force: true }); // the repository and its "outside" sibling
   });
 });
