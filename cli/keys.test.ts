@@ -142,7 +142,7 @@ describe('smartbot keys rotate --due', () => {
     expect(entry).toMatchObject({ action: 'rotate', actor: WORKFLOW_ACTOR, reason: 'scheduled: 77 days old, maximum 90', ref: 'schedule', retires: { keyId: 'ci.1', until: new Date(t0 + 78 * DAY).toISOString() } });
     expect(entry.sig).toMatch(/^[0-9a-f]{128}$/);
     expect(keyring(root, 'prod').map((k) => `${k.id} ${k.status}`)).toEqual(['ci.1 retiring', 'ops.1 active', 'ci.2 active']);
-    expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 4 entries, chain intact (1 signed); keys match the replay: dev, prod, staging\n`);
+    expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 4 entries, chain intact (1 signed); keys match the replay: dev, multi, prod, staging\n`);
   });
 });
 

@@ -27,7 +27,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   keys: { run: keysCommand, summary: 'create, rotate, revoke, list API keys and JWT signing keys; log and verify their audit history; open-pr proposes a rotation' },
   doctor: { run: doctorCommand, summary: 'check that this host can run an environment: ports, model, runtime, services, Docker' },
   smoke: { run: (argv, io) => smokeCommand(argv, io, { fromRepository: smokeFromRepository }), summary: 'prove a running deployment: functional checks and a stress test against its alert thresholds' },
-  start: { run: startCommand, summary: 'serve the dev environment on 127.0.0.1:18789 with the demo model (npm start)' },
+  start: { run: startCommand, summary: 'serve an environment on 127.0.0.1:18789 (default dev, with the demo model: npm start)' },
   docs: { run: docsCommand, summary: 'regenerate docs/reference.md and docs/rules.md (--check: fail if stale)' },
   'schema-types': { run: schemaTypesCommand, summary: 'regenerate contract/environment.ts from the schema (--check: fail if stale)' },
 };

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 TAG=${TAG:-test}
 BASE_IMAGE=${BASE_IMAGE:-smartbot-base/node:22-bookworm}
 [ "$BASE_IMAGE" != "smartbot-base/node:22-bookworm" ] || "$root/containers/base-images.sh"
-[ -f "$root/dist/service/src/main.js" ] || (cd "$root" && npm run build >/dev/null)
+[ -f "$root/dist/service/src/entries/main.js" ] || (cd "$root" && npm run build >/dev/null)
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 for kind in service runtime; do

@@ -10,15 +10,15 @@ set -euo pipefail
 kind=${1:?usage: context.sh service|runtime OUT_DIR}
 out=${2:?usage: context.sh service|runtime OUT_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
-[ -f "$root/dist/service/src/main.js" ] || { echo "context.sh: build first (npm run build)" >&2; exit 2; }
+[ -f "$root/dist/service/src/entries/main.js" ] || { echo "context.sh: build first (npm run build)" >&2; exit 2; }
 
 rm -rf "$out" && mkdir -p "$out/app/dist" "$out/scripts" "$out/bin"
 cp "$root/package.json" "$root/package-lock.json" "$out/app/"
 # Only the entries' import closure: the service, the runtime, model_loader, the token command,
 # and (service image) `smartbot smoke`, the post-sync Job's command.
 case "$kind" in
-  service) entries="service/src/main.js cli/token.js cli/smoke.js" ;;
-  runtime) entries="service/src/llama-runtime.js service/src/model-loader.js cli/token.js" ;;
+  service) entries="service/src/entries/main.js cli/token.js cli/smoke.js" ;;
+  runtime) entries="service/src/entries/llama-runtime.js service/src/entries/model-loader.js cli/token.js" ;;
   *) echo "context.sh: unknown image $kind" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086

@@ -35,5 +35,5 @@ EXPOSE 8001
 VOLUME /data/models
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch((process.env.SMARTBOT_HEALTH_SCHEME || 'http') + '://127.0.0.1:' + process.env.SMARTBOT_HEALTH_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "/opt/bot/app/dist/service/src/llama-runtime.js"]
+ENTRYPOINT ["node", "/opt/bot/app/dist/service/src/entries/llama-runtime.js"]
 CMD ["--config", "/etc/smartbot/config/runtime.json"]

@@ -21,5 +21,5 @@ USER 10001:10001
 EXPOSE 8000 8080
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.SMARTBOT_HEALTH_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "/opt/bot/app/dist/service/src/main.js"]
+ENTRYPOINT ["node", "/opt/bot/app/dist/service/src/entries/main.js"]
 CMD ["--config", "/etc/smartbot/config/runtime.json"]

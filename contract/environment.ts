@@ -2,6 +2,10 @@
    Run `npm run schema:types` after changing the schema. */
 
 /**
+ * One model of `models`: a local or a remote model, with the id clients choose it by.
+ */
+export type ModelEntry = LocalModel | RemoteModel;
+/**
  * Prometheus duration, e.g. 30s, 1m, 5m, 1h30m.
  */
 export type Duration = string;
@@ -125,9 +129,19 @@ export interface SmartbotEnvironment {
     };
   };
   /**
-   * Where answers come from: a local GGUF file run in-process, or a remote OpenAI-compatible API.
+   * The one model answers come from: a local GGUF file served by the llama.cpp runtime beside the service, or a remote OpenAI-compatible API. Give either `model` or `models` (several, chosen by the request's `model`).
    */
-  model: LocalModel | RemoteModel;
+  model?: LocalModel | RemoteModel;
+  /**
+   * Several models behind one endpoint, instead of `model`: clients choose one by its `id` in the request's `model` field (GET /v1/models lists them), and a model that cannot start an answer hands the request to its `fallbacks`. Each entry is a local or remote model as in `model`, plus its `id`. Local models share the pod: together they must fit `resources.memory`. Set in the environment file, never in a tier.
+   *
+   * @minItems 1
+   */
+  models?: [ModelEntry, ...ModelEntry[]];
+  /**
+   * With `models`: the id that answers requests naming no model (the deployment guide's /api/v1/chat among them); the service is ready when this model is.
+   */
+  defaultModel?: string;
   /**
    * Generation limits shared by both model sources.
    */
@@ -446,6 +460,14 @@ export interface LocalModel {
    * CPU threads for inference; default is the CPU limit rounded down (min 1).
    */
   threads?: number;
+  /**
+   * What clients send as `model` to choose this model (unique in the environment). Default for a single `model`: the file's base name without .gguf (local) or the upstream model name (remote); required in `models`.
+   */
+  id?: string;
+  /**
+   * Ids of the models that answer, in order, when this one cannot start an answer: not ready, queue full, upstream 5xx, timeout or refused connection, or a prompt over its context when the next model's context is larger. Never after the first byte of a stream.
+   */
+  fallbacks?: string[];
 }
 /**
  * Any OpenAI-compatible chat completions API.
@@ -477,6 +499,14 @@ export interface RemoteModel {
    * Per-request upstream timeout (milliseconds).
    */
   timeoutMs: number;
+  /**
+   * What clients send as `model` to choose this model (unique in the environment). Default for a single `model`: the file's base name without .gguf (local) or the upstream model name (remote); required in `models`.
+   */
+  id?: string;
+  /**
+   * Ids of the models that answer, in order, when this one cannot start an answer: not ready, queue full, upstream 5xx, timeout or refused connection, or a prompt over its context when the next model's context is larger. Never after the first byte of a stream.
+   */
+  fallbacks?: string[];
 }
 /**
  * A key in a Kubernetes Secret (delivered by ExternalSecret). Locally the service reads it from $SMARTBOT_SECRET_<NAME>_<KEY> or /var/run/secrets/smartbot/<name>/<key>.

@@ -3,6 +3,7 @@
 // model's types, so a schema change flows through to both sides.
 import type { SmartbotEnvironment } from './environment.js';
 import type { JwtConfig } from './jwt.js';
+import { isLocal, modelSet, type ModelSpec, type ServedModel } from './models.js';
 import { parseBytes, parseMillicores } from './quantity.js';
 
 /** Mount points inside the container (the ConfigMap, the keyring, Secrets, models). */
@@ -52,9 +53,14 @@ export interface ServiceConfig {
   environment: string;
   service: Pick<SmartbotEnvironment['service'], 'name' | 'version'>;
   listen: { host: string; port: number; adminPort?: number };
-  model: SmartbotEnvironment['model'];
+  /** The one model (an environment with `model`); read both shapes with modelSet (contract/models.ts). */
+  model?: ModelSpec;
+  /** Several models (an environment with `models`), each with its id. */
+  models?: ServedModel[];
+  /** With `models`: the id that answers requests naming no model. */
+  defaultModel?: string;
   inference: SmartbotEnvironment['inference'];
-  /** Threads for local inference: the model's setting, else the CPU limit rounded down (≥ 1). */
+  /** Threads for local inference: a single model's setting, else the CPU limit rounded down (≥ 1); several local models share them (modelThreads). */
   threads: number;
   auth: { keyringFile: string; jwt?: JwtConfig };
   logging: Pick<SmartbotEnvironment['logging'], 'format' | 'level'>;
@@ -62,7 +68,7 @@ export interface ServiceConfig {
   limits: { memoryBytes: number; cpuMillis: number };
   /** Where Secret keys are mounted: <secretsDir>/<name>/<key>. */
   secretsDir: string;
-  /** For local models: the runtime container that runs them (see LLAMA_RUNTIME). */
+  /** For local models: the runtime container that runs them all (see LLAMA_RUNTIME). */
   runtime?: { url: string; port: number };
   http: HttpConfig;
   /** The environment's alert thresholds (monitoring.alerts), which the admin console draws on its charts (absent: the standalone runtime). */
@@ -91,20 +97,26 @@ export function httpConfig(
 
 export function serviceConfig(name: string, env: SmartbotEnvironment): ServiceConfig {
   const cpuMillis = parseMillicores(env.resources.cpu);
+  const set = modelSet(env);
+  const local = set.models.filter(isLocal);
+  // The caps follow the largest context served: a prompt any of the models can take is admitted.
+  const contextTokens = Math.max(...set.models.map((m) => (m.source === 'local' ? m.contextSize : PROMPT_CAPS.remoteContextTokens)));
+  // A single local model's own setting; several share the CPU threads (modelThreads).
+  const ownThreads = set.several ? undefined : local[0]?.threads;
   return {
     environment: name,
     service: { name: env.service.name, version: env.service.version },
     listen: { host: '0.0.0.0', port: env.ports.internal, ...(env.ports.admin === undefined ? {} : { adminPort: env.ports.admin }) },
-    model: env.model,
+    ...(set.several ? { models: set.models, defaultModel: set.defaultModel } : { model: env.model! }),
     inference: env.inference,
-    threads: env.model.source === 'local' && env.model.threads ? env.model.threads : Math.max(1, Math.floor(cpuMillis / 1000)),
+    threads: ownThreads ?? Math.max(1, Math.floor(cpuMillis / 1000)),
     auth: { keyringFile: PATHS.keyring, ...(env.security.jwt ? { jwt: { ...JWT_DEFAULTS, ...env.security.jwt } } : {}) },
     logging: { format: env.logging.format, level: env.logging.level },
     cache: env.cache,
     limits: { memoryBytes: parseBytes(env.resources.memory), cpuMillis },
     secretsDir: PATHS.secrets,
-    ...(env.model.source === 'local' ? { runtime: { url: `http://${LLAMA_RUNTIME.host}:${LLAMA_RUNTIME.port}/v1`, port: LLAMA_RUNTIME.port } } : {}),
-    http: httpConfig(env.model.source === 'local' ? env.model.contextSize : PROMPT_CAPS.remoteContextTokens, env.inference, env.security.cors, env.server),
+    ...(local.length ? { runtime: { url: `http://${LLAMA_RUNTIME.host}:${LLAMA_RUNTIME.port}/v1`, port: LLAMA_RUNTIME.port } } : {}),
+    http: httpConfig(contextTokens, env.inference, env.security.cors, env.server),
     alerts: env.monitoring.alerts,
   };
 }

@@ -7,8 +7,10 @@ export const METRICS = {
   requestDuration: 'smartbot_http_request_duration_seconds',
   /** Counter of responses, labels: route, method, status. */
   requests: 'smartbot_http_requests_total',
-  /** Counter of generated tokens, label: source (local | remote). */
+  /** Counter of generated tokens, labels: source (local | remote), model (the id that answered). */
   tokensGenerated: 'smartbot_tokens_generated_total',
+  /** Counter of requests a model handed to its fallback, labels: from, to (model ids), reason (not_ready | queue_full | upstream_error | unreachable | timeout | context_length). */
+  fallbacks: 'smartbot_fallbacks_total',
   /** Gauge: tokens per second of the last completed generation. */
   tokensPerSecond: 'smartbot_tokens_per_second',
   /** Gauge: requests waiting for a free sequence. */
@@ -16,6 +18,13 @@ export const METRICS = {
   /** Counter of response-cache hits and misses, label: result (hit | miss). */
   cacheLookups: 'smartbot_cache_lookups_total',
 } as const;
+
+/**
+ * The service's series the rendered alerts query: the latency histogram's buckets (P99) and the
+ * response counter (error rate). The PrometheusRule is written from these names, and the smoke
+ * checks that /metrics carries each.
+ */
+export const ALERTED_SERIES = { latencyBuckets: `${METRICS.requestDuration}_bucket`, responses: METRICS.requests } as const;
 
 /** Buckets resolving the 2 s P99 alert: dense around 1–5 s. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 20, 30, 60];

@@ -10,7 +10,7 @@ export function composeView(ctx: RenderContext): object {
   const { config } = ctx;
   const internal = config.ports.internal;
   const cache = config.cache.redis.enabled;
-  const local = config.model.source === 'local';
+  const local = ctx.local;
   const logging = { driver: 'json-file', options: { 'max-size': config.logging.maxSize, 'max-file': String(config.logging.maxFile) } };
   const hardening = { read_only: true, tmpfs: ['/tmp'], cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] };
   const dependsOn = { ...(local ? { [LLAMA_RUNTIME.host]: { condition: 'service_healthy' } } : {}), ...(cache ? { redis: { condition: 'service_healthy' } } : {}) };

@@ -2,6 +2,7 @@
 // the Secrets it needs. Computed once per environment, then read by each object generator.
 import { createHash } from 'node:crypto';
 import type { SmartbotEnvironment } from '../contract/environment.js';
+import { isLocal, isRemote, modelSet, type ModelSet } from '../contract/models.js';
 import { serviceConfig, type ServiceConfig } from '../contract/service-config.js';
 import type { SecretRef } from '../contract/environment.js';
 
@@ -10,6 +11,10 @@ export interface RenderContext {
   /** environments/<env>.yaml: named in every file's header. */
   source: string;
   config: SmartbotEnvironment;
+  /** Its models, one or several (contract/models.ts). */
+  models: ModelSet;
+  /** Some of them are local: the runtime container runs them beside the service. */
+  local: boolean;
   name: string;
   namespace: string;
   labels: Record<string, string>;
@@ -38,7 +43,7 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 
 export function secretRefs(config: SmartbotEnvironment): SecretRef[] {
   const refs: SecretRef[] = [];
-  if (config.model.source === 'remote') refs.push(config.model.auth.secretRef);
+  for (const m of modelSet(config).models) if (isRemote(m)) refs.push(m.auth.secretRef);
   if (config.cache.redis.enabled && config.cache.redis.secretRef) refs.push(config.cache.redis.secretRef);
   return refs;
 }
@@ -54,6 +59,7 @@ export function renderContext(env: string, source: string, config: SmartbotEnvir
   const name = config.service.name;
   const selector = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': env };
   const runtime = serviceConfig(env, config);
+  const models = modelSet(config);
   const labels = {
     ...selector,
     'app.kubernetes.io/version': config.service.version,
@@ -64,6 +70,8 @@ export function renderContext(env: string, source: string, config: SmartbotEnvir
     env,
     source,
     config,
+    models,
+    local: models.models.some(isLocal),
     name,
     namespace: config.sync.namespace,
     selector,

@@ -1,5 +1,6 @@
 // The Kubernetes objects of one environment, as (file, template, view) triples. The logic —
 // what exists, names, sizes, ports, rules — is here; layout is in generators/templates.
+import { isLocal, isRemote } from '../contract/models.js';
 import { PATHS, LLAMA_RUNTIME, SHUTDOWN_EXIT_MARGIN_SECONDS } from '../contract/service-config.js';
 import { secretRefs, secretsByName, sha256, type RenderContext } from './context.js';
 import { fluentBitConfig } from './logging.js';
@@ -12,12 +13,12 @@ export interface ObjectFile {
   view: object;
 }
 
-/** Seconds a model of this size needs to load, for the startup probe (≈ 100 MiB/s from a PVC, plus 20 s). */
+/** Seconds the local models (loaded one after another) need, for the startup probe (≈ 100 MiB/s from a PVC, plus 20 s). */
 export function expectedLoadSeconds(ctx: RenderContext): number {
-  const m = ctx.config.model;
-  if (m.source === 'remote') return 20;
+  const local = ctx.models.models.filter(isLocal);
+  if (!local.length) return 20;
   // Without sizeBytes the render cannot see the file: assume an 8 GiB model.
-  const bytes = m.sizeBytes ?? 8 * 2 ** 30;
+  const bytes = local.reduce((n, m) => n + (m.sizeBytes ?? 8 * 2 ** 30), 0);
   return 20 + Math.ceil(bytes / (100 * 2 ** 20));
 }
 
@@ -38,9 +39,10 @@ const probe = (path: string, port: string, periodSeconds: number, failureThresho
 
 function deployment(ctx: RenderContext): ObjectFile {
   const { config } = ctx;
-  const local = config.model.source === 'local';
-  const gpu = config.model.source === 'local' && (config.model.gpuLayers ?? 0) > 0;
-  // The environment's resources size the model server: the runtime for local models, else the API.
+  const local = ctx.local;
+  const gpu = ctx.models.models.some((m) => isLocal(m) && (m.gpuLayers ?? 0) > 0);
+  // The environment's resources size the model server: the runtime for local models (all of
+  // them share it, and its limits), else the API.
   const modelResources: Record<string, string> = { cpu: config.resources.cpu, memory: config.resources.memory, ...(gpu ? { [GPU_RESOURCE]: '1' } : {}) };
   const ports = [{ name: 'http', containerPort: config.ports.internal, protocol: 'TCP' }];
   if (config.ports.admin !== undefined) ports.push({ name: 'admin', containerPort: config.ports.admin, protocol: 'TCP' });
@@ -142,10 +144,11 @@ function networkPolicy(ctx: RenderContext): ObjectFile {
   ];
   // NetworkPolicy cannot name hosts: Redis and the remote endpoint are allowed by port.
   if (config.cache.redis.enabled) egress.push({ ports: [{ protocol: 'TCP', port: redisPort(ctx) }] });
-  if (config.model.source === 'remote') {
-    const url = new URL(config.model.endpoint);
-    egress.push({ ports: [{ protocol: 'TCP', port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) }] });
-  }
+  const remotePorts = ctx.models.models.filter(isRemote).map((m) => {
+    const url = new URL(m.endpoint);
+    return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  });
+  for (const port of new Set(remotePorts)) egress.push({ ports: [{ protocol: 'TCP', port }] });
   return { file: 'networkpolicy.yaml', template: 'networkpolicy', view: { name: ctx.name, namespace: ctx.namespace, labels: ctx.labels, selector: ctx.selector, ingress, egress } };
 }
 

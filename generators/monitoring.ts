@@ -1,7 +1,7 @@
 // The PrometheusRule: one alert per environment threshold, each reading the metric names the
 // service registers (model/telemetry.ts). A threshold appears in exactly one expression and
 // nowhere else (annotations name no numbers), so a threshold change is a one-line diff.
-import { CONTAINER_METRICS, METRICS } from '../contract/telemetry.js';
+import { ALERTED_SERIES, CONTAINER_METRICS } from '../contract/telemetry.js';
 import type { RenderContext } from './context.js';
 
 /** Window for rate(): ≥ 4 scrapes at the ServiceMonitor's 15 s interval. */
@@ -43,14 +43,14 @@ export function alertRules(ctx: RenderContext): AlertRule[] {
     },
     {
       alert: 'SmartbotHighLatencyP99',
-      expr: `histogram_quantile(0.99, sum by (le) (rate(${METRICS.requestDuration}_bucket${sel(service)}[${RATE_WINDOW}]))) > ${a.p99LatencySeconds.threshold}`,
+      expr: `histogram_quantile(0.99, sum by (le) (rate(${ALERTED_SERIES.latencyBuckets}${sel(service)}[${RATE_WINDOW}]))) > ${a.p99LatencySeconds.threshold}`,
       for: a.p99LatencySeconds.for,
       labels,
       annotations: { summary: 'smartbot P99 request latency is too high' },
     },
     {
       alert: 'SmartbotHighErrorRate',
-      expr: `sum(rate(${METRICS.requests}${sel({ ...service, status: '~5..' })}[${RATE_WINDOW}])) / sum(rate(${METRICS.requests}${sel(service)}[${RATE_WINDOW}])) * 100 > ${a.errorRatePercent.threshold}`,
+      expr: `sum(rate(${ALERTED_SERIES.responses}${sel({ ...service, status: '~5..' })}[${RATE_WINDOW}])) / sum(rate(${ALERTED_SERIES.responses}${sel(service)}[${RATE_WINDOW}])) * 100 > ${a.errorRatePercent.threshold}`,
       for: a.errorRatePercent.for,
       labels: { ...labels, severity: 'critical' },
       annotations: { summary: 'smartbot answers too many requests with 5xx' },

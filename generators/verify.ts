@@ -4,13 +4,13 @@
 //   Flux: the Job sits in verify/, applied by a second Kustomization that dependsOn the app's
 //     and waits for the Job (generators/gitops.ts), so the smoke result is that
 //     Kustomization's readiness.
-// Beside it: the smoke ConfigMap (smoke.json: thresholds, series, load) and a NetworkPolicy
-// that lets the Job reach the service's pods (and DNS to find them), nothing else.
+// Beside it: the smoke ConfigMap (smoke.json, contract/smoke-config.ts: thresholds, series,
+// load, models) and a NetworkPolicy that lets the Job reach the service's pods (and DNS to find
+// them), nothing else.
 import { PATHS } from '../contract/service-config.js';
-import { SMOKE_CONFIG, STRESS_MAX_TOKENS, parseDurationSeconds, type SmokeConfig } from '../contract/smoke-config.js';
+import { SMOKE_CONFIG, durationSeconds, smokeConfig } from '../contract/smoke-config.js';
 import { sha256, type RenderContext, type SmokeJob } from './context.js';
 import { CONTAINER_SECURITY, podPorts, type ObjectFile } from './kubernetes.js';
-import { alertRules } from './monitoring.js';
 
 /** The compiled entry in the service image (containers/context.sh ships its import closure). */
 const SMOKE_ENTRY = '/opt/bot/app/dist/cli/smoke.js';
@@ -20,32 +20,6 @@ const SMOKE_RESOURCES = { cpu: '500m', memory: '256Mi' };
 const FUNCTIONAL_ALLOWANCE_SECONDS = 120;
 const DNS_EGRESS = { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
 
-/** What the smoke judges against, from the environment: the same object `smartbot smoke --env` computes. */
-export function smokeConfig(ctx: RenderContext): SmokeConfig {
-  const { monitoring, verify, inference, logging } = ctx.config;
-  const exprs = alertRules(ctx).map((r) => r.expr).join('\n');
-  return {
-    environment: ctx.env,
-    thresholds: { p99LatencySeconds: monitoring.alerts.p99LatencySeconds.threshold, errorRatePercent: monitoring.alerts.errorRatePercent.threshold },
-    // container_* and kube_* series come from the kubelet and kube-state-metrics, not the service.
-    series: [...new Set(exprs.match(/\bsmartbot_\w+/g))].sort(),
-    logFormat: logging.format,
-    load: {
-      durationSeconds: durationSeconds(verify.duration),
-      concurrency: verify.concurrency,
-      maxRequests: verify.maxRequests,
-      maxTokens: Math.min(STRESS_MAX_TOKENS, inference.maxTokens),
-    },
-  };
-}
-
-function durationSeconds(text: string): number {
-  const seconds = parseDurationSeconds(text);
-  // The schema's pattern admits only durations this parses.
-  if (seconds === undefined) throw new Error(`verify.duration "${text}" is not a duration`);
-  return seconds;
-}
-
 /** Kubernetes stops the Job after this long (activeDeadlineSeconds). */
 export const smokeDeadlineSeconds = (ctx: RenderContext) => durationSeconds(ctx.config.verify.duration) + FUNCTIONAL_ALLOWANCE_SECONDS;
 
@@ -53,7 +27,7 @@ export const smokeDeadlineSeconds = (ctx: RenderContext) => durationSeconds(ctx.
 export function smokeObjects(ctx: RenderContext): { kubernetes: ObjectFile[]; verify: ObjectFile[] } {
   const smoke = ctx.smoke;
   if (!smoke) return { kubernetes: [], verify: [] };
-  const smokeJson = `${JSON.stringify(smokeConfig(ctx), null, 2)}\n`;
+  const smokeJson = `${JSON.stringify(smokeConfig(ctx.env, ctx.config), null, 2)}\n`;
   const common = { name: smoke.name, namespace: ctx.namespace, labels: smoke.labels };
   const kubernetes: ObjectFile[] = [
     { file: 'smoke-config.yaml', template: 'configmap', view: { ...common, data: [{ key: SMOKE_CONFIG.file, content: smokeJson }] } },

@@ -1,5 +1,6 @@
-// The built-in demo model: a table model whose every answer is DEMO_REPLY, through real
-// llama.cpp inference. Deterministic: the same bytes (and sha256) on every machine.
+// The built-in demo models: table models whose every answer is one fixed reply (DEMO_REPLY, or
+// SECOND_DEMO_REPLY for the second), through real llama.cpp inference. Deterministic: the same
+// bytes (and sha256) on every machine.
 import { buildVocabulary, tableLlamaModel } from './llama-model.js';
 
 export const DEMO_REPLY =
@@ -26,11 +27,31 @@ export function uniquePieces(text: string): string[] {
   return pieces;
 }
 
-export function buildDemoModel(): Buffer {
-  const pieces = uniquePieces(DEMO_REPLY);
+/** A table model whose every answer is `reply`. */
+function replyModel(name: string, reply: string): Buffer {
+  const pieces = uniquePieces(reply);
   const vocab = buildVocabulary(pieces);
   const first = vocab.tokens.length - pieces.length;
   const next = new Map<number, number>();
   for (let i = 0; i < pieces.length; i++) next.set(first + i, i + 1 < pieces.length ? first + i + 1 : vocab.eos);
-  return tableLlamaModel({ name: 'smartbot-demo', vocab, next, fallback: first, contextLength: DEMO_CONTEXT_LENGTH });
+  return tableLlamaModel({ name, vocab, next, fallback: first, contextLength: DEMO_CONTEXT_LENGTH });
 }
+
+export function buildDemoModel(): Buffer {
+  return replyModel('smartbot-demo', DEMO_REPLY);
+}
+
+/**
+ * A second built-in model, for environments with several models (environments/multi.yaml):
+ * made the same way, so a test or a curl can tell from the answer which model gave it.
+ */
+export const SECOND_DEMO_REPLY =
+  'Hi! I am the second built-in demo model of smartbot. An environment can serve several models: a request chooses one by its model field, and a model that cannot answer hands it to its fallback.';
+export const SECOND_DEMO_MODEL_FILE = 'demo-second.gguf';
+
+export function buildSecondDemoModel(): Buffer {
+  return replyModel('smartbot-demo-second', SECOND_DEMO_REPLY);
+}
+
+/** The built-in models by file name: `smartbot start` makes the ones an environment names and the models directory lacks. */
+export const BUILT_IN_MODELS: Readonly<Record<string, () => Buffer>> = { [DEMO_MODEL_FILE]: buildDemoModel, [SECOND_DEMO_MODEL_FILE]: buildSecondDemoModel };

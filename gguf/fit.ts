@@ -1,12 +1,14 @@
-// Does a local model fit its memory limit? Weights + KV cache + engine overhead against the
-// usable part of the limit, and the one piece of advice that would make it fit. The single
-// estimate behind `smartbot validate`, the local engine and model_loader.
+// Do local models fit their memory limit? Weights + KV cache + engine overhead of each model,
+// together, against the usable part of the limit, and the one piece of advice that would make
+// them fit. The single estimate behind `smartbot validate`, the runtime's pre-flight
+// (preflight.ts), `smartbot doctor` and model_loader. One model is the common case; several
+// are the local models of one environment, which share its pod.
 import { formatBytes } from './bytes.js';
 import { kvCacheBytes, type ModelShape } from './read.js';
 
 /** Fraction of the memory limit kept free (the memory alert fires at 90 %). */
 export const HEADROOM_FRACTION = 0.1;
-/** Node, fastify and llama.cpp's own buffers beside weights and KV cache: measured ≈ 130–190 MiB on small models. */
+/** Node, fastify and llama.cpp's own buffers beside weights and KV cache: measured ≈ 130–190 MiB on small models. Counted once per model: each has its own engine. */
 export const ENGINE_OVERHEAD_BYTES = 192 * 2 ** 20;
 
 export interface FitInput {
@@ -25,6 +27,12 @@ export interface FitKnobs {
   memory: string;
 }
 
+/** One of several models sharing a limit: its id, and what the caller calls its context size. */
+export interface SharedFitModel extends Omit<FitInput, 'sequences' | 'limitBytes'> {
+  id: string;
+  contextKnob: string;
+}
+
 export interface FitReport {
   weights: number;
   /** 0 when the shape is unknown. */
@@ -35,48 +43,65 @@ export interface FitReport {
   fits: boolean;
   /** The memory limit that would fit `need`. */
   limitNeeded: number;
-  /** "weights 1.2 GiB + KV cache … + overhead 192.0 MiB" */
+  /** "weights 1.2 GiB + KV cache … + overhead 192.0 MiB" (several models: "id: …; id: …") */
   breakdown: string;
   /** What to change, naming the caller's settings; absent when it fits. */
   advice?: string;
+  /** Index of the model that needs the most (weights + KV cache): the one the advice's context names. */
+  largest: number;
 }
 
 const round256Down = (n: number) => Math.floor(n / 256) * 256;
+const capitalised = (s: string) => s.replace(/^./, (c) => c.toUpperCase());
 
+/** One model against its limit. */
 export function fitReport(o: FitInput, knobs: FitKnobs): FitReport {
-  const kvCache = o.shape ? kvCacheBytes(o.shape, o.contextSize * o.sequences) : 0;
-  const need = o.weightsBytes + kvCache + ENGINE_OVERHEAD_BYTES;
-  const usable = Math.floor(o.limitBytes * (1 - HEADROOM_FRACTION));
+  const { sequences, limitBytes, ...model } = o;
+  return sharedFit([{ ...model, id: '', contextKnob: knobs.contextSize }], sequences, limitBytes, knobs);
+}
+
+/**
+ * Models that share one memory limit (each with its own engine, so its own overhead), every
+ * one holding `sequences` sequences. The advice names one change: the context of the model
+ * whose KV cache is largest, the sequences, or the limit; when the weights alone leave no
+ * room, smaller models.
+ */
+export function sharedFit(models: SharedFitModel[], sequences: number, limitBytes: number, knobs: Pick<FitKnobs, 'sequences' | 'memory'>): FitReport {
+  const one = models.length === 1;
+  const kv = models.map((m) => (m.shape ? kvCacheBytes(m.shape, m.contextSize * sequences) : 0));
+  const weights = models.reduce((n, m) => n + m.weightsBytes, 0);
+  const kvCache = kv.reduce((n, k) => n + k, 0);
+  const overhead = ENGINE_OVERHEAD_BYTES * models.length;
+  const need = weights + kvCache + overhead;
+  const usable = Math.floor(limitBytes * (1 - HEADROOM_FRACTION));
   const limitNeeded = Math.ceil(need / (1 - HEADROOM_FRACTION));
-  const kvPart = o.shape ? ` + KV cache ${formatBytes(kvCache)} for ${o.contextSize} tokens × ${o.sequences} sequence${o.sequences === 1 ? '' : 's'}` : '';
-  const report: FitReport = {
-    weights: o.weightsBytes,
-    kvCache,
-    overhead: ENGINE_OVERHEAD_BYTES,
-    need,
-    usable,
-    fits: need <= usable,
-    limitNeeded,
-    breakdown: `weights ${formatBytes(o.weightsBytes)}${kvPart} + overhead ${formatBytes(ENGINE_OVERHEAD_BYTES)}`,
-  };
+  const parts = models.map((m, i) => {
+    const kvPart = m.shape ? ` + KV cache ${formatBytes(kv[i]!)} for ${m.contextSize} tokens × ${sequences} sequence${sequences === 1 ? '' : 's'}` : '';
+    return `${one ? '' : `${m.id}: `}weights ${formatBytes(m.weightsBytes)}${kvPart} + overhead ${formatBytes(ENGINE_OVERHEAD_BYTES)}`;
+  });
+  const needs = models.map((m, i) => m.weightsBytes + kv[i]!);
+  const report: FitReport = { weights, kvCache, overhead, need, usable, fits: need <= usable, limitNeeded, breakdown: parts.join('; '), largest: needs.indexOf(Math.max(...needs)) };
   if (report.fits) return report;
   const raise = `raise ${knobs.memory} to at least ${formatBytes(limitNeeded)}`;
-  const forKv = usable - o.weightsBytes - ENGINE_OVERHEAD_BYTES;
+  const forKv = usable - weights - overhead;
+  const shaped = models.every((m) => m.shape);
   // Only the KV cache shrinks with the context and the sequences; when the weights alone do not
   // fit, no context size helps.
-  if (!o.shape || forKv <= 0) {
-    const fixed = o.shape ? `The weights and the engine overhead alone need ${formatBytes(o.weightsBytes + ENGINE_OVERHEAD_BYTES)}: ` : '';
-    report.advice = `${fixed}use a smaller (more quantised) model, or ${raise}.`.replace(/^./, (c) => c.toUpperCase());
+  if (!shaped || forKv <= 0) {
+    const fixed = shaped ? `The weights and the engine overhead${one ? '' : ` of the ${models.length} models`} alone need ${formatBytes(weights + overhead)}: ` : '';
+    report.advice = capitalised(`${fixed}use ${one ? 'a smaller (more quantised) model' : 'smaller (more quantised) models'}, or ${raise}.`);
     return report;
   }
-  const perToken = kvCacheBytes(o.shape, 1);
-  const maxContext = round256Down(forKv / (perToken * o.sequences));
-  const maxSequences = Math.floor(forKv / (perToken * o.contextSize));
+  const perToken = models.map((m) => kvCacheBytes(m.shape!, 1));
+  // The context to lower is the largest KV cache's; the others keep theirs.
+  const j = kv.indexOf(Math.max(...kv));
+  const maxContext = round256Down((forKv - (kvCache - kv[j]!)) / (perToken[j]! * sequences));
+  const maxSequences = Math.floor(forKv / models.reduce((n, m, i) => n + perToken[i]! * m.contextSize, 0));
   const options = [
-    maxContext >= 256 ? `lower ${knobs.contextSize} to at most ${maxContext}` : undefined,
+    maxContext >= 256 ? `lower ${models[j]!.contextKnob} to at most ${maxContext}` : undefined,
     maxSequences >= 1 ? `lower ${knobs.sequences} to at most ${maxSequences}` : undefined,
     raise,
   ].filter(Boolean);
-  report.advice = `${options.join(', or ').replace(/^./, (c) => c.toUpperCase())}.`;
+  report.advice = `${capitalised(options.join(', or '))}.`;
   return report;
 }

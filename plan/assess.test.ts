@@ -109,11 +109,32 @@ describe('risk checks', () => {
     ]);
   });
 
+  it('several models: a removed id, another default, and a local model falling back to a remote one where no prompt left the cluster', () => {
+    const several = (models: string[], defaultModel: string) => {
+      const s = side(`models: [${models.join(', ')}]\ndefaultModel: ${defaultModel}\nservice: {runtimeImage: "r@sha256:${'c'.repeat(64)}"}`);
+      delete s.config.model;
+      return s;
+    };
+    const local = (id: string, fallbacks = '[]') => `{id: ${id}, source: local, path: /${id}.gguf, sha256: ${'b'.repeat(64)}, fallbacks: ${fallbacks}}`;
+    const hosted = '{id: hosted, source: remote, endpoint: https://api.example.com/v1, model: big}';
+    expect(ids(several([local('small'), local('large')], 'small'), several([local('small', '[hosted]'), hosted], 'hosted'))).toEqual([
+      'model-id-removed: model large is no longer served (now: small, hosted): clients that send it as `model` get 404 model_not_found',
+      "default-model-changed: the default model changes from small to hosted: requests that name no model (the guide's /api/v1/chat among them) get another model's answers",
+      'fallback-egress: small → hosted: an environment whose models were all local (its NetworkPolicy allowed no egress to a model API) now sends prompts out of the cluster whenever a local model cannot answer',
+    ]);
+    // A remote model was served already: prompts left the cluster before, so the fallback adds no egress.
+    expect(ids(several([local('small'), hosted], 'small'), several([local('small', '[hosted]'), hosted], 'small'))).toEqual([]);
+    // One model to several: the single model's id (its file's name) stays served and stays the default.
+    const single = side(`model: {source: local, path: /small.gguf, sha256: ${'b'.repeat(64)}}\nservice: {runtimeImage: "r@sha256:${'c'.repeat(64)}"}`);
+    expect(ids(single, several([local('small'), local('large')], 'small'))).toEqual([]);
+  });
+
   it('every catalogue entry has a summary and a reason, and blocking ones are the dangerous ones', () => {
     for (const def of Object.values(RISKS)) expect(def.summary).toMatch(/\.$/);
     expect(Object.entries(RISKS).filter(([, d]) => d.blocking).map(([id]) => id).sort()).toEqual([
       'allowlist-open-world',
       'enterprise-replicas-below-2',
+      'fallback-egress',
       'model-sha256-unchanged',
       'prune-deletes-namespace',
       'prune-deletes-pvc',

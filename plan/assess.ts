@@ -4,6 +4,7 @@
 import { BlockList } from 'node:net';
 import type { SmartbotEnvironment } from '../contract/environment.js';
 import type { KeyringFile } from '../contract/keyring-file.js';
+import { modelSet, type ModelSet, type ModelsHolder } from '../contract/models.js';
 import { PROMETHEUS_DURATION } from '../validation/policy/alerts.js';
 import { parseCidr } from '../validation/text/cidr.js';
 import type { SourceLine } from './model-diff.js';
@@ -126,7 +127,7 @@ const alerts: Check = ({ base, head, sourceOf }, raise) => {
 const mutableImages: Check = ({ base, head, sourceOf }, raise) => {
   const c = head?.config;
   if (!c?.service) return;
-  const fields = [['image', c.service.image], ...(c.model?.source === 'local' ? [['runtimeImage', c.service.runtimeImage]] : [])] as [string, string][];
+  const fields = [['image', c.service.image], ...(modelsOf(head)?.models.some((m) => m.source === 'local') ? [['runtimeImage', c.service.runtimeImage]] : [])] as [string, string][];
   for (const [field, image] of fields) {
     const before = base?.config.service?.[field as 'image'];
     if (typeof image === 'string' && !image.includes('@sha256:') && image !== before) raise(flag('image-mutable-tag', { field: `service.${field}`, image }, sourceOf(`/service/${field}`)));
@@ -140,6 +141,32 @@ const modelDigest: Check = ({ base, head, sourceOf }, raise) => {
   if (a.path !== b.path) raise(flag('model-sha256-unchanged', { from: a.path, to: b.path }, sourceOf('/model/path')));
   else if (a.sizeBytes !== undefined && b.sizeBytes !== undefined && a.sizeBytes !== b.sizeBytes)
     raise(flag('model-sha256-unchanged', { from: `${a.sizeBytes} bytes`, to: `${b.sizeBytes} bytes` }, sourceOf('/model/sizeBytes')));
+};
+
+/** A side's models, when it has a readable set (a side that fails the schema may not). */
+function modelsOf(side: SideFacts | undefined): ModelSet | undefined {
+  try {
+    return side && modelSet(side.config as ModelsHolder);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Model ids clients may name: removed ones, a new default, and a new way for prompts to leave the cluster. */
+const models: Check = ({ base, head, sourceOf }, raise) => {
+  const a = modelsOf(base);
+  const b = modelsOf(head);
+  if (!a || !b) return;
+  const served = b.models.map((m) => m.id);
+  const removed = a.models.map((m) => m.id).filter((id) => !served.includes(id));
+  const at = (set: ModelSet) => sourceOf(set.several ? '/models' : '/model');
+  if (removed.length) raise(flag('model-id-removed', { ids: removed, served }, at(b)));
+  if (a.defaultModel !== b.defaultModel) raise(flag('default-model-changed', { from: a.defaultModel, to: b.defaultModel }, sourceOf(b.several ? '/defaultModel' : '/model')));
+  if (a.models.some((m) => m.source === 'remote')) return;
+  const remote = new Set(b.models.filter((m) => m.source === 'remote').map((m) => m.id));
+  const paths = b.models.filter((m) => m.source === 'local').flatMap((m) => (m.fallbacks ?? []).filter((to) => remote.has(to)).map((to) => `${m.id} → ${to}`));
+  const first = b.models.findIndex((m) => m.source === 'local' && m.fallbacks?.some((to) => remote.has(to)));
+  if (paths.length) raise(flag('fallback-egress', { paths }, sourceOf(`${b.pointers[first]}/fallbacks`)));
 };
 
 const prune: Check = ({ prune }, raise) => {
@@ -156,7 +183,7 @@ const syncTarget: Check = ({ base, head, sourceOf }, raise) => {
   if (a && b && a !== b) raise(flag('sync-cluster-changed', { from: a, to: b }, sourceOf('/sync/cluster')));
 };
 
-export const CHECKS: Check[] = [tls, allowlist, auth, enterpriseReplicas, alerts, mutableImages, modelDigest, prune, syncTarget];
+export const CHECKS: Check[] = [tls, allowlist, auth, enterpriseReplicas, alerts, mutableImages, modelDigest, models, prune, syncTarget];
 
 export function assess(input: AssessInput): RiskFlag[] {
   const flags: RiskFlag[] = [];

@@ -64,6 +64,21 @@ export const RISKS = {
     summary: 'The model file changes but its sha256 does not.',
     reason: (p) => `the model changes (${p.from} → ${p.to}) but model.sha256 does not: the new file fails its integrity check, or the old digest vouches for a different file`,
   }),
+  'model-id-removed': risk<{ ids: string[]; served: string[] }>({
+    blocking: false,
+    summary: 'A model id the environment served is gone: clients that name it get 404.',
+    reason: (p) => `model ${list(p.ids)} is no longer served (now: ${list(p.served)}): clients that send it as \`model\` get 404 model_not_found`,
+  }),
+  'default-model-changed': risk<{ from: string; to: string }>({
+    blocking: false,
+    summary: 'Requests that name no model are answered by another model.',
+    reason: (p) => `the default model changes from ${p.from} to ${p.to}: requests that name no model (the guide's /api/v1/chat among them) get another model's answers`,
+  }),
+  'fallback-egress': risk<{ paths: string[] }>({
+    blocking: true,
+    summary: 'A local model falls back to a remote one in an environment that sent no prompt out of the cluster.',
+    reason: (p) => `${list(p.paths)}: an environment whose models were all local (its NetworkPolicy allowed no egress to a model API) now sends prompts out of the cluster whenever a local model cannot answer`,
+  }),
   'prune-deletes-pvc': risk<{ objects: string[]; why: string }>({
     blocking: true,
     summary: 'The sync engine will delete a PersistentVolumeClaim (its data goes with it).',

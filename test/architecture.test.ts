@@ -1,7 +1,9 @@
 // The one dependency rule, over the real import graph (type-only imports included):
 //   contract/ and gguf/ import nothing of the project; validation/, generators/ and service/
 //   import only those two; plan/ may add validation/ and generators/; cli/ (and bench/, the
-//   tests) may import anything. And no import cycles, type-only ones included.
+//   tests) may import anything. And no import cycles, type-only ones included. The service's
+//   entry points (a file that runs as a process: `isEntry(import.meta.url)`) sit in
+//   service/src/entries/, apart from the library files, and no production file imports one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import ts from 'typescript';
@@ -18,6 +20,8 @@ const ALLOWED: Record<string, string[]> = {
   cli: ['contract', 'gguf', 'validation', 'generators', 'service', 'plan'],
 };
 const PARTS = Object.keys(ALLOWED);
+/** Where the service's entry points live (entries/main.ts, llama-runtime.ts, model-loader.ts). */
+const ENTRIES = 'service/src/entries/';
 
 /** Production sources of the parts, as repo-relative path → text. */
 function sources(): Map<string, string> {
@@ -51,9 +55,12 @@ function importsOf(file: string, text: string): string[] {
 export function checkArchitecture(files: Map<string, string>): { violations: string[]; cycles: string[] } {
   const violations: string[] = [];
   const graph = new Map<string, string[]>();
+  const isServiceEntry = (file: string) => file.startsWith(ENTRIES);
   for (const [file, text] of files) {
     const targets = importsOf(file, text);
     graph.set(file, targets.filter((t) => files.has(t)));
+    if (file.startsWith('service/') && /\bisEntry\(import\.meta\.url\)/.test(text) && !isServiceEntry(file)) violations.push(`${file} is a service entry point outside ${ENTRIES}`);
+    for (const t of targets.filter(isServiceEntry)) violations.push(`${file} → ${t} (an entry point is imported by a library file)`);
     const from = partOf(file);
     for (const t of targets) {
       const to = partOf(t);
@@ -98,10 +105,14 @@ describe('architecture: one dependency rule, no cycles', () => {
     files.set('service/src/leak.ts', "export const f = () => import('../../validation/validate.js');\n");
     files.set('gguf/a.ts', "import type { B } from './b.js';\nexport type A = B;\n");
     files.set('gguf/b.ts', "import type { A } from './a.js';\nexport type B = A;\n");
+    files.set('service/src/serve.ts', "import { isEntry } from '../../contract/run-main.js';\nif (isEntry(import.meta.url)) console.log('up');\n");
+    files.set('service/src/uses-entry.ts', "export { runtimeConfig } from './entries/llama-runtime.js';\n");
     expect(checkArchitecture(files)).toEqual({
       violations: [
         'contract/leak.ts → validation/rules.ts (contract/ may import nothing of the project)',
         'service/src/leak.ts → validation/validate.ts (service/ may import contract, gguf)',
+        'service/src/serve.ts is a service entry point outside service/src/entries/',
+        'service/src/uses-entry.ts → service/src/entries/llama-runtime.ts (an entry point is imported by a library file)',
       ],
       cycles: ['gguf/a.ts ↔ gguf/b.ts'],
     });

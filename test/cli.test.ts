@@ -44,7 +44,7 @@ describe('smartbot validate (the real bin)', () => {
   it('exits 0 on the shipped environments', () => {
     const r = run('validate');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/✔ 3 environments valid/);
+    expect(r.out).toMatch(/✔ 4 environments valid/);
     expect(r.err).toBe('');
   });
 

@@ -1,13 +1,13 @@
 // A model file over 2 GiB (a sparse file behind a valid GGUF header: a 7B model's size without
 // its disk cost) through all three callers of the GGUF library's pre-flight: `smartbot validate`,
-// the local engine and model_loader. Each gives a verdict (fits, does not fit with the right
+// the runtime's pre-flight and model_loader. Each gives a verdict (fits, does not fit with the right
 // advice, or sha256 mismatch), never an internal error; validate hashes it once per run.
 import { closeSync, cpSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { sha256File } from '../gguf/inspect.js';
-import { preflight } from '../service/src/engine/local.js';
-import { modelLoader } from '../service/src/model-loader.js';
+import { preflight as verify } from '../gguf/preflight.js';
+import { modelLoader } from '../service/src/entries/model-loader.js';
 import { repoRoot } from './helpers/env.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
@@ -89,16 +89,17 @@ describe('a 3 GiB model file', { timeout: 120_000 }, () => {
   });
 
   const model = { source: 'local' as const, path: '/data/models/big.gguf', format: 'gguf' as const, sha256: sha, contextSize: 2048 };
-  const limits = (gib: number) => ({ inference: { maxTokens: 512, parallelSequences: 1, defaultTemperature: 0.7 }, limits: { memoryBytes: gib * 2 ** 30, cpuMillis: 2000 } });
+  /** The runtime's pre-flight of this one model, one sequence, `gib` of memory. */
+  const preflight = (path: string, m: typeof model, gib: number) => verify([{ id: 'big', path, sha256: m.sha256, contextSize: m.contextSize, contextKnob: 'model.contextSize' }], 1, gib * 2 ** 30);
 
-  it('the local engine: verified and fitting, or refused with the right advice', async () => {
-    const ok = await preflight(file, model, limits(4));
-    expect(ok.memory.fits).toBe(true);
-    expect(ok.shape).toMatchObject({ layers: 32, embedding: 4096, headsKv: 8 });
-    await expect(preflight(file, { ...model, contextSize: 8192 }, limits(4))).rejects.toThrow(
+  it('the runtime pre-flight: verified and fitting, or refused with the right advice', async () => {
+    const ok = await preflight(file, model, 4);
+    expect(ok.fit.fits).toBe(true);
+    expect(ok.files[0]!.shape).toMatchObject({ layers: 32, embedding: 4096, headsKv: 8 });
+    await expect(preflight(file, { ...model, contextSize: 8192 }, 4)).rejects.toThrow(
       'model does not fit: it needs 4.19 GiB (weights 3.00 GiB + KV cache 1.00 GiB for 8192 tokens × 1 sequence + overhead 192.0 MiB) but only 3.60 GiB of the 4.00 GiB limit is usable. Lower model.contextSize to at most 3328, or raise resources.memory to at least 4.65 GiB.',
     );
-    await expect(preflight(file, { ...model, sha256: '0'.repeat(64) }, limits(4))).rejects.toThrow(`model file corrupt: expected ${'0'.repeat(64)} got ${sha} (${file})`);
+    await expect(preflight(file, { ...model, sha256: '0'.repeat(64) }, 4)).rejects.toThrow(`model file corrupt: expected ${'0'.repeat(64)} got ${sha} (${file})`);
   });
 
   it('model_loader: registers it (exit 0), or refuses it with the right advice (exit 1)', async () => {

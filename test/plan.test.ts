@@ -62,8 +62,8 @@ describe('smartbot plan — golden cases', () => {
     const r = scenario((r) => replace(r, 'environments/tiers/base.yaml', 'p99LatencySeconds: { threshold: 2,', 'p99LatencySeconds: { threshold: 1.5,'));
     const p = await plan(r);
     expect(p.code).toBe(0);
-    expect(p.out).toMatch(/^ {2}dev, prod, staging: monitoring\.alerts\.p99LatencySeconds\.threshold 2 → 1\.5 {2}\(tier default, environments\/tiers\/base\.yaml:\d+\)$/m);
-    expect(p.out).toContain('tier-ripple  dev, prod, staging: environments/tiers/base.yaml changes defaults of 3 environments at once');
+    expect(p.out).toMatch(/^ {2}dev, multi, prod, staging: monitoring\.alerts\.p99LatencySeconds\.threshold 2 → 1\.5 {2}\(tier default, environments\/tiers\/base\.yaml:\d+\)$/m);
+    expect(p.out).toContain('tier-ripple  dev, multi, prod, staging: environments/tiers/base.yaml changes defaults of 4 environments at once');
     golden('tier-ripple.txt', p.out);
     golden('tier-ripple.md', (await plan(r, 'md')).out);
   });
@@ -148,6 +148,7 @@ describe('smartbot plan — more cases', () => {
     const p = JSON.parse((await plan(r, 'json')).out) as { environments: { name: string; status: string; because: string[] }[] };
     expect(p.environments.map((e) => [e.name, e.status, e.because])).toEqual([
       ['develop', 'renamed', ['renamed from environments/dev.yaml', 'environments/tiers/base.yaml changed']],
+      ['multi', 'changed', ['environments/tiers/base.yaml changed']],
       ['prod', 'changed', ['environments/tiers/base.yaml changed']],
       ['staging', 'changed', ['environments/tiers/base.yaml changed']],
     ]);

@@ -14,7 +14,7 @@ import { validateEnvironments } from '../validation/validate.js';
 import { repoRoot } from './helpers/env.js';
 import { tempDir } from './helpers/temp.js';
 
-const ENVS = ['dev', 'staging', 'prod'];
+const ENVS = ['dev', 'staging', 'prod', 'multi'];
 const STEP = 15; // seconds between samples and between rule evaluations
 const T0 = 600; // load starts at 10m; before that everything is idle
 

@@ -11,7 +11,7 @@ import { repoRoot } from './helpers/env.js';
 import { unknownFields, validateWithModels, type K8sObject, type Located } from './helpers/k8s-schemas.js';
 import { tempDir } from './helpers/temp.js';
 
-const ENVS = ['dev', 'staging', 'prod'];
+const ENVS = ['dev', 'staging', 'prod', 'multi'];
 
 const cli = runCli;
 
@@ -38,7 +38,7 @@ function renderedObjects(root = repoRoot): Located[] {
 describe('smartbot render', () => {
   it('the committed rendered/ tree is exactly what render produces (golden files, drift gate)', async () => {
     const r = await cli('render', '--check', '--root', repoRoot);
-    expect(r.out).toBe(`✔ ${repoRoot.replace(/\/$/, '')}/rendered/ is up to date (dev: 15 files, prod: 25 files, staging: 22 files)\n`);
+    expect(r.out).toBe(`✔ ${repoRoot.replace(/\/$/, '')}/rendered/ is up to date (dev: 15 files, multi: 16 files, prod: 25 files, staging: 22 files)\n`);
     expect(r.code).toBe(0);
   });
 

@@ -46,8 +46,9 @@ describe('rule catalogue', () => {
   // tests run as root, who reads everything), a named directory holds no environments, the file
   // is a symbolic link, or it is over the size cap (a corpus file of 1 MiB). test/cli.test.ts
   // and the property test cover them. `key-age-near` depends on the day the tests run:
-  // validation/policy/keyring.test.ts pins the clock.
-  const NOT_FROM_A_FILE = ['io-missing', 'io-unreadable', 'io-no-environments', 'file-symlink', 'file-too-large', 'key-age-near'];
+  // validation/policy/keyring.test.ts pins the clock. `tier-model` is a tier file's fault, and
+  // the corpus holds environment files: validation/policy/models.test.ts plants it in a tier.
+  const NOT_FROM_A_FILE = ['io-missing', 'io-unreadable', 'io-no-environments', 'file-symlink', 'file-too-large', 'tier-model', 'key-age-near'];
   // The key history's rules come from `keys verify`, not validate: the tamper corpus
   // (test/keys-tamper.test.ts) triggers each of them, and checks that it does.
   const fromKeyHistory = (id: string) => id.startsWith('audit-') || id === 'keyring-drift';

@@ -143,6 +143,12 @@ export const RULES = {
     message: () => 'missing `tier:` — every environment is layered over a tier',
     fix: () => 'Add `tier: base` or `tier: enterprise` as the first line.',
   }),
+  'tier-model': rule<{ key: string; tier: string }>({
+    severity: 'error',
+    summary: 'A tier file sets `model`, `models` or `defaultModel`: models are the environment\'s own.',
+    message: (p) => `the ${p.tier} tier sets \`${p.key}\`, but models belong to each environment, never to a tier`,
+    fix: (p) => `Remove \`${p.key}\` from environments/tiers/${p.tier}.yaml and set it in each environment file that needs it.`,
+  }),
   'tier-unknown': rule<{ tier: string; known: string; suggestion?: string }>({
     severity: 'error',
     summary: 'The environment names a tier that has no defaults file.',
@@ -255,6 +261,36 @@ export const RULES = {
     message: (p) => `remote endpoint ${p.endpoint} is not https and not loopback`,
     fix: () => 'Use an https:// URL (plain http is allowed only for 127.0.0.1, ::1 or localhost).',
   }),
+  'models-both': rule<Record<string, never>>({
+    severity: 'error',
+    summary: 'An environment has one `model` or a list of `models`, not both.',
+    message: () => 'both `model` and `models` are set; an environment has one model or a list of them',
+    fix: () => 'Keep `models` (move the single model into it, with an `id`) and remove `model`, or keep `model` and remove `models` and `defaultModel`.',
+  }),
+  'model-id-duplicate': rule<{ id: string; first: string; again: string }>({
+    severity: 'error',
+    summary: 'Model ids are unique: clients choose a model by its id.',
+    message: (p) => `model id "${p.id}" is used by ${p.first} and again by ${p.again}`,
+    fix: () => 'Give each model its own `id`: it is what clients send as `model`.',
+  }),
+  'default-model-unknown': rule<{ id: string; known: string; suggestion?: string }>({
+    severity: 'error',
+    summary: '`defaultModel` is the id of one of the models.',
+    message: (p) => `\`defaultModel\` is "${p.id}", which is not a model of this environment (ids: ${p.known})${didYouMean(p.suggestion)}`,
+    fix: () => 'Set `defaultModel` to the id of the model that answers requests naming none.',
+  }),
+  'fallback-unknown': rule<{ field: string; id: string; known: string; suggestion?: string }>({
+    severity: 'error',
+    summary: 'A fallback names a model of the environment.',
+    message: (p) => `\`${p.field}\` is "${p.id}", which is not a model of this environment (ids: ${p.known})${didYouMean(p.suggestion)}`,
+    fix: () => 'Name a model of `models` by its id, or remove the fallback.',
+  }),
+  'fallback-cycle': rule<{ field: string; loop: string }>({
+    severity: 'error',
+    summary: 'Fallbacks do not loop back to a model already tried (a model falling back to itself included).',
+    message: (p) => `\`${p.field}\` closes a fallback loop: ${p.loop}`,
+    fix: () => 'Remove a fallback from the loop: each model hands a request only to models that do not hand it back.',
+  }),
   'percent-range': rule<{ field: string; value: number }>({
     severity: 'error',
     summary: 'Percentages are in (0, 100].',
@@ -286,11 +322,11 @@ export const RULES = {
     fix: () =>
       'Remove the value from git (rotate it if it was ever committed) and reference a Secret: `secretRef: {name: <secret>, key: <key>}`.',
   }),
-  'model-extension': rule<{ path: string; format: string }>({
+  'model-extension': rule<{ path: string; format: string; field: string }>({
     severity: 'error',
     summary: 'The model path ends in the extension of its format.',
     message: (p) => `model path ${p.path} does not end in .${p.format}`,
-    fix: (p) => `Point \`model.path\` at the .${p.format} file.`,
+    fix: (p) => `Point \`${p.field}.path\` at the .${p.format} file.`,
   }),
   'model-path': rule<{ path: string; suggestion: string }>({
     severity: 'error',
@@ -298,11 +334,11 @@ export const RULES = {
     message: (p) => `model path ${p.path} is not normalised: \`.\` and \`..\` segments and doubled or trailing slashes are not allowed`,
     fix: (p) => `Write the plain absolute path, e.g. \`path: ${p.suggestion}\` (the models volume is mounted at /data/models).`,
   }),
-  'model-size-unknown': rule<{ path: string }>({
+  'model-size-unknown': rule<{ path: string; field: string }>({
     severity: 'error',
-    summary: 'The capacity pre-flight needs the model file or model.sizeBytes.',
-    message: (p) => `cannot size model ${p.path}: the file is not present and \`model.sizeBytes\` is not set`,
-    fix: () => 'Set `model.sizeBytes`, or put the file in --models-dir (default models/).',
+    summary: 'The capacity pre-flight needs the model file or its sizeBytes.',
+    message: (p) => `cannot size model ${p.path}: the file is not present and \`${p.field}.sizeBytes\` is not set`,
+    fix: (p) => `Set \`${p.field}.sizeBytes\`, or put the file in --models-dir (default models/).`,
   }),
   'model-unreadable': rule<{ path: string; reason: string }>({
     severity: 'error',
@@ -316,10 +352,10 @@ export const RULES = {
     message: (p) => `model file corrupt: expected ${p.expected} got ${p.got} (${p.path})`,
     fix: () => 'Restore the right file, or update `model.sha256` if the model was deliberately replaced.',
   }),
-  'capacity': rule<{ need: string; limit: string; breakdown: string; advice: string }>({
+  'capacity': rule<{ subject: string; need: string; limit: string; breakdown: string; advice: string }>({
     severity: 'error',
-    summary: 'Model weights plus KV cache fit under the memory limit with headroom.',
-    message: (p) => `model needs ${p.need} but the usable memory is ${p.limit} (${p.breakdown})`,
+    summary: 'Model weights plus KV cache fit under the memory limit with headroom; the local models of an environment share its pod and fit together.',
+    message: (p) => `${p.subject} ${p.need} but the usable memory is ${p.limit} (${p.breakdown})`,
     fix: (p) => p.advice,
   }),
   'capacity-partial': rule<{ path: string }>({

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { parse } from 'yaml';
 import type { ServiceConfig } from '../../contract/service-config.js';
-import { startService } from '../../service/src/main.js';
+import { startService } from '../../service/src/service.js';
 
 /** A chat.completion as the service answers one, ≈ 550 bytes serialised. */
 export const CANNED_COMPLETION = {

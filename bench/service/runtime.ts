@@ -146,7 +146,7 @@ const llamaServer = (bin: string, threads: number) =>
 /** The runtime entry (`runtime --path`): what the runtime container runs, on the host. */
 const runtimeEntry = (threads: number) =>
   spawnServer(`runtime (node-llama-cpp) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, (port) => [
-    join(dist, 'service/src/llama-runtime.js'), '--path', benchModel(), '--threads', String(threads), '--sequences', String(SLOTS), '--context-size', String(CONTEXT), '--port', String(port),
+    join(dist, 'service/src/entries/llama-runtime.js'), '--path', benchModel(), '--threads', String(threads), '--sequences', String(SLOTS), '--context-size', String(CONTEXT), '--port', String(port),
   ], '/readyz', { UV_THREADPOOL_SIZE: '1' });
 
 /** The runtime entry as the runtime image runs it (`runtime --config`, llama-server behind its front). */
@@ -157,7 +157,7 @@ async function runtimeOnLlamaServer(bin: string, threads: number): Promise<Serve
   const config = { ...c, model: { ...c.model, path: benchModel() }, listen: { host: '127.0.0.1', port } };
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
   const server = await spawnServer(`runtime (llama-server) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, () => [
-    join(dist, 'service/src/llama-runtime.js'), '--config', join(dir, 'runtime.json'), '--port', String(port),
+    join(dist, 'service/src/entries/llama-runtime.js'), '--config', join(dir, 'runtime.json'), '--port', String(port),
   ], '/readyz', { [LLAMA_SERVER_ENV]: bin }).catch((e) => {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -222,7 +222,7 @@ const docker = (...args: string[]) => execFileSync('docker', args, { encoding: '
 async function pairConfig(threads = THREADS): Promise<ServiceConfig> {
   const cm = parse(readFileSync(join(root, 'rendered/prod/kubernetes/configmap.yaml'), 'utf8'));
   const c = JSON.parse(cm.data['runtime.json']) as ServiceConfig;
-  if (c.model.source !== 'local') throw new Error('rendered/prod names a remote model');
+  if (c.model?.source !== 'local') throw new Error('rendered/prod names a remote model');
   return {
     ...c,
     model: { ...c.model, path: `${PATHS.models}/${basename(benchModel())}`, contextSize: CONTEXT, threads, sha256: await sha256File(benchModel()) },
@@ -263,7 +263,7 @@ async function deployedPair(): Promise<Server & { headers: Record<string, string
     docker('network', 'create', net);
     // Both on both cores: threads 2, as a pod's two containers would share a 2-CPU node.
     docker('run', '-d', '--name', names[0]!, '--network', net, '--network-alias', LLAMA_RUNTIME.host, '--cpuset-cpus', '0,1',
-      '-v', `${join(dir, 'runtime.json')}:${PATHS.config}:ro`, '-v', `${benchModel()}:${config.model.source === 'local' ? config.model.path : ''}:ro`, `smartbot/runtime:${tag}`);
+      '-v', `${join(dir, 'runtime.json')}:${PATHS.config}:ro`, '-v', `${benchModel()}:${config.model?.source === 'local' ? config.model.path : ''}:ro`, `smartbot/runtime:${tag}`);
     docker('run', '-d', '--name', names[1]!, '--network', net, '--cpuset-cpus', '0,1', '-p', `127.0.0.1::${config.listen.port}`,
       '-v', `${join(dir, 'runtime.json')}:${PATHS.config}:ro`, '-v', `${join(dir, 'keyring.json')}:${PATHS.keyring}:ro`, `smartbot/service:${tag}`);
     const mapped = docker('port', names[1]!, String(config.listen.port)).split('\n')[0]!;

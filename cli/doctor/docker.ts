@@ -2,6 +2,7 @@
 // the containers of its compose project (rendered/<env>/compose, project smartbot-<env>) the log
 // driver options as configured and their health. Read-only calls to the Docker API over its
 // unix socket; without a daemon the section is skipped with a note.
+import { localModels } from './models.js';
 import { request } from 'node:http';
 import { ok, problem, reason, skip, warn, type Check, type DoctorContext, type Finding } from './check.js';
 
@@ -42,7 +43,7 @@ interface ContainerInspect {
 
 async function images(ctx: DoctorContext): Promise<Finding[]> {
   const s = ctx.config.service;
-  const refs = [s.image, ...(ctx.config.model.source === 'local' ? [s.runtimeImage] : [])];
+  const refs = [s.image, ...(localModels(ctx).length ? [s.runtimeImage] : [])];
   return Promise.all(
     refs.map(async (ref) => {
       const r = await dockerGet(ctx.host.dockerSocket, `/images/${encodeURI(ref)}/json`);

@@ -4,10 +4,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalModel } from '../../contract/environment.js';
+import { modelThreads, type LocalServedModel } from '../../contract/models.js';
 import type { DoctorContext } from './check.js';
 import type { ProbeRequest, ProbeResult } from './llama-probe.js';
 import { modelFile, modelFileUsable } from './model-file.js';
+import { localModels } from './models.js';
 
 /** A load of a multi-GiB model from a slow disk takes a while; a hang does not get longer than this. */
 const PROBE_TIMEOUT_MS = 180_000;
@@ -27,14 +28,14 @@ export function nodeLlamaCppVersion(packageRoot: string): string {
   }
 }
 
-export function llamaProbe(ctx: DoctorContext): Promise<LlamaProbe> {
-  return ctx.once('llama-probe', async () => {
-    const model = ctx.config.model as LocalModel;
-    const file = await modelFile(ctx);
+/** The probe for one local model, with the threads the service gives it. */
+export function llamaProbe(ctx: DoctorContext, model: LocalServedModel): Promise<LlamaProbe> {
+  return ctx.once(`llama-probe:${model.id}`, async () => {
+    const file = await modelFile(ctx, model);
     const request: ProbeRequest = {
       ...(file.state === 'read' && modelFileUsable(file, model) ? { modelPath: file.path } : {}),
       gpuLayers: model.gpuLayers ?? 0,
-      threads: ctx.service.threads,
+      threads: modelThreads(model, ctx.service.threads, localModels(ctx).length),
       contextSize: model.contextSize,
       sequences: ctx.config.inference.parallelSequences,
     };

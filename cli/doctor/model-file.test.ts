@@ -1,6 +1,10 @@
 // The model checks' failures: a missing file, and a model that does not fit the memory limit.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildSecondDemoModel, SECOND_DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
 import { doctorRepo } from '../../test/helpers/doctor.js';
+import { repoRoot } from '../../test/helpers/env.js';
 import { modelFileCheck, removeDemoCopies } from './model-file.js';
 
 // The check alone, without runDoctor, which removes the demo model's copy after a run.
@@ -41,5 +45,27 @@ describe('doctor: the model file', () => {
       'does not fit the memory limit: needs 256.3 MiB (weights 268.0 KiB + KV cache 64.0 MiB for 4096 tokens × 64 sequences + overhead 192.0 MiB) of 230.4 MiB usable (resources.memory 256Mi less 10% headroom)',
     );
     expect(fit.fix).toBe(`Lower model.contextSize to at most 2304, or lower inference.parallelSequences to at most 38, or raise resources.memory to at least 284.7 MiB in ${repo.root}/environments/dev.yaml.`);
+  });
+
+  it('several models: each local file is checked under its id, then their fit together', async () => {
+    const repo = doctorRepo(() => readFileSync(join(repoRoot, 'environments/multi.yaml'), 'utf8'));
+    const lines = async () => (await modelFileCheck.run(repo.ctx())).map((f) => `${f.status} ${f.check} ${f.summary.replace(/\S*smartbot-repo-\w+\/repo\/models\//g, 'models/')}`);
+    const small = [
+      'ok model-present small: models/demo.gguf is present (268.0 KiB)',
+      "ok model-sha256 small: sha256 matches models[0].sha256 (c4fbda93ff47…); the deployment guide's MD5 check is this sha256 check in smartbot",
+      'ok model-header small: GGUF header readable: llama, 1 layer, 12 tensors, trained context 4096',
+    ];
+    expect(await lines()).toEqual([
+      ...small,
+      'problem model-present large: model file models/demo-second.gguf is missing (models[1].path /data/models/demo-second.gguf is looked up by name in models/)',
+      'skip model-fit memory fit not checked: it needs every local model present with a readable header',
+    ]);
+    repo.write(`models/${SECOND_DEMO_MODEL_FILE}`, buildSecondDemoModel());
+    expect((await lines()).slice(3)).toEqual([
+      'ok model-present large: models/demo-second.gguf is present (267.5 KiB)',
+      "ok model-sha256 large: sha256 matches models[1].sha256 (71aaac39545d…); the deployment guide's MD5 check is this sha256 check in smartbot",
+      'ok model-header large: GGUF header readable: llama, 1 layer, 12 tensors, trained context 4096',
+      'ok model-fit the 2 local models together fit the memory limit: needs 390.5 MiB (small: weights 268.0 KiB + KV cache 2.0 MiB for 2048 tokens × 4 sequences + overhead 192.0 MiB; large: weights 267.5 KiB + KV cache 4.0 MiB for 4096 tokens × 4 sequences + overhead 192.0 MiB) of 3.60 GiB usable (resources.memory 4Gi less 10% headroom)',
+    ]);
   });
 });

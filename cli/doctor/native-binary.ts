@@ -2,6 +2,7 @@
 // The guide's "dependency mismatch" row for the one native dependency.
 import { ok, problem, skip, type Check } from './check.js';
 import { binaryName, llamaProbe, nodeLlamaCppVersion } from './llama.js';
+import { localModels } from './models.js';
 
 const section = 'Runtime';
 
@@ -9,8 +10,9 @@ export const nativeBinary: Check = {
   section,
   async run(ctx) {
     const version = nodeLlamaCppVersion(ctx.host.packageRoot);
-    if (ctx.config.model.source !== 'local') return [skip(section, 'native-binary', `remote model: node-llama-cpp ${version} is not used by this environment`)];
-    const r = await llamaProbe(ctx);
+    const first = localModels(ctx)[0];
+    if (!first) return [skip(section, 'native-binary', `remote model: node-llama-cpp ${version} is not used by this environment`)];
+    const r = await llamaProbe(ctx, first.model);
     const fix = 'Reinstall the dependencies (`npm ci`): node-llama-cpp ships prebuilt binaries for linux-x64 (CPU, CUDA, Vulkan); elsewhere build one with `npx --no node-llama-cpp source build`.';
     const why = 'without it the service (or the runtime container) cannot run local models';
     if (r.crashed) return [problem(section, 'native-binary', `the node-llama-cpp probe failed: ${r.crashed}`, { why, fix })];

@@ -34,6 +34,8 @@ interface Answer {
   /** performance.now() of the first body chunk. */
   firstChunkAt: number;
   sentAt: number;
+  /** Which model answered, and the fallback taken (x-smartbot-model, x-smartbot-fallback). */
+  model: { id: string | null; fallback: string | null };
 }
 
 async function call(url: string, init: RequestInit, timeoutSeconds: number): Promise<Answer> {
@@ -49,7 +51,8 @@ async function call(url: string, init: RequestInit, timeoutSeconds: number): Pro
       firstChunkAt ||= performance.now();
       text += decoder.decode(chunk as Uint8Array, { stream: true });
     }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, seconds: (performance.now() - sentAt) / 1000, firstChunkAt, sentAt };
+    const model = { id: res.headers.get('x-smartbot-model'), fallback: res.headers.get('x-smartbot-fallback') };
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, seconds: (performance.now() - sentAt) / 1000, firstChunkAt, sentAt, model };
   } catch (e) {
     throw abort.signal.aborted ? abort.signal.reason : e;
   } finally {
@@ -211,6 +214,36 @@ function isJsonLogLine(line: string): boolean {
   return v !== undefined && typeof v.time === 'string' && typeof v.level === 'string' && typeof v.msg === 'string';
 }
 
+/**
+ * Several models: each answers a request naming it, by itself — one that hands it to its fallback
+ * is not answering, and fails its check. A configured fallback path is checked by its targets:
+ * each is served and answers by itself, so the path leads somewhere when it is taken (a healthy
+ * service takes it only when a model cannot answer).
+ */
+async function modelChecks(t: FunctionalTarget, models: NonNullable<FunctionalTarget['config']['models']>): Promise<Check[]> {
+  const answered = new Map<string, boolean>();
+  const checks: Check[] = [];
+  for (const { id } of models) {
+    try {
+      const a = await post(t, '/v1/chat/completions', { model: id, ...GUIDE_REQUEST, max_tokens: t.config.load.maxTokens });
+      let r = completion(a);
+      if (r.status === 'pass' && a.model.id !== id) r = fail(`answered by ${a.model.id ?? 'an unnamed model'}${a.model.fallback ? ` through its fallback (${a.model.fallback})` : ''}: ${id} itself did not answer`);
+      answered.set(id, r.status === 'pass');
+      checks.push({ name: `model ${id}`, status: r.status, detail: r.detail });
+    } catch (e) {
+      answered.set(id, false);
+      checks.push({ name: `model ${id}`, ...fail(networkReason(e)) });
+    }
+  }
+  const paths = models.flatMap((m) => m.fallbacks.map((to) => ({ from: m.id, to })));
+  if (paths.length) {
+    const broken = paths.filter((p) => !answered.get(p.to));
+    const shown = paths.map((p) => `${p.from} → ${p.to}`).join(', ');
+    checks.push({ name: 'fallbacks', ...(broken.length ? fail(`${broken.map((p) => `${p.from} → ${p.to}`).join(', ')}: the fallback does not answer`) : pass(`${shown}: every fallback answers by itself`)) });
+  }
+  return checks;
+}
+
 /** Runs every check in order; throws UserError (exit 2) when the service cannot be reached at all. */
 export async function functionalChecks(t: FunctionalTarget): Promise<{ checks: Check[]; model: string | undefined }> {
   const checks: Check[] = [];
@@ -225,5 +258,6 @@ export async function functionalChecks(t: FunctionalTarget): Promise<{ checks: C
       checks.push({ name: step.name, ...fail(networkReason(e)) });
     }
   }
+  if (t.config.models) checks.push(...(await modelChecks(t, t.config.models)));
   return { checks, model };
 }

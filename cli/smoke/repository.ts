@@ -3,8 +3,7 @@
 // imports this file (cli/main.ts); the service image's cli/smoke.js reads rendered configs.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderContext } from '../../generators/context.js';
-import { smokeConfig } from '../../generators/verify.js';
+import { smokeConfig } from '../../contract/smoke-config.js';
 import { validateEnvironments } from '../../validation/validate.js';
 import { UsageError } from '../io.js';
 import type { Targets } from './targets.js';
@@ -20,6 +19,5 @@ export function smokeFromRepository(root: string, env: string): Targets | undefi
     const first = errors[0];
     throw new UsageError(`--env ${env}: ${file} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; first: ${first.file}:${first.line}:${first.col} ${first.message}` : ''}); run \`smartbot validate\``);
   }
-  // The keyring's content does not enter the smoke config.
-  return { config: smokeConfig(renderContext(env, source, config, '')), source: file };
+  return { config: smokeConfig(env, config), source: file };
 }

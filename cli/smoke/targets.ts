@@ -78,8 +78,13 @@ export function parseSmokeConfig(text: string, where: string): SmokeConfig {
     if (!Number.isInteger(positive(x, field))) throw problem(field, 'a positive integer');
     return x as number;
   };
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  const models = root.models === undefined ? undefined : root.models;
+  if (models !== undefined && !(Array.isArray(models) && models.every((m) => typeof m?.id === 'string' && strings(m?.fallbacks))))
+    throw problem('models', 'a list of {id, fallbacks} (several models)');
   return {
     environment: root.environment,
+    ...(models ? { models: (models as { id: string; fallbacks: string[] }[]).map((m) => ({ id: m.id, fallbacks: m.fallbacks })) } : {}),
     thresholds: { p99LatencySeconds: positive(thresholds.p99LatencySeconds, 'thresholds.p99LatencySeconds'), errorRatePercent: positive(thresholds.errorRatePercent, 'thresholds.errorRatePercent') },
     series: root.series as string[],
     logFormat: root.logFormat,

@@ -154,7 +154,8 @@ describe('POST /api/v1/chat and /v1/chat/completions', () => {
 
   it('a stream that fails after its first delta ends in an error event and [DONE]', async () => {
     const failing = engine.chat.bind(engine);
-    engine.chat = async (req, onDelta) => {
+    engine.chat = async (req, onDelta, onStart) => {
+      onStart?.();
       onDelta?.('Hel');
       engine.fail = new ApiError('upstream_stream_error', { message: 'decoder crashed' });
       return failing(req);
@@ -350,7 +351,7 @@ describe('logs', () => {
     const r = await post('/api/v1/chat', { messages: [{ role: 'user', content: 'PROMPT-CANARY' }] }, { ...bearer(keys.chat.key), 'x-request-id': 'trace-42' });
     expect(r.headers['x-request-id']).toBe('trace-42');
     const line = sink.lines.find((l) => l.includes('reqId=trace-42'));
-    expect(line).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] \[INFO\] request completed reqId=trace-42 method=POST route=\/api\/v1\/chat status=200 ms=\d+\n$/);
+    expect(line).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] \[INFO\] request completed reqId=trace-42 method=POST route=\/api\/v1\/chat status=200 ms=\d+ model=scripted\n$/);
     const pattern = new RegExp(LOG_LINE_PATTERN);
     for (const l of sink.lines) {
       expect(l.trimEnd()).toMatch(pattern);

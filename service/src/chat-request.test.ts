@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readChatRequest, type ChatLimits } from './chat-request.js';
 import type { ChatCompletionRequest } from './openai-wire.js';
 
-const limits: ChatLimits = { modelId: 'demo', maxTokens: 512, defaultTemperature: 0.7, maxMessageChars: 100, maxPromptChars: 150 };
+const limits: ChatLimits = { modelIds: ['demo'], maxTokens: 512, defaultTemperature: 0.7, maxMessageChars: 100, maxPromptChars: 150 };
 const read = (body: Partial<ChatCompletionRequest>) => readChatRequest({ messages: [{ role: 'user', content: 'hi' }], ...body } as ChatCompletionRequest, limits);
 const refusal = (body: Partial<ChatCompletionRequest>) => {
   try {

@@ -9,7 +9,8 @@ import { ApiError } from './errors.js';
 import type { ChatCompletionRequest, ToolCall, WireContent, WireMessage } from './openai-wire.js';
 
 export interface ChatLimits extends Pick<HttpConfig, 'maxMessageChars' | 'maxPromptChars'> {
-  modelId: string;
+  /** The ids served: `model` must name one of them (or be absent: the default model answers). */
+  modelIds: readonly string[];
   maxTokens: number;
   defaultTemperature: number;
 }
@@ -143,7 +144,7 @@ export function readChatRequest(body: ChatCompletionRequest, limits: ChatLimits)
     const reason = why(body);
     if (reason) throw new ApiError('unsupported_field', { param: field, why: reason });
   }
-  if (body.model != null && body.model !== limits.modelId) throw new ApiError('model_not_found', { asked: body.model, served: limits.modelId });
+  if (body.model != null && !limits.modelIds.includes(body.model)) throw new ApiError('model_not_found', { asked: body.model, served: limits.modelIds });
 
   const maxTokens = body.max_tokens ?? undefined;
   const maxCompletionTokens = body.max_completion_tokens ?? undefined;

@@ -28,8 +28,11 @@ export function loadServiceConfig(path: string): ServiceConfig {
   } catch (e) {
     throw new ConfigError(`service config ${path} is not JSON: ${(e as Error).message}`);
   }
-  for (const key of ['environment', 'listen', 'model', 'inference', 'auth', 'logging', 'cache', 'limits', 'secretsDir', 'http'] as const)
-    if (config[key] === undefined) throw new ConfigError(`service config ${path} lacks "${key}": render it with \`npx smartbot render\``);
+  const lacks = (key: string) => new ConfigError(`service config ${path} lacks "${key}": render it with \`npx smartbot render\``);
+  for (const key of ['environment', 'listen', 'inference', 'auth', 'logging', 'cache', 'limits', 'secretsDir', 'http'] as const) if (config[key] === undefined) throw lacks(key);
+  // One model, or several with the one that answers by default.
+  if (config.model === undefined && config.models === undefined) throw lacks('model');
+  if (config.models !== undefined && config.defaultModel === undefined) throw lacks('defaultModel');
   return config;
 }
 

@@ -5,14 +5,15 @@ import type { Authenticate } from './auth/authenticate.js';
 import type { Keyring } from './auth/keyring.js';
 import type { ResponseCache } from './cache.js';
 import type { ServiceConfig } from './config.js';
-import type { ChatEngine } from './engine/types.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { ModelRouter } from './model-router.js';
 import type { Logger } from './telemetry/logger.js';
 import type { ServiceMetrics } from './telemetry/metrics.js';
 
 export interface ServiceDeps {
   config: ServiceConfig;
-  engine: ChatEngine;
+  /** The models it serves, by id, with their engines and fallbacks. */
+  models: ModelRouter;
   authenticate: Authenticate;
   /** The service's keyring (absent in the runtime container). */
   keyring?: Keyring;
@@ -26,7 +27,17 @@ export interface ServiceDeps {
   sseHeartbeatMs?: number;
 }
 
+/** Which model answered a chat request, and the fallbacks on the way ("from->to"): the access log names them. */
+export interface AnsweredBy {
+  model: string;
+  fallbacks: string[];
+}
+
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the chat routes once a model answers (or the last one tried fails). */
+    answeredBy?: AnsweredBy;
+  }
   interface FastifyContextConfig {
     /** Served without a credential (probes, metrics); every other route needs one (hooks/auth.ts). */
     public?: true;

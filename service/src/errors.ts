@@ -206,9 +206,9 @@ export const API_ERRORS = {
     message: (p) => `'${p.param}' uses \`${p.keyword}\`, which this server's grammar cannot enforce: rewrite the schema without it (types, properties, required, enum, const, anyOf/oneOf, items, length bounds and $defs/$ref are supported).`,
     param: (p) => p.param,
   }),
-  model_not_found: template<{ asked: string; served: string }>({
+  model_not_found: template<{ asked: string; served: readonly string[] }>({
     code: 'model_not_found',
-    message: (p) => `The model "${p.asked}" does not exist on this server; it serves "${p.served}".`,
+    message: (p) => `The model "${p.asked}" does not exist on this server; it serves ${p.served.map((s) => `"${s}"`).join(', ')}.`,
     param: () => 'model',
   }),
 

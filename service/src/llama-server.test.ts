@@ -2,8 +2,9 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildDemoModel } from '../../gguf/demo-model.js';
+import { buildDemoModel, buildSecondDemoModel } from '../../gguf/demo-model.js';
 import { renderedRuntimeConfig } from '../../test/helpers/service.js';
+import type { LocalModel } from '../../contract/environment.js';
 import type { ServiceConfig } from './config.js';
 import { llamaServerArgs, parseLlamaLogLine, startLlamaServer, type LlamaServerRuntime } from './llama-server.js';
 import { createLogger } from './telemetry/logger.js';
@@ -38,11 +39,15 @@ chmodSync(fake, 0o755);
 const model = join(dir, 'demo.gguf');
 const bytes = buildDemoModel();
 writeFileSync(model, bytes);
+const second = join(dir, 'demo-second.gguf');
+const secondBytes = buildSecondDemoModel();
+writeFileSync(second, secondBytes);
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 let port = 19_300 + (process.pid % 200) * 2;
 function config(): ServiceConfig {
   const c = renderedRuntimeConfig('prod');
-  if (c.model.source !== 'local') throw new Error('prod serves a local model');
+  if (c.model?.source !== 'local') throw new Error('prod serves a local model');
   port += 2;
   return { ...c, listen: { host: '127.0.0.1', port }, model: { ...c.model, path: model, sha256: createHash('sha256').update(bytes).digest('hex'), contextSize: 2048, threads: 2 }, inference: { ...c.inference, parallelSequences: 4 } };
 }
@@ -59,13 +64,13 @@ const log = createLogger({ format: 'line', level: 'info', write: (l) => lines.pu
 describe('llamaServerArgs', () => {
   it("maps the service config to llama-server's flags: context per slot × slots, threads for decoding and batches, loopback only, sleeping waits", () => {
     const c = config();
-    expect(llamaServerArgs(c, 8002, 'demo')).toEqual([
+    const demo = { ...(c.model as LocalModel), id: 'demo' };
+    expect(llamaServerArgs(c, 8002, demo)).toEqual([
       '--model', model, '--alias', 'demo', '--ctx-size', '8192', '--parallel', '4', '--threads', '2', '--threads-batch', '2', '--poll', '0',
       '--host', '127.0.0.1', '--port', '8002', '--cors-origins', 'localhost', '--no-webui', '--metrics', '--log-prefix', '--log-colors', 'off',
     ]);
     // A GPU setting is passed on; 0 (the CPU image) is left out.
-    const gpu = { ...c, model: { ...c.model, gpuLayers: 99 } } as ServiceConfig;
-    expect(llamaServerArgs(gpu, 8002, 'demo').join(' ')).toContain('--n-gpu-layers 99');
+    expect(llamaServerArgs(c, 8002, { ...demo, gpuLayers: 99 }).join(' ')).toContain('--n-gpu-layers 99');
   });
 });
 
@@ -141,5 +146,58 @@ describe('the runtime on llama-server', () => {
     await crash;
     running = undefined;
     expect(lines.slice(-2)).toEqual(['[2026-01-02 03:04:05] [ERROR] llama-server: llama_model_load: error loading model: bad magic\n', '[2026-01-02 03:04:05] [ERROR] llama-server exited code=1\n']);
+  });
+});
+
+describe('the runtime on llama-server with several local models', () => {
+  /** multi's shape: two local models (one llama-server each) and a remote one the runtime leaves to the service. */
+  function several(): ServiceConfig {
+    const { model: one, ...c } = config();
+    // Without their own threads, the two share the config's 2.
+    const { threads: _own, ...local } = one as LocalModel;
+    return {
+      ...c,
+      threads: 2,
+      defaultModel: 'large',
+      models: [
+        { ...local, id: 'small', path: model, sha256: sha(bytes), fallbacks: ['large'] },
+        { ...local, id: 'large', path: second, sha256: sha(secondBytes), contextSize: 4096 },
+        { id: 'hosted', source: 'remote', endpoint: 'https://api.example.com/v1', model: 'big', auth: { type: 'bearer', secretRef: { name: 'up', key: 'token' } }, timeoutMs: 1000 },
+      ],
+    };
+  }
+
+  it('starts one llama-server per local model (threads shared), routes by model, and answers each model\'s readiness', async () => {
+    lines.length = 0;
+    const c = several();
+    running = await startLlamaServer(fake, c, undefined, log, () => {});
+    const base = `http://127.0.0.1:${c.listen.port}`;
+    await running.loaded;
+    expect(lines.filter((l) => l.includes('llama-server starting'))).toEqual([
+      `[2026-01-02 03:04:05] [INFO] llama-server starting model=small threads=1 sequences=4 port=${c.listen.port + 1}\n`,
+      `[2026-01-02 03:04:05] [INFO] llama-server starting model=large threads=1 sequences=4 port=${c.listen.port + 2}\n`,
+    ]);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect((await fetch(`${base}/v1/models/large`)).status).toBe(200);
+    const unknown = await fetch(`${base}/v1/models/hosted`);
+    expect([unknown.status, (await unknown.json()).error.code]).toEqual([404, 'model_not_found']);
+
+    const ask = async (body: object) => (await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+    const port = (echoed: { args: string[] }) => echoed.args[echoed.args.indexOf('--port') + 1];
+    const alias = (echoed: { args: string[] }) => echoed.args[echoed.args.indexOf('--alias') + 1];
+    const small = await ask({ model: 'small', messages: [{ role: 'user', content: 'hi' }] });
+    expect([port(small), alias(small), small.body.model]).toEqual([String(c.listen.port + 1), 'small', 'small']);
+    const large = await ask({ messages: [{ role: 'user', content: 'hi' }] });
+    expect([port(large), alias(large)]).toEqual([String(c.listen.port + 2), 'large']);
+    expect(large.args.join(' ')).toContain(`--model ${second} --alias large --ctx-size 16384`);
+    const wrong = await ask({ model: 'hosted', messages: [] });
+    expect(wrong.error).toMatchObject({ code: 'model_not_found', message: 'The model "hosted" does not exist on this server; it serves "small", "large".' });
+  });
+
+  it('refuses local models that do not fit together, before starting any llama-server', async () => {
+    const c = { ...several(), limits: { memoryBytes: 420 * 2 ** 20, cpuMillis: 2000 } };
+    await expect(startLlamaServer(fake, c, undefined, log, () => {})).rejects.toThrow(
+      'the 2 local models do not fit together: they need 390.5 MiB (small: weights 268.0 KiB + KV cache 2.0 MiB for 2048 tokens × 4 sequences + overhead 192.0 MiB; large: weights 267.5 KiB + KV cache 4.0 MiB for 4096 tokens × 4 sequences + overhead 192.0 MiB) but only 378.0 MiB of the 420.0 MiB limit is usable. The weights and the engine overhead of the 2 models alone need 384.5 MiB: use smaller (more quantised) models, or raise resources.memory to at least 433.9 MiB.',
+    );
   });
 });

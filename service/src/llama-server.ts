@@ -1,20 +1,24 @@
 // The runtime on llama.cpp's own llama-server (the runtime image's engine: ARCHITECTURE.md,
 // "The llama.cpp runtime"). This process keeps the runtime's contract and llama-server does the
-// decoding:
+// decoding, one llama-server per local model:
 //   - runtime.json → llama-server flags (llamaServerArgs);
-//   - a small front on the runtime port: /healthz (the process), /readyz (the model is loaded),
-//     everything else piped to llama-server on 127.0.0.1 (one port, as the service expects);
+//   - a small front on the runtime port: /healthz (the processes), /readyz (the default model is
+//     loaded), everything else piped to llama-server on 127.0.0.1 (one port, as the service
+//     expects); with several models, routed by the request's `model`, and GET /v1/models/<id>
+//     answering each model's readiness;
 //   - llama-server's log lines re-emitted as the service's log lines ([time] [LEVEL] …);
-//   - SIGTERM/SIGINT forwarded; llama-server exiting on its own ends this process with 1.
+//   - SIGTERM/SIGINT forwarded; a llama-server exiting on its own ends this process with 1.
 // The pipe is node:http's own: a proxy library would bring routing, rewriting and retries that a
-// single loopback upstream does not need.
+// few loopback upstreams do not need.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createInterface } from 'node:readline';
+import { isLocal, modelSet, modelThreads, type LocalServedModel } from '../../contract/models.js';
 import { UserError, type Closable } from '../../contract/run-main.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
-import { preflight } from './engine/local.js';
+import { environmentKnobs } from '../../gguf/preflight.js';
+import { verifyModels } from './engine/local.js';
 import { ApiError } from './errors.js';
 import type { Level, Logger } from './telemetry/logger.js';
 
@@ -28,22 +32,21 @@ export const LLAMA_SERVER_ENV = 'SMARTBOT_LLAMA_SERVER';
  */
 export const LLAMA_SERVER_POLL = 0;
 
-/** llama-server's flags for a service config; `port` is its loopback port behind the front. */
-export function llamaServerArgs(config: ServiceConfig, port: number, alias: string): string[] {
-  if (config.model.source !== 'local') throw new UserError('the runtime serves local GGUF models only');
-  const threads = config.model.threads ?? config.threads;
+/** llama-server's flags for one local model of a service config; `port` is its loopback port behind the front. */
+export function llamaServerArgs(config: ServiceConfig, port: number, model: LocalServedModel): string[] {
+  const threads = modelThreads(model, config.threads, modelSet(config).models.filter(isLocal).length);
   const sequences = config.inference.parallelSequences;
   return [
-    ['--model', config.model.path],
-    ['--alias', alias],
+    ['--model', model.path],
+    ['--alias', model.id],
     // llama-server splits its context between the slots; node-llama-cpp gives each sequence contextSize.
-    ['--ctx-size', String(config.model.contextSize * sequences)],
+    ['--ctx-size', String(model.contextSize * sequences)],
     ['--parallel', String(sequences)],
     ['--threads', String(threads)],
     ['--threads-batch', String(threads)],
     ['--poll', String(LLAMA_SERVER_POLL)],
     // The image's build is CPU-only: a GPU setting is passed on (and llama-server says it has none).
-    config.model.gpuLayers ? ['--n-gpu-layers', String(config.model.gpuLayers)] : [],
+    model.gpuLayers ? ['--n-gpu-layers', String(model.gpuLayers)] : [],
     ['--host', '127.0.0.1'],
     ['--port', String(port)],
     // Only the service calls the runtime, never a browser.
@@ -67,58 +70,88 @@ export function parseLlamaLogLine(line: string): { level: Level; text: string } 
 
 /** The service retries a 503 with Retry-After, as from the node-llama-cpp runtime while it loads. */
 function notReady(res: ServerResponse, reason: string): void {
-  const e = new ApiError('model_not_ready', { reason });
+  sendError(res, new ApiError('model_not_ready', { reason }));
+}
+
+function sendError(res: ServerResponse, e: ApiError): void {
   if (res.headersSent) return void res.destroy();
   res.writeHead(e.status, { 'content-type': 'application/json', ...e.headers }).end(JSON.stringify(e.body()));
 }
 
 export interface LlamaServerRuntime extends Closable {
-  /** Resolves once llama-server answers /health with 200 (the model is loaded). */
+  /** Resolves once every llama-server answers /health with 200 (its model is loaded). */
   loaded: Promise<void>;
 }
 
+/** One llama-server: the model it serves, on which loopback port, and whether it has loaded it. */
+interface Child {
+  model: LocalServedModel;
+  port: number;
+  process: ChildProcess;
+  loaded: boolean;
+  exited: Promise<number>;
+}
+
+/** Request bodies the front reads to route by `model` (several models); the service's own body limit is far below. */
+const MAX_ROUTED_BODY_BYTES = 64 * 2 ** 20;
+
 /**
- * Starts llama-server behind the runtime front on config.listen; resolves once the front listens.
- * `onCrash` runs when llama-server exits on its own (default: exit 1, so the container restarts).
+ * Starts one llama-server per local model of the config behind the runtime front on
+ * config.listen; resolves once the front listens. `alias` renames a single model (the runtime's
+ * --model-id). With several models the front routes by the request's `model`, answers GET
+ * /v1/models/<id> for each (503 until loaded), and /readyz follows the config's default model.
+ * `onCrash` runs when a llama-server exits on its own (default: exit 1, so the container
+ * restarts with all of them).
  */
-export async function startLlamaServer(binary: string, config: ServiceConfig, alias: string, log: Logger, onCrash: () => void = () => process.exit(1)): Promise<LlamaServerRuntime> {
+export async function startLlamaServer(binary: string, config: ServiceConfig, alias: string | undefined, log: Logger, onCrash: () => void = () => process.exit(1)): Promise<LlamaServerRuntime> {
   try {
     accessSync(binary, constants.X_OK);
   } catch {
     throw new UserError(`$${LLAMA_SERVER_ENV} names ${binary}, which is not an executable file: unset it to serve with node-llama-cpp`, 2);
   }
-  if (config.model.source !== 'local') throw new UserError('the runtime serves local GGUF models only');
-  // The same pre-flight as node-llama-cpp's: the file verified against its sha256, and sized.
-  await preflight(config.model.path, config.model, config);
-  const upstreamPort = config.listen.port + 1;
-  const args = llamaServerArgs(config, upstreamPort, alias);
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let isLoaded = false;
+  const set = modelSet(config);
+  const models = set.models.filter(isLocal).map((m) => (alias && !set.several ? { ...m, id: alias } : m));
+  if (!models.length) throw new UserError('the runtime serves local GGUF models only');
+  const several = models.length > 1;
+  // The same pre-flight as node-llama-cpp's: each file verified against its sha256, and all sized together.
+  await verifyModels(
+    models.map((m) => ({ id: m.id, path: m.path, sha256: m.sha256, contextSize: m.contextSize, contextKnob: environmentKnobs(set.names[set.models.findIndex((s) => s.id === m.id)] ?? 'model').contextSize })),
+    config.inference.parallelSequences,
+    config.limits.memoryBytes,
+  );
   let closing = false;
-  // Until the model is loaded llama-server describes it line by line: debug, not info.
-  for (const stream of [child.stdout!, child.stderr!])
-    createInterface({ input: stream }).on('line', (line) => {
-      const parsed = parseLlamaLogLine(line);
-      if (!parsed) return;
-      const level = parsed.level === 'info' && !isLoaded ? 'debug' : parsed.level;
-      log[level](`llama-server: ${parsed.text}`);
+  const children: Child[] = models.map((model, i) => {
+    const port = config.listen.port + 1 + i;
+    const child: Child = { model, port, process: spawn(binary, llamaServerArgs(config, port, model), { stdio: ['ignore', 'pipe', 'pipe'] }), loaded: false, exited: Promise.resolve(0) };
+    const name = several ? `llama-server[${model.id}]` : 'llama-server';
+    // Until the model is loaded llama-server describes it line by line: debug, not info.
+    for (const stream of [child.process.stdout!, child.process.stderr!])
+      createInterface({ input: stream }).on('line', (line) => {
+        const parsed = parseLlamaLogLine(line);
+        if (!parsed) return;
+        const level = parsed.level === 'info' && !child.loaded ? 'debug' : parsed.level;
+        log[level](`${name}: ${parsed.text}`);
+      });
+    log.info('llama-server starting', { ...(several ? { model: model.id } : {}), threads: modelThreads(model, config.threads, models.length), sequences: config.inference.parallelSequences, port });
+    // 'close', not 'exit': its last log lines (why it stopped) are read by then.
+    child.exited = new Promise<number>((resolve) => child.process.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    child.process.once('error', (e) => log.error('llama-server could not start', { ...(several ? { model: model.id } : {}), error: e.message }));
+    void child.exited.then((code) => {
+      if (closing) return;
+      // The container restarts; the service answers 503 (or falls back) meanwhile.
+      log.error('llama-server exited', { ...(several ? { model: model.id } : {}), code });
+      front.close();
+      onCrash();
     });
-  log.info('llama-server starting', { threads: config.model.threads ?? config.threads, sequences: config.inference.parallelSequences, port: upstreamPort });
-
-  // 'close', not 'exit': its last log lines (why it stopped) are read by then.
-  const exited = new Promise<number>((resolve) => child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-  child.once('error', (e) => log.error('llama-server could not start', { error: e.message }));
-  void exited.then((code) => {
-    if (closing) return;
-    // The container restarts; the service answers 503 meanwhile.
-    log.error('llama-server exited', { code });
-    front.close();
-    onCrash();
+    return child;
   });
+  const byId = new Map(children.map((c) => [c.model.id, c]));
+  // The runtime's readiness follows the default model (the first local one when the default is remote).
+  const main = byId.get(set.defaultModel) ?? children[0]!;
 
-  const upstreamHealthy = () =>
+  const upstreamHealthy = (port: number) =>
     new Promise<boolean>((resolve) => {
-      const r = request({ host: '127.0.0.1', port: upstreamPort, path: '/health', timeout: 2000 }, (res) => {
+      const r = request({ host: '127.0.0.1', port, path: '/health', timeout: 2000 }, (res) => {
         res.resume();
         resolve(res.statusCode === 200);
       });
@@ -126,22 +159,25 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
       r.end();
     });
 
-  const loaded = (async () => {
-    while (!closing && child.exitCode === null) {
-      if (await upstreamHealthy()) {
-        isLoaded = true;
-        log.info('model loaded', { model: alias, engine: 'llama-server' });
-        return;
+  const loaded = Promise.all(
+    children.map(async (child) => {
+      while (!closing && child.process.exitCode === null) {
+        if (await upstreamHealthy(child.port)) {
+          child.loaded = true;
+          log.info('model loaded', { model: child.model.id, engine: 'llama-server' });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
+    }),
+  ).then(() => {});
 
-  const pipe = (req: IncomingMessage, res: ServerResponse) => {
+  const pipe = (child: Child, req: IncomingMessage, res: ServerResponse, body?: Buffer) => {
     // A new loopback connection per request (agent: false): llama-server closes kept-alive ones on
     // its own schedule (cpp-httplib: after 100 requests or 5 s idle), and a pooled socket it has just
     // closed fails the request with "socket hang up".
-    const upstream = request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
+    const headers = body ? { ...req.headers, 'content-length': String(body.length) } : req.headers;
+    const upstream = request({ host: '127.0.0.1', port: child.port, method: req.method, path: req.url, headers, agent: false }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers);
       up.pipe(res);
     });
@@ -150,18 +186,52 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    req.pipe(upstream);
+    if (body) upstream.end(body);
+    else req.pipe(upstream);
   };
 
+  /** Several models: the body's `model` names the llama-server (the default's when it names none). */
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_ROUTED_BODY_BYTES) return void req.destroy();
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      let asked: unknown;
+      try {
+        asked = body.length ? (JSON.parse(body.toString('utf8')) as { model?: unknown }).model : undefined;
+      } catch {
+        asked = undefined; // not JSON: llama-server says so
+      }
+      const child = typeof asked === 'string' ? byId.get(asked) : main;
+      if (!child) return sendError(res, new ApiError('model_not_found', { asked: String(asked), served: [...byId.keys()] }));
+      pipe(child, req, res, body);
+    });
+  };
+
+  const json = (res: ServerResponse, value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   const front = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
+    const one = several && req.method === 'GET' ? /^\/v1\/models\/(.+)$/.exec(path) : null;
     if (req.method === 'GET' && path === '/healthz') {
-      const alive = child.exitCode === null;
+      const alive = children.every((c) => c.process.exitCode === null);
       res.writeHead(alive ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: alive ? 'ok' : 'llama-server exited' }));
     } else if (req.method === 'GET' && path === '/readyz') {
-      if (isLoaded) res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}');
+      if (main.loaded) json(res, { status: 'ready' });
       else notReady(res, 'llama-server is loading the model');
-    } else pipe(req, res);
+    } else if (one) {
+      const child = byId.get(decodeURIComponent(one[1]!));
+      if (!child) sendError(res, new ApiError('model_not_found', { asked: decodeURIComponent(one[1]!), served: [...byId.keys()] }));
+      else if (!child.loaded) notReady(res, `llama-server is loading ${child.model.id}`);
+      else json(res, { id: child.model.id, object: 'model', owned_by: 'smartbot' });
+    } else if (several && req.method === 'GET' && path === '/v1/models') {
+      json(res, { object: 'list', data: children.map((c) => ({ id: c.model.id, object: 'model', owned_by: 'smartbot' })) });
+    } else if (several && req.method === 'POST') route(req, res);
+    else pipe(main, req, res);
   });
   // Generation can run for minutes: no request timeout on the front; the service bounds it.
   front.requestTimeout = 0;
@@ -179,12 +249,15 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
       log.info('shutting down', { signal });
       front.close();
       front.closeAllConnections();
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), config.http.shutdownGraceMs);
-        await exited;
-        clearTimeout(kill);
-      }
+      await Promise.all(
+        children.map(async (c) => {
+          if (c.process.exitCode !== null) return;
+          c.process.kill('SIGTERM');
+          const kill = setTimeout(() => c.process.kill('SIGKILL'), config.http.shutdownGraceMs);
+          await c.exited;
+          clearTimeout(kill);
+        }),
+      );
       log.info('stopped');
     },
   };

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../service/src/app.js';
-import type { RunningService } from '../../service/src/main.js';
+import type { RunningService } from '../../service/src/service.js';
 import { freshKeys, fullSlots, scriptedDeps, startDemoService } from '../helpers/service.js';
 import { CASES, DEMO_LIMITS, type Case, type Keys } from './cases.js';
 import { send, sendRaw } from './wire.js';

@@ -10,13 +10,15 @@
 // | the runtime sidecar at smartbot-runtime        | the runtime container with network alias             |
 // |   (hostAliases → 127.0.0.1)                    |   smartbot-runtime                                   |
 // | the remote API (api.example.com, public CA)    | the runtime container with alias api.example.com,    |
-// |                                                |   TLS from a CA made per run (NODE_EXTRA_CA_CERTS)   |
+// |                                                |   TLS from a CA made per run (NODE_EXTRA_CA_CERTS),  |
+// |                                                |   serving the demo model under the remote's name     |
 // | Redis at the URL in the smartbot-redis Secret  | a Redis container with alias redis, URL in the Secret |
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
-import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
+import { BUILT_IN_MODELS } from '../../gguf/demo-model.js';
+import { isLocal, isRemote, modelSet } from '../../contract/models.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
 import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
 import { repoRoot } from '../helpers/env.js';
@@ -60,10 +62,13 @@ export function envFixture(env: string): EnvFixture {
   const dir = shareable(tempDir(`smartbot-smoke-${env}-`));
   const files = { runtime: join(dir, 'runtime.json'), keyring: join(dir, 'keyring.json'), secrets: shareable(join(dir, 'secrets')), models: shareable(join(dir, 'models')) } as EnvFixture['files'];
   writeFileSync(files.runtime, runtimeJson);
-  writeFileSync(join(files.models, DEMO_MODEL_FILE), buildDemoModel());
+  // The built-in models: each local model's file, and the demo model a remote stand-in serves.
+  const set = modelSet(config);
+  const modelFiles = [...new Set(['demo.gguf', ...set.models.filter(isLocal).map((m) => basename(m.path))])];
+  for (const f of modelFiles) writeFileSync(join(files.models, f), BUILT_IN_MODELS[f]!());
   const key = mintApiKey('smoke', ['chat']);
   writeFileSync(files.keyring, formatKeyring([key.entry]));
-  for (const f of [files.runtime, files.keyring, join(files.models, DEMO_MODEL_FILE)]) chmodSync(f, 0o644);
+  for (const f of [files.runtime, files.keyring, ...modelFiles.map((m) => join(files.models, m))]) chmodSync(f, 0o644);
 
   const secret = (name: string, k: string, value: string) => {
     const d = shareable(join(files.secrets, name));
@@ -71,12 +76,14 @@ export function envFixture(env: string): EnvFixture {
     chmodSync(join(d, k), 0o644);
   };
   const fixture: EnvFixture = { env, runtimeJson, config, dir, files, apiKey: key.key };
-  if (config.model.source === 'remote') {
+  // One stand-in answers for the remote models (the shipped environments name one remote API).
+  const remote = set.models.filter(isRemote);
+  if (remote.length) {
     const upstream = mintApiKey('upstream', ['chat']).key;
-    secret(config.model.auth.secretRef.name, config.model.auth.secretRef.key, upstream);
+    for (const m of remote) secret(m.auth.secretRef.name, m.auth.secretRef.key, upstream);
     fixture.upstreamKey = upstream;
-    const host = new URL(config.model.endpoint).hostname;
-    if (config.model.endpoint.startsWith('https:')) {
+    const host = new URL(remote[0]!.endpoint).hostname;
+    if (remote[0]!.endpoint.startsWith('https:')) {
       files.tls = shareable(join(dir, 'tls'));
       makeTls(files.tls, host);
     }

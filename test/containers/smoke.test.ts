@@ -10,9 +10,10 @@ import OpenAI from 'openai';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_REPLY } from '../../gguf/demo-model.js';
+import { DEMO_REPLY, SECOND_DEMO_REPLY } from '../../gguf/demo-model.js';
 import { formatKeyring, mintApiKey, parseKeyring } from '../../contract/keyring-file.js';
 import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
+import { isLocal, isRemote, modelSet } from '../../contract/models.js';
 import { LLAMA_RUNTIME, PATHS } from '../../contract/service-config.js';
 import { spawnCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/env.js';
@@ -39,13 +40,18 @@ const TAG = process.env.SMARTBOT_IMAGE_TAG ?? 'test';
 const SERVICE_IMAGE = `smartbot/service:${TAG}`;
 const RUNTIME_IMAGE = `smartbot/runtime:${TAG}`;
 const REDIS_IMAGE = 'smartbot-base/redis:7-bookworm';
-const ENVS = ['dev', 'staging', 'prod'];
+const ENVS = ['dev', 'staging', 'prod', 'multi'];
 const guide = { messages: [{ role: 'user', content: '你好,介绍一下自己' }], temperature: 0.7 };
 
 interface Stack {
   fx: EnvFixture;
   network: StartedNetwork;
-  runtime: StartedTestContainer;
+  /** The runtime container serving the local models, when there are any. */
+  runtime?: StartedTestContainer;
+  /** The stand-in for the remote model API, when a model is remote. */
+  upstream?: StartedTestContainer;
+  /** Whichever of the two serves the default model. */
+  main: StartedTestContainer;
   service: StartedTestContainer;
   redis?: StartedTestContainer;
   base: string;
@@ -59,27 +65,33 @@ async function startStack(env: string): Promise<Stack> {
   if (fx.redisHost) redis = await new GenericContainer(REDIS_IMAGE).withNetwork(network).withNetworkAliases(fx.redisHost).withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/)).start();
 
   const c = fx.config;
-  let runtimeSpec: GenericContainer;
-  if (c.model.source === 'local') {
-    // The environment's own model server, from the same runtime.json the service reads.
-    runtimeSpec = new GenericContainer(RUNTIME_IMAGE)
-      .withNetworkAliases(LLAMA_RUNTIME.host)
-      .withBindMounts([
-        { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
-        { source: fx.files.models, target: PATHS.models, mode: 'ro' },
-      ]);
-  } else {
+  const set = modelSet(c);
+  const remote = set.models.filter(isRemote)[0];
+  const start = (spec: GenericContainer) => spec.withNetwork(network).withWaitStrategy(Wait.forLogMessage(/model loaded/)).withStartupTimeout(60_000).start();
+  // The environment's own model server, from the same runtime.json the service reads.
+  const runtime = set.models.some(isLocal)
+    ? await start(
+        new GenericContainer(RUNTIME_IMAGE).withNetworkAliases(LLAMA_RUNTIME.host).withBindMounts([
+          { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
+          { source: fx.files.models, target: PATHS.models, mode: 'ro' },
+        ]),
+      )
+    : undefined;
+  let upstream: StartedTestContainer | undefined;
+  if (remote) {
     // The remote API the environment names: the runtime, as that host, with TLS and bearer auth.
-    const url = new URL(c.model.endpoint);
+    const url = new URL(remote.endpoint);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const tls = url.protocol === 'https:' ? ['--tls-cert', '/tls/cert.pem', '--tls-key', '/tls/key.pem'] : [];
-    runtimeSpec = new GenericContainer(RUNTIME_IMAGE)
-      .withNetworkAliases(url.hostname)
-      .withEnvironment({ UPSTREAM_KEY: fx.upstreamKey!, SMARTBOT_HEALTH_PORT: String(port), SMARTBOT_HEALTH_SCHEME: url.protocol.slice(0, -1) })
-      .withCommand(['--path', `${PATHS.models}/demo.gguf`, '--model-id', c.model.model, '--api-key-env', 'UPSTREAM_KEY', '--port', String(port), ...tls])
-      .withBindMounts([{ source: fx.files.models, target: PATHS.models, mode: 'ro' }, ...(fx.files.tls ? [{ source: fx.files.tls, target: '/tls', mode: 'ro' as const }] : [])]);
+    upstream = await start(
+      new GenericContainer(RUNTIME_IMAGE)
+        .withNetworkAliases(url.hostname)
+        .withEnvironment({ UPSTREAM_KEY: fx.upstreamKey!, SMARTBOT_HEALTH_PORT: String(port), SMARTBOT_HEALTH_SCHEME: url.protocol.slice(0, -1) })
+        .withCommand(['--path', `${PATHS.models}/demo.gguf`, '--model-id', remote.model, '--api-key-env', 'UPSTREAM_KEY', '--port', String(port), ...tls])
+        .withBindMounts([{ source: fx.files.models, target: PATHS.models, mode: 'ro' }, ...(fx.files.tls ? [{ source: fx.files.tls, target: '/tls', mode: 'ro' as const }] : [])]),
+    );
   }
-  const runtime = await runtimeSpec.withNetwork(network).withWaitStrategy(Wait.forLogMessage(/model loaded/)).withStartupTimeout(60_000).start();
+  const main = (set.models.find((m) => m.id === set.defaultModel)!.source === 'local' ? runtime : upstream)!;
 
   const ports = [c.listen.port, ...(c.listen.adminPort ? [c.listen.adminPort] : [])];
   const service = await new GenericContainer(SERVICE_IMAGE)
@@ -99,7 +111,9 @@ async function startStack(env: string): Promise<Stack> {
   return {
     fx,
     network,
-    runtime,
+    ...(runtime ? { runtime } : {}),
+    ...(upstream ? { upstream } : {}),
+    main,
     service,
     ...(redis ? { redis } : {}),
     base: `http://${host}:${service.getMappedPort(c.listen.port)}`,
@@ -109,7 +123,7 @@ async function startStack(env: string): Promise<Stack> {
 
 async function stopStack(s: Stack | undefined): Promise<void> {
   if (!s) return;
-  for (const c of [s.service, s.runtime, s.redis]) await c?.stop({ remove: true, removeVolumes: true }).catch(() => {});
+  for (const c of [s.service, s.runtime, s.upstream, s.redis]) await c?.stop({ remove: true, removeVolumes: true }).catch(() => {});
   await s.network.stop().catch(() => {});
 }
 
@@ -161,6 +175,26 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect(text).toBe(DEMO_REPLY);
     });
 
+    it.runIf(env === 'multi')('routes by model through the pod, and with the hosted API stopped its requests are answered by the local fallback, which the response names', async () => {
+      const ask = (model: string) =>
+        fetch(`${s!.base}/v1/chat/completions`, { method: 'POST', headers: { Authorization: `Bearer ${s!.fx.apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+      for (const [model, reply] of [['small', DEMO_REPLY], ['large', SECOND_DEMO_REPLY], ['hosted', DEMO_REPLY]] as const) {
+        const r = await ask(model);
+        expect([r.status, r.headers.get('x-smartbot-model'), r.headers.get('x-smartbot-fallback'), (await r.json()).choices[0].message.content]).toEqual([200, model, null, reply]);
+      }
+      execFileSync('docker', ['stop', '-t', '2', s!.upstream!.getId()]);
+      const r = await ask('hosted');
+      expect([r.status, r.headers.get('x-smartbot-model'), r.headers.get('x-smartbot-fallback'), (await r.json()).model]).toEqual([200, 'small', 'hosted->small', 'small']);
+      execFileSync('docker', ['start', s!.upstream!.getId()]);
+      // Back before the next checks (the smoke asks hosted itself): its readiness is the upstream's.
+      let back = false;
+      for (let i = 0; i < 120 && !back; i++) {
+        back = (await fetch(`${s!.base}/v1/models/hosted`, { headers: { Authorization: `Bearer ${s!.fx.apiKey}` } })).status === 200;
+        if (!back) await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(back).toBe(true);
+    }, 90_000);
+
     it('a bad token gets 401', async () => {
       const r = await chat(guide, 'sb_not_a_key');
       expect(r.status).toBe(401);
@@ -191,15 +225,24 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       for (const name of names) expect(metrics).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
     });
 
-    it("a local model is decoded by the image's llama-server behind the runtime's front; a remote API stand-in by node-llama-cpp", () => {
-      const loaded = logsOf(s!.runtime).split('\n').find((l) => l.includes('] model loaded'));
-      if (s!.fx.config.model.source === 'local') expect(loaded).toMatch(/ engine=llama-server$/);
-      else expect(loaded).toMatch(/ chatWrapper=\S+ /);
+    it("local models are decoded by the image's llama-server behind the runtime's front; a remote API stand-in by node-llama-cpp", () => {
+      // A container restarted by an earlier check logs its loads again: each load counts once per model.
+      const loaded = (c: StartedTestContainer) => logsOf(c).split('\n').filter((l) => l.includes('] model loaded'));
+      if (s!.runtime) {
+        const lines = loaded(s!.runtime);
+        expect(lines.every((l) => / engine=llama-server$/.test(l))).toBe(true);
+        expect([...new Set(lines.map((l) => / model=(\S+)/.exec(l)![1]))].sort()).toEqual(modelSet(s!.fx.config).models.filter(isLocal).map((m) => m.id).sort());
+      }
+      if (s!.upstream) {
+        const lines = loaded(s!.upstream);
+        expect(lines.length).toBeGreaterThan(0);
+        expect(lines.every((l) => / chatWrapper=\S+ /.test(l))).toBe(true);
+      }
     });
 
     it('every log line the containers printed matches the guide pattern', () => {
       const pattern = new RegExp(LOG_LINE_PATTERN);
-      const lines = [s!.service, s!.runtime].flatMap((c) => logsOf(c).split('\n').filter(Boolean));
+      const lines = [s!.service, s!.runtime, s!.upstream].filter((c) => c !== undefined).flatMap((c) => logsOf(c).split('\n').filter(Boolean));
       expect(lines.length).toBeGreaterThan(5);
       expect(lines.filter((l) => !pattern.test(l))).toEqual([]);
       expect(lines.join('\n')).not.toContain(s!.fx.apiKey);
@@ -228,9 +271,9 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect(r.out + r.err).not.toContain(s!.fx.apiKey);
     }, 90_000);
 
-    it('answers 503 within 5 s when the runtime stops, and recovers when it starts again, without a restart', async () => {
+    it('answers 503 within 5 s when the default model\'s server stops, and recovers when it starts again, without a restart', async () => {
       const serviceStarted = execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' });
-      execFileSync('docker', ['stop', '-t', '2', s!.runtime.getId()]);
+      execFileSync('docker', ['stop', '-t', '2', s!.main.getId()]);
       const t0 = Date.now();
       const r = await chat(guide);
       const elapsed = Date.now() - t0;
@@ -238,7 +281,7 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect(elapsed).toBeLessThan(5000);
       expect((await fetch(`${s!.base}/readyz`)).status).toBe(503);
 
-      execFileSync('docker', ['start', s!.runtime.getId()]);
+      execFileSync('docker', ['start', s!.main.getId()]);
       let ok = false;
       for (let i = 0; i < 120 && !ok; i++) {
         ok = (await fetch(`${s!.base}/readyz`)).status === 200;

@@ -7,7 +7,7 @@ import { formatKeyring } from '../../contract/keyring-file.js';
 import { repoRoot } from './env.js';
 import { tempDir } from './temp.js';
 
-export const SHIPPED_ENVS = ['dev', 'prod', 'staging'];
+export const SHIPPED_ENVS = ['dev', 'multi', 'prod', 'staging'];
 
 export function scratchKeysRepo(): string {
   const root = tempDir('smartbot-keys-');

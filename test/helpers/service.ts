@@ -15,7 +15,8 @@ import type { ServiceConfig } from '../../service/src/config.js';
 import type { ServiceDeps } from '../../service/src/deps.js';
 import { Slots } from '../../service/src/engine/slots.js';
 import { Lifecycle } from '../../service/src/lifecycle.js';
-import { startService, type RunningService, type StartOptions } from '../../service/src/main.js';
+import { startService, type RunningService, type StartOptions } from '../../service/src/service.js';
+import { ModelRouter } from '../../service/src/model-router.js';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from '../../service/src/engine/types.js';
 import type { ApiError } from '../../service/src/errors.js';
@@ -70,14 +71,18 @@ export function logSink(level: 'debug' | 'info' = 'info'): { log: Logger; lines:
 
 /** An engine that answers from a script, for route tests that need no model. */
 export class ScriptedEngine implements ChatEngine {
-  readonly source = 'local' as const;
-  readonly modelId = 'scripted';
+  constructor(
+    readonly modelId = 'scripted',
+    readonly source: 'local' | 'remote' = 'local',
+  ) {}
   calls: ChatRequest[] = [];
   readinessState: Readiness = { ready: true };
   reply = 'Hello from the script.';
   /** When set, the answer is these tool calls (finish_reason tool_calls). */
   toolCalls: ToolCall[] | undefined;
   fail: ApiError | undefined;
+  /** Thrown before the answer starts (an upstream that refused the request): another model may answer. */
+  failBeforeStart: ApiError | undefined;
   /** Thrown by prepare(), as the local engine refuses a prompt over the context. */
   refuse: ApiError | undefined;
   depth = 0;
@@ -98,8 +103,11 @@ export class ScriptedEngine implements ChatEngine {
   checkCapacity() {
     this.slots?.checkCapacity();
   }
-  async chat(req: ChatRequest, onDelta?: (t: string) => void): Promise<ChatResult> {
+  async chat(req: ChatRequest, onDelta?: (t: string) => void, onStart?: () => void): Promise<ChatResult> {
     this.calls.push(req);
+    if (this.failBeforeStart) throw this.failBeforeStart;
+    // As the local engine: the answer starts at once, then it queues.
+    onStart?.();
     const slot = await this.slots?.acquire(req.signal);
     try {
       if (this.gate) await Promise.race([this.gate, new Promise((_, reject) => req.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))]);
@@ -139,7 +147,7 @@ export function scriptedDeps(keys = freshKeys()) {
   const store = new Map<string, ChatResult>();
   const cache: ResponseCache = { get: async (k) => store.get(k), set: async (k, v) => void store.set(k, v), ready: async () => {}, close: async () => {} };
   const config: ServiceConfig = { ...renderedRuntimeConfig('dev'), listen: { host: '127.0.0.1', port: 0 } };
-  const deps: ServiceDeps = { config, engine, authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26), lifecycle: new Lifecycle() };
+  const deps: ServiceDeps = { config, models: ModelRouter.of(engine), authenticate: keyringAuth(keyring, jwt), keyring, cache, metrics: createMetrics(), log: sink.log, startedAt: Date.UTC(2026, 10, 26), lifecycle: new Lifecycle() };
   return { deps, keys, ring, sink, engine, store, close: () => keyring.close() };
 }
 

@@ -7,8 +7,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoModel, DEMO_MODEL_FILE, DEMO_REPLY } from '../../gguf/demo-model.js';
 import { secretEnvName } from '../../service/src/config.js';
-import { preflight } from '../../service/src/engine/local.js';
-import { startService, type RunningService } from '../../service/src/main.js';
+import { verifyModels } from '../../service/src/engine/local.js';
+import { startService, type RunningService } from '../../service/src/service.js';
 import type { LocalModel } from '../../contract/environment.js';
 import { demoConfig, freshKeys, logSink, renderedRuntimeConfig, tempKeyring } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
@@ -139,7 +139,7 @@ describe('local GGUF model through real llama.cpp', () => {
 
   it('/metrics counts the generated tokens', async () => {
     const m = await (await fetch(`${local.url}/metrics`)).text();
-    expect(m).toMatch(/smartbot_tokens_generated_total\{source="local"\} [1-9]\d*/);
+    expect(m).toMatch(/smartbot_tokens_generated_total\{source="local",model="demo"\} [1-9]\d*/);
     expect(m).toMatch(/smartbot_tokens_per_second \d+/);
   });
 });
@@ -147,6 +147,8 @@ describe('local GGUF model through real llama.cpp', () => {
 describe('model loading refuses bad files', () => {
   const dev = renderedRuntimeConfig('dev');
   const model = dev.model as LocalModel;
+  /** The service's pre-flight of the dev model alone, under `c`'s limits. */
+  const preflight = (path: string, m: LocalModel, c: typeof dev) => verifyModels([{ id: 'demo', path, sha256: m.sha256, contextSize: m.contextSize, contextKnob: 'model.contextSize' }], c.inference.parallelSequences, c.limits.memoryBytes);
 
   it('a file whose sha256 differs is corrupt', async () => {
     const dir = tempDir('smartbot-models-');

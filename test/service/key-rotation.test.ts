@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../contract/jwt.js';
 import { serviceConfig } from '../../contract/service-config.js';
 import { buildDemoModel, DEMO_MODEL_FILE, DEMO_REPLY } from '../../gguf/demo-model.js';
-import { startService, type RunningService } from '../../service/src/main.js';
+import { startService, type RunningService } from '../../service/src/service.js';
 import { validateEnvironments } from '../../validation/validate.js';
 import { runCli } from '../helpers/cli.js';
 import { scratchKeysRepo } from '../helpers/keys.js';

@@ -3,7 +3,7 @@
 // frees its sequence at once, is logged once as status=499 aborted=true and is counted.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningService } from '../../service/src/main.js';
+import type { RunningService } from '../../service/src/service.js';
 import type { LocalModel } from '../../contract/environment.js';
 import { renderedRuntimeConfig, startDemoService } from '../helpers/service.js';
 
@@ -94,10 +94,10 @@ describe('no request stalls the process', () => {
     const next = await chat({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 });
     expect(next.status).toBe(200);
     expect((await next.json()).choices[0].finish_reason).toBe('length');
-    expect(demo.deps.engine.queueDepth()).toBe(0);
+    expect(demo.deps.models.queueDepth()).toBe(0);
     const aborted = lines.filter((l) => l.includes('aborted=true'));
     expect(aborted).toHaveLength(1);
-    expect(aborted[0]).toMatch(/^\[[\d-]+ [\d:]+\] \[INFO\] request completed reqId=\S+ method=POST route=\/v1\/chat\/completions status=499 ms=\d+ aborted=true\n$/);
+    expect(aborted[0]).toMatch(/^\[[\d-]+ [\d:]+\] \[INFO\] request completed reqId=\S+ method=POST route=\/v1\/chat\/completions status=499 ms=\d+ model=demo aborted=true\n$/);
     expect(lines.join('')).not.toMatch(/\[ERROR\]/);
     const metrics = await (await fetch(`${demo.url}/metrics`)).text();
     expect(metrics).toMatch(/smartbot_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="499"\} 1/);

@@ -24,7 +24,7 @@ describe('npm start', () => {
       ready = (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(out).toContain('✔ 3 environments valid');
+    expect(out).toContain('✔ 4 environments valid');
     const token = /^YOUR_TOKEN=(\S+)$/m.exec(out)?.[1];
     const curl = /^curl .*$/m.exec(out)?.[0];
     expect(token).toMatch(/^eyJ/);

@@ -1,4 +1,4 @@
-// Graceful shutdown of the real process (node dist/service/src/main.js) with a stream in flight.
+// Graceful shutdown of the real process (node dist/service/src/entries/main.js) with a stream in flight.
 // The service relays a scripted upstream on 127.0.0.1 that streams one word every 100 ms, so the
 // stream is in flight when SIGTERM arrives: readiness fails at once, new requests get 503 with
 // Retry-After, the stream finishes within the grace period, and the process exits 0. With a
@@ -56,7 +56,7 @@ async function startProcess(graceSeconds: number) {
   };
   const file = join(tempDir('smartbot-shutdown-'), 'runtime.json');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/service/src/main.js'), '--config', file], { env: { ...process.env, [secretEnvName(model.auth.secretRef)]: 'upstream-key' } });
+  const child = spawn(process.execPath, [join(repoRoot, 'dist/service/src/entries/main.js'), '--config', file], { env: { ...process.env, [secretEnvName(model.auth.secretRef)]: 'upstream-key' } });
   children.push(child);
   let log = '';
   child.stdout!.on('data', (d) => (log += d));

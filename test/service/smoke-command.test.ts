@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smokeFromRepository } from '../../cli/smoke/repository.js';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
-import { startService, type RunningService } from '../../service/src/main.js';
+import { startService, type RunningService } from '../../service/src/service.js';
 import { createLogger } from '../../service/src/telemetry/logger.js';
 import { runCli, spawnCli, type CliRun } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/env.js';

@@ -98,7 +98,7 @@ export class TierCache {
     let entry = this.files.get(tier);
     if (!entry) {
       const r = loadYamlFile(join(this.tiersDir, `${tier}.yaml`), this.repo);
-      entry = r.ok ? { source: r.source, diagnostics: [], reported: false } : { diagnostics: r.diagnostics, reported: false };
+      entry = r.ok ? { source: r.source, diagnostics: tierModels(tier, r.source), reported: false } : { diagnostics: r.diagnostics, reported: false };
       this.files.set(tier, entry);
     }
     const diagnostics = entry.reported ? [] : entry.diagnostics;
@@ -117,12 +117,23 @@ export class TierCache {
       diagnostics.push(...r.diagnostics);
       if (!r.source) return { diagnostics };
       chain.layers.push(r.source);
-      chain.value = mergeValues(chain.value, r.source.value);
+      // A tier's models are reported (tier-model) and left out: each environment keeps its own.
+      chain.value = mergeValues(chain.value, Object.fromEntries(Object.entries(r.source.value as Record<string, unknown>).filter(([k]) => !(MODEL_KEYS as readonly string[]).includes(k))));
       mergePlaces(chain.places, r.source);
     }
     this.chains.set(tier, chain);
     return { chain, diagnostics };
   }
+}
+
+/** Models are each environment's own: a tier that set them would merge into every environment's `model` (or give it both shapes). */
+const MODEL_KEYS = ['model', 'models', 'defaultModel'] as const;
+function tierModels(tier: string, source: YamlSource): Diagnostic[] {
+  const top = source.value as Record<string, unknown>;
+  return MODEL_KEYS.filter((key) => Object.hasOwn(top, key)).map((key) => {
+    const place = source.places.get(`/${key}`)!;
+    return report('tier-model', { key, tier }, { file: source.file, ...(place.key ?? place.value) });
+  });
 }
 
 /** A written value in a message; maps have no prototype, so String() would throw on them. */

@@ -8,13 +8,14 @@ import { alerts, autoscaling } from './alerts.js';
 import { cors } from './cors.js';
 import { enterprise } from './enterprise.js';
 import { modelFile } from './model.js';
+import { modelChoice } from './models.js';
 import { allowlist, remoteEndpoint } from './network.js';
 import type { Policy, PolicyContext } from './policy.js';
 import { ports } from './ports.js';
 import { encryption, keyring, redisSource, serverTimeouts, tlsCertificate } from './settings.js';
 import { jwtKeys, keyringContents } from './keyring.js';
 
-export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelFile, cors, serverTimeouts];
+export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelChoice, modelFile, cors, serverTimeouts];
 
 export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'>;
 

@@ -1,4 +1,5 @@
-// Network exposure: valid allowlist CIDRs, and a remote model reached over https unless loopback.
+// Network exposure: valid allowlist CIDRs, and remote models reached over https unless loopback.
+import { isRemote, modelSet } from '../../contract/models.js';
 import { parseCidr } from '../text/cidr.js';
 import type { Policy } from './policy.js';
 
@@ -17,11 +18,13 @@ export const allowlist: Policy = {
 
 export const remoteEndpoint: Policy = {
   rules: ['remote-https'],
-  reads: ['/model'],
+  reads: ['/model', '/models'],
   check({ config, report }) {
-    if (config.model.source !== 'remote') return;
-    const url = new URL(config.model.endpoint);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname)))
-      report('remote-https', { endpoint: config.model.endpoint }, '/model/endpoint');
+    const set = modelSet(config);
+    set.models.forEach((m, i) => {
+      if (!isRemote(m)) return;
+      const url = new URL(m.endpoint);
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname))) report('remote-https', { endpoint: m.endpoint }, `${set.pointers[i]}/endpoint`);
+    });
   },
 };

@@ -115,9 +115,12 @@ function toDiagnostic(env: LayeredEnvironment, e: ErrorObject): Diagnostic | und
         placeOf(env, badPointer(e), 'key'),
       );
     }
-    case 'required': {
-      const key = (e.params as { missingProperty: string }).missingProperty;
-      return report('schema-required', { key, where: field, hint: hintOf(parent?.properties?.[key]) }, placeForMissing(env, e.instancePath));
+    case 'required':
+    case 'dependentRequired': {
+      // dependentRequired (`models` needs `defaultModel`) is reported at the key that needs it.
+      const { missingProperty: key, property } = e.params as { missingProperty: string; property?: string };
+      const at = property === undefined ? placeForMissing(env, e.instancePath) : placeOf(env, pointerJoin(e.instancePath, property), 'key');
+      return report('schema-required', { key, where: field, hint: hintOf(parent?.properties?.[key]) }, at);
     }
     case 'type':
       return report('schema-type', { field, expected: String(e.params.type).split(',').map(article).join(' or '), got: describeValue(e.data), hint: hintOf(parent) }, at);
@@ -145,7 +148,8 @@ function toDiagnostic(env: LayeredEnvironment, e: ErrorObject): Diagnostic | und
       return report('schema-range', { field, bound, got: describeValue(e.data), hint: hintOf(parent) }, at);
     }
     case 'oneOf':
-      return undefined; // reported by the discriminator or the branch's own errors
+    case 'if':
+      return undefined; // reported by the discriminator, the branch's or the `then` clause's own errors
     default:
       return report('schema-format', { field, got: `${describeValue(e.data)} (${e.message ?? e.keyword})`, hint: hintOf(parent) }, at);
   }

@@ -7,7 +7,8 @@ import { parse } from 'yaml';
 import { repoRoot } from '../../../test/helpers/env.js';
 import { HOSTILE_ENV, hostileAuditFile } from '../../../test/helpers/keys.js';
 import { buildAdminApp, buildApp } from '../app.js';
-import { renderedRuntimeConfig, scriptedDeps } from '../../../test/helpers/service.js';
+import { renderedRuntimeConfig, ScriptedEngine, scriptedDeps } from '../../../test/helpers/service.js';
+import { ModelRouter } from '../model-router.js';
 import { CONSOLE_HEADERS } from './console.js';
 import { configChecksum } from './pages.js';
 
@@ -165,5 +166,33 @@ describe('the config checksum', () => {
   it("is the rendered Deployment's config-checksum annotation, for the rendered config", async () => {
     const deployment = parse(readFileSync(join(repoRoot, 'rendered/prod/kubernetes/deployment.yaml'), 'utf8'));
     expect(configChecksum(renderedRuntimeConfig('prod'))).toBe(deployment.spec.template.metadata.annotations['smartbot.dev/config-checksum']);
+  });
+});
+
+describe('admin console: several models', () => {
+  it('the overview shows each model with its readiness, queue and fallbacks', async () => {
+    const multi = scriptedDeps();
+    const config = renderedRuntimeConfig('multi');
+    const engines = Object.fromEntries(['small', 'large', 'hosted'].map((id) => [id, new ScriptedEngine(id, id === 'hosted' ? 'remote' : 'local')]));
+    engines.hosted!.readinessState = { ready: false, reason: 'upstream unreachable: connect ECONNREFUSED' };
+    engines.large!.depth = 3;
+    multi.deps.config = { ...multi.deps.config, ...config, listen: multi.deps.config.listen, auth: multi.deps.config.auth };
+    multi.deps.models = new ModelRouter(
+      config.models!.map((spec) => ({ id: spec.id, engine: engines[spec.id]!, fallbacks: spec.fallbacks ?? [], contextTokens: spec.source === 'local' ? spec.contextSize : Infinity, spec })),
+      'small',
+    );
+    const app = buildAdminApp(multi.deps, { sampleMs: 50 });
+    try {
+      const session = cookieOf(await app.inject({ method: 'POST', url: '/login', payload: `token=${encodeURIComponent(multi.keys.admin.key)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+      const t = text((await app.inject({ method: 'GET', url: '/', headers: { cookie: session } })).body);
+      expect(t).toContain(' Models small Model id small (default: answers requests that name no model) Readiness ready Queue depth 0 Fallbacks large Source local GGUF, served by llama.cpp File /data/models/demo.gguf ');
+      expect(t).toContain(' large Model id large Readiness ready Queue depth 3 Fallbacks none Source local GGUF, served by llama.cpp File /data/models/demo-second.gguf ');
+      expect(t).toContain(' hosted Model id hosted Readiness not ready: upstream unreachable: connect ECONNREFUSED Queue depth 0 Fallbacks small Source remote, OpenAI-compatible Endpoint https://api.example.com/v1 ');
+      expect(t).toContain('Threads 1'); // two local models share the CPU threads (2)
+      expect(t).toContain('Queue depth 3'); // the service's, over all models
+    } finally {
+      multi.close();
+      await app.close();
+    }
   });
 });

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyState, type KeyEntry } from '../../../contract/keyring-file.js';
+import { isLocal, modelSet, modelThreads } from '../../../contract/models.js';
 import type { ServiceDeps } from '../deps.js';
+import type { RoutedModel } from '../model-router.js';
 import type { AuditHistory } from './audit.js';
 import { overviewCharts, short, span } from './charts.js';
 import { HISTORY_WINDOW_MS, type MetricsHistory } from './history.js';
@@ -73,28 +75,44 @@ export interface ConsoleContext {
   repoRoot: string | undefined;
 }
 
-export async function overviewView({ deps, history, checksum, repoRoot }: ConsoleContext) {
-  const { config, engine } = deps;
-  const readiness = deps.lifecycle.draining ? { ready: false, reason: 'shutting down' } : await engine.readiness();
-  const m = config.model;
-  const model =
-    m.source === 'local'
+/** One model's facts for the Overview: what it is, and — with several — its readiness, queue and fallbacks. */
+async function modelFacts(deps: ServiceDeps, m: RoutedModel, several: boolean): Promise<[string, string][]> {
+  const { config } = deps;
+  // An engine built without its spec (tests) stands for the config's one model.
+  const spec = m.spec ?? (several ? undefined : modelSet(config).models[0]);
+  const locals = deps.models.list.filter((r) => r.spec && isLocal(r.spec)).length;
+  const what: [string, string][] =
+    spec && isLocal(spec)
       ? [
-          ['Model id', engine.modelId],
           ['Source', 'local GGUF, served by llama.cpp'],
-          ['File', m.path],
-          ['sha256', `${m.sha256.slice(0, 12)}…`],
-          ['Context size', `${m.contextSize.toLocaleString('en-US')} tokens`],
+          ['File', spec.path],
+          ['sha256', `${spec.sha256.slice(0, 12)}…`],
+          ['Context size', `${spec.contextSize.toLocaleString('en-US')} tokens`],
           ['Sequences', String(config.inference.parallelSequences)],
-          ['Threads', String(config.threads)],
+          ['Threads', String(several ? modelThreads(spec, config.threads, locals) : config.threads)],
         ]
       : [
-          ['Model id', engine.modelId],
           ['Source', 'remote, OpenAI-compatible'],
-          ['Endpoint', m.endpoint],
+          ...(spec ? ([['Endpoint', spec.endpoint]] as [string, string][]) : []),
           ['Sequences', String(config.inference.parallelSequences)],
           ['Threads', String(config.threads)],
         ];
+  if (!several) return [['Model id', m.id], ...what];
+  const r = await m.engine.readiness();
+  return [
+    ['Model id', `${m.id}${m === deps.models.default ? ' (default: answers requests that name no model)' : ''}`],
+    ['Readiness', r.ready ? 'ready' : `not ready: ${r.reason ?? 'unknown'}`],
+    ['Queue depth', String(m.engine.queueDepth())],
+    ['Fallbacks', m.fallbacks.length ? m.fallbacks.join(' → ') : 'none'],
+    ...what,
+  ];
+}
+
+export async function overviewView({ deps, history, checksum, repoRoot }: ConsoleContext) {
+  const { config, models } = deps;
+  const readiness = deps.lifecycle.draining ? { ready: false, reason: 'shutting down' } : await models.default.engine.readiness();
+  const several = models.list.length > 1;
+  const modelViews = await Promise.all(models.list.map(async (m) => ({ id: m.id, facts: (await modelFacts(deps, m, several)).map(([name, value]) => ({ name, value })) })));
   const last = history.latest;
   const lookups = last ? last.cacheHits + last.cacheMisses : 0;
   const hitRatio = lookups > 0 ? `hit ratio ${short((last!.cacheHits / lookups) * 100)} % (${last!.cacheHits} of ${lookups} lookups)` : 'no lookups yet';
@@ -110,9 +128,10 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
     ready: readiness.ready,
     notReadyReason: readiness.ready ? '' : (readiness.reason ?? 'unknown'),
     uptime: formatDuration(Date.now() - deps.startedAt),
-    queueDepth: engine.queueDepth(),
+    queueDepth: models.queueDepth(),
     cache,
-    model: model.map(([name, value]) => ({ name, value })),
+    several,
+    models: modelViews,
     sampleSeconds: short(history.everyMs / 1000),
     sampleCount: points.length,
     covered: span(windowMs),

@@ -1,7 +1,9 @@
-// Local GGUF models run in-process with node-llama-cpp. Before loading: the file's sha256 must
-// match the config, and weights + KV cache must fit the memory limit. The context holds
-// `parallelSequences` sequences, so concurrent requests decode together; more wait in a
-// bounded queue. Each request is planned before it queues (prepare): the prompt is measured
+// Local GGUF models run in-process with node-llama-cpp, one engine per model. Before loading,
+// the service runs the GGUF library's pre-flight over all its local models (gguf/preflight.ts:
+// each file's sha256 against the config, and weights + KV cache of all of them against the
+// memory limit) and hands each engine its verified file. The context holds `sequences`
+// sequences, so concurrent requests decode together; more wait in the model's own bounded
+// queue. Each request is planned before it queues (prepare): the prompt is measured
 // against the context (token-budget.ts) and its grammar compiled, so a bad request is a 400
 // before any answer starts; then LlamaChat generates with the request's sampling, stop
 // sequences, grammar and functions, and tool calls come back in OpenAI's shape.
@@ -12,15 +14,13 @@
 // Threads: node-llama-cpp decodes on libuv's pool, so the process must start with
 // UV_THREADPOOL_SIZE=1 (npm start, the image and the rendered Deployment set it) and explicit
 // threads, or the pool fights llama.cpp's threads (measured: docs/performance.md,
-// bench:inference). `threads` comes from the service config (the model's setting, else the CPU
-// limit).
-import { formatBytes } from '../../../gguf/bytes.js';
+// bench:inference). `threads` comes from the service config (the model's setting, else its
+// share of the CPU limit: contract/models.ts, modelThreads).
 import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, Llama, LlamaChat as Chat, LlamaChatResponse, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
-import type { LocalModel } from '../../../contract/environment.js';
+import type { LocalServedModel } from '../../../contract/models.js';
 import { UserError } from '../../../contract/run-main.js';
-import { fitReport } from '../../../gguf/fit.js';
-import { inspectModel, ModelFileError } from '../../../gguf/inspect.js';
-import type { ServiceConfig } from '../config.js';
+import type { ModelInspection } from '../../../gguf/inspect.js';
+import { preflight, PreflightRefusal, type PreflightModel, type PreflightResult } from '../../../gguf/preflight.js';
 import { ApiError } from '../errors.js';
 import { newToolCallId, type FinishReason, type ToolCall } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -29,25 +29,25 @@ import { Slots } from './slots.js';
 import { completionBudget, countTokensInPieces } from './token-budget.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
 
-/** A model the engine refuses to load: the process exits 1 with this line. */
+/** A model the service refuses to load: the process exits 1 with this line. */
 export class ModelLoadError extends UserError {}
 
-/** The GGUF library's pre-flight, in the service config's terms: verified and fitting, or refused. */
-export async function preflight(path: string, model: LocalModel, config: Pick<ServiceConfig, 'inference' | 'limits'>) {
-  let file;
+/** The GGUF library's pre-flight, with its refusal as the service's: verified and fitting together, or refused. */
+export async function verifyModels(models: PreflightModel[], sequences: number, limitBytes: number): Promise<PreflightResult> {
   try {
-    file = await inspectModel(path);
+    return await preflight(models, sequences, limitBytes);
   } catch (e) {
-    if (e instanceof ModelFileError) throw new ModelLoadError(`cannot read model ${e.message}`);
+    if (e instanceof PreflightRefusal) throw new ModelLoadError(e.message);
     throw e;
   }
-  if (file.sha256 !== model.sha256) throw new ModelLoadError(`model file corrupt: expected ${model.sha256} got ${file.sha256} (${path})`);
-  const fit = fitReport(
-    { weightsBytes: file.sizeBytes, shape: file.shape, contextSize: model.contextSize, sequences: config.inference.parallelSequences, limitBytes: config.limits.memoryBytes },
-    { contextSize: 'model.contextSize', sequences: 'inference.parallelSequences', memory: 'resources.memory' },
-  );
-  if (!fit.fits) throw new ModelLoadError(`model does not fit: it needs ${formatBytes(fit.need)} (${fit.breakdown}) but only ${formatBytes(fit.usable)} of the ${formatBytes(config.limits.memoryBytes)} limit is usable. ${fit.advice}`);
-  return { header: file.header, shape: file.shape, memory: fit };
+}
+
+/** What one local engine serves: the model, where its file is read from, and its share of the machine. */
+export interface LocalModelSettings {
+  model: LocalServedModel;
+  path: string;
+  threads: number;
+  sequences: number;
 }
 
 /** How a request will run: worked out before it queues, so its errors come before any answer. */
@@ -85,29 +85,37 @@ export class LocalEngine implements ChatEngine {
   private readonly plans = new WeakMap<ChatRequest, Plan>();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
 
+  readonly modelId: string;
+
   constructor(
-    readonly modelId: string,
-    private readonly path: string,
-    private readonly config: ServiceConfig,
+    private readonly settings: LocalModelSettings,
     private readonly log: Logger,
     private readonly onDepth: (depth: number) => void,
-  ) {}
+  ) {
+    this.modelId = settings.model.id;
+  }
 
-  /** Loads the model; rejects with a ModelLoadError the operator can act on. */
-  async load(): Promise<void> {
-    const model = this.config.model as LocalModel;
+  private llama?: Promise<{ m: typeof import('node-llama-cpp'); llama: Llama }>;
+
+  /**
+   * node-llama-cpp and its binary: getLlama tests the prebuilt binary in a child process (~1 s
+   * on Linux), so the service starts this while the pre-flight hashes the files. Nothing is
+   * loaded into memory until the pre-flight has passed.
+   */
+  binding(): Promise<{ m: typeof import('node-llama-cpp'); llama: Llama }> {
+    const gpu = (this.settings.model.gpuLayers ?? 0) > 0;
+    this.llama ??= import('node-llama-cpp').then(async (m) => ({ m, llama: await m.getLlama({ gpu: gpu ? 'auto' : false, maxThreads: this.settings.threads, logLevel: m.LlamaLogLevel.error }) }));
+    return this.llama;
+  }
+
+  /** Loads the model from its pre-flighted file (verifyModels); rejects with a ModelLoadError the operator can act on. */
+  async load(file: ModelInspection): Promise<void> {
+    const { model, path, threads, sequences } = this.settings;
     const started = Date.now();
-    const threads = this.config.threads;
     const gpu = (model.gpuLayers ?? 0) > 0;
-    // getLlama tests the prebuilt binary in a child process (~1 s on Linux): overlap it with
-    // hashing the file. Nothing is loaded into memory until the preflight has passed.
-    const loading = import('node-llama-cpp').then(async (m) => ({ m, llama: await m.getLlama({ gpu: gpu ? 'auto' : false, maxThreads: threads, logLevel: m.LlamaLogLevel.error }) }));
-    loading.catch(() => {}); // a failed preflight wins; this rejection is then moot
-    const { header, shape, memory } = await preflight(this.path, model, this.config);
-    this.log.info('model verified', { path: this.path, sha256: model.sha256, arch: shape.architecture, layers: shape.layers, embedding: shape.embedding, tensors: header.tensors.length, needBytes: memory.need });
-    const { m, llama } = await loading;
-    const loaded = await llama.loadModel({ modelPath: this.path, gpuLayers: gpu ? model.gpuLayers! : 0 });
-    const sequences = this.config.inference.parallelSequences;
+    this.log.info('model verified', { model: this.modelId, path, sha256: model.sha256, arch: file.shape.architecture, layers: file.shape.layers, embedding: file.shape.embedding, tensors: file.header.tensors.length });
+    const { m, llama } = await this.binding();
+    const loaded = await llama.loadModel({ modelPath: path, gpuLayers: gpu ? model.gpuLayers! : 0 });
     const context = await loaded.createContext({ contextSize: model.contextSize, sequences, threads });
     const slots = new Slots(
       Array.from({ length: sequences }, () => context.getSequence()),
@@ -116,7 +124,7 @@ export class LocalEngine implements ChatEngine {
     );
     this.runtime = { llama, model: loaded, context, slots, wrapper: m.resolveChatWrapper(loaded), LlamaChat: m.LlamaChat };
     this.state = { ready: true };
-    this.log.info('model loaded', { ms: Date.now() - started, threads, sequences, contextSize: model.contextSize, chatWrapper: this.runtime.wrapper.wrapperName, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default' });
+    this.log.info('model loaded', { model: this.modelId, ms: Date.now() - started, threads, sequences, contextSize: model.contextSize, chatWrapper: this.runtime.wrapper.wrapperName, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default' });
   }
 
   fail(reason: string): void {
@@ -193,9 +201,11 @@ export class LocalEngine implements ChatEngine {
     return { history, prompt, maxTokens, ...(grammar ? { grammar } : {}), ...(functions ? { functions } : {}), ...(forced ? { forced: { ...(forced.tool ? { tool: forced.tool } : {}) } } : {}) };
   }
 
-  async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
+  async chat(req: ChatRequest, onDelta?: (text: string) => void, onStart?: () => void): Promise<ChatResult> {
     const { slots, wrapper, LlamaChat, model } = this.ready();
     const prepared = this.plans.get(req);
+    // This model answers from here: it queues (pings keep a stream alive), then decodes.
+    onStart?.();
     const seq = await slots.acquire(req.signal, prepared && ((s) => s.compareContextTokens(prepared.prompt).firstDifferentIndex));
     const chat = new LlamaChat({ contextSequence: seq, chatWrapper: wrapper, autoDisposeSequence: false });
     try {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { secretEnvName, type ServiceConfig } from '../config.js';
+import type { RemoteModel } from '../../../contract/environment.js';
 import { RemoteEngine, remoteTarget } from './remote.js';
 import type { ChatRequest } from './types.js';
 import { readChatRequest } from '../chat-request.js';
@@ -44,9 +45,9 @@ function engine(auth: 'bearer' | 'jwt' | 'api-key' = 'bearer', timeoutMs = 2000,
   const secretRef = model.auth.secretRef;
   process.env[secretEnvName(secretRef)] = 'upstream-secret-value';
   const config: ServiceConfig = { ...staging, model: { ...model, endpoint, auth: { type: auth, secretRef }, timeoutMs } };
-  return new RemoteEngine(remoteTarget(config), 'smart-bot-large', logSink().log, { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 });
+  return new RemoteEngine(remoteTarget(config, config.model as RemoteModel), 'smart-bot-large', logSink().log, { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 });
 }
-const limits = { modelId: 'smart-bot-large', maxTokens: 16, defaultTemperature: 0, maxMessageChars: 1000, maxPromptChars: 2000 };
+const limits = { modelIds: ['smart-bot-large'], maxTokens: 16, defaultTemperature: 0, maxMessageChars: 1000, maxPromptChars: 2000 };
 const req = (wire: ChatCompletionRequest = { messages: [{ role: 'user', content: 'hi' }] }): ChatRequest => ({ ...readChatRequest(wire, limits), signal: new AbortController().signal });
 
 describe('remote engine', () => {

@@ -65,9 +65,8 @@ export interface UpstreamTarget {
   readinessUrl: string;
 }
 
-/** A remote model: the config's endpoint, with the credential read from its Secret per request. */
-export function remoteTarget(config: ServiceConfig): UpstreamTarget {
-  const model = config.model as RemoteModel;
+/** A remote model: its endpoint, with the credential read from its Secret per request. */
+export function remoteTarget(config: Pick<ServiceConfig, 'secretsDir'>, model: RemoteModel): UpstreamTarget {
   const endpoint = model.endpoint.replace(/\/+$/, '');
   return {
     endpoint,
@@ -84,10 +83,15 @@ export function remoteTarget(config: ServiceConfig): UpstreamTarget {
 /** Generation can take long on CPUs: the runtime beside the service gets minutes, not seconds. */
 export const RUNTIME_TIMEOUT_MS = 300_000;
 
-/** A local model served by the runtime container beside the service (same pod): no credential. */
-export function runtimeTarget(config: ServiceConfig, modelId: string): UpstreamTarget {
+/**
+ * A local model served by the runtime container beside the service (same pod): no credential.
+ * The runtime serves all the local models and routes by `model`; with one, its /readyz is that
+ * model's readiness, with several each model's is GET /v1/models/<id> (503 until it is loaded).
+ */
+export function runtimeTarget(config: ServiceConfig, modelId: string, several: boolean): UpstreamTarget {
   const endpoint = config.runtime!.url.replace(/\/+$/, '');
-  return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl: `${endpoint.replace(/\/v1$/, '')}/readyz` };
+  const readinessUrl = several ? `${endpoint}/models/${encodeURIComponent(modelId)}` : `${endpoint.replace(/\/v1$/, '')}/readyz`;
+  return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl };
 }
 
 export class RemoteEngine implements ChatEngine {
@@ -177,8 +181,10 @@ export class RemoteEngine implements ChatEngine {
     throw new ApiError(last instanceof Retryable && last.unreachable ? 'upstream_unavailable' : 'upstream_failed', failure);
   }
 
-  async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
+  async chat(req: ChatRequest, onDelta?: (text: string) => void, onStart?: () => void): Promise<ChatResult> {
     const r = await this.post(req, onDelta !== undefined);
+    // The upstream accepted the request: the answer is this model's from here.
+    onStart?.();
     try {
       if (!onDelta) {
         const { usage, ...answer } = readCompletion(await r.json().catch(() => null));
@@ -202,6 +208,8 @@ export class RemoteEngine implements ChatEngine {
     } catch (e) {
       if (e instanceof WireFormatError) throw new ApiError('upstream_malformed', { what: e.what });
       if (e instanceof StreamErrorEvent) throw new ApiError('upstream_stream_error', { message: e.message });
+      // The connection dropped mid-answer ("terminated: other side closed"), unless our client left.
+      if (!req.signal.aborted && !(e instanceof ApiError)) throw new ApiError('upstream_stream_error', { message: causeOf(e) });
       throw e;
     }
   }

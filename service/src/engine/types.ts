@@ -72,8 +72,11 @@ export interface ChatEngine {
   /**
    * Streams text deltas through onDelta (when given) and resolves with the whole result. Takes
    * its place in the queue before it first yields, so checkCapacity() just before still holds.
+   * Calls onStart once the answer has begun — a local model at once (it queues, then decodes),
+   * an upstream once it accepted the request — and before any delta: a failure before it lets
+   * another model answer (routes/chat.ts, fallbacks); after it, the answer is this model's.
    */
-  chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult>;
+  chat(req: ChatRequest, onDelta?: (text: string) => void, onStart?: () => void): Promise<ChatResult>;
   /** Requests waiting for capacity. */
   queueDepth(): number;
   close(): Promise<void>;

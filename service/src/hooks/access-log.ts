@@ -1,5 +1,6 @@
 // One log line per request; a client that went away is an info line with status=499
-// aborted=true. Never the body (prompts) and never the Authorization header.
+// aborted=true. A chat request's line names the model that answered (model=…) and any
+// fallback (fallback=from->to). Never the body (prompts) and never the Authorization header.
 import type { FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
 import type { Level } from '../telemetry/logger.js';
@@ -21,6 +22,8 @@ export function accessLevel(req: Pick<FastifyRequest, 'routeOptions'>, status: n
 
 export const accessLog = appWide<Pick<ServiceDeps, 'log'>>(async (app, { log }) => {
   onRequestEnd(app, (req, { status, aborted, ms }) => {
-    log[accessLevel(req, status)]('request completed', { reqId: req.id, method: req.method, route: routeLabel(req), status, ms, ...(aborted ? { aborted } : {}) });
+    // A chat request names the model that answered and the fallbacks taken on the way.
+    const model = req.answeredBy ? { model: req.answeredBy.model, ...(req.answeredBy.fallbacks.length ? { fallback: req.answeredBy.fallbacks.join(',') } : {}) } : {};
+    log[accessLevel(req, status)]('request completed', { reqId: req.id, method: req.method, route: routeLabel(req), status, ms, ...model, ...(aborted ? { aborted } : {}) });
   });
 });

@@ -11,7 +11,7 @@ import { appWide } from './app-wide.js';
 import type { RouteTable } from './route-table.js';
 
 /** Headers a browser script may read from our answers. */
-const EXPOSED = 'x-request-id, x-smartbot-cache, retry-after';
+const EXPOSED = 'x-request-id, x-smartbot-cache, x-smartbot-model, x-smartbot-fallback, retry-after';
 /** How long a browser may cache a preflight's answer (seconds). */
 const PREFLIGHT_MAX_AGE = '600';
 

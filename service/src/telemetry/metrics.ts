@@ -7,7 +7,8 @@ export interface ServiceMetrics {
   registry: Registry;
   requestDuration: Histogram<'route' | 'method' | 'status'>;
   requests: Counter<'route' | 'method' | 'status'>;
-  tokensGenerated: Counter<'source'>;
+  tokensGenerated: Counter<'source' | 'model'>;
+  fallbacks: Counter<'from' | 'to' | 'reason'>;
   tokensPerSecond: Gauge;
   queueDepth: Gauge;
   cacheLookups: Counter<'result'>;
@@ -21,7 +22,8 @@ export function createMetrics(): ServiceMetrics {
     registry,
     requestDuration: new Histogram({ name: METRICS.requestDuration, help: 'HTTP request duration in seconds.', labelNames: labels, buckets: DURATION_BUCKETS, registers: [registry] }),
     requests: new Counter({ name: METRICS.requests, help: 'HTTP responses by route, method and status.', labelNames: labels, registers: [registry] }),
-    tokensGenerated: new Counter({ name: METRICS.tokensGenerated, help: 'Completion tokens generated.', labelNames: ['source'], registers: [registry] }),
+    tokensGenerated: new Counter({ name: METRICS.tokensGenerated, help: 'Completion tokens generated, by source and the model that answered.', labelNames: ['source', 'model'], registers: [registry] }),
+    fallbacks: new Counter({ name: METRICS.fallbacks, help: 'Requests a model handed to its fallback, by model ids and reason.', labelNames: ['from', 'to', 'reason'], registers: [registry] }),
     tokensPerSecond: new Gauge({ name: METRICS.tokensPerSecond, help: 'Generation speed of the last completed request (tokens/s).', registers: [registry] }),
     queueDepth: new Gauge({ name: METRICS.queueDepth, help: 'Requests waiting for a free sequence.', registers: [registry] }),
     cacheLookups: new Counter({ name: METRICS.cacheLookups, help: 'Response cache lookups by result.', labelNames: ['result'], registers: [registry] }),

@@ -1,7 +1,8 @@
-// The llama.cpp runtime container's process: serves one GGUF model over the OpenAI-compatible
-// API. Two ways to say which model:
-//   runtime --config /etc/smartbot/config/runtime.json     the environment's model (beside the
-//           service in its pod; port from the config's runtime entry; no credential). With
+// The llama.cpp runtime container's process: serves GGUF models over the OpenAI-compatible
+// API. Two ways to say which:
+//   runtime --config /etc/smartbot/config/runtime.json     the environment's local models, all
+//           of them (beside the service in its pod; port from the config's runtime entry; no
+//           credential; several are routed by `model`: runtimeConfig). With
 //           $SMARTBOT_LLAMA_SERVER set (the runtime image sets it) llama.cpp's llama-server
 //           decodes behind this process (llama-server.ts); without it, node-llama-cpp in-process
 //   runtime --path /data/models/x.gguf --model-id NAME      a standalone upstream (e.g. the
@@ -10,17 +11,17 @@
 //                                                            node-llama-cpp (llama-server is
 //                                                            built without TLS)
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isEntry, runMain, UserError, type Closable } from '../../contract/run-main.js';
-import { sha256File } from '../../gguf/inspect.js';
-import { podLocalAuth, staticBearerAuth } from './auth/authenticate.js';
-import { loadServiceConfig, type ServiceConfig } from './config.js';
-import { LLAMA_SERVER_ENV, startLlamaServer } from './llama-server.js';
-import { startService } from './main.js';
-import { createLogger } from './telemetry/logger.js';
-import { cpuCount, memoryLimitBytes } from './system.js';
-import { httpConfig, LLAMA_RUNTIME } from '../../contract/service-config.js';
+import { isLocal, modelSet } from '../../../contract/models.js';
+import { isEntry, runMain, UserError, type Closable } from '../../../contract/run-main.js';
+import { sha256File } from '../../../gguf/inspect.js';
+import { podLocalAuth, staticBearerAuth } from '../auth/authenticate.js';
+import { loadServiceConfig, type ServiceConfig } from '../config.js';
+import { LLAMA_SERVER_ENV, startLlamaServer } from '../llama-server.js';
+import { startService } from '../service.js';
+import { createLogger } from '../telemetry/logger.js';
+import { cpuCount, memoryLimitBytes } from '../system.js';
+import { httpConfig, LLAMA_RUNTIME } from '../../../contract/service-config.js';
 
 export const runtimeHelp = `Usage: runtime --config runtime.json
        runtime --path FILE.gguf [--model-id NAME] [--context-size N] [--sequences N] [--threads N]
@@ -51,6 +52,20 @@ async function standaloneConfig(v: Record<string, string | boolean | undefined>)
   };
 }
 
+/**
+ * What the runtime serves of an environment's config: its local models (several: without their
+ * fallbacks, which the service follows; the default is the environment's when it is local, else
+ * the first local one), on the runtime's port, without the service's own concerns (cache, admin
+ * port, keyring).
+ */
+export function runtimeConfig(c: ServiceConfig, file: string): ServiceConfig {
+  const set = modelSet(c);
+  const local = set.models.filter(isLocal);
+  if (!local.length) throw new UserError(`${file} names ${set.several ? 'no local model' : 'a remote model'}: the runtime serves local GGUF models only`);
+  const models = set.several ? { models: local.map(({ fallbacks: _fallbacks, ...m }) => m), defaultModel: local.find((m) => m.id === set.defaultModel)?.id ?? local[0]!.id } : {};
+  return { ...c, ...models, listen: { host: '0.0.0.0', port: c.runtime?.port ?? LLAMA_RUNTIME.port }, cache: { redis: { enabled: false, ttlSeconds: 1 } } };
+}
+
 async function run(argv: string[]): Promise<number | Closable> {
   const { values } = parseArgs({
     args: argv,
@@ -69,12 +84,8 @@ async function run(argv: string[]): Promise<number | Closable> {
     },
   });
   let config: ServiceConfig;
-  if (values.config) {
-    const c = loadServiceConfig(values.config);
-    if (c.model.source !== 'local') throw new UserError(`${values.config} names a remote model: the runtime serves local GGUF models only`);
-    // The service's own concerns (cache, admin port, keyring) stay with the service.
-    config = { ...c, listen: { host: '0.0.0.0', port: c.runtime?.port ?? LLAMA_RUNTIME.port }, cache: { redis: { enabled: false, ttlSeconds: 1 } } };
-  } else if (values.path) config = await standaloneConfig(values);
+  if (values.config) config = runtimeConfig(loadServiceConfig(values.config), values.config);
+  else if (values.path) config = await standaloneConfig(values);
   else {
     process.stderr.write(runtimeHelp);
     return 2;
@@ -84,7 +95,7 @@ async function run(argv: string[]): Promise<number | Closable> {
   const key = keyVar ? process.env[keyVar] : undefined;
   if (keyVar && !key) throw new UserError(`$${keyVar} is empty: set the bearer key clients must send`);
   const https = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') } : undefined;
-  const modelId = values['model-id'] ?? basename(config.model.source === 'local' ? config.model.path : 'model').replace(/\.gguf$/i, '');
+  const modelId = values['model-id'];
   const llamaServer = process.env[LLAMA_SERVER_ENV];
   if (values.config && llamaServer) {
     if (key || https || values['models-dir']) throw new UserError(`--api-key-env, --tls-* and --models-dir need node-llama-cpp: unset $${LLAMA_SERVER_ENV}`, 2);
@@ -93,7 +104,7 @@ async function run(argv: string[]): Promise<number | Closable> {
 
   const service = await startService(config, {
     localInference: 'in-process',
-    modelId,
+    ...(modelId ? { modelId } : {}),
     authenticate: key ? staticBearerAuth(key) : podLocalAuth,
     ...(https ? { https } : {}),
     ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),

@@ -5,11 +5,11 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isEntry, runMain } from '../../contract/run-main.js';
-import { formatBytes } from '../../gguf/bytes.js';
-import { fitReport } from '../../gguf/fit.js';
-import { inspectModel, ModelFileError } from '../../gguf/inspect.js';
-import { memoryLimitBytes } from './system.js';
+import { isEntry, runMain } from '../../../contract/run-main.js';
+import { formatBytes } from '../../../gguf/bytes.js';
+import { fitReport } from '../../../gguf/fit.js';
+import { inspectModel, ModelFileError } from '../../../gguf/inspect.js';
+import { memoryLimitBytes } from '../system.js';
 
 export async function modelLoader(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   let values;

@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import type { ServiceConfig } from './config.js';
-import { startService } from './main.js';
+import { startService } from './service.js';
 import { freePort, logSink, renderedRuntimeConfig, tempKeyring } from '../../test/helpers/service.js';
 
 /** Staging's rendered config on loopback ports, its upstream and Redis on ports where nothing listens. */
@@ -26,7 +26,7 @@ describe('service teardown', () => {
     expect(process.listenerCount('SIGHUP')).toBe(sighup + 1);
     const { deps, admin } = service;
     expect(admin?.server.listening).toBe(true);
-    const closed = [vi.spyOn(deps.keyring!, 'close'), vi.spyOn(deps.cache!, 'close'), vi.spyOn(deps.engine, 'close')];
+    const closed = [vi.spyOn(deps.keyring!, 'close'), vi.spyOn(deps.cache!, 'close'), vi.spyOn(deps.models.default.engine, 'close')];
 
     await service.app.close();
     expect(closed.map((spy) => spy.mock.calls.length)).toEqual([1, 1, 1]);
