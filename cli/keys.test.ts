@@ -127,7 +127,9 @@ describe('smartbot keys rotate --due', () => {
     await keys(root, 'create', '--env', 'prod', '--id', 'ops', '--reason', 'ops', ...who);
     const signing = generateSigningKeys();
     writeFileSync(join(root, 'workflow.pem'), signing.privateKeyPem);
-    writeFileSync(join(root, 'audit/workflow-key.pub'), signing.publicKeyPem);
+    writeFileSync(join(root, 'workflow.pub.pem'), signing.publicKeyPem);
+    const adopted = await keys(root, 'workflow-key', '--public-key', join(root, 'workflow.pub.pem'));
+    expect([adopted.code, adopted.err]).toEqual([0, `wrote ${join(root, 'audit/workflow-key.pub')}: every audit entry from seq 4 on must be signed with its private half. Commit it; from now on key changes are recorded by the workflow that holds SMARTBOT_AUDIT_SIGNING_KEY.\n`]);
 
     vi.setSystemTime(t0 + 75 * DAY); // 15 days before prod's 90: nothing due yet
     const early = await keys(root, 'rotate', '--due', '--out', join(root, 'new-keys'), '--sign-key', join(root, 'workflow.pem'), '--ref', 'schedule');

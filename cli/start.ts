@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSigningKeys, keyId, mintToken } from '../contract/jwt.js';
+import { WORKFLOW_KEY_FILE } from '../contract/audit-log.js';
 import { AUDIT_LOG_FILE } from '../contract/keyring-file.js';
 import { UserError, type Closable } from '../contract/run-main.js';
 import { JWT_DEFAULTS, serviceConfig } from '../contract/service-config.js';
@@ -52,7 +53,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
   };
   let service;
   try {
-    service = await startService(config, { modelsDir, localInference: 'in-process', console: { auditFile: resolve(AUDIT_LOG_FILE), repoRoot: resolve('.'), localChanges: true } });
+    service = await startService(config, { modelsDir, localInference: 'in-process', console: { audit: { log: resolve(AUDIT_LOG_FILE), workflowKey: resolve(WORKFLOW_KEY_FILE) }, repoRoot: resolve('.'), localChanges: true } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       const inUse = (e as { port?: number }).port ?? port;

@@ -14,7 +14,7 @@ import { configChecksum } from './pages.js';
 const { deps, keys, close } = scriptedDeps();
 deps.config = { ...deps.config, environment: HOSTILE_ENV, cache: { redis: { enabled: true, url: 'redis://user:hunter2@127.0.0.1:6379', ttlSeconds: 60 } } };
 const audit = hostileAuditFile(HOSTILE_ENV);
-const admin = buildAdminApp(deps, { auditFile: audit, sampleMs: 50 });
+const admin = buildAdminApp(deps, { audit, sampleMs: 50 });
 const api = buildApp(deps);
 afterAll(async () => {
   close();

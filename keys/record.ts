@@ -6,12 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { AUDIT_LOG_FILE, formatKeyring } from '../../contract/keyring-file.js';
-import { UserError } from '../../contract/run-main.js';
-import { formatDiagnostic } from '../../validation/format/text.js';
-import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, type AuditEntry, type UnsealedEntry } from '../../contract/audit-log.js';
-import { envKeySettings, keyringPath } from './environment.js';
+import { entryLine, formatWorkflowKey, loadSigningKey, parseWorkflowKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry } from '../contract/audit-log.js';
+import { AUDIT_LOG_FILE, formatKeyring } from '../contract/keyring-file.js';
+import { UserError } from '../contract/run-main.js';
+import type { Diagnostic } from '../validation/diagnostics.js';
+import { formatDiagnostic } from '../validation/format/text.js';
 import { applyEntry, emptyKeys, type EnvKeys } from './replay.js';
+import type { KeySettings } from './settings.js';
 import { verifyKeys } from './verify.js';
 
 export interface Provenance {
@@ -47,11 +48,13 @@ export function provenance(root: string, given: { actor?: string; ref?: string; 
   return { actor, ref, ...(signingKeyPem ? { signingKeyPem } : {}) };
 }
 
+const refuseUnverified = (diagnostics: Diagnostic[]) =>
+  new UserError(`the key history does not verify, so nothing was changed — run \`npx smartbot keys verify\`:\n\n${diagnostics.slice(0, 3).map(formatDiagnostic).join('\n\n')}`);
+
 /** The verified history and one environment's keys now; refuses when the history does not verify. */
-export async function currentKeys(root: string, env: string): Promise<{ keys: EnvKeys; last?: AuditEntry }> {
-  const v = await verifyKeys(root, [env]);
-  if (v.diagnostics.length)
-    throw new UserError(`the key history does not verify, so nothing was changed — run \`npx smartbot keys verify\`:\n\n${v.diagnostics.slice(0, 3).map(formatDiagnostic).join('\n\n')}`);
+export async function currentKeys(settings: KeySettings, env: string): Promise<{ keys: EnvKeys; last?: AuditEntry }> {
+  const v = await verifyKeys(settings, { only: [env] });
+  if (v.diagnostics.length) throw refuseUnverified(v.diagnostics);
   return { keys: structuredClone(v.replayed?.get(env) ?? emptyKeys()), ...(v.last ? { last: v.last } : {}) };
 }
 
@@ -62,8 +65,9 @@ const writeAtomically = (file: string, text: string) => {
 };
 
 /** Chains, applies and writes `changes` (all for `env`); returns the sealed entries. */
-export function record(root: string, env: string, state: { keys: EnvKeys; last?: AuditEntry }, changes: UnsealedEntry[], who: Provenance): AuditEntry[] {
-  const settings = envKeySettings(root, env);
+export function record(settings: KeySettings, env: string, state: { keys: EnvKeys; last?: AuditEntry }, changes: UnsealedEntry[], who: Provenance): AuditEntry[] {
+  const root = settings.root;
+  const s = settings.of(env);
   const signingKey = who.signingKeyPem ? loadSigningKey(who.signingKeyPem) : undefined;
   const sealed: AuditEntry[] = [];
   let prev = state.last;
@@ -74,12 +78,12 @@ export function record(root: string, env: string, state: { keys: EnvKeys; last?:
     sealed.push(entry);
     prev = entry;
   }
-  const keyring = keyringPath(root, settings);
+  const keyring = settings.keyringPath(s);
   writeFileSync(`${keyring}.tmp`, formatKeyring(state.keys.apiKeys));
   if (sealed.some((e) => e.kind === 'jwt')) {
-    const doc = parseDocument(readFileSync(settings.envFile, 'utf8'));
+    const doc = parseDocument(readFileSync(s.envFile, 'utf8'));
     doc.setIn(['security', 'jwt', 'keys'], doc.createNode(state.keys.jwtKeys));
-    writeAtomically(settings.envFile, doc.toString());
+    writeAtomically(s.envFile, doc.toString());
   }
   const log = join(root, AUDIT_LOG_FILE);
   mkdirSync(dirname(log), { recursive: true });
@@ -99,4 +103,24 @@ export function writeSecretFile(file: string, text: string): void {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`${file} exists: --out never overwrites a key file`, 2);
     throw new UserError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
   }
+}
+
+/**
+ * Commits to the workflow key: writes audit/workflow-key.pub so that every entry after the
+ * current last one must be signed by it. The history must verify first (the missing key itself
+ * aside: that is what this fixes); an existing key is not replaced here, since unsigning
+ * entries is a change a pull request makes on its own (plan blocks it as audit-rewritten).
+ */
+export async function adoptWorkflowKey(settings: KeySettings, publicKeyPem: string): Promise<{ file: string; fromSeq: number }> {
+  const file = join(settings.root, WORKFLOW_KEY_FILE);
+  if (existsSync(file)) throw new UserError(`${file} exists: replacing the workflow key is a change of its own — remove the file in a reviewed pull request first`, 2);
+  const v = await verifyKeys(settings);
+  const problems = v.diagnostics.filter((d) => d.rule !== 'audit-workflow-key-missing');
+  if (problems.length) throw refuseUnverified(problems);
+  const fromSeq = (v.last?.seq ?? 0) + 1;
+  const text = formatWorkflowKey(publicKeyPem, fromSeq);
+  const parsed = parseWorkflowKey(text);
+  if ('problem' in parsed) throw new UserError(`not a workflow key: ${parsed.problem}`, 2);
+  writeAtomically(file, text);
+  return { file, fromSeq };
 }
