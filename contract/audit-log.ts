@@ -220,12 +220,12 @@ function shapeProblem(e: Partial<AuditEntry>): string | undefined {
 }
 
 /**
- * Why a line that parses to `entry` is not its canonical line: a repeated field (a JSON reader
- * keeps only the last copy), a field after "hash" (the hash does not cover it), whitespace, or
- * otherwise the order or the escapes. One scan over the line, strings skipped.
+ * A field the line holds twice in one object (a JSON reader keeps only the last copy) or after
+ * "hash" (the hash does not cover it), or whitespace outside strings; undefined when none. One
+ * scan over the line, strings skipped.
  */
-export function nonCanonicalReason(raw: string): string {
-  const objects: { keys: string[] }[] = [];
+function forgedField(raw: string): string | undefined {
+  const objects: string[][] = [];
   let whitespace = false;
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
@@ -234,26 +234,28 @@ export function nonCanonicalReason(raw: string): string {
       while (j < raw.length && raw[j] !== '"') j += raw[j] === '\\' ? 2 : 1;
       let k = j + 1;
       while (raw[k] === ' ' || raw[k] === '\t') k++;
-      const top = objects[objects.length - 1];
-      if (raw[k] === ':' && top) {
+      const keys = objects[objects.length - 1];
+      if (raw[k] === ':' && keys) {
         let name: string;
         try {
           name = JSON.parse(raw.slice(i, j + 1)) as string;
         } catch {
           name = raw.slice(i + 1, j);
         }
-        if (top.keys.includes(name)) return `the field ${JSON.stringify(name)} appears twice in one object (a JSON reader keeps only the last copy)`;
-        if (objects.length === 1 && top.keys.includes('hash') && name !== 'sig') return `the field ${JSON.stringify(name)} comes after "hash" (the hash does not cover it)`;
-        top.keys.push(name);
+        if (keys.includes(name)) return `the field ${JSON.stringify(name)} appears twice in one object (a JSON reader keeps only the last copy)`;
+        if (objects.length === 1 && keys.includes('hash') && name !== 'sig') return `the field ${JSON.stringify(name)} comes after "hash" (the hash does not cover it)`;
+        keys.push(name);
       }
       i = j;
-    } else if (c === '{') objects.push({ keys: [] });
+    } else if (c === '{') objects.push([]);
     else if (c === '}') objects.pop();
     else if (c === ' ' || c === '\t' || c === '\r' || c === '\n') whitespace = true;
   }
-  if (whitespace) return 'it has whitespace outside strings';
-  return 'its fields are not in canonical order, or a value is written differently (escapes, number form)';
+  return whitespace ? 'it has whitespace outside strings' : undefined;
 }
+
+/** Why a line is not the canonical line of the entry it parses to. */
+const nonCanonicalReason = (raw: string) => forgedField(raw) ?? 'its fields are not in canonical order, or a value is written differently (escapes, number form)';
 
 /** Parses one line of the log (1-based `line`). */
 export function parseAuditLine(raw: string, line: number): AuditLine {
@@ -268,7 +270,12 @@ export function parseAuditLine(raw: string, line: number): AuditLine {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return malformed('the line is not a JSON object');
   const entry = value as AuditEntry;
   const problem = shapeProblem(entry);
-  if (problem) return malformed(problem);
+  if (problem) {
+    // A repeated field or one after "hash" is named as such: the shape's complaint (a key whose
+    // fingerprint does not match, say) would hide that the line says two things at once.
+    const forged = Number.isSafeInteger(entry.seq) ? forgedField(raw) : undefined;
+    return forged ? { line, text: raw, problem: { rule: 'audit-not-canonical', params: { seq: entry.seq, detail: forged }, line } } : malformed(problem);
+  }
   // The line must be the canonical line of what it parses to, so the hash covers every byte of
   // it: any change — content, order, spacing, a field added or repeated — is refused or a mismatch.
   const body = hashedText(entry);

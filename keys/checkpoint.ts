@@ -65,7 +65,7 @@ export function checkpointProblem(found: FoundCheckpoint, entries: readonly Audi
   }
   const entry = entries.find((e) => e.seq === c.seq);
   const last = entries.at(-1)?.seq ?? 0;
-  if (!entry) return `the history ends at seq ${last}, but ${found.tag} recorded seq ${c.seq} on main: entries ${last + 1 === c.seq ? `seq ${c.seq} was` : `seq ${last + 1}–${c.seq} were`} removed`;
+  if (!entry) return `the history ends at seq ${last}, but ${found.tag} recorded seq ${c.seq} on main: ${last + 1 === c.seq ? `entry seq ${c.seq} was` : `entries seq ${last + 1}–${c.seq} were`} removed`;
   if (entry.hash !== c.hash) return `entry seq ${c.seq} has hash ${entry.hash.slice(0, 12)}…, but ${found.tag} recorded ${c.hash.slice(0, 12)}… on main: the history was rewritten`;
   return undefined;
 }
