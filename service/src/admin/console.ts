@@ -87,7 +87,7 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
   const unvouched = async (authorization: string, caller: Caller): Promise<string | undefined> => {
     if (caller.kind !== 'api-key' || !audit) return undefined;
     const line = (await audit.read())?.unvouched.get(hashKey(authorization.slice('Bearer '.length)).toString('hex'));
-    return line === undefined ? undefined : `This key appears in the key history only at line ${line} of ${AUDIT_LOG_FILE}, which does not verify: it was not recorded by \`smartbot keys\`. Run npx smartbot keys verify.`;
+    return line === undefined ? undefined : `This key appears in the key history only at line ${line} of ${AUDIT_LOG_FILE}, which does not verify: it was not recorded by smartbot keys. Run npx smartbot keys verify.`;
   };
   /** The request's live session: its cookie names one, and its credential is still admin now. */
   const current = async (req: FastifyRequest): Promise<Session | undefined> => {
@@ -130,7 +130,7 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
   app.get('/login', { config: { public: true } }, async (req, reply) => ((await current(req)) ? reply.code(303).header('location', '/').send() : loginPage(reply, false)));
 
   app.post<{ Body: { token?: unknown } | undefined }>('/login', { config: { public: true } }, async (req, reply) => {
-    if (crossSite(req)) return loginPage(reply, 'This sign-in was sent from another site: sign in from the console\'s own page.', 403);
+    if (crossSite(req)) return loginPage(reply, 'This sign-in was sent from another site: sign in on the console page itself.', 403);
     const given = req.body?.token;
     if (given !== undefined && typeof given !== 'string') return loginPage(reply, 'The token must be text: paste an admin API key or JWT into the field.', 400);
     // Counted before it is checked: concurrent guesses cannot all pass the limit while the first ones are checked.
