@@ -1,13 +1,13 @@
 // smartbot keys: a new key is shown once and stored as a hash, every change is an audit entry
 // the keyring is replayed from, and bad usage is refused before anything is written.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeys } from '../contract/jwt.js';
 import { hashKey, parseKeyring } from '../contract/keyring-file.js';
 import { runCli } from '../test/helpers/cli.js';
 import { scratchKeysRepo } from '../test/helpers/keys.js';
-import { WORKFLOW_ACTOR, type AuditEntry } from '../contract/audit-log.js';
+import { entryLine, seal, WORKFLOW_ACTOR, type AuditEntry } from '../contract/audit-log.js';
 
 const who = ['--actor', 'alice@example.com', '--ref', 'PR #7'];
 const keys = (root: string, ...args: string[]) => runCli('keys', ...args, '--root', root);
@@ -166,6 +166,21 @@ describe('smartbot keys for JWT signing keys', () => {
 });
 
 describe('smartbot keys log and list', () => {
+  it('log shows what a line wrote escaped: an escape sequence, a bell or a carriage return in a keyId, actor or reason never reaches the terminal', async () => {
+    const root = scratchKeysRepo();
+    try {
+      const hostile = seal({ ts: '2026-12-01T10:00:00.000Z', env: 'dev', action: 'revoke', kind: 'api-key', keyId: 'ci.1\u001b]0;pwned\u0007', keyFingerprint: 'a'.repeat(12), actor: 'eve\r✔ verified', reason: 'clear \u001b[2J\u202e', ref: 'PR #1' }, undefined);
+      mkdirSync(join(root, 'audit'));
+      writeFileSync(join(root, 'audit/key-rotations.jsonl'), `${entryLine(hostile)}\n`);
+      const out = (await keys(root, 'log')).out;
+      expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
+      expect(out.split('\n')[1]).toContain('ci.1\\x1b]0;pwned\\x07  aaaaaaaaaaaa  eve\\r✔ verified  PR #1  clear \\x1b[2J\\u{202e}');
+      expect((await keys(root, 'log', '--json')).out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('log prints the history as aligned columns, and --json as entries; list shows each key\'s state now', async () => {
     const root = scratchKeysRepo();
     await keys(root, 'create', '--env', 'dev', '--id', 'ci', '--reason', 'CI smoke tests', ...who);

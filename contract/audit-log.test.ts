@@ -23,7 +23,7 @@ const change = (reason: string): UnsealedEntry => ({
 describe('canonical audit lines', () => {
   it("this repository's version 1 history is held to its fixed field order and verifies", async () => {
     const lines = parseAuditLog(readFileSync(join(repoRoot, AUDIT_LOG_FILE), 'utf8'));
-    expect(lines.map((l) => (l.entry ? [l.entry.seq, l.entry.v, l.hashOk] : l.problem))).toEqual([1, 2, 3, 4].map((seq) => [seq, undefined, true]));
+    expect(lines.lines.map((l) => (l.entry ? [l.entry.seq, l.entry.v, l.hashOk] : l.problem))).toEqual([1, 2, 3, 4].map((seq) => [seq, undefined, true]));
     expect((await checkChain(lines, undefined, 'k')).problems).toEqual([]);
   });
 

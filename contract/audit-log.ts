@@ -283,21 +283,34 @@ export function parseAuditLine(raw: string, line: number): AuditLine {
   return { line, entry, hashOk: sha256(body) === entry.hash };
 }
 
+/** At most this many problems are kept (a file of junk lines has one per line); the rest are counted. */
+export const MAX_CHAIN_PROBLEMS = 1000;
+
+export interface AuditLog {
+  lines: AuditLine[];
+  /** Lines that are not entries beyond the first MAX_CHAIN_PROBLEMS: counted, not kept. */
+  unkept: number;
+}
+
 /** Parses every line of the log. Blank trailing text (the final newline) is not a line. */
-export function parseAuditLog(text: string): AuditLine[] {
-  const out: AuditLine[] = [];
+export function parseAuditLog(text: string): AuditLog {
+  const lines: AuditLine[] = [];
+  let broken = 0;
+  let unkept = 0;
   let start = 0;
   for (let line = 1; start < text.length; line++) {
     const end = text.indexOf('\n', start);
     const stop = end === -1 ? text.length : end;
-    out.push(parseAuditLine(text.slice(start, stop), line));
+    const l = parseAuditLine(text.slice(start, stop), line);
+    if (l.entry || ++broken <= MAX_CHAIN_PROBLEMS) lines.push(l);
+    else unkept++;
     start = stop + 1;
   }
-  return out;
+  return { lines, unkept };
 }
 
-/** At most this many problems are kept (a file of junk lines has one per line); the rest are counted. */
-export const MAX_CHAIN_PROBLEMS = 1000;
+/** The entries of a log, in order. */
+export const entriesOf = (log: AuditLog): AuditEntry[] => log.lines.flatMap((l) => (l.entry ? [l.entry] : []));
 
 export interface ChainVerdict {
   problems: ChainProblem[];
@@ -310,9 +323,10 @@ export interface ChainVerdict {
  * repeats, prevHash linking each to its predecessor, signatures valid and present where the
  * workflow key requires them. Each problem names its rule (validation/rules.ts words it) and line.
  */
-export async function checkChain(lines: readonly AuditLine[], workflowKey: WorkflowKey | undefined, keyFile: string): Promise<ChainVerdict> {
+export async function checkChain(log: AuditLog, workflowKey: WorkflowKey | undefined, keyFile: string): Promise<ChainVerdict> {
+  const lines = log.lines;
   const out: ChainProblem[] = [];
-  let omitted = 0;
+  let omitted = log.unkept;
   const add = (p: ChainProblem) => (out.length < MAX_CHAIN_PROBLEMS ? out.push(p) : omitted++);
   const present = new Set<number>();
   for (const l of lines) if (l.entry) present.add(l.entry.seq);
@@ -378,7 +392,7 @@ export async function checkChain(lines: readonly AuditLine[], workflowKey: Workf
  * API keys (by SHA-256) that lines which do not verify name, and that no verifying line does:
  * a key that appears only in a rewritten line (the console refuses such a key).
  */
-export function keysOnlyInBrokenLines(lines: readonly AuditLine[], problems: readonly ChainProblem[]): Map<string, number> {
+export function keysOnlyInBrokenLines({ lines }: AuditLog, problems: readonly ChainProblem[]): Map<string, number> {
   const badLines = new Set(problems.map((p) => p.line));
   const vouched = new Set<string>();
   const named = new Map<string, number>();

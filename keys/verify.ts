@@ -111,7 +111,8 @@ export async function verifyKeys(settings: KeySettings, opts: VerifyOptions = {}
     return undefined;
   };
   const text = readOrEmpty(file) ?? '';
-  const lines = parseAuditLog(text);
+  const log = parseAuditLog(text);
+  const lines = log.lines;
   const keyText = readOrEmpty(keyFile);
   let workflowKey: WorkflowKey | undefined;
   if (keyText !== undefined) {
@@ -119,7 +120,7 @@ export async function verifyKeys(settings: KeySettings, opts: VerifyOptions = {}
     if ('problem' in parsed) diagnostics.push(report('audit-workflow-key', { file: keyFile, detail: parsed.problem }, { file: keyFile, line: 1, col: 1 }));
     else workflowKey = parsed;
   }
-  const chain = await checkChain(lines, workflowKey, keyFile);
+  const chain = await checkChain(log, workflowKey, keyFile);
   // Each problem's rule and params are the catalogue's (validation/rules.ts audit-*); TS cannot correlate the union.
   for (const p of chain.problems) diagnostics.push(report(p.rule, p.params as RuleParams<'audit-malformed'>, { file, line: p.line, col: 1 }));
   const plain = findPlaintextKeys(text);

@@ -271,6 +271,16 @@ describe('keys verify: the tamper corpus', () => {
     expect(r.text).toMatch(/✖ \d+ problems?: the key history does not verify\n$/);
   });
 
+  it('a log of junk lines gives bounded output: the first 50 problems, a count of the rest', async () => {
+    const root = await tampered(({ read, write }) => write(LOG, read(LOG) + `{"junk":"${'x'.repeat(80)}"}\n`.repeat(20_000)));
+    const r = await verify(root);
+    expect(r.code).toBe(1);
+    expect(r.problems).toHaveLength(50);
+    expect(r.text).toContain(`… 19950 more diagnostics in ${root}/${LOG} not shown (at most 50 per file and 500 per run)`);
+    expect(r.text).toMatch(/✖ 20000 problems: the key history does not verify\n$/);
+    expect(r.text.length).toBeLessThan(20_000);
+  });
+
   it('the fork says how to fix it: rebase, then run the command again', async () => {
     const r = await verify(await tampered(CASES.find(([n]) => n.includes('fork'))![1]));
     expect(r.text).toContain('fix: Rebase onto the target branch keeping its audit log and keyrings (git checkout origin/main -- audit keyrings), then run your `smartbot keys rotate|create|revoke` again.');

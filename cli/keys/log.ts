@@ -1,7 +1,7 @@
 // `keys log [--env E] [--json]`: the history as people read it (what an entry's keyId, actor or
 // reason holds is shown escaped: it came from whoever wrote the line), or as JSON.
 import { join } from 'node:path';
-import { parseAuditLog } from '../../contract/audit-log.js';
+import { entriesOf, parseAuditLog } from '../../contract/audit-log.js';
 import { AUDIT_LOG_FILE } from '../../contract/keyring-file.js';
 import { KEY_FILES_MAX_BYTES } from '../../keys/verify.js';
 import { RepoFiles, refusalMessage } from '../../validation/load/repo-file.js';
@@ -15,7 +15,7 @@ export async function log(run: KeysRun): Promise<number> {
   const { v, settings, io } = run;
   const read = new RepoFiles(settings.root, KEY_FILES_MAX_BYTES).read(join(settings.root, AUDIT_LOG_FILE));
   if (!read.ok && read.refusal.rule !== 'io-missing') throw new UserError(refusalMessage(read.refusal), 2);
-  const entries = parseAuditLog(read.ok ? read.text : '').flatMap((l) => (l.entry && (!v.env || l.entry.env === v.env) ? [l.entry] : []));
+  const entries = entriesOf(parseAuditLog(read.ok ? read.text : '')).filter((e) => !v.env || e.env === v.env);
   io.out(v.json ? `${safeJson(entries)}\n` : formatLog(entries));
   return EXIT.ok;
 }

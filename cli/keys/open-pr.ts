@@ -9,7 +9,7 @@ import { UserError } from '../../contract/run-main.js';
 import { GitRepo } from '../../plan/git.js';
 import { describeGitHubError, step, type FailureHints, type GitHub } from '../../plan/github.js';
 import { visible } from '../../validation/format/safe-text.js';
-import { parseAuditLog, type AuditEntry } from '../../contract/audit-log.js';
+import { entriesOf, parseAuditLog, type AuditEntry } from '../../contract/audit-log.js';
 import { boundedRequest, githubFromEnv, GITHUB_RUN_TIMEOUT_MS, parseRepo, requireToken, type GitHubClientOverrides } from '../github-env.js';
 import { EXIT } from '../io.js';
 import type { KeysRun } from './options.js';
@@ -48,7 +48,7 @@ function newEntries(git: GitRepo, root: string): AuditEntry[] {
   } catch {
     // No history yet: nothing to propose.
   }
-  const entries = (text: string) => parseAuditLog(text).flatMap((l) => (l.entry ? [l.entry] : []));
+  const entries = (text: string) => entriesOf(parseAuditLog(text));
   const lastSeq = Math.max(0, ...entries(committed).map((e) => e.seq));
   return entries(current).filter((e) => e.seq > lastSeq);
 }

@@ -27,8 +27,9 @@ function baseSide(root: string, ref: string): { ref: string; log?: string | unde
 /** The verdict text: warnings, bounded diagnostics, the summary line. */
 export function verifyText(r: VerifyResult, log: string, checks: string[]): string {
   const { shown, omitted } = shownDiagnostics({ environments: [], diagnostics: r.diagnostics, ioError: false });
-  const more = [...omitted];
-  if (r.omitted) more.push({ file: log, count: r.omitted });
+  // Problems the chain check counted without keeping are more of the log's.
+  const more = omitted.map((o) => (o.file === log ? { ...o, count: o.count + r.omitted } : o));
+  if (r.omitted && !more.some((o) => o.file === log)) more.push({ file: log, count: r.omitted });
   const rest = more.map((o) => omittedLine(o, visible(o.file)));
   const warnings = r.warnings.map((w) => `${w}\n`).join('');
   if (r.diagnostics.length) {

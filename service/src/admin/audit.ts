@@ -4,7 +4,7 @@
 // API keys that only lines which do not verify name. Read again only when a file changes (the
 // log may hold 100,000 entries), and never past a size cap.
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { checkChain, keysOnlyInBrokenLines, parseAuditLog, parseWorkflowKey, type AuditEntry, type ChainProblem, type WorkflowKey } from '../../../contract/audit-log.js';
+import { checkChain, entriesOf, keysOnlyInBrokenLines, parseAuditLog, parseWorkflowKey, type AuditEntry, type ChainProblem, type WorkflowKey } from '../../../contract/audit-log.js';
 
 export interface AuditView {
   entries: AuditEntry[];
@@ -65,19 +65,19 @@ export class AuditHistory {
     if (logStamp === undefined) return undefined;
     const stamp = `${logStamp}/${stampOf(this.workflowKeyFile) ?? '-'}`;
     if (this.cached?.stamp === stamp) return this.cached.view;
-    const lines = parseAuditLog(readCapped(this.file, AUDIT_MAX_BYTES) ?? '');
+    const log = parseAuditLog(readCapped(this.file, AUDIT_MAX_BYTES) ?? '');
     const keyText = readCapped(this.workflowKeyFile, 64 * 1024);
     const parsed = keyText === undefined ? undefined : parseWorkflowKey(keyText);
     const workflowKey: WorkflowKey | undefined = parsed && !('problem' in parsed) ? parsed : undefined;
-    const entries = lines.flatMap((l) => (l.entry ? [l.entry] : []));
-    const chain = await checkChain(lines, workflowKey, this.workflowKeyFile);
+    const entries = entriesOf(log);
+    const chain = await checkChain(log, workflowKey, this.workflowKeyFile);
     const view: AuditView = {
       entries,
       problems: chain.problems,
       omitted: chain.omitted,
       signed: entries.filter((e) => e.sig !== undefined).length,
       ...(parsed && 'problem' in parsed ? { workflowKeyProblem: parsed.problem } : {}),
-      unvouched: keysOnlyInBrokenLines(lines, chain.problems),
+      unvouched: keysOnlyInBrokenLines(log, chain.problems),
     };
     this.cached = { stamp, view };
     return view;
