@@ -21,5 +21,5 @@ export function smokeFromRepository(root: string, env: string): Targets | undefi
     throw new UsageError(`--env ${env}: ${file} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; first: ${first.file}:${first.line}:${first.col} ${first.message}` : ''}); run \`smartbot validate\``);
   }
   // The keyring's content does not enter the smoke config.
-  return { config: smokeConfig(renderContext(env, source, config, '')), source: file };
+  return { config: smokeConfig(renderContext(env, source, config, '')), source: file, ports: { external: config.ports.external, ...(config.ports.admin === undefined ? {} : { admin: config.ports.admin }) } };
 }

@@ -3,7 +3,7 @@
 // are public and also serve on the admin port when one is configured (/metrics then only there).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
-import { RETRY_AFTER } from '../errors.js';
+import { ApiError, RETRY_AFTER } from '../errors.js';
 
 export const probeRoutes: FastifyPluginAsync<ServiceDeps> = async (app, { engine, lifecycle }) => {
   app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
@@ -19,6 +19,17 @@ export const metricsRoute: FastifyPluginAsync<ServiceDeps> = async (app, { engin
     metrics.queueDepth.set(engine.queueDepth());
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
+  });
+};
+
+/**
+ * The public port when the admin port serves /metrics: a 404 that says where, in a header (what
+ * `smartbot smoke` follows when it is not told --metrics-url).
+ */
+export const metricsElsewhereRoute: FastifyPluginAsync<ServiceDeps> = async (app, { config }) => {
+  app.get('/metrics', { config: { public: true } }, async (req, reply) => {
+    reply.header('x-smartbot-metrics-port', String(config.listen.adminPort));
+    throw new ApiError('not_found', { method: req.method, path: '/metrics' });
   });
 };
 
