@@ -3,6 +3,7 @@
 // service reads it, never printed), the request the service's readiness makes.
 import type { RemoteModel } from '../../contract/environment.js';
 import { remoteTarget } from '../../service/src/engine/remote.js';
+import { fetchBounded } from '../http.js';
 import { ok, problem, reason, skip, type Check } from './check.js';
 
 const section = 'Services';
@@ -28,7 +29,7 @@ export const remoteEndpoint: Check = {
     const started = performance.now();
     let status: number;
     try {
-      status = (await fetch(target.readinessUrl, { headers, signal: AbortSignal.timeout(Math.min(model.timeoutMs, 10_000)) })).status;
+      status = (await fetchBounded(target.readinessUrl, { headers }, { timeoutMs: Math.min(model.timeoutMs, 10_000), maxBytes: 2 ** 20, signal: ctx.deadline })).status;
     } catch (e) {
       return [
         problem(section, 'remote-endpoint', `GET ${target.readinessUrl} fails: ${reason(e)}`, {
