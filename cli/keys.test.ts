@@ -1,6 +1,7 @@
 // smartbot keys: a new key is shown once and stored as a hash, every change is an audit entry
 // the keyring is replayed from, and bad usage is refused before anything is written.
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeys } from '../contract/jwt.js';
@@ -145,6 +146,42 @@ describe('smartbot keys rotate --due', () => {
     expect(entry.sig).toMatch(/^[0-9a-f]{128}$/);
     expect(keyring(root, 'prod').map((k) => `${k.id} ${k.status}`)).toEqual(['ci.1 retiring', 'ops.1 active', 'ci.2 active']);
     expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 4 entries, chain intact (1 signed); keys match the replay: dev, prod, staging\n`);
+  });
+});
+
+describe('the workflow key, end to end', () => {
+  it('set up with a key made here: every change after it is signed with it; without it, or with another key, nothing is recorded', async () => {
+    const root = scratchKeysRepo();
+    try {
+      await keys(root, 'create', '--env', 'dev', '--id', 'ci', '--reason', 'CI', ...who);
+      // The one-time set-up (docs/keys.md): a key pair, its private half to the workflow's secret, the public half committed.
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      writeFileSync(join(root, 'workflow-key.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+      const secret = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      expect((await keys(root, 'workflow-key', '--public-key', join(root, 'workflow-key.pub.pem'))).code).toBe(0);
+      expect(readFileSync(join(root, 'audit/workflow-key.pub'), 'utf8')).toMatch(/^# The smartbot audit workflow key: .*\n# .*\nsigned-from-seq: 2\n-----BEGIN PUBLIC KEY-----\n/);
+
+      const unsigned = await keys(root, 'create', '--env', 'dev', '--id', 'ops', '--reason', 'ops', ...who);
+      expect([unsigned.code, unsigned.out]).toEqual([2, '']);
+      expect(unsigned.err).toContain('audit/workflow-key.pub is committed: every entry from seq 2 on is signed — record this change where the workflow key\'s private half is');
+      const other = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      process.env.SMARTBOT_AUDIT_SIGNING_KEY = other;
+      expect((await keys(root, 'create', '--env', 'dev', '--id', 'ops', '--reason', 'ops', ...who)).err).toBe(
+        'smartbot keys: the signing key is not the private half of audit/workflow-key.pub: nothing was recorded\n',
+      );
+      expect(auditLines(root)).toHaveLength(1);
+
+      // As the workflow runs it: the secret in SMARTBOT_AUDIT_SIGNING_KEY.
+      process.env.SMARTBOT_AUDIT_SIGNING_KEY = secret;
+      expect((await keys(root, 'create', '--env', 'dev', '--id', 'ops', '--reason', 'ops', ...who)).code).toBe(0);
+      expect((await keys(root, 'rotate', '--env', 'dev', '--id', 'ci', '--reason', 'quarterly', ...who)).code).toBe(0);
+      delete process.env.SMARTBOT_AUDIT_SIGNING_KEY;
+      expect(auditLines(root).map((l) => (JSON.parse(l) as AuditEntry).sig !== undefined)).toEqual([false, true, true]);
+      expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 3 entries, chain intact (2 signed); keys match the replay: dev, prod, staging\n`);
+    } finally {
+      delete process.env.SMARTBOT_AUDIT_SIGNING_KEY;
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,10 +3,11 @@
 // replay gives them, the entries appended to the log. Nothing is written when the history does
 // not verify first: a change is never recorded on top of a tampered or forked log.
 import { execFileSync } from 'node:child_process';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { entryLine, formatWorkflowKey, loadSigningKey, parseWorkflowKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry } from '../contract/audit-log.js';
+import { entryLine, formatWorkflowKey, loadSigningKey, parseWorkflowKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry, type WorkflowKey } from '../contract/audit-log.js';
 import { AUDIT_LOG_FILE, formatKeyring } from '../contract/keyring-file.js';
 import { UserError } from '../contract/run-main.js';
 import type { Diagnostic } from '../validation/diagnostics.js';
@@ -51,11 +52,29 @@ export function provenance(root: string, given: { actor?: string; ref?: string; 
 const refuseUnverified = (diagnostics: Diagnostic[]) =>
   new UserError(`the key history does not verify, so nothing was changed — run \`npx smartbot keys verify\`:\n\n${diagnostics.slice(0, 3).map(formatDiagnostic).join('\n\n')}`);
 
+/** What a change is recorded on: one environment's keys now, the last entry, the committed workflow key. */
+export interface KeyState {
+  keys: EnvKeys;
+  last?: AuditEntry;
+  workflowKey?: WorkflowKey;
+}
+
 /** The verified history and one environment's keys now; refuses when the history does not verify. */
-export async function currentKeys(settings: KeySettings, env: string): Promise<{ keys: EnvKeys; last?: AuditEntry }> {
+export async function currentKeys(settings: KeySettings, env: string): Promise<KeyState> {
   const v = await verifyKeys(settings, { only: [env] });
   if (v.diagnostics.length) throw refuseUnverified(v.diagnostics);
-  return { keys: structuredClone(v.replayed?.get(env) ?? emptyKeys()), ...(v.last ? { last: v.last } : {}) };
+  return { keys: structuredClone(v.replayed?.get(env) ?? emptyKeys()), ...(v.last ? { last: v.last } : {}), ...(v.workflowKey ? { workflowKey: v.workflowKey } : {}) };
+}
+
+/** The signing key, required and checked against the committed workflow key once there is one (before anything is written). */
+export function signingKeyFor(state: KeyState, who: Provenance): KeyObject | undefined {
+  const key = who.signingKeyPem ? loadSigningKey(who.signingKeyPem) : undefined;
+  if (!state.workflowKey) return key;
+  const from = state.workflowKey.fromSeq;
+  if (!key) throw new UserError(`${WORKFLOW_KEY_FILE} is committed: every entry from seq ${from} on is signed — record this change where the workflow key's private half is (SMARTBOT_AUDIT_SIGNING_KEY, or --sign-key FILE), such as a run of the rotate-keys workflow`, 2);
+  const probe = Buffer.from('smartbot workflow key check');
+  if (!verify(null, probe, state.workflowKey.key, sign(null, probe, key))) throw new UserError(`the signing key is not the private half of ${WORKFLOW_KEY_FILE}: nothing was recorded`, 2);
+  return key;
 }
 
 const writeAtomically = (file: string, text: string) => {
@@ -65,10 +84,10 @@ const writeAtomically = (file: string, text: string) => {
 };
 
 /** Chains, applies and writes `changes` (all for `env`); returns the sealed entries. */
-export function record(settings: KeySettings, env: string, state: { keys: EnvKeys; last?: AuditEntry }, changes: UnsealedEntry[], who: Provenance): AuditEntry[] {
+export function record(settings: KeySettings, env: string, state: KeyState, changes: UnsealedEntry[], who: Provenance): AuditEntry[] {
   const root = settings.root;
   const s = settings.of(env);
-  const signingKey = who.signingKeyPem ? loadSigningKey(who.signingKeyPem) : undefined;
+  const signingKey = signingKeyFor(state, who);
   const sealed: AuditEntry[] = [];
   let prev = state.last;
   for (const change of changes) {

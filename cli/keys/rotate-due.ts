@@ -3,9 +3,8 @@
 import { join } from 'node:path';
 import type { UnsealedEntry } from '../../contract/audit-log.js';
 import { keyState, mintApiKey } from '../../contract/keyring-file.js';
-import { currentKeys, record } from '../../keys/record.js';
+import { currentKeys, record, signingKeyFor, writeSecretFile } from '../../keys/record.js';
 import { KEY_AGE_WARNING_DAYS } from '../../validation/policy/keyring.js';
-import { writeSecretFile } from '../../keys/record.js';
 import { EXIT } from '../io.js';
 import { change, DAY_MS, envOption, need, nextId, parseOverlap, provenanceOf, type KeysRun } from './options.js';
 
@@ -39,6 +38,7 @@ export async function rotateDue(run: KeysRun): Promise<number> {
       });
     }
     if (!changes.length) continue;
+    signingKeyFor(state, who);
     // The key files first: a key recorded in the log but lost would have to be rotated again.
     for (const s of secrets) writeSecretFile(join(outDir, `${env}-${s.id}.key`), `${s.key}\n`);
     for (const e of record(settings, env, state, changes, who)) io.out(`${env}: rotated ${e.retires!.keyId} → ${e.keyId} (audit seq ${e.seq}); key in ${join(outDir, `${env}-${e.keyId}.key`)}\n`);
