@@ -4,7 +4,8 @@
 // requests, judged against the environment's own alert thresholds (monitoring.alerts).
 // Exit 0 pass, 1 fail, 2 usage or unreachable. The token is never printed.
 // The service image runs this file alone (containers/context.sh ships its import closure) as
-// the post-sync Job: it imports no validation or generator code; cli/main.ts adds the
+// the post-sync Job: it imports no validation or generator code (but the dependency-free
+// validation/format/safe-text.ts that escapes what a server said); cli/main.ts adds the
 // repository reader for `--env NAME`.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
