@@ -41,7 +41,9 @@ function syntheticHistory(n: number, signEvery: number): string {
   const generation = new Map<string, number>();
   const retiring: { env: string; id: string; fp: string }[] = [];
   let t = Date.parse('2020-01-01T00:00:00.000Z');
-  const add = (e: Omit<UnsealedEntry, 'ts' | 'actor' | 'ref'>, signed: boolean) => {
+  const add = (e: Omit<UnsealedEntry, 'ts' | 'actor' | 'ref'>, scheduled: boolean) => {
+    // With the workflow key required from seq 1 (signEvery 1), every entry is signed.
+    const signed = scheduled || signEvery === 1;
     t += 60_000;
     const ts = new Date(t).toISOString();
     entries.push(seal({ ...e, ts, actor: signed ? WORKFLOW_ACTOR : 'alice@example.com', ref: signed ? 'schedule' : `PR #${entries.length}` }, entries[entries.length - 1], signed ? signer : undefined));
