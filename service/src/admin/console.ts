@@ -42,15 +42,18 @@ const PAGES = [
 ] as const;
 
 /**
- * A form post sent from another site (login CSRF: signing the browser in as someone else): its
- * Origin is not this console's, or, without an Origin, the browser says it is cross-site.
- * Clients that send neither (curl, tests) are not browsers and are let through.
+ * A form post sent from another site (login CSRF: signing the browser in as someone else). The
+ * browser's Sec-Fetch-Site says where a request comes from and a page cannot forge it; an Origin
+ * of another site refuses too. The console's own pages send `Origin: null` (its Referrer-Policy
+ * is no-referrer), so a null Origin is taken only from a browser that also says same-origin.
+ * Clients that send neither header (curl, tests) are not browsers and are let through.
  */
 function crossSite(req: FastifyRequest): boolean {
   const origin = req.headers.origin;
-  if (origin !== undefined) return origin !== `${req.protocol}://${req.headers.host ?? ''}`;
   const site = req.headers['sec-fetch-site'];
-  return site !== undefined && site !== 'same-origin' && site !== 'none';
+  if (origin !== undefined && origin !== 'null' && origin !== `${req.protocol}://${req.headers.host ?? ''}`) return true;
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  return origin === 'null';
 }
 
 /** What a refused login says: never which part of a credential was wrong beyond the API's own codes. */
