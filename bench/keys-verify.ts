@@ -13,9 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { generateSigningKeys } from '../contract/jwt.js';
 import { AUDIT_LOG_FILE, fingerprint, formatKeyring, hashKey } from '../contract/keyring-file.js';
 import { packageRoot } from '../contract/paths.js';
-import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry } from '../contract/audit-log.js';
-import { replay } from '../cli/keys/replay.js';
-import { verifyKeys } from '../cli/keys/verify.js';
+import { entryLine, formatWorkflowKey, loadSigningKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry } from '../contract/audit-log.js';
+import { replay } from '../keys/replay.js';
+import { KeySettings } from '../keys/settings.js';
+import { verifyKeys } from '../keys/verify.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, measure: { type: 'string' } } });
 const runs = Number(values.runs);
@@ -23,20 +24,26 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ENVS = ['dev', 'prod', 'staging'];
 const NAMES = 30;
 
-/** A scratch repository holding a valid history of `n` entries, every `signEvery`-th one signed (0: none). */
+/**
+ * A scratch repository holding a valid history of `n` entries, every `signEvery`-th one signed
+ * (0: none, and no workflow key; 1: all, the key required from seq 1; else the key is committed
+ * to apply after the last entry, so the earlier signatures are checked but not required).
+ */
 function syntheticHistory(n: number, signEvery: number): string {
   const root = mkdtempSync(join(tmpdir(), 'smartbot-bench-keys-'));
   cpSync(join(packageRoot, 'environments'), join(root, 'environments'), { recursive: true });
   mkdirSync(join(root, 'keyrings'));
   mkdirSync(join(root, 'audit'));
   const workflow = generateSigningKeys();
-  writeFileSync(join(root, WORKFLOW_KEY_FILE), workflow.publicKeyPem);
+  if (signEvery > 0) writeFileSync(join(root, WORKFLOW_KEY_FILE), formatWorkflowKey(workflow.publicKeyPem, signEvery === 1 ? 1 : n + 1));
   const signer = loadSigningKey(workflow.privateKeyPem);
   const entries: AuditEntry[] = [];
   const generation = new Map<string, number>();
   const retiring: { env: string; id: string; fp: string }[] = [];
   let t = Date.parse('2020-01-01T00:00:00.000Z');
-  const add = (e: Omit<UnsealedEntry, 'ts' | 'actor' | 'ref'>, signed: boolean) => {
+  const add = (e: Omit<UnsealedEntry, 'ts' | 'actor' | 'ref'>, scheduled: boolean) => {
+    // With the workflow key required from seq 1 (signEvery 1), every entry is signed.
+    const signed = scheduled || signEvery === 1;
     t += 60_000;
     const ts = new Date(t).toISOString();
     entries.push(seal({ ...e, ts, actor: signed ? WORKFLOW_ACTOR : 'alice@example.com', ref: signed ? 'schedule' : `PR #${entries.length}` }, entries[entries.length - 1], signed ? signer : undefined));
@@ -72,7 +79,7 @@ function syntheticHistory(n: number, signEvery: number): string {
 async function measure(root: string): Promise<void> {
   const start = performance.now();
   const used = process.cpuUsage();
-  const result = await verifyKeys(root);
+  const result = await verifyKeys(new KeySettings(root));
   const wall = performance.now() - start;
   const { user, system } = process.cpuUsage(used);
   if (result.diagnostics.length) throw new Error(`the synthetic history does not verify: ${result.diagnostics[0]!.message}`);
@@ -86,7 +93,7 @@ else {
   console.log(`smartbot keys verify benchmark — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, median of ${runs} runs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log('\n|       N | signed | log MB | keyring lines | verify wall ms | verify CPU ms | µs / entry (wall) | CLI wall ms |');
   console.log('|--------:|-------:|-------:|--------------:|---------------:|--------------:|------------------:|------------:|');
-  for (const [n, signEvery] of [[10_000, 0], [100_000, 0], [100_000, 100], [100_000, 10]] as const) {
+  for (const [n, signEvery] of [[10_000, 0], [100_000, 0], [100_000, 100], [100_000, 1]] as const) {
     const root = syntheticHistory(n, signEvery);
     const node = (...args: string[]) => {
       const start = performance.now();

@@ -16,6 +16,7 @@ import { doctorJson, doctorText, countOf } from './doctor/format.js';
 import { hostFacts, type HostFacts } from './doctor/host.js';
 import { CHECKS } from './doctor/index.js';
 import { removeDemoCopies } from './doctor/model-file.js';
+import { runDeadline } from './http.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 
 export const doctorHelp = `Usage: smartbot doctor [--env NAME] [--json] [--models-dir DIR] [--root DIR]
@@ -40,6 +41,9 @@ Options:
 
 Exit codes: 0 all good (warnings allowed), 1 problems found, 2 cannot run.
 `;
+
+/** What doctor asks over the network (the service, the remote endpoint, Docker) ends within this. */
+export const DOCTOR_NETWORK_SECONDS = 60;
 
 export interface DoctorOptions {
   root: string;
@@ -67,6 +71,8 @@ export function doctorContext(o: DoctorOptions): DoctorContext {
     service: serviceConfig(o.env, config),
     modelsDir: o.modelsDir ?? join(o.root, 'models'),
     host: hostFacts(o.host),
+    // Every request has its own deadline too; this bounds them all (the timer does not hold the process).
+    deadline: runDeadline(DOCTOR_NETWORK_SECONDS * 1000).signal,
     once: <T>(key: string, make: () => Promise<T>) => {
       if (!shared.has(key)) shared.set(key, make());
       return shared.get(key) as Promise<T>;

@@ -1,13 +1,14 @@
 // smartbot keys: a new key is shown once and stored as a hash, every change is an audit entry
 // the keyring is replayed from, and bad usage is refused before anything is written.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeys } from '../contract/jwt.js';
 import { hashKey, parseKeyring } from '../contract/keyring-file.js';
 import { runCli } from '../test/helpers/cli.js';
 import { scratchKeysRepo } from '../test/helpers/keys.js';
-import { WORKFLOW_ACTOR, type AuditEntry } from '../contract/audit-log.js';
+import { entryLine, seal, WORKFLOW_ACTOR, type AuditEntry } from '../contract/audit-log.js';
 
 const who = ['--actor', 'alice@example.com', '--ref', 'PR #7'];
 const keys = (root: string, ...args: string[]) => runCli('keys', ...args, '--root', root);
@@ -127,7 +128,9 @@ describe('smartbot keys rotate --due', () => {
     await keys(root, 'create', '--env', 'prod', '--id', 'ops', '--reason', 'ops', ...who);
     const signing = generateSigningKeys();
     writeFileSync(join(root, 'workflow.pem'), signing.privateKeyPem);
-    writeFileSync(join(root, 'audit/workflow-key.pub'), signing.publicKeyPem);
+    writeFileSync(join(root, 'workflow.pub.pem'), signing.publicKeyPem);
+    const adopted = await keys(root, 'workflow-key', '--public-key', join(root, 'workflow.pub.pem'));
+    expect([adopted.code, adopted.err]).toEqual([0, `wrote ${join(root, 'audit/workflow-key.pub')}: every audit entry from seq 4 on must be signed with its private half. Commit it; from now on key changes are recorded by the workflow that holds SMARTBOT_AUDIT_SIGNING_KEY.\n`]);
 
     vi.setSystemTime(t0 + 75 * DAY); // 15 days before prod's 90: nothing due yet
     const early = await keys(root, 'rotate', '--due', '--out', join(root, 'new-keys'), '--sign-key', join(root, 'workflow.pem'), '--ref', 'schedule');
@@ -143,6 +146,42 @@ describe('smartbot keys rotate --due', () => {
     expect(entry.sig).toMatch(/^[0-9a-f]{128}$/);
     expect(keyring(root, 'prod').map((k) => `${k.id} ${k.status}`)).toEqual(['ci.1 retiring', 'ops.1 active', 'ci.2 active']);
     expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 4 entries, chain intact (1 signed); keys match the replay: dev, multi, prod, staging\n`);
+  });
+});
+
+describe('the workflow key, end to end', () => {
+  it('set up with a key made here: every change after it is signed with it; without it, or with another key, nothing is recorded', async () => {
+    const root = scratchKeysRepo();
+    try {
+      await keys(root, 'create', '--env', 'dev', '--id', 'ci', '--reason', 'CI', ...who);
+      // The one-time set-up (docs/keys.md): a key pair, its private half to the workflow's secret, the public half committed.
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      writeFileSync(join(root, 'workflow-key.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+      const secret = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      expect((await keys(root, 'workflow-key', '--public-key', join(root, 'workflow-key.pub.pem'))).code).toBe(0);
+      expect(readFileSync(join(root, 'audit/workflow-key.pub'), 'utf8')).toMatch(/^# The smartbot audit workflow key: .*\n# .*\nsigned-from-seq: 2\n-----BEGIN PUBLIC KEY-----\n/);
+
+      const unsigned = await keys(root, 'create', '--env', 'dev', '--id', 'ops', '--reason', 'ops', ...who);
+      expect([unsigned.code, unsigned.out]).toEqual([2, '']);
+      expect(unsigned.err).toContain('audit/workflow-key.pub is committed: every entry from seq 2 on is signed — record this change where the workflow key\'s private half is');
+      const other = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      process.env.SMARTBOT_AUDIT_SIGNING_KEY = other;
+      expect((await keys(root, 'create', '--env', 'dev', '--id', 'ops', '--reason', 'ops', ...who)).err).toBe(
+        'smartbot keys: the signing key is not the private half of audit/workflow-key.pub: nothing was recorded\n',
+      );
+      expect(auditLines(root)).toHaveLength(1);
+
+      // As the workflow runs it: the secret in SMARTBOT_AUDIT_SIGNING_KEY.
+      process.env.SMARTBOT_AUDIT_SIGNING_KEY = secret;
+      expect((await keys(root, 'create', '--env', 'dev', '--id', 'ops', '--reason', 'ops', ...who)).code).toBe(0);
+      expect((await keys(root, 'rotate', '--env', 'dev', '--id', 'ci', '--reason', 'quarterly', ...who)).code).toBe(0);
+      delete process.env.SMARTBOT_AUDIT_SIGNING_KEY;
+      expect(auditLines(root).map((l) => (JSON.parse(l) as AuditEntry).sig !== undefined)).toEqual([false, true, true]);
+      expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 3 entries, chain intact (2 signed); keys match the replay: dev, prod, staging\n`);
+    } finally {
+      delete process.env.SMARTBOT_AUDIT_SIGNING_KEY;
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -164,6 +203,21 @@ describe('smartbot keys for JWT signing keys', () => {
 });
 
 describe('smartbot keys log and list', () => {
+  it('log shows what a line wrote escaped: an escape sequence, a bell or a carriage return in a keyId, actor or reason never reaches the terminal', async () => {
+    const root = scratchKeysRepo();
+    try {
+      const hostile = seal({ ts: '2026-12-01T10:00:00.000Z', env: 'dev', action: 'revoke', kind: 'api-key', keyId: 'ci.1\u001b]0;pwned\u0007', keyFingerprint: 'a'.repeat(12), actor: 'eve\r✔ verified', reason: 'clear \u001b[2J\u202e', ref: 'PR #1' }, undefined);
+      mkdirSync(join(root, 'audit'));
+      writeFileSync(join(root, 'audit/key-rotations.jsonl'), `${entryLine(hostile)}\n`);
+      const out = (await keys(root, 'log')).out;
+      expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
+      expect(out.split('\n')[1]).toContain('ci.1\\x1b]0;pwned\\x07  aaaaaaaaaaaa  eve\\r✔ verified  PR #1  clear \\x1b[2J\\u{202e}');
+      expect((await keys(root, 'log', '--json')).out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('log prints the history as aligned columns, and --json as entries; list shows each key\'s state now', async () => {
     const root = scratchKeysRepo();
     await keys(root, 'create', '--env', 'dev', '--id', 'ci', '--reason', 'CI smoke tests', ...who);

@@ -4,18 +4,31 @@
 // requests, judged against the environment's own alert thresholds (monitoring.alerts).
 // Exit 0 pass, 1 fail, 2 usage or unreachable. The token is never printed.
 // The service image runs this file alone (containers/context.sh ships its import closure) as
-// the post-sync Job: it imports no validation or generator code; cli/main.ts adds the
+// the post-sync Job: it imports no validation or generator code (but the dependency-free
+// validation/format/safe-text.ts that escapes what a server said); cli/main.ts adds the
 // repository reader for `--env NAME`.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isEntry, runMain } from '../contract/run-main.js';
+import { maskSecrets } from '../contract/secrets.js';
 import { parseDurationSeconds, type SmokeConfig } from '../contract/smoke-config.js';
+import { runDeadline } from './http.js';
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
 import { functionalChecks, GUIDE_REQUEST } from './smoke/functional.js';
 import { runLoad, type Progress } from './smoke/load.js';
 import { formatSeconds, verdict, type SmokeOutcome } from './smoke/outcome.js';
 import { FORMATS } from './smoke/report.js';
 import { resolveTargets, type RepositoryReader } from './smoke/targets.js';
+
+/**
+ * The run fits its post-sync Job (a deadline of the duration + 120 s): each functional request
+ * ends within 20 s and the functional part within 60 s; each stress request within 30 s, so the
+ * stress part ends within its duration + 30 s. Total deadlines, not idle timeouts: a server that
+ * sends a byte a second does not keep a request open.
+ */
+export const FUNCTIONAL_REQUEST_SECONDS = 20;
+export const FUNCTIONAL_BUDGET_SECONDS = 60;
+export const STRESS_REQUEST_SECONDS = 30;
 
 export const smokeHelp = `Usage: smartbot smoke --url URL (--token T | --token-file F) [options]
 
@@ -32,7 +45,8 @@ Options:
   --token-file F       read the token from a file (a mounted Secret)
   --env E              whose thresholds: an environment name (environments/E.yaml, validated, or
                        rendered/E/kubernetes/smoke-config.yaml) or a smoke.json file (default dev)
-  --metrics-url URL    where /metrics is served (default URL/metrics; the admin port in a cluster)
+  --metrics-url URL    where /metrics is served (default: URL/metrics, else the admin port the
+                       service names in its 404, else the environment's ports.admin)
   --logs FILE          the service's log file: its newest line must be in the environment's format
   --duration D         stress duration, e.g. 30s, 2m (default: the environment's verify.duration)
   --concurrency N      requests in flight (default: verify.concurrency)
@@ -40,6 +54,9 @@ Options:
   --format F           text (default), json, or github (::error annotations)
   --root DIR           repository root for --env NAME (default: the current directory)
 
+Each functional request ends within ${FUNCTIONAL_REQUEST_SECONDS} s and the functional part within ${FUNCTIONAL_BUDGET_SECONDS} s; each
+stress request within ${STRESS_REQUEST_SECONDS} s: the whole run within the duration + 120 s, the post-sync
+Job's deadline. Answers are read up to 1 MiB (/metrics 8 MiB). Secrets a server echoes are masked.
 Progress goes to stderr (elapsed, requests, errors, current p99); the report to stdout.
 Exit codes: 0 pass, 1 fail, 2 usage error or the service unreachable.
 `;
@@ -54,8 +71,6 @@ const MAX_DURATION_SECONDS = 3600;
 const MAX_CONCURRENCY = 1024;
 // The load generator keeps every latency: 1M requests are 16 MB, within the Job's 256 MiB.
 const MAX_REQUESTS = 1_000_000;
-const FUNCTIONAL_TIMEOUT_SECONDS = 60;
-const STRESS_TIMEOUT_SECONDS = 60;
 
 function positiveInt(value: string | undefined, option: string, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -132,23 +147,26 @@ export async function smokeCommand(argv: string[], io: CliIO, opts: SmokeOptions
   const render = FORMATS[format];
   if (!render) throw new UsageError(`unknown --format "${format}" (use ${Object.keys(FORMATS).join(', ')})`);
   const url = baseUrl(values.url, '--url');
-  const metricsUrl = values['metrics-url'] === undefined ? `${url}/metrics` : baseUrl(values['metrics-url'], '--metrics-url');
+  const metricsUrl = values['metrics-url'] === undefined ? undefined : baseUrl(values['metrics-url'], '--metrics-url');
   const token = readToken(values);
   const targets = resolveTargets(values.env ?? 'dev', values.root ?? '.', opts.fromRepository);
   const load = loadSettings(values, targets.config);
-  // Belt and braces: whatever a server echoes, the token never reaches the output.
-  const scrub = (text: string) => text.split(token).join('***');
+  // Belt and braces: whatever a server echoes, no secret (the token first) reaches the output.
+  const scrub = (text: string) => maskSecrets(text, [token]);
   const out = (text: string) => io.out(scrub(text));
   const err = (text: string) => io.err(scrub(text));
 
+  const functional = runDeadline(FUNCTIONAL_BUDGET_SECONDS * 1000);
   const { checks, model } = await functionalChecks({
     url,
-    metricsUrl,
+    ...(metricsUrl ? { metricsUrl } : {}),
+    ...(targets.ports ? { ports: targets.ports } : {}),
     token,
     config: targets.config,
     ...(values.logs === undefined ? {} : { logsFile: values.logs }),
-    timeoutSeconds: FUNCTIONAL_TIMEOUT_SECONDS,
-  });
+    requestSeconds: FUNCTIONAL_REQUEST_SECONDS,
+    deadline: functional.signal,
+  }).finally(functional.clear);
 
   let stress: SmokeOutcome['stress'] = { skipped: 'the functional part failed' };
   if (checks.every((c) => c.status !== 'fail')) {
@@ -161,7 +179,7 @@ export async function smokeCommand(argv: string[], io: CliIO, opts: SmokeOptions
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
       body,
       ...load,
-      timeoutSeconds: STRESS_TIMEOUT_SECONDS,
+      timeoutSeconds: STRESS_REQUEST_SECONDS,
       onProgress: (p) => err(progressLine(p, load.durationSeconds, tty)),
       // A terminal line rewrites itself every second; a log (the Job's) gets a line every 5 s.
       progressSeconds: tty ? 1 : 5,

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSigningKeys, keyId, mintToken } from '../contract/jwt.js';
+import { WORKFLOW_KEY_FILE } from '../contract/audit-log.js';
 import { AUDIT_LOG_FILE } from '../contract/keyring-file.js';
 import { isLocal, modelSet } from '../contract/models.js';
 import { UserError, type Closable } from '../contract/run-main.js';
@@ -87,7 +88,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
   };
   let service;
   try {
-    service = await startService(config, { modelsDir, localInference: 'in-process', console: { auditFile: resolve(AUDIT_LOG_FILE), repoRoot: resolve('.'), localChanges: true } });
+    service = await startService(config, { modelsDir, localInference: 'in-process', console: { audit: { log: resolve(AUDIT_LOG_FILE), workflowKey: resolve(WORKFLOW_KEY_FILE) }, repoRoot: resolve('.'), localChanges: true } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       const inUse = (e as { port?: number }).port ?? port;

@@ -183,6 +183,10 @@ export interface SmartbotEnvironment {
        * Maximum age of an active API key, in days. `smartbot validate` warns 14 days before a key reaches it and errors after; `smartbot keys rotate --due` rotates keys from the warning on. Unset: no limit.
        */
       maxKeyAgeDays?: number;
+      /**
+       * Enterprise tier: until this date (UTC, inclusive) `smartbot keys verify` accepts an audit history without a workflow key (audit/workflow-key.pub), with a warning on every run; after it, and always when unset, the missing key is an error. A transition while the signing workflow is set up (docs/keys.md, "The workflow key"); remove it once the key is committed.
+       */
+      unsignedAuditUntil?: string;
     };
     /**
      * Optional JWT access tokens (EdDSA), minted by `smartbot token`. Tokens name their signing key in the `kid` header; the service verifies them against these public keys.

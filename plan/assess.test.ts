@@ -133,6 +133,7 @@ describe('risk checks', () => {
     for (const def of Object.values(RISKS)) expect(def.summary).toMatch(/\.$/);
     expect(Object.entries(RISKS).filter(([, d]) => d.blocking).map(([id]) => id).sort()).toEqual([
       'allowlist-open-world',
+      'audit-rewritten',
       'enterprise-replicas-below-2',
       'fallback-egress',
       'model-sha256-unchanged',

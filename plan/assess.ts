@@ -3,8 +3,10 @@
 // validate), the keyring files, and what the sync engine will delete.
 import { BlockList } from 'node:net';
 import type { SmartbotEnvironment } from '../contract/environment.js';
-import type { KeyringFile } from '../contract/keyring-file.js';
+import { WORKFLOW_KEY_FILE } from '../contract/audit-log.js';
+import { AUDIT_LOG_FILE, type KeyringFile } from '../contract/keyring-file.js';
 import { modelSet, type ModelSet, type ModelsHolder } from '../contract/models.js';
+import { describeChange, historyChanges } from '../keys/append-only.js';
 import { PROMETHEUS_DURATION } from '../validation/policy/alerts.js';
 import { parseCidr } from '../validation/text/cidr.js';
 import type { SourceLine } from './model-diff.js';
@@ -189,4 +191,20 @@ export function assess(input: AssessInput): RiskFlag[] {
   const flags: RiskFlag[] = [];
   for (const check of CHECKS) check(input, (f) => flags.push(f));
   return flags;
+}
+
+/**
+ * The key audit history against the base (keys/append-only.ts): every changed or removed line,
+ * or a changed or removed workflow key, is a blocking risk, on the environment the base's line
+ * names (or every environment, for the workflow key).
+ */
+export function assessAuditHistory(base: { log?: string | undefined; workflowKey?: string | undefined }, head: { log?: string | undefined; workflowKey?: string | undefined }, environments: string[]): { flag: RiskFlag; environments: string[] }[] {
+  const baseLines = (base.log ?? '').split('\n');
+  const envOf = (line: number) => /"env":("(?:[^"\\]|\\.)*")/.exec(baseLines[line - 1] ?? '')?.[1];
+  return historyChanges(base, head).map((c) => {
+    const what = describeChange(c, AUDIT_LOG_FILE, WORKFLOW_KEY_FILE);
+    if (c.kind === 'workflow-key') return { flag: flag('audit-rewritten', { what }, { file: WORKFLOW_KEY_FILE, line: 1 }), environments };
+    const env = envOf(c.line);
+    return { flag: flag('audit-rewritten', { what }, { file: AUDIT_LOG_FILE, line: c.line }), environments: env ? [JSON.parse(env) as string] : environments };
+  });
 }

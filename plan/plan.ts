@@ -7,13 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import type { SmartbotEnvironment } from '../contract/environment.js';
-import { parseKeyring, type KeyringFile } from '../contract/keyring-file.js';
+import { WORKFLOW_KEY_FILE } from '../contract/audit-log.js';
+import { AUDIT_LOG_FILE, parseKeyring, type KeyringFile } from '../contract/keyring-file.js';
 import { renderEnvironment } from '../generators/index.js';
 import type { Diagnostic } from '../validation/diagnostics.js';
 import { layerEnvironment, TierCache, type LayeredEnvironment } from '../validation/load/layers.js';
 import { loadYamlFile } from '../validation/load/yaml-source.js';
 import { validateEnvironments, type EnvironmentResult } from '../validation/validate.js';
-import { assess, type SideFacts } from './assess.js';
+import { assess, assessAuditHistory, type SideFacts } from './assess.js';
 import { GitRepo, type Commit, type Tree } from './git.js';
 import { diffModels, type FieldChange, type Model, type SourceLine } from './model-diff.js';
 import { compareRenderings, type ObjectDiff, type Rendering } from './objects.js';
@@ -75,6 +76,8 @@ export interface Plan {
 export const planExitCode = (p: Plan): 0 | 1 => (p.summary.invalid > 0 || p.summary.blocking > 0 ? 1 : 0);
 
 const DIRS = ['environments', 'keyrings'];
+/** The key audit history: read from both sides, it only ever grows (assessAuditHistory). */
+const AUDIT_FILES = [AUDIT_LOG_FILE, WORKFLOW_KEY_FILE];
 const ENV_FILE = /^environments\/([^/]+)\.ya?ml$/;
 const TIER_FILE = /^environments\/tiers\/([^/]+)\.ya?ml$/;
 
@@ -231,7 +234,10 @@ export function buildPlan(opts: PlanOptions): Plan {
   const head = repo.resolve(opts.head ?? 'HEAD');
   const modelsDir = opts.modelsDir ?? join(opts.root, 'models');
   const trees = { base: repo.tree(base.sha, DIRS), head: repo.tree(head.sha, DIRS) };
-  const blobs = repo.blobs([...trees.base.values(), ...trees.head.values()]);
+  const audit = { base: repo.tree(base.sha, ['audit']), head: repo.tree(head.sha, ['audit']) };
+  const auditIds = (t: Tree) => AUDIT_FILES.flatMap((f) => (t.has(f) ? [t.get(f)!] : []));
+  const blobs = repo.blobs([...trees.base.values(), ...trees.head.values(), ...auditIds(audit.base), ...auditIds(audit.head)]);
+  const auditSide = (t: Tree) => ({ log: t.has(AUDIT_LOG_FILE) ? blobs.get(t.get(AUDIT_LOG_FILE)!)!.toString('utf8') : undefined, workflowKey: t.has(WORKFLOW_KEY_FILE) ? blobs.get(t.get(WORKFLOW_KEY_FILE)!)!.toString('utf8') : undefined });
   const tmp = mkdtempSync(join(tmpdir(), 'smartbot-plan-'));
   try {
     const sides = { base: new Side(join(tmp, 'base'), trees.base, blobs), head: new Side(join(tmp, 'head'), trees.head, blobs) };
@@ -239,7 +245,8 @@ export function buildPlan(opts: PlanOptions): Plan {
     sides.base.validate(pairs.flatMap((p) => (p.base ? [p.base] : [])), modelsDir);
     sides.head.validate(pairs.flatMap((p) => (p.head ? [p.head] : [])), modelsDir);
     const environments = pairs.map((p) => planEnvironment(p, sides.base, sides.head));
-    return summarize(base, head, environments);
+    const history = assessAuditHistory(auditSide(audit.base), auditSide(audit.head), [...sides.head.envFiles.keys()].sort());
+    return summarize(base, head, environments, history);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -309,7 +316,7 @@ const isQuiet = (e: EnvironmentPlan) =>
   e.objects !== undefined &&
   e.objects.added.length + e.objects.removed.length + e.objects.changed.length === 0;
 
-function summarize(base: Commit, head: Commit, all: EnvironmentPlan[]): Plan {
+function summarize(base: Commit, head: Commit, all: EnvironmentPlan[], history: { flag: RiskFlag; environments: string[] }[]): Plan {
   const environments = all.filter((e) => !isQuiet(e));
   const unchanged = all.filter(isQuiet).map((e) => e.name);
   const risks = new Map<string, PlanRisk>();
@@ -320,6 +327,7 @@ function summarize(base: Commit, head: Commit, all: EnvironmentPlan[]): Plan {
     risks.set(key, r);
   };
   for (const e of environments) for (const f of e.risks) raise(f, e.name);
+  for (const h of history) for (const env of h.environments) raise(h.flag, env);
   // A tier default that reaches several environments: one flag, naming them all, at the first changed line.
   const tierChanges = new Map<string, { envs: string[]; at: SourceLine }>();
   for (const e of environments)

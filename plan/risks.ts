@@ -94,6 +94,11 @@ export const RISKS = {
     summary: 'The sync target moves to another cluster.',
     reason: (p) => `the sync target moves from ${p.from} to ${p.to}: the workload starts on the new cluster and is left running, unmanaged, on the old one`,
   }),
+  'audit-rewritten': risk<{ what: string }>({
+    blocking: true,
+    summary: 'An existing line of the key audit history changes, entries are removed from it, or the workflow key is changed or removed: the history only grows.',
+    reason: (p) => `${p.what}: the key history is append-only, and a rewritten entry can carry a key nobody recorded`,
+  }),
   'tier-ripple': risk<{ file: string; environments: number }>({
     blocking: false,
     summary: 'A tier file change reaches several environments at once.',

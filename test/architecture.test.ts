@@ -1,9 +1,10 @@
 // The one dependency rule, over the real import graph (type-only imports included):
 //   contract/ and gguf/ import nothing of the project; validation/, generators/ and service/
-//   import only those two; plan/ may add validation/ and generators/; cli/ (and bench/, the
-//   tests) may import anything. And no import cycles, type-only ones included. The service's
-//   entry points (a file that runs as a process: `isEntry(import.meta.url)`) sit in
-//   service/src/entries/, apart from the library files, and no production file imports one.
+//   import only those two; keys/ adds validation/; plan/ adds validation/, generators/ and
+//   keys/; cli/ (and bench/, the tests) may import anything. And no import cycles, type-only
+//   ones included. The service's entry points (a file that runs as a process:
+//   `isEntry(import.meta.url)`) sit in service/src/entries/, apart from the library files, and
+//   no production file imports one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import ts from 'typescript';
@@ -16,8 +17,9 @@ const ALLOWED: Record<string, string[]> = {
   validation: ['contract', 'gguf'],
   generators: ['contract', 'gguf'],
   service: ['contract', 'gguf'],
-  plan: ['contract', 'gguf', 'validation', 'generators'],
-  cli: ['contract', 'gguf', 'validation', 'generators', 'service', 'plan'],
+  keys: ['contract', 'gguf', 'validation'],
+  plan: ['contract', 'gguf', 'validation', 'generators', 'keys'],
+  cli: ['contract', 'gguf', 'validation', 'generators', 'service', 'keys', 'plan'],
 };
 const PARTS = Object.keys(ALLOWED);
 /** Where the service's entry points live (entries/main.ts, llama-runtime.ts, model-loader.ts). */
@@ -103,6 +105,7 @@ describe('architecture: one dependency rule, no cycles', () => {
     const files = sources();
     files.set('contract/leak.ts', "import type { RuleId } from '../validation/rules.js';\nexport type X = RuleId;\n");
     files.set('service/src/leak.ts', "export const f = () => import('../../validation/validate.js');\n");
+    files.set('keys/leak.ts', "import type { Plan } from '../plan/plan.js';\nexport type X = Plan;\n");
     files.set('gguf/a.ts', "import type { B } from './b.js';\nexport type A = B;\n");
     files.set('gguf/b.ts', "import type { A } from './a.js';\nexport type B = A;\n");
     files.set('service/src/serve.ts', "import { isEntry } from '../../contract/run-main.js';\nif (isEntry(import.meta.url)) console.log('up');\n");
@@ -110,6 +113,7 @@ describe('architecture: one dependency rule, no cycles', () => {
     expect(checkArchitecture(files)).toEqual({
       violations: [
         'contract/leak.ts → validation/rules.ts (contract/ may import nothing of the project)',
+        'keys/leak.ts → plan/plan.ts (keys/ may import contract, gguf, validation)',
         'service/src/leak.ts → validation/validate.ts (service/ may import contract, gguf)',
         'service/src/serve.ts is a service entry point outside service/src/entries/',
         'service/src/uses-entry.ts → service/src/entries/llama-runtime.ts (an entry point is imported by a library file)',

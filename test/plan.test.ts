@@ -186,6 +186,29 @@ describe('smartbot plan — more cases', () => {
     expect(status()).toBe(before);
   });
 
+  it('a past line of the key history rewritten (the forged-admin case, keyring edited to match) is a blocking risk on the line, for the environment it names', async () => {
+    const log = readFileSync(join(repoRoot, 'audit/key-rotations.jsonl'), 'utf8');
+    const r = fixtureRepo();
+    repos.push(r);
+    r.commit({ 'audit/key-rotations.jsonl': log }, 'the history');
+    const attacker = 'a77ac4e5'.repeat(8);
+    const lines = log.split('\n');
+    const real = (JSON.parse(lines[1]!) as { key: { sha256: string } }).key.sha256;
+    lines[1] = `${lines[1]!.slice(0, -1)},"keyFingerprint":"${attacker.slice(0, 12)}","key":{"name":"ops","scopes":["admin"],"notBefore":"2026-11-26T21:55:36.532Z","sha256":"${attacker}"}}`;
+    r.commit({ 'audit/key-rotations.jsonl': lines.join('\n'), 'keyrings/dev.json': r.read('keyrings/dev.json').replace(real, attacker).replace('"id":"ops.1","name":"ops","status":"revoked"', '"id":"ops.1","name":"ops","status":"active"') }, 'forged');
+    const p = await plan(r);
+    expect(p.code).toBe(1);
+    expect(p.out).toContain(
+      '  ✖ blocking  audit-rewritten  dev: audit/key-rotations.jsonl line 2 (seq 2) differs from the base\'s: an existing audit entry was changed: the key history is append-only, and a rewritten entry can carry a key nobody recorded  (audit/key-rotations.jsonl:2)',
+    );
+    // Appending is no risk.
+    const grown = fixtureRepo();
+    repos.push(grown);
+    grown.commit({ 'audit/key-rotations.jsonl': log.split('\n').slice(0, 2).join('\n') + '\n' }, 'two entries');
+    grown.commit({ 'audit/key-rotations.jsonl': log }, 'two more');
+    expect((await plan(grown)).out).not.toContain('audit-rewritten');
+  });
+
   it("docs/plan.md's risk table lists every risk in the catalogue, with its blocking flag", () => {
     const readme = readFileSync(join(repoRoot, 'docs/plan.md'), 'utf8');
     const rows = new Map([...readme.matchAll(/^\| `([a-z0-9-]+)` \| (✖?) *\|/gm)].map((m) => [m[1]!, m[2] === '✖']));

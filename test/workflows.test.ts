@@ -97,6 +97,8 @@ jobs:
     const runs = (job: string) => jobs[job]!.steps.map((s) => s.run ?? s.uses ?? '').join('\n');
     expect(runs('validate')).toContain('npx smartbot validate --format github');
     expect(runs('validate')).toContain('npx smartbot render --check');
+    expect(runs('validate')).toContain('npx smartbot keys verify --base "$BASE_SHA" --checkpoint');
+    expect(jobs.validate!.steps[0]!.with).toMatchObject({ 'fetch-depth': 0, 'fetch-tags': true });
     expect(jobs.unit!.strategy?.matrix?.node).toEqual([20, 22, 24]);
     expect(runs('unit')).toContain('npm test');
     expect(runs('containers')).toContain('.ci/run');
@@ -108,8 +110,13 @@ jobs:
     for (const job of ['validate', 'unit', 'containers']) expect(jobs[job]!.permissions).toEqual({ contents: 'read' });
   });
 
-  it('main.yml: the drift gate, then images tagged with the commit sha', () => {
+  it('main.yml: the drift gate, then images tagged with the commit sha; the audit checkpoint verified, then recorded with the signing key', () => {
     const jobs = jobsOf('main.yml');
+    const checkpoint = jobs['audit-checkpoint']!;
+    expect(checkpoint.permissions).toEqual({ contents: 'write' });
+    const runs = checkpoint.steps.map((s) => s.run ?? '');
+    expect(runs.indexOf('npx smartbot keys verify --checkpoint')).toBeLessThan(runs.indexOf('npx smartbot keys checkpoint --repo "$GITHUB_REPOSITORY" --sha "$GITHUB_SHA"'));
+    expect(checkpoint.steps.find((s) => s.run?.startsWith('npx smartbot keys checkpoint'))!.env).toEqual({ GITHUB_TOKEN: '${{ github.token }}', SMARTBOT_AUDIT_SIGNING_KEY: '${{ secrets.SMARTBOT_AUDIT_SIGNING_KEY }}' });
     expect(jobs.drift!.steps.map((s) => s.run).join('\n')).toContain('npx smartbot render --check');
     expect(jobs.images!.needs).toBe('drift');
     const build = jobs.images!.steps.find((s) => s.run === 'containers/build.sh')!;

@@ -2,6 +2,8 @@
 // the message and the fix hint. Code elsewhere reports a rule by id with its parameters and
 // never writes message text of its own, so ids and wording stay reviewable in one place.
 
+import type { ChainRuleParams } from '../contract/audit-log.js';
+
 export type Severity = 'error' | 'warning';
 
 interface RuleDef<P> {
@@ -439,58 +441,94 @@ export const RULES = {
     message: (p) => `JWT key id ${p.kid} is listed twice in \`security.jwt.keys\``,
     fix: () => 'Give each key its own kid (`smartbot token --keygen` prints its JWK thumbprint).',
   }),
-  'audit-malformed': rule<{ detail: string }>({
+  'audit-malformed': rule<ChainRuleParams['audit-malformed']>({
     severity: 'error',
     summary: 'Every audit line is one complete audit entry.',
     message: (p) => `not an audit entry: ${p.detail}`,
     fix: () => 'The audit log is append-only and written only by `smartbot keys`: restore the line from git (git log -p audit/key-rotations.jsonl).',
   }),
-  'audit-hash-mismatch': rule<{ seq: number }>({
+  'audit-hash-mismatch': rule<ChainRuleParams['audit-hash-mismatch']>({
     severity: 'error',
     summary: 'An audit entry\'s hash matches its content: it was not edited after it was written.',
     message: (p) => `entry seq ${p.seq} does not match its hash: it was edited after it was written`,
     fix: () => 'Restore the line from git (git log -p audit/key-rotations.jsonl); record changes as new entries with `smartbot keys`.',
   }),
-  'audit-seq-missing': rule<{ seq: number; after: number; missing: string }>({
+  'audit-seq-missing': rule<ChainRuleParams['audit-seq-missing']>({
     severity: 'error',
     summary: 'No audit entry is missing from the sequence.',
     message: (p) => `entry seq ${p.seq} follows ${p.after ? `seq ${p.after}` : 'the start of the log'}: ${p.missing} missing (deleted?)`,
     fix: () => 'Restore the deleted lines from git (git log -p audit/key-rotations.jsonl); the log is append-only.',
   }),
-  'audit-seq-order': rule<{ seq: number; after: number; afterLine: number }>({
+  'audit-seq-order': rule<ChainRuleParams['audit-seq-order']>({
     severity: 'error',
     summary: 'Audit entries stay in the order they were written.',
     message: (p) => `entry seq ${p.seq} comes after seq ${p.after} (line ${p.afterLine}): entries were reordered`,
     fix: () => 'Put the lines back in seq order (git checkout the file); never move lines in the audit log.',
   }),
-  'audit-seq-duplicate': rule<{ seq: number; firstLine: number }>({
+  'audit-seq-duplicate': rule<ChainRuleParams['audit-seq-duplicate']>({
     severity: 'error',
     summary: 'Each audit seq is used once.',
     message: (p) => `seq ${p.seq} is used again (first at line ${p.firstLine})`,
     fix: () => 'Remove the repeated or inserted line (git checkout the file); only `smartbot keys` appends entries.',
   }),
-  'audit-fork': rule<{ seq: number; firstLine: number }>({
+  'audit-fork': rule<ChainRuleParams['audit-fork']>({
     severity: 'error',
     summary: 'Two branches that each appended an audit entry fork the chain.',
     message: (p) => `chain fork: this entry and line ${p.firstLine} are both seq ${p.seq} after the same entry — two branches each appended to the audit log`,
     fix: () => 'Rebase onto the target branch keeping its audit log and keyrings (git checkout origin/main -- audit keyrings), then run your `smartbot keys rotate|create|revoke` again.',
   }),
-  'audit-prev-hash': rule<{ seq: number; prevLine: number }>({
+  'audit-prev-hash': rule<ChainRuleParams['audit-prev-hash']>({
     severity: 'error',
     summary: 'Each audit entry\'s prevHash is the hash of the entry before it.',
     message: (p) => `entry seq ${p.seq}: prevHash is not the hash of ${p.prevLine ? `the entry before it (line ${p.prevLine})` : 'the start of the log (64 zeros)'}`,
     fix: () => 'Restore the line from git (git log -p audit/key-rotations.jsonl); entries are chained and cannot be edited or inserted.',
   }),
-  'audit-signature': rule<{ seq: number; keyFile: string; reason: 'invalid' | 'no-key' | 'unsigned' }>({
+  'audit-not-canonical': rule<ChainRuleParams['audit-not-canonical']>({
     severity: 'error',
-    summary: 'Entries made by the scheduled rotation carry a valid Ed25519 signature by the workflow key.',
+    summary: 'Every audit line is byte for byte the canonical form of its entry (sorted keys, no repeated field, nothing after `hash` but `sig`, no whitespace): no byte lies outside what the hash covers.',
+    message: (p) => `entry seq ${p.seq} is not in canonical form: ${p.detail}`,
+    fix: () => 'The audit log is written only by `smartbot keys`: restore the line from git (git log -p audit/key-rotations.jsonl). A line with a repeated field can make a JSON reader see a different entry than the one its hash covers.',
+  }),
+  'audit-signature': rule<ChainRuleParams['audit-signature']>({
+    severity: 'error',
+    summary: 'Entries from the seq the workflow key names on (and every entry of the scheduled rotation) carry a valid Ed25519 signature by the workflow key.',
     message: (p) =>
       p.reason === 'invalid'
         ? `entry seq ${p.seq}: the signature does not verify with the workflow key ${p.keyFile} (forged?)`
         : p.reason === 'no-key'
           ? `entry seq ${p.seq} is signed, but there is no workflow key ${p.keyFile} to check it`
-          : `entry seq ${p.seq} names the scheduled rotation as its actor but is not signed`,
-    fix: (p) => `Restore the entry from git. Only the scheduled workflow signs, with the private half of ${p.keyFile} (secret SMARTBOT_AUDIT_SIGNING_KEY).`,
+          : p.reason === 'required'
+            ? `entry seq ${p.seq} is not signed: ${p.keyFile} requires a signature on every entry from seq ${p.from} on`
+            : `entry seq ${p.seq} names the scheduled rotation as its actor but is not signed`,
+    fix: (p) =>
+      p.reason === 'required'
+        ? `Record key changes through the workflow that holds the signing key (SMARTBOT_AUDIT_SIGNING_KEY): the scheduled rotation, or a manual run of it; restore this entry from git and make the change there.`
+        : `Restore the entry from git. Only the workflow signs, with the private half of ${p.keyFile} (secret SMARTBOT_AUDIT_SIGNING_KEY).`,
+  }),
+  'audit-workflow-key': rule<{ file: string; detail: string }>({
+    severity: 'error',
+    summary: 'audit/workflow-key.pub, when present, is a `signed-from-seq: N` line and an Ed25519 public key.',
+    message: (p) => `${p.file} is not a workflow key: ${p.detail}`,
+    fix: () => 'Write it with `npx smartbot keys workflow-key --public-key FILE` (docs/keys.md, "The workflow key"), or restore it from git.',
+  }),
+  'audit-workflow-key-missing': rule<{ env: string; file: string; until?: string }>({
+    severity: 'error',
+    summary: 'An enterprise environment\'s key history is signed: audit/workflow-key.pub exists (or `security.keyring.unsignedAuditUntil` has not passed).',
+    message: (p) =>
+      `${p.env} is on the enterprise tier, but there is no workflow key ${p.file}: every audit entry is unsigned, so anyone who can push can rewrite the history and recompute the chain${p.until ? ` (the transition \`security.keyring.unsignedAuditUntil: ${p.until}\` has passed)` : ''}`,
+    fix: (p) => `Set up the workflow key (docs/keys.md, "The workflow key"): keygen, the SMARTBOT_AUDIT_SIGNING_KEY secret, then \`npx smartbot keys workflow-key --public-key FILE\` and commit ${p.file}.`,
+  }),
+  'audit-rewritten': rule<{ what: string; ref: string }>({
+    severity: 'error',
+    summary: 'The key history only grows: against the base branch (`keys verify --base REF`), every existing line is unchanged and the workflow key stays.',
+    message: (p) => `${p.what} (base ${p.ref})`,
+    fix: (p) => `The audit log is append-only: restore it from the base (git checkout ${p.ref} -- audit/), then record changes as new entries with \`smartbot keys\`.`,
+  }),
+  'audit-checkpoint': rule<{ detail: string }>({
+    severity: 'error',
+    summary: 'The key history holds the newest checkpoint main recorded (`keys verify --checkpoint`): no entry recorded on main was removed or rewritten since.',
+    message: (p) => p.detail,
+    fix: () => 'Restore audit/key-rotations.jsonl from main (git checkout origin/main -- audit/): entries recorded on main are never removed.',
   }),
   'audit-replay': rule<{ seq: number; env: string; keyId: string; problem: 'unknown' | 'exists' | 'not-active' | 'revoked' }>({
     severity: 'error',

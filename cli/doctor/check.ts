@@ -34,6 +34,8 @@ export interface DoctorContext {
   /** Where the local model file is looked for by name (default <root>/models). */
   modelsDir: string;
   host: HostFacts;
+  /** The run's deadline for what doctor asks over the network (each request has its own too). */
+  deadline: AbortSignal;
   /** Work shared by several checks (the model's inspection, the node-llama-cpp probe), done once. */
   once<T>(key: string, make: () => Promise<T>): Promise<T>;
 }

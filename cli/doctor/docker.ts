@@ -8,13 +8,19 @@ import { ok, problem, reason, skip, warn, type Check, type DoctorContext, type F
 
 const section = 'Docker';
 
-/** GET `path` on the Docker API: status and parsed JSON body. */
+/** What one Docker API answer may hold (a container list of a busy host is well under it). */
+const DOCKER_ANSWER_MAX_BYTES = 8 * 2 ** 20;
+
+/** GET `path` on the Docker API: status and parsed JSON body; the whole request within `timeoutMs`, the answer within the cap. */
 export function dockerGet(socketPath: string, path: string, timeoutMs = 2000): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs, headers: { host: 'docker' } }, (res) => {
+    const req = request({ socketPath, path, method: 'GET', headers: { host: 'docker' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
+      res.on('data', (d: string) => {
+        text += d;
+        if (text.length > DOCKER_ANSWER_MAX_BYTES) req.destroy(new Error(`the answer is over ${DOCKER_ANSWER_MAX_BYTES / 2 ** 20} MiB`));
+      });
       res.on('end', () => {
         let body: unknown = text;
         try {
@@ -24,8 +30,11 @@ export function dockerGet(socketPath: string, path: string, timeoutMs = 2000): P
         }
         resolve({ status: res.statusCode ?? 0, body });
       });
+      res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    // A total deadline, not an idle one: a daemon that trickles bytes is cut all the same.
+    const deadline = setTimeout(() => req.destroy(new Error(`no complete answer in ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', reject);
     req.end();
   });

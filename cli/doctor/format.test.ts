@@ -39,4 +39,11 @@ describe('doctor report', () => {
     expect(doc.findings[1].summary).toBe(report.findings[1]!.summary);
     expect(doctorJson(report)).not.toMatch(/[\x1b\r]/);
   });
+
+  it("masks a secret on a port holder's command line, in text and in JSON", () => {
+    const key = 'sb_live_0123456789abcdefghijklmnopqrstu';
+    const leaky = { ...report, findings: [{ section: 'Ports' as const, check: 'port', status: 'problem' as const, summary: `port 9000 (ports.admin) is in use by pid 8 (node api.js --api-key ${key} --db redis://:hunter2pass@db:6379)`, why: 'w', fix: 'f' }] };
+    expect(doctorText(leaky)).toContain('(node api.js --api-key sb_‹masked› --db redis://:‹masked›@db:6379)');
+    for (const text of [doctorText(leaky), doctorJson(leaky)]) expect(text).not.toMatch(/0123456789abcdef|hunter2pass/);
+  });
 });

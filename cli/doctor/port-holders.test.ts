@@ -24,7 +24,7 @@ describe('doctor: port holders from /proc', () => {
         `   1: 0100007F:1F90 0100007F:D431 01 00000000:00000000 00:00000000 00000000  1000        0 222 1 0 20 4 30 10 -1\n`,
     );
     writeFileSync(join(proc, 'net/tcp6'), `${HEADER}   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 333 1 0 100 0 0 10 0\n`);
-    for (const [pid, inode, cmd] of [['41', '111', 'python3\0-m\0http.server\x008080\0'], ['42', '999', 'other\0'], ['43', '333', 'node\0server.js\0']] as const) {
+    for (const [pid, inode, cmd] of [['41', '111', 'python3\0-m\0http.server\x008080\0'], ['42', '999', 'other\0'], ['43', '333', `node\0server.js\0--api-key\0sb_live_${'k'.repeat(200)}\0`]] as const) {
       mkdirSync(join(proc, pid, 'fd'), { recursive: true });
       writeFileSync(join(proc, pid, 'cmdline'), cmd);
       symlinkSync(`socket:[${inode}]`, join(proc, pid, 'fd', '3'));
@@ -38,7 +38,8 @@ describe('doctor: port holders from /proc', () => {
     expect(holdersOf(new Set(listeners.map((l) => l.inode)), proc)).toEqual({
       holders: [
         { pid: 41, command: 'python3 -m http.server 8080' },
-        { pid: 43, command: 'node server.js' },
+        // Masked before it is cut to 160 characters: a cut key would escape the mask.
+        { pid: 43, command: 'node server.js --api-key sb_‹masked›' },
       ],
       hidden: 0,
     });

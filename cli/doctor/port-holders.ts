@@ -3,6 +3,7 @@
 // `lsof` needed, and it works for any user's process that this user may inspect.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { maskSecrets } from '../../contract/secrets.js';
 
 export interface Listener {
   /** "0.0.0.0", "127.0.0.1", "::", "::1", … */
@@ -12,7 +13,7 @@ export interface Listener {
 
 export interface Holder {
   pid: number;
-  /** The command line, cut to 160 characters. */
+  /** The command line, secrets masked (`--api-key sb_…`), then cut to 160 characters. */
   command: string;
 }
 
@@ -77,7 +78,8 @@ export function holdersOf(inodes: Set<string>, procDir = '/proc'): { holders: Ho
 function commandOf(procDir: string, pid: string): string {
   try {
     const argv = readFileSync(join(procDir, pid, 'cmdline'), 'utf8').split('\0').filter(Boolean).join(' ');
-    const cmd = argv || readFileSync(join(procDir, pid, 'comm'), 'utf8').trim();
+    // Masked before it is cut: a cut key no longer has a key's shape.
+    const cmd = maskSecrets(argv || readFileSync(join(procDir, pid, 'comm'), 'utf8').trim());
     return cmd.length > 160 ? `${cmd.slice(0, 159)}…` : cmd;
   } catch {
     return '?';

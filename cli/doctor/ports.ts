@@ -31,7 +31,7 @@ async function checkPort(ctx: DoctorContext, field: string, port: number): Promi
   if (listeners.length === 0) return ok(section, 'port', `${where} is free`);
   const { holders, hidden } = holdersOf(new Set(listeners.map((l) => l.inode)), ctx.host.procDir);
   const who = holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
-  if (await smartbotReadiness(port)) return ok(section, 'port', `${where} is held by the smartbot service itself${who ? `: ${who}` : ''}`);
+  if (await smartbotReadiness(port, ctx.deadline)) return ok(section, 'port', `${where} is held by the smartbot service itself${who ? `: ${who}` : ''}`);
   const addresses = [...new Set(listeners.map((l) => l.address))].join(', ');
   if (holders.length === 0)
     return problem(section, 'port', `${where} is in use (listening on ${addresses}) by a process this user cannot see${hidden ? ` (${hidden} processes were not readable)` : ''}`, {

@@ -3,6 +3,7 @@
 // service reads it, never printed), the request the service's readiness makes.
 import type { RemoteServedModel } from '../../contract/models.js';
 import { remoteTarget } from '../../service/src/engine/remote.js';
+import { fetchBounded } from '../http.js';
 import { ok, problem, reason, skip, type Check, type DoctorContext, type Finding } from './check.js';
 import { remoteModels, type Named } from './models.js';
 
@@ -34,7 +35,7 @@ async function endpointFindings(ctx: DoctorContext, { model, field, label }: Nam
   const started = performance.now();
   let status: number;
   try {
-    status = (await fetch(target.readinessUrl, { headers, signal: AbortSignal.timeout(Math.min(model.timeoutMs, 10_000)) })).status;
+    status = (await fetchBounded(target.readinessUrl, { headers }, { timeoutMs: Math.min(model.timeoutMs, 10_000), maxBytes: 2 ** 20, signal: ctx.deadline })).status;
   } catch (e) {
     return [
       problem(section, 'remote-endpoint', `${label}GET ${target.readinessUrl} fails: ${reason(e)}`, {

@@ -14,7 +14,9 @@ import { gitDataApi, type GitData } from '../../test/helpers/github-git.js';
 import { keysCommand } from '../keys.js';
 import { runCommand } from '../main.js';
 import type { AuditEntry } from '../../contract/audit-log.js';
-import { prBody, prTitle } from './open-pr.js';
+import { openRotationPr, prBody, prTitle } from './open-pr.js';
+import { githubClient } from '../../plan/github.js';
+import { createServer } from 'node:http';
 import { tempDir } from '../../test/helpers/temp.js';
 
 const TOKEN = 'ghs_test0123456789abcdefTOKEN';
@@ -52,7 +54,9 @@ beforeAll(async () => {
   await keys(r.dir, 'create', '--env', 'prod', '--id', 'ci', '--reason', 'CI | smoke <tests>', ...who);
   expect((await runCli('render', '--root', r.dir)).code).toBe(0);
   rmSync(join(r.dir, 'workflow.pem'));
-  base = r.commit({ 'audit/workflow-key.pub': signing.publicKeyPem }, 'prod key ci');
+  writeFileSync(join(keysDir, 'workflow.pub.pem'), signing.publicKeyPem);
+  expect((await keys(r.dir, 'workflow-key', '--public-key', join(keysDir, 'workflow.pub.pem'))).code).toBe(0);
+  base = r.commit({}, 'prod key ci, the workflow key');
   writeFileSync(join(keysDir, 'workflow.pem'), signing.privateKeyPem);
   // 77 days later, what the scheduled workflow does.
   vi.setSystemTime(t0 + 77 * DAY);
@@ -185,6 +189,24 @@ describe('smartbot keys open-pr', () => {
       rmSync(leak);
     }
     expect(gh.requests).toEqual([]);
+  });
+});
+
+describe('smartbot keys open-pr against a GitHub that never answers', () => {
+  it('ends at its deadline with one line instead of waiting for the job to be killed', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const t0 = performance.now();
+    try {
+      const gh = githubClient({ token: TOKEN, baseUrl, ...fastClient() });
+      const run = openRotationPr(gh, r.dir, { owner: 'octo', repo: 'smartbot', base: 'main', baseUrl, requestTimeoutMs: 300, runTimeoutMs: 1500 });
+      await expect(run).rejects.toThrow(/^cannot reach the GitHub API at http:\/\/127\.0\.0\.1:\d+ while (reading branch main of octo\/smartbot \(no complete answer within 0\.3 s\)|proposing the key changes \(the run's 1\.5 s deadline passed\)); check GITHUB_API_URL and the network$/);
+      expect(performance.now() - t0).toBeLessThan(5000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

@@ -9,7 +9,11 @@ import { UserError } from '../../contract/run-main.js';
 import { GitRepo } from '../../plan/git.js';
 import { describeGitHubError, step, type FailureHints, type GitHub } from '../../plan/github.js';
 import { visible } from '../../validation/format/safe-text.js';
-import { parseAuditLog, type AuditEntry } from '../../contract/audit-log.js';
+import { entriesOf, parseAuditLog, type AuditEntry } from '../../contract/audit-log.js';
+import { boundedRequest, githubFromEnv, GITHUB_RUN_TIMEOUT_MS, parseRepo, requireToken, type GitHubClientOverrides } from '../github-env.js';
+import { EXIT } from '../io.js';
+import type { KeysRun } from './options.js';
+import { runDeadline, untilDeadline } from '../http.js';
 
 /** What a key change touches: the log, the keyrings, environment files (JWT key lists), and their rendering. */
 export const KEY_CHANGE_DIRS = ['audit', 'keyrings', 'environments', 'rendered'];
@@ -27,6 +31,9 @@ export interface OpenPrOptions {
   /** Default: smartbot/key-rotation-<first seq>[-<last seq>]. */
   branch?: string;
   baseUrl: string;
+  /** Tests: shorter deadlines per request and per run. */
+  requestTimeoutMs?: number;
+  runTimeoutMs?: number;
 }
 
 export type OpenPrResult = { opened: false } | { opened: true; url: string; number: number; branch: string; files: string[]; entries: AuditEntry[] };
@@ -41,7 +48,7 @@ function newEntries(git: GitRepo, root: string): AuditEntry[] {
   } catch {
     // No history yet: nothing to propose.
   }
-  const entries = (text: string) => parseAuditLog(text).flatMap((l) => (l.entry ? [l.entry] : []));
+  const entries = (text: string) => entriesOf(parseAuditLog(text));
   const lastSeq = Math.max(0, ...entries(committed).map((e) => e.seq));
   return entries(current).filter((e) => e.seq > lastSeq);
 }
@@ -82,6 +89,19 @@ const branchFor = (entries: AuditEntry[]) => {
 };
 
 export async function openRotationPr(gh: GitHub, root: string, o: OpenPrOptions): Promise<OpenPrResult> {
+  // Every request is bounded (time and bytes), and so is the whole run, retries and waits included.
+  const deadline = runDeadline(o.runTimeoutMs ?? GITHUB_RUN_TIMEOUT_MS);
+  try {
+    return await untilDeadline(propose(gh, root, o, deadline.signal), deadline.signal);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw describeGitHubError(e, 'proposing the key changes', o.baseUrl, HINTS);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function propose(gh: GitHub, root: string, o: OpenPrOptions, deadline: AbortSignal): Promise<OpenPrResult> {
   const git = new GitRepo(root);
   const entries = newEntries(git, root);
   if (!entries.length) return { opened: false };
@@ -94,7 +114,7 @@ export async function openRotationPr(gh: GitHub, root: string, o: OpenPrOptions)
     contents.set(f.path, data);
   }
 
-  const where = { owner: o.owner, repo: o.repo };
+  const where = { owner: o.owner, repo: o.repo, ...boundedRequest(deadline, o.requestTimeoutMs) };
   const name = `${o.owner}/${o.repo}`;
   const run = <T>(doing: string, fn: () => Promise<T>) => step(doing, o.baseUrl, HINTS, fn);
   const branch = o.branch ?? branchFor(entries);
@@ -131,4 +151,17 @@ export async function openRotationPr(gh: GitHub, root: string, o: OpenPrOptions)
   }
   const pr = (await run(`opening the pull request from ${branch} into ${o.base}`, () => gh.rest.pulls.create({ ...where, title, head: branch, base: o.base, body: prBody(entries, files) }))).data;
   return { opened: true, url: pr.html_url, number: pr.number, branch, files, entries };
+}
+
+/** `keys open-pr --repo OWNER/NAME [--base main] [--branch NAME]`. */
+export async function openPr(run: KeysRun, client: GitHubClientOverrides): Promise<number> {
+  const { v, settings, io } = run;
+  const { owner, repo } = parseRepo(v.repo);
+  const base = v.base ?? 'main';
+  const { gh, baseUrl } = githubFromEnv(requireToken(), 'smartbot-keys', client);
+  const r = await openRotationPr(gh, settings.root, { owner, repo, base, baseUrl, ...(v.branch ? { branch: v.branch } : {}) });
+  if (!r.opened) return io.out(`no new entries in ${AUDIT_LOG_FILE}: no key change to propose\n`), EXIT.ok;
+  const seqs = r.entries.map((e) => e.seq);
+  io.out(`opened ${r.url} from ${r.branch} into ${base}: audit seq ${seqs[0]}${seqs.length > 1 ? `–${seqs.at(-1)}` : ''}, ${r.files.length} file${r.files.length === 1 ? '' : 's'}\n`);
+  return EXIT.ok;
 }

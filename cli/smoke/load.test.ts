@@ -1,5 +1,6 @@
 // The load generator against small scripted fastify servers on 127.0.0.1: what it counts as a
 // token, an error and a 429, and that it stops at its bounds.
+import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantile, runLoad, type LoadOptions, type Progress } from './load.js';
@@ -115,7 +116,47 @@ describe('runLoad', () => {
     const url = await hang.listen({ host: '127.0.0.1', port: 0 });
     const r = await runLoad({ url: new URL(`${url}/x`), headers: { 'content-type': 'application/json' }, body: '{}', durationSeconds: 5, concurrency: 1, maxRequests: 1, timeoutSeconds: 0.2 });
     await hang.close();
-    expect(r.errorKinds).toEqual(['no answer within 0.2 s ×1']);
+    expect(r.errorKinds).toEqual(['no complete answer within 0.2 s ×1']);
+  });
+
+  it('a stream that keeps sending bytes (a ping each 50 ms) is cut at the request deadline: the run ends within its duration + that deadline', async () => {
+    const trickle = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const t = setInterval(() => res.write(': ping\n\n'), 50);
+      res.on('close', () => clearInterval(t));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+    const t0 = performance.now();
+    try {
+      const port = (trickle.address() as { port: number }).port;
+      const r = await runLoad({ url: new URL(`http://127.0.0.1:${port}/x`), headers: {}, body: '{}', durationSeconds: 1, concurrency: 2, maxRequests: 100, timeoutSeconds: 0.5 });
+      expect(r.errorKinds).toEqual([`no complete answer within 0.5 s ×${r.requests}`]);
+      expect((performance.now() - t0) / 1000).toBeLessThan(1 + 0.5 + 1);
+    } finally {
+      trickle.closeAllConnections();
+      await new Promise((resolve) => trickle.close(resolve));
+    }
+  });
+
+  it('a stream without blank lines is dropped at 64 KiB, not held', async () => {
+    const flood = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = `data: ${'x'.repeat(16 * 1024)}`;
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on('drain', pump);
+      pump();
+    });
+    await new Promise<void>((resolve) => flood.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (flood.address() as { port: number }).port;
+      const r = await runLoad({ url: new URL(`http://127.0.0.1:${port}/x`), headers: {}, body: '{}', durationSeconds: 0.5, concurrency: 2, maxRequests: 4, timeoutSeconds: 5 });
+      expect(r.errorKinds).toEqual(['stream event over 64 KiB without a blank line ×4']);
+    } finally {
+      flood.closeAllConnections();
+      await new Promise((resolve) => flood.close(resolve));
+    }
   });
 });
 

@@ -20,7 +20,7 @@ export interface LoadOptions {
   durationSeconds: number;
   concurrency: number;
   maxRequests: number;
-  /** Per request: no complete answer within this is an error. */
+  /** Per request, whole (a total deadline, not an idle timeout): no complete answer within this is an error. */
   timeoutSeconds: number;
   /** Called every progressSeconds (default 1), and once at the end. */
   onProgress?: (p: Progress) => void;
@@ -64,21 +64,32 @@ interface Ended {
 const CONTENT = '"content":"';
 const QUOTE = 34;
 
-/** Reads an SSE chat stream chunk by chunk, counting content deltas; no JSON parse per token. */
-class StreamReader {
+/** One event is a chunk of a few hundred bytes: a stream that sends this much without a blank line is not an event stream. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+/** A streamed answer of max_tokens ≤ a few hundred is tens of KB: past this it is cut, as an error. */
+export const MAX_STREAM_BYTES = 2 ** 20;
+
+/** Reads an SSE chat stream chunk by chunk, counting content deltas; no JSON parse per token. Holds at most one event. */
+export class StreamReader {
   tokens = 0;
   firstTokenAt = 0;
   done = false;
   error: string | undefined;
+  /** Set when the stream must be dropped (an event or the stream too long). */
+  overflow: string | undefined;
   private pending = '';
+  private received = 0;
 
   push(chunk: string): void {
+    this.received += chunk.length;
+    if (this.received > MAX_STREAM_BYTES) return void (this.overflow ??= `stream over ${MAX_STREAM_BYTES / 2 ** 20} MiB`);
     this.pending += chunk;
     let end: number;
     while ((end = this.pending.indexOf('\n\n')) !== -1) {
       this.event(this.pending.slice(0, end));
       this.pending = this.pending.slice(end + 2);
     }
+    if (this.pending.length > MAX_EVENT_BYTES) this.overflow ??= `stream event over ${MAX_EVENT_BYTES / 1024} KiB without a blank line`;
   }
 
   private event(event: string): void {
@@ -119,21 +130,31 @@ function send({ client, options, body, timeoutSeconds }: Prepared): Promise<Ende
   return new Promise((resolve) => {
     let settled = false;
     const end = (e: Ended) => {
-      if (!settled) (settled = true), resolve(e);
+      if (!settled) (settled = true), clearTimeout(deadline), resolve(e);
     };
+    let answered = 0;
     const req = client.request(options, (res) => {
       const status = res.statusCode ?? 0;
+      answered = status;
       res.setEncoding('utf8');
+      const cut = (error: string, tokens = 0, firstTokenAt = 0) => (end({ status, error, tokens, firstTokenAt }), res.destroy());
       if (status === 200 && String(res.headers['content-type']).startsWith('text/event-stream')) {
         const reader = new StreamReader();
-        res.on('data', (c: string) => reader.push(c));
+        res.on('data', (c: string) => {
+          reader.push(c);
+          if (reader.overflow) cut(reader.overflow, reader.tokens, reader.firstTokenAt);
+        });
         res.on('end', () => {
           const error = reader.error ?? (reader.done ? undefined : 'stream ended without [DONE]');
           end({ status, ...(error ? { error } : {}), tokens: reader.tokens, firstTokenAt: reader.firstTokenAt });
         });
       } else {
         let body = '';
-        res.on('data', (c: string) => body.length < ERROR_BODY_LIMIT && (body += c));
+        res.on('data', (c: string) => {
+          body += c;
+          // Enough to find the error code; the rest is not read.
+          if (body.length >= ERROR_BODY_LIMIT) cut(`${status} ${errorCode(body) ?? ''}`.trim());
+        });
         res.on('end', () => {
           const error = status === 200 ? '200 without an event stream' : `${status} ${errorCode(body) ?? ''}`.trim();
           end({ status, error, tokens: 0, firstTokenAt: 0 });
@@ -141,7 +162,11 @@ function send({ client, options, body, timeoutSeconds }: Prepared): Promise<Ende
       }
       res.on('error', (e) => end({ status, error: networkReason(e), tokens: 0, firstTokenAt: 0 }));
     });
-    req.setTimeout(timeoutSeconds * 1000, () => req.destroy(new NoAnswer(timeoutSeconds)));
+    // The whole request, not the time between two bytes: a server that trickles is cut all the same.
+    const deadline = setTimeout(() => {
+      end({ status: answered, error: networkReason(new NoAnswer(timeoutSeconds)), tokens: 0, firstTokenAt: 0 });
+      req.destroy();
+    }, timeoutSeconds * 1000);
     req.on('error', (e) => end({ status: 0, error: networkReason(e), tokens: 0, firstTokenAt: 0 }));
     req.end(body);
   });

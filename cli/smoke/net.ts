@@ -19,10 +19,10 @@ const REASONS: Record<string, string> = {
 /** Codes that mean nothing answered at that address at all (as opposed to a bad answer). */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** A timeout of our own: the server took the connection but did not answer in time. */
+/** A deadline of our own: the server took the connection but did not answer, whole, in time. */
 export class NoAnswer extends Error {
   constructor(readonly seconds: number) {
-    super(`no answer within ${seconds} s`);
+    super(`no complete answer within ${seconds} s`);
   }
 }
 

@@ -90,8 +90,8 @@ describe('renderJson and renderGithub', () => {
     expect(renderGithub(outcome()).split('\n')[0]).toBe('::notice title=smartbot smoke::✔ PASS: p99 1.42 s ≤ 2 s; error rate 0.0 %25 ≤ 5 %25; 2 of 3 functional checks passed, 1 skipped');
     const failed = outcome({ functional: [{ name: 'metrics', status: 'fail', detail: '100% missing\nsecond line' }] });
     expect(renderGithub(failed).split('\n').slice(0, 2)).toEqual([
-      '::error title=smartbot smoke::metrics: 100%25 missing%0Asecond line',
-      '::error title=smartbot smoke::✖ FAIL: metrics: 100%25 missing%0Asecond line; p99 1.42 s ≤ 2 s; error rate 0.0 %25 ≤ 5 %25; 0 of 1 functional checks passed',
+      '::error title=smartbot smoke::metrics: 100%25 missing\\nsecond line',
+      '::error title=smartbot smoke::✖ FAIL: metrics: 100%25 missing\\nsecond line; p99 1.42 s ≤ 2 s; error rate 0.0 %25 ≤ 5 %25; 0 of 1 functional checks passed',
     ]);
   });
 });

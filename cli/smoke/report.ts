@@ -1,5 +1,8 @@
 // The smoke report for people (text), machines (json) and GitHub's annotation parser (github).
-// Every stress figure that decides the verdict is shown against its threshold.
+// Every stress figure that decides the verdict is shown against its threshold. What a server
+// said (details, error kinds) is escaped in every formatter: no raw ESC, CR or BEL reaches a
+// terminal or a CI log.
+import { safeJson, visible } from '../../validation/format/safe-text.js';
 import { formatLimit, formatPercent, formatSeconds, ran, type SmokeOutcome } from './outcome.js';
 
 const MARK = { pass: '✔', fail: '✖', skip: '–' } as const;
@@ -11,8 +14,8 @@ function table(rows: string[][]): string[] {
 }
 
 export function renderText(o: SmokeOutcome): string {
-  const lines = [`smartbot smoke ${o.url}: environment ${o.environment} (thresholds from ${o.thresholdsFrom})`, '', 'functional'];
-  lines.push(...table(o.functional.map((c) => [MARK[c.status], c.name, c.status === 'skip' ? `skipped: ${c.detail}` : c.detail])));
+  const lines = [`smartbot smoke ${visible(o.url)}: environment ${visible(o.environment)} (thresholds from ${visible(o.thresholdsFrom)})`, '', 'functional'];
+  lines.push(...table(o.functional.map((c) => [MARK[c.status], c.name, visible(c.status === 'skip' ? `skipped: ${c.detail}` : c.detail)])));
   lines.push('');
   const s = o.stress;
   if (!ran(s)) lines.push(`stress: skipped (${s.skipped})`);
@@ -30,7 +33,7 @@ export function renderText(o: SmokeOutcome): string {
       ['tokens/s', s.tokensPerSecond.toFixed(1), '', ''],
     ];
     lines.push(...table(rows));
-    if (s.errorKinds.length) lines.push(`  errors by kind: ${s.errorKinds.join(', ')}`);
+    if (s.errorKinds.length) lines.push(`  errors by kind: ${visible(s.errorKinds.join(', '))}`);
   }
   lines.push('', verdictLine(o));
   return `${lines.join('\n')}\n`;
@@ -40,17 +43,17 @@ function verdictLine(o: SmokeOutcome): string {
   const skipped = o.functional.filter((c) => c.status === 'skip').length;
   const passed = o.functional.filter((c) => c.status === 'pass').length;
   const counts = `${passed} of ${o.functional.length} functional checks passed${skipped ? `, ${skipped} skipped` : ''}`;
-  return `${o.verdict.pass ? '✔ PASS' : '✖ FAIL'}: ${[...o.verdict.reasons, counts].join('; ')}`;
+  return `${o.verdict.pass ? '✔ PASS' : '✖ FAIL'}: ${visible([...o.verdict.reasons, counts].join('; '))}`;
 }
 
-export const renderJson = (o: SmokeOutcome): string => `${JSON.stringify(o, null, 2)}\n`;
+export const renderJson = (o: SmokeOutcome): string => `${safeJson(o)}\n`;
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
 /** Each failure as a workflow ::error annotation (the verdict as ::notice when it passed), then the text report. */
 export function renderGithub(o: SmokeOutcome): string {
   const title = 'title=smartbot smoke';
-  const failures = o.functional.filter((c) => c.status === 'fail').map((c) => `::error ${title}::${escapeData(`${c.name}: ${c.detail}`)}`);
+  const failures = o.functional.filter((c) => c.status === 'fail').map((c) => `::error ${title}::${escapeData(visible(`${c.name}: ${c.detail}`))}`);
   const verdict = o.verdict.pass ? `::notice ${title}::${escapeData(verdictLine(o))}` : `::error ${title}::${escapeData(verdictLine(o))}`;
   return `${[...failures, verdict].join('\n')}\n${renderText(o)}`;
 }

@@ -19,5 +19,5 @@ export function smokeFromRepository(root: string, env: string): Targets | undefi
     const first = errors[0];
     throw new UsageError(`--env ${env}: ${file} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; first: ${first.file}:${first.line}:${first.col} ${first.message}` : ''}); run \`smartbot validate\``);
   }
-  return { config: smokeConfig(env, config), source: file };
+  return { config: smokeConfig(env, config), source: file, ports: { external: config.ports.external, ...(config.ports.admin === undefined ? {} : { admin: config.ports.admin }) } };
 }

@@ -24,7 +24,8 @@ describe('resolveTargets', () => {
   });
 
   it('computes the same config from the repository, validated', () => {
-    expect(resolveTargets('prod', repoRoot, smokeFromRepository)).toEqual({ config: PROD, source: join(repoRoot, 'environments/prod.yaml') });
+    // With the environment's ports: where its /metrics is served.
+    expect(resolveTargets('prod', repoRoot, smokeFromRepository)).toEqual({ config: PROD, source: join(repoRoot, 'environments/prod.yaml'), ports: { external: 18789, admin: 8080 } });
     // dev has verify off (nothing rendered) but its thresholds are still known.
     expect(resolveTargets('dev', repoRoot, smokeFromRepository).config).toMatchObject({ environment: 'dev', thresholds: { p99LatencySeconds: 2, errorRatePercent: 5 } });
   });

@@ -12,6 +12,8 @@ export interface Targets {
   config: SmokeConfig;
   /** Where it came from, for the report: environments/dev.yaml, /etc/smartbot/smoke/smoke.json. */
   source: string;
+  /** The environment's ports, when it was read from the repository (where /metrics is). */
+  ports?: { external: number; admin?: number };
 }
 
 /** Reads environments/<env>.yaml through validation; undefined when the repository has no such file. */

@@ -309,7 +309,17 @@ describe('models, probes, metrics', () => {
     expect({ ok: after.ok - before.ok, denied: after.denied - before.denied, observed: after.observed - before.observed }).toEqual({ ok: 3, denied: 1, observed: 3 });
   });
 
-  it('/metrics is not served on the public port when an admin port carries it', async () => {
+  it('/metrics is not served on the public port when an admin port carries it: a 404 that names the admin port', async () => {
+    const elsewhere = buildApp({ ...deps, config: { ...deps.config, listen: { ...deps.config.listen, adminPort: 9099 } } });
+    try {
+      const r = await elsewhere.inject({ method: 'GET', url: '/metrics' });
+      expect([r.statusCode, r.headers['x-smartbot-metrics-port'], r.json()]).toEqual([404, '9099', { error: { message: 'No such endpoint: GET /metrics.', type: 'invalid_request_error', param: null, code: 'not_found' } }]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('/metrics is served on the public port when there is no admin port', async () => {
     expect(config.listen.adminPort).toBeUndefined();
     const r = await app.inject({ method: 'GET', url: '/metrics' });
     expect(r.statusCode).toBe(200);

@@ -16,7 +16,7 @@ import { genReqId, requestId } from './hooks/request-id.js';
 import { RouteTable } from './hooks/route-table.js';
 import { chatRoutes } from './routes/chat.js';
 import { modelRoutes } from './routes/models.js';
-import { adminRoutes, metricsRoute, probeRoutes } from './routes/ops.js';
+import { adminRoutes, metricsElsewhereRoute, metricsRoute, probeRoutes } from './routes/ops.js';
 
 export type { ServiceDeps };
 
@@ -67,7 +67,7 @@ export function buildApp(deps: ServiceDeps, https?: { key: string; cert: string 
   app.register(modelRoutes, deps);
   app.register(adminRoutes, deps);
   app.register(probeRoutes, deps);
-  if (deps.config.listen.adminPort === undefined) app.register(metricsRoute, deps);
+  app.register(deps.config.listen.adminPort === undefined ? metricsRoute : metricsElsewhereRoute, deps);
   return app;
 }
 

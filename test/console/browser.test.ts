@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKFLOW_KEY_FILE } from '../../contract/audit-log.js';
 import { AUDIT_LOG_FILE, parseKeyring } from '../../contract/keyring-file.js';
 import { buildAdminApp, buildApp } from '../../service/src/app.js';
 import { ApiError } from '../../service/src/errors.js';
@@ -65,7 +66,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
     deps.startedAt = Date.now();
     // As npm start configures dev, with the Redis cache the scripted deps have (in memory).
     deps.config = { ...deps.config, listen: { host: '127.0.0.1', port: 18789, adminPort: 8080 }, cache: { redis: { enabled: true, url: 'redis://127.0.0.1:6379', ttlSeconds: 3600 } } };
-    admin = buildAdminApp(deps, { auditFile: join(repoRoot, AUDIT_LOG_FILE), repoRoot, sampleMs: 500 });
+    admin = buildAdminApp(deps, { audit: { log: join(repoRoot, AUDIT_LOG_FILE), workflowKey: join(repoRoot, WORKFLOW_KEY_FILE) }, repoRoot, sampleMs: 500 });
     api = buildApp(deps);
     base = await admin.listen({ host: '127.0.0.1', port: 0 });
     const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
@@ -205,7 +206,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
   it('shows an environment name and an audit key id holding HTML as text: nothing runs', async () => {
     const hostile = scriptedDeps(keys);
     hostile.deps.config = { ...hostile.deps.config, environment: HOSTILE_ENV };
-    const app = buildAdminApp(hostile.deps, { auditFile: hostileAuditFile(HOSTILE_ENV) });
+    const app = buildAdminApp(hostile.deps, { audit: hostileAuditFile(HOSTILE_ENV) });
     try {
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       const other = await context.newPage();

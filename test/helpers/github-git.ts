@@ -29,8 +29,10 @@ export interface GitData {
   /** tree id → path → blob id */
   trees: Map<string, Map<string, string>>;
   commits: Map<string, GitCommit>;
-  /** "heads/main" → commit id */
+  /** "heads/main" → commit id; "tags/x" → tag object id */
   refs: Map<string, string>;
+  /** Annotated tag objects by id. */
+  tags: Map<string, { tag: string; message: string; object: string }>;
   pulls: PullRequest[];
   /** The files of a commit: path → content. */
   filesAt(commit: string): Map<string, string>;
@@ -48,6 +50,7 @@ export function gitDataApi(gh: GitHubApi, repo: string, branches: Record<string,
     trees: new Map(),
     commits: new Map(),
     refs: new Map(),
+    tags: new Map(),
     pulls: [],
     filesAt(commit) {
       const files = data.trees.get(data.commits.get(commit)!.tree)!;
@@ -117,9 +120,25 @@ export function gitDataApi(gh: GitHubApi, repo: string, branches: Record<string,
     const b = r.body as { ref: string; sha: string };
     const ref = b.ref.replace(/^refs\//, '');
     if (data.refs.has(ref)) return invalid('Reference already exists');
-    if (!data.commits.has(b.sha)) return invalid('Object does not exist');
+    if (!data.commits.has(b.sha) && !data.tags.has(b.sha)) return invalid('Object does not exist');
     data.refs.set(ref, b.sha);
     return gh.respond('git/create-ref', 201, refJson(ref, b.sha));
+  });
+  gh.handle('git/create-tag', (r) => {
+    const b = r.body as { tag: string; message: string; object: string; type: string };
+    if (!data.commits.has(b.object)) return invalid('Object does not exist');
+    const sha = sha1(JSON.stringify(b));
+    data.tags.set(sha, { tag: b.tag, message: b.message, object: b.object });
+    return gh.respond('git/create-tag', 201, {
+      node_id: `TAG_${sha}`,
+      tag: b.tag,
+      sha,
+      url: `${api}/git/tags/${sha}`,
+      message: b.message,
+      tagger: { date: '2026-12-01T00:00:00Z', email: 'actions@github.com', name: 'github-actions' },
+      object: { type: 'commit', sha: b.object, url: `${api}/git/commits/${b.object}` },
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    });
   });
   gh.handle('pulls/create', (r) => {
     const b = r.body as { title: string; head: string; base: string; body?: string };

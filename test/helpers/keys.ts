@@ -21,8 +21,8 @@ export function scratchKeysRepo(): string {
 export const HOSTILE_ENV = '<script>alert("env")</script>';
 export const HOSTILE_KEY_ID = '<img src=x onerror=alert(1)>';
 
-/** A valid audit history (a chain that verifies) for `env` whose third key id and every reason hold HTML. */
-export function hostileAuditFile(env: string): string {
+/** A valid audit history (a chain that verifies) for `env` whose third key id and every reason hold HTML, as the console is given it. */
+export function hostileAuditFile(env: string): { log: string; workflowKey: string } {
   const dir = tempDir('smartbot-audit-');
   let prev: AuditEntry | undefined;
   const lines: string[] = [];
@@ -32,5 +32,5 @@ export function hostileAuditFile(env: string): string {
   }
   const file = join(dir, 'key-rotations.jsonl');
   writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
+  return { log: file, workflowKey: join(dir, 'workflow-key.pub') };
 }

@@ -172,6 +172,28 @@ describe('against a server that answers 503 to everything', () => {
   });
 });
 
+describe('against a server that echoes the token and writes terminal escapes', () => {
+  it('masks the token before cutting what the server said, and shows escapes as text', async () => {
+    const hostile = Fastify();
+    // 60 characters, then the caller's token, then an OSC title change and a screen clear: a cut at
+    // 80 characters used to keep the first 20 of the token, after the token's own mask missed it.
+    hostile.all('/*', async (req, reply) => reply.code(500).type('text/plain').send(`${'A'.repeat(60)}${String(req.headers.authorization ?? '').slice(7)}\u001b]0;owned\u0007\u001b[2J`));
+    const url = await hostile.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const r = await smoke(url, '--token-file', tokenFile, '--env', smokeJson(2));
+      expect(r.code).toBe(1);
+      const random = keys.chat.key.slice('sb_ci-chat_'.length);
+      for (const stream of [r.out, r.err]) {
+        expect(stream).not.toContain(random.slice(0, 8));
+        expect(stream).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      }
+      expect(functionalLines(r)).toContain(`✖  models  500: ${'A'.repeat(60)}‹masked›\\x1b]0;owned\\x07\\x1b[…`);
+    } finally {
+      await hostile.close();
+    }
+  });
+});
+
 describe('an unreachable URL', () => {
   it('exits 2 with one line (in-process)', async () => {
     const port = await freePort();

@@ -1,27 +1,17 @@
 // No secret material inline anywhere, in the environment file or its tier files.
 // Two detectors: the field's name (password, token, api_key, …) and the value's shape
-// (known token formats, credentials in URLs, private keys, high-entropy strings).
+// (known token formats, credentials in URLs, private keys — contract/secrets.ts, the rule
+// every printer masks with — and high-entropy strings).
 // Fields the schema marks `x-public` (digests, public keys, images) skip the entropy test only:
 // a private key pasted into a public-key field is still caught.
+import { SECRET_NAME, SECRET_SHAPES } from '../../contract/secrets.js';
 import { report, type Diagnostic } from '../diagnostics.js';
 import { isPlainObject } from '../load/layers.js';
 import { pointerJoin, type YamlSource } from '../load/yaml-source.js';
 import { fieldName, isPublicPointer } from '../schema/check.js';
 
-const SECRET_NAME = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credential|access[-_]?key|auth[-_]?key)$/i;
 /** Keys whose values are references to secrets, not secrets. */
 const REFERENCE_KEYS = new Set(['secretRef', 'secretName']);
-
-const SHAPES: [RegExp, string][] = [
-  [/\bsk-[A-Za-z0-9_-]{16,}/, 'an API secret key "sk-…"'],
-  [/\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/, 'a GitHub token'],
-  [/\bxox[abprs]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
-  [/\bAKIA[0-9A-Z]{16}\b/, 'an AWS access key id'],
-  [/\bAIza[0-9A-Za-z_-]{35}/, 'a Google API key'],
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, 'a JSON Web Token'],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
-  [/^[a-z][a-z0-9+.-]*:\/\/[^/\s@]*:[^/\s@]+@/i, 'a password inside a URL'],
-];
 
 /** Strings at least this long with at least this many bits of entropy per character. */
 export const ENTROPY_MIN_LENGTH = 24;
@@ -40,7 +30,7 @@ export function shannonEntropy(s: string): number {
 
 /** Why a string value looks like a secret, or undefined. Public fields skip only the entropy test. */
 export function secretShape(value: string, isPublic = false): string | undefined {
-  for (const [re, what] of SHAPES) if (re.test(value)) return what;
+  for (const { re, what } of SECRET_SHAPES) if (re.test(value)) return what;
   if (isPublic) return undefined;
   for (const word of value.split(/\s+/)) {
     // URLs and paths are structured text, not key material; their secrets are caught above.

@@ -1,13 +1,18 @@
 // The admin console through fastify's inject: what a browser gets for each request (status,
 // headers, the page's text). The real browser (keyboard, axe, screenshots) is test/console/.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../../../test/helpers/env.js';
 import { HOSTILE_ENV, hostileAuditFile } from '../../../test/helpers/keys.js';
 import { buildAdminApp, buildApp } from '../app.js';
-import { renderedRuntimeConfig, ScriptedEngine, scriptedDeps } from '../../../test/helpers/service.js';
+import { entryLine, seal } from '../../../contract/audit-log.js';
+import { mintToken } from '../../../contract/jwt.js';
+import { mintApiKey } from '../../../contract/keyring-file.js';
+import { JWT_DEFAULTS } from '../../../contract/service-config.js';
+import { freshKeys, renderedRuntimeConfig, ScriptedEngine, scriptedDeps } from '../../../test/helpers/service.js';
 import { ModelRouter } from '../model-router.js';
 import { CONSOLE_HEADERS } from './console.js';
 import { configChecksum } from './pages.js';
@@ -15,7 +20,7 @@ import { configChecksum } from './pages.js';
 const { deps, keys, close } = scriptedDeps();
 deps.config = { ...deps.config, environment: HOSTILE_ENV, cache: { redis: { enabled: true, url: 'redis://user:hunter2@127.0.0.1:6379', ttlSeconds: 60 } } };
 const audit = hostileAuditFile(HOSTILE_ENV);
-const admin = buildAdminApp(deps, { auditFile: audit, sampleMs: 50 });
+const admin = buildAdminApp(deps, { audit, sampleMs: 50 });
 const api = buildApp(deps);
 afterAll(async () => {
   close();
@@ -142,6 +147,77 @@ describe('admin console: pages', async () => {
   it('serves its stylesheet and script from its own origin', async () => {
     expect((await get('/console.css')).headers['content-type']).toBe('text/css; charset=utf-8');
     expect((await get('/console.js')).headers['content-type']).toBe('text/javascript; charset=utf-8');
+  });
+});
+
+describe('admin console: POST /login against a hostile client', () => {
+  const post = (payload: string | object, headers: Record<string, string> = {}, ip = '10.1.0.1') =>
+    admin.inject({ method: 'POST', url: '/login', payload, headers: { 'content-type': typeof payload === 'string' ? 'application/x-www-form-urlencoded' : 'application/json', ...headers }, remoteAddress: ip });
+
+  it.each([[123], [{ a: 1 }], [['sb_x']], [null]])('a token that is not text (%j) is 400 with the reason, not 500', async (token) => {
+    const r = await post({ token }, {}, '10.1.0.2');
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(text(r.body)).toContain('The token must be text: paste an admin API key or JWT into the field.');
+  });
+
+  it('counts each attempt before checking it: 40 concurrent JWT-shaped guesses from one address get 5 checked, 35 refused 429', async () => {
+    const guess = (i: number) => `eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4${i}In0.${'A'.repeat(86)}`;
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`token=${guess(i)}`, {}, '10.1.0.3')));
+    const codes = answers.map((r) => r.statusCode).sort();
+    expect(codes.filter((c) => c === 401)).toHaveLength(5);
+    expect(codes.filter((c) => c === 429)).toHaveLength(35);
+  });
+
+  it.each([
+    [{ origin: 'https://evil.example' }],
+    [{ origin: 'null' }],
+    [{ origin: 'http://localhost:8080.evil.example' }],
+    [{ 'sec-fetch-site': 'cross-site' }],
+    [{ origin: 'http://localhost:80', 'sec-fetch-site': 'same-site' }],
+  ])('refuses a sign-in sent from another site (%j): 403, no session', async (headers) => {
+    const r = await post(`token=${encodeURIComponent(keys.admin.key)}`, headers, '10.1.0.4');
+    expect(r.statusCode).toBe(403);
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(text(r.body)).toContain('This sign-in was sent from another site: sign in on the console page itself.');
+  });
+
+  it.each([[{ origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' }], [{ origin: 'null', 'sec-fetch-site': 'same-origin' }], [{ 'sec-fetch-site': 'none' }]])(
+    "accepts the console's own page (%j: Chromium sends Origin null under the console's no-referrer policy)",
+    async (headers) => {
+      const r = await post(`token=${encodeURIComponent(keys.admin.key)}`, headers, '10.1.0.5');
+      expect(r.statusCode).toBe(303);
+    },
+  );
+});
+
+describe('admin console: a key that appears only in a rewritten line of the history', () => {
+  it('is refused at sign-in, naming the line, though the keyring (edited to match) accepts it; the Audit page says the history does not verify', async () => {
+    const k = freshKeys();
+    const { deps: d, close: closeRing } = scriptedDeps(k);
+    // The history as written: the admin key created with its real hash (not the one in the keyring).
+    const real = mintApiKey('ci-admin', ['admin'], { id: k.admin.entry.id });
+    const dir = mkdtempSync(join(tmpdir(), 'smartbot-console-audit-'));
+    const sealed = seal({ ts: '2026-12-01T10:00:00.000Z', env: d.config.environment, action: 'create', kind: 'api-key', keyId: real.entry.id, keyFingerprint: real.entry.sha256.slice(0, 12), actor: 'ops@example.com', reason: 'dashboard', ref: 'PR #1', key: { name: 'ci-admin', scopes: ['admin'], notBefore: real.entry.notBefore, sha256: real.entry.sha256 } }, undefined);
+    // The forger's edit: their key's fingerprint and hash appended after "hash" (JSON readers keep the last copy).
+    const forged = `${entryLine(sealed).slice(0, -1)},"keyFingerprint":"${k.admin.entry.sha256.slice(0, 12)}","key":{"name":"ci-admin","notBefore":"${real.entry.notBefore}","scopes":["admin"],"sha256":"${k.admin.entry.sha256}"}}`;
+    writeFileSync(join(dir, 'key-rotations.jsonl'), `${forged}\n`);
+    const app = buildAdminApp(d, { audit: { log: join(dir, 'key-rotations.jsonl'), workflowKey: join(dir, 'workflow-key.pub') } });
+    try {
+      const r = await app.inject({ method: 'POST', url: '/login', payload: `token=${encodeURIComponent(k.admin.key)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(r.statusCode).toBe(403);
+      expect(r.headers['set-cookie']).toBeUndefined();
+      expect(text(r.body)).toContain('This key appears in the key history only at line 1 of audit/key-rotations.jsonl, which does not verify: it was not recorded by smartbot keys. Run npx smartbot keys verify.');
+      // A JWT is not a keyring key: it signs in, and the Audit page gives the verdict.
+      const jwt = await mintToken(k.signing.privateKeyPem, { sub: 'ops', scope: 'admin', iss: JWT_DEFAULTS.issuer, expiresInSeconds: 60, kid: k.signing.kid });
+      const cookie = cookieOf(await app.inject({ method: 'POST', url: '/login', payload: `token=${jwt}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+      const audit = text((await app.inject({ method: 'GET', url: '/audit', headers: { cookie } })).body);
+      expect(audit).toContain('✖ The key history does not verify. 1 problem; the first at line 1: audit-not-canonical (seq 1).');
+    } finally {
+      closeRing();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,8 @@
 // strict CSP (no inline script or style; everything from this origin), X-Frame-Options DENY and
 // no-store; a request without a session gets a bare redirect to /login.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { hashKey, AUDIT_LOG_FILE } from '../../../contract/keyring-file.js';
+import type { Caller } from '../auth/authenticate.js';
 import { ApiError } from '../errors.js';
 import type { ServiceDeps } from '../deps.js';
 import { AuditHistory } from './audit.js';
@@ -14,8 +16,8 @@ import { auditView, configChecksum, configView, keysView, overviewView, type Con
 import { LoginLimiter, sessionCookie, sessionIdFrom, SessionStore, type Session } from './session.js';
 
 export interface ConsoleOptions {
-  /** The key audit history (audit/key-rotations.jsonl), when this process can read it. */
-  auditFile?: string;
+  /** The key audit history (audit/key-rotations.jsonl) and the workflow key beside it (audit/workflow-key.pub), when this process can read them. */
+  audit?: { log: string; workflowKey: string };
   /** The repository checkout the service runs in (npm start): threshold edits then name lines. */
   repoRoot?: string;
   /** The config differs from the rendered one (npm start's local changes). */
@@ -39,6 +41,21 @@ const PAGES = [
   { href: '/config', label: 'Config' },
 ] as const;
 
+/**
+ * A form post sent from another site (login CSRF: signing the browser in as someone else). The
+ * browser's Sec-Fetch-Site says where a request comes from and a page cannot forge it; an Origin
+ * of another site refuses too. The console's own pages send `Origin: null` (its Referrer-Policy
+ * is no-referrer), so a null Origin is taken only from a browser that also says same-origin.
+ * Clients that send neither header (curl, tests) are not browsers and are let through.
+ */
+function crossSite(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  if (origin !== undefined && origin !== 'null' && origin !== `${req.protocol}://${req.headers.host ?? ''}`) return true;
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  return origin === 'null';
+}
+
 /** What a refused login says: never which part of a credential was wrong beyond the API's own codes. */
 function loginError(e: unknown, env: string): string {
   if (e instanceof ApiError && e.code === 'insufficient_scope')
@@ -53,7 +70,7 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
   const sessions = new SessionStore();
   const limiter = new LoginLimiter();
   const history = new MetricsHistory(deps.metrics.registry, deps.config.limits, options.sampleMs ?? SAMPLE_EVERY_MS);
-  const audit = options.auditFile ? new AuditHistory(options.auditFile) : undefined;
+  const audit = options.audit ? new AuditHistory(options.audit.log, options.audit.workflowKey) : undefined;
   const ctx: ConsoleContext = { deps, history, checksum: configChecksum(deps.config), repoRoot: options.repoRoot };
   const env = deps.config.environment;
   history.start();
@@ -66,12 +83,21 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
   });
 
   const secure = (req: FastifyRequest) => req.protocol === 'https';
+  /**
+   * Why an API key that the keyring accepts is still refused: the key history names it only in
+   * a line that does not verify (a rewritten past entry, say, with a keyring edited to match).
+   */
+  const unvouched = async (authorization: string, caller: Caller): Promise<string | undefined> => {
+    if (caller.kind !== 'api-key' || !audit) return undefined;
+    const line = (await audit.read())?.unvouched.get(hashKey(authorization.slice('Bearer '.length)).toString('hex'));
+    return line === undefined ? undefined : `This key appears in the key history only at line ${line} of ${AUDIT_LOG_FILE}, which does not verify: it was not recorded by smartbot keys. Run npx smartbot keys verify.`;
+  };
   /** The request's live session: its cookie names one, and its credential is still admin now. */
   const current = async (req: FastifyRequest): Promise<Session | undefined> => {
     const s = sessions.get(sessionIdFrom(req.headers.cookie));
     if (!s) return undefined;
     try {
-      await deps.authenticate(s.authorization, 'admin');
+      if (await unvouched(s.authorization, await deps.authenticate(s.authorization, 'admin'))) throw new Error('unvouched');
       return s;
     } catch {
       sessions.delete(s.id);
@@ -106,24 +132,33 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
 
   app.get('/login', { config: { public: true } }, async (req, reply) => ((await current(req)) ? reply.code(303).header('location', '/').send() : loginPage(reply, false)));
 
-  app.post<{ Body: Record<string, string> | undefined }>('/login', { config: { public: true } }, async (req, reply) => {
-    const wait = limiter.retryAfter(req.ip);
+  app.post<{ Body: { token?: unknown } | undefined }>('/login', { config: { public: true } }, async (req, reply) => {
+    if (crossSite(req)) return loginPage(reply, 'This sign-in was sent from another site: sign in on the console page itself.', 403);
+    const given = req.body?.token;
+    if (given !== undefined && typeof given !== 'string') return loginPage(reply, 'The token must be text: paste an admin API key or JWT into the field.', 400);
+    // Counted before it is checked: concurrent guesses cannot all pass the limit while the first ones are checked.
+    const wait = limiter.attempt(req.ip);
     if (wait > 0) return loginPage(reply.header('retry-after', String(wait)), `Too many failed sign-ins from this address: try again in ${wait} s.`, 429);
-    const token = (req.body?.token ?? '').trim();
-    const authorization = `Bearer ${token}`;
+    const authorization = `Bearer ${(given ?? '').trim()}`;
     try {
       const caller = await deps.authenticate(authorization, 'admin');
+      const refused = await unvouched(authorization, caller);
+      if (refused) {
+        deps.log.warn('console sign-in refused', { reason: 'key not in the verified key history', caller: caller.id, reqId: req.id });
+        return loginPage(reply, refused, 403);
+      }
+      limiter.succeeded(req.ip);
       const session = sessions.create(authorization, caller);
       deps.log.info('console sign-in', { caller: caller.id, kind: caller.kind, reqId: req.id });
       return reply.code(303).header('set-cookie', sessionCookie(session, secure(req))).header('location', '/').send();
     } catch (e) {
-      limiter.fail(req.ip);
       deps.log.info('console sign-in refused', { reason: e instanceof ApiError ? e.code : 'error', reqId: req.id });
       return loginPage(reply, loginError(e, env), e instanceof ApiError && e.code === 'insufficient_scope' ? 403 : 401);
     }
   });
 
   app.post('/logout', { config: { public: true } }, async (req, reply) => {
+    if (crossSite(req)) return reply.code(403).send();
     sessions.delete(sessionIdFrom(req.headers.cookie));
     return reply.code(303).header('set-cookie', sessionCookie(undefined, secure(req))).header('location', '/login').send();
   });

@@ -171,6 +171,10 @@ export async function auditView(deps: ServiceDeps, audit: AuditHistory | undefin
   const mine = view.entries.filter((e) => e.env === env);
   const entries = mine.slice(-AUDIT_SHOWN).reverse().map((e) => ({ ...e, ts: utc(e.ts) }));
   const first = view.problems[0];
+  const count = view.problems.length + view.omitted + (view.workflowKeyProblem ? 1 : 0);
+  const firstText = first
+    ? `the first at line ${first.line}: ${first.rule} (seq ${'seq' in first.params ? first.params.seq : '?'})`
+    : `audit/workflow-key.pub is not a workflow key: ${view.workflowKeyProblem}`;
   return {
     ...base,
     present: true,
@@ -178,10 +182,10 @@ export async function auditView(deps: ServiceDeps, audit: AuditHistory | undefin
     total: mine.length,
     shown: entries.length,
     entries,
-    verdictClass: first ? 'broken' : 'good',
-    verdict: first ? '✖ The key history does not verify.' : '✔ The key history verifies.',
-    verdictDetail: first
-      ? `${view.problems.length} problem${view.problems.length === 1 ? '' : 's'}; the first at line ${first.line}: ${first.rule} (seq ${'seq' in first.params ? first.params.seq : '?'}). Run keys verify for the details and the fix.`
+    verdictClass: count ? 'broken' : 'good',
+    verdict: count ? '✖ The key history does not verify.' : '✔ The key history verifies.',
+    verdictDetail: count
+      ? `${count} problem${count === 1 ? '' : 's'}; ${firstText}. Run keys verify for the details and the fix.`
       : `${view.entries.length} entries, hash chain intact, ${view.signed} signed.`,
   };
 }

@@ -23,14 +23,19 @@ describe('sessions', () => {
 });
 
 describe('LoginLimiter', () => {
-  it('refuses after 5 failures until the minute is over, per address', () => {
+  it('counts each attempt as it starts: the sixth within the minute waits until the minute is over, per address', () => {
     const l = new LoginLimiter(5, 60_000);
-    for (let i = 0; i < 4; i++) l.fail('a', 1000);
-    expect(l.retryAfter('a', 1000)).toBe(0);
-    l.fail('a', 1000);
-    expect(l.retryAfter('a', 1000)).toBe(60);
-    expect(l.retryAfter('a', 60_500)).toBe(1);
-    expect(l.retryAfter('a', 61_000)).toBe(0);
-    expect(l.retryAfter('b', 1000)).toBe(0);
+    for (let i = 0; i < 5; i++) expect(l.attempt('a', 1000)).toBe(0);
+    expect(l.attempt('a', 1000)).toBe(60);
+    expect(l.attempt('a', 60_500)).toBe(1);
+    expect(l.attempt('a', 61_000)).toBe(0);
+    expect(l.attempt('b', 1000)).toBe(0);
+  });
+
+  it('takes a successful attempt back: a correct credential never counts against the address', () => {
+    const l = new LoginLimiter(5, 60_000);
+    for (let i = 0; i < 10; i++) expect(l.attempt('a', 1000)).toBe(0), l.succeeded('a');
+    for (let i = 0; i < 5; i++) expect(l.attempt('a', 1000)).toBe(0);
+    expect(l.attempt('a', 1000)).toBe(60);
   });
 });

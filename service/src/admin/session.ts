@@ -65,7 +65,8 @@ export function sessionIdFrom(cookieHeader: string | undefined): string | undefi
 /**
  * Failed logins per client address: after `limit` failures in `windowMs`, further attempts are
  * refused (429) until the window ends. Hand-written: @fastify/rate-limit is not a dependency,
- * and this counts failures only (a correct credential is never slowed down).
+ * and this counts failures only: every attempt is counted when it starts and a successful one
+ * is taken back (a correct credential is never held against an address).
  */
 export class LoginLimiter {
   private readonly failures = new Map<string, { count: number; resetAt: number }>();
@@ -75,19 +76,27 @@ export class LoginLimiter {
     readonly windowMs = 60_000,
   ) {}
 
-  /** Seconds until `ip` may try again, or 0 when it may now. */
-  retryAfter(ip: string, now = Date.now()): number {
+  /**
+   * Counts an attempt from `ip` before it is checked, and says whether it may be made: 0, or
+   * the seconds until it may (the attempt is then not counted). Counting first means concurrent
+   * attempts cannot all pass while the first ones are still being checked.
+   */
+  attempt(ip: string, now = Date.now()): number {
     const f = this.failures.get(ip);
-    if (!f || f.resetAt <= now) return 0;
-    return f.count >= this.limit ? Math.ceil((f.resetAt - now) / 1000) : 0;
+    if (f && f.resetAt > now) {
+      if (f.count >= this.limit) return Math.ceil((f.resetAt - now) / 1000);
+      f.count += 1;
+      return 0;
+    }
+    // Bounded: an address flood only ever keeps one window's worth of entries.
+    if (this.failures.size >= 10_000) for (const [k, v] of this.failures) if (v.resetAt <= now) this.failures.delete(k);
+    this.failures.set(ip, { count: 1, resetAt: now + this.windowMs });
+    return 0;
   }
 
-  fail(ip: string, now = Date.now()): void {
+  /** The attempt succeeded: it is not a failure, so it does not count against the address. */
+  succeeded(ip: string): void {
     const f = this.failures.get(ip);
-    if (!f || f.resetAt <= now) {
-      // Bounded: an address flood only ever keeps one window's worth of entries.
-      if (this.failures.size >= 10_000) for (const [k, v] of this.failures) if (v.resetAt <= now) this.failures.delete(k);
-      this.failures.set(ip, { count: 1, resetAt: now + this.windowMs });
-    } else f.count += 1;
+    if (f && f.count > 0) f.count -= 1;
   }
 }

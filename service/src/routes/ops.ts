@@ -4,7 +4,7 @@
 // are public and also serve on the admin port when one is configured (/metrics then only there).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
-import { RETRY_AFTER } from '../errors.js';
+import { ApiError, RETRY_AFTER } from '../errors.js';
 
 export const probeRoutes: FastifyPluginAsync<ServiceDeps> = async (app, { models, lifecycle }) => {
   const several = models.list.length > 1;
@@ -24,6 +24,17 @@ export const metricsRoute: FastifyPluginAsync<ServiceDeps> = async (app, { model
     metrics.queueDepth.set(models.queueDepth());
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
+  });
+};
+
+/**
+ * The public port when the admin port serves /metrics: a 404 that says where, in a header (what
+ * `smartbot smoke` follows when it is not told --metrics-url).
+ */
+export const metricsElsewhereRoute: FastifyPluginAsync<ServiceDeps> = async (app, { config }) => {
+  app.get('/metrics', { config: { public: true } }, async (req, reply) => {
+    reply.header('x-smartbot-metrics-port', String(config.listen.adminPort));
+    throw new ApiError('not_found', { method: req.method, path: '/metrics' });
   });
 };
 

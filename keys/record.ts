@@ -3,15 +3,17 @@
 // replay gives them, the entries appended to the log. Nothing is written when the history does
 // not verify first: a change is never recorded on top of a tampered or forked log.
 import { execFileSync } from 'node:child_process';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { AUDIT_LOG_FILE, formatKeyring } from '../../contract/keyring-file.js';
-import { UserError } from '../../contract/run-main.js';
-import { formatDiagnostic } from '../../validation/format/text.js';
-import { entryLine, loadSigningKey, seal, WORKFLOW_ACTOR, type AuditEntry, type UnsealedEntry } from '../../contract/audit-log.js';
-import { envKeySettings, keyringPath } from './environment.js';
+import { entryLine, formatWorkflowKey, loadSigningKey, parseWorkflowKey, seal, WORKFLOW_ACTOR, WORKFLOW_KEY_FILE, type AuditEntry, type UnsealedEntry, type WorkflowKey } from '../contract/audit-log.js';
+import { AUDIT_LOG_FILE, formatKeyring } from '../contract/keyring-file.js';
+import { UserError } from '../contract/run-main.js';
+import type { Diagnostic } from '../validation/diagnostics.js';
+import { formatDiagnostic } from '../validation/format/text.js';
 import { applyEntry, emptyKeys, type EnvKeys } from './replay.js';
+import type { KeySettings } from './settings.js';
 import { verifyKeys } from './verify.js';
 
 export interface Provenance {
@@ -47,12 +49,32 @@ export function provenance(root: string, given: { actor?: string; ref?: string; 
   return { actor, ref, ...(signingKeyPem ? { signingKeyPem } : {}) };
 }
 
+const refuseUnverified = (diagnostics: Diagnostic[]) =>
+  new UserError(`the key history does not verify, so nothing was changed — run \`npx smartbot keys verify\`:\n\n${diagnostics.slice(0, 3).map(formatDiagnostic).join('\n\n')}`);
+
+/** What a change is recorded on: one environment's keys now, the last entry, the committed workflow key. */
+export interface KeyState {
+  keys: EnvKeys;
+  last?: AuditEntry;
+  workflowKey?: WorkflowKey;
+}
+
 /** The verified history and one environment's keys now; refuses when the history does not verify. */
-export async function currentKeys(root: string, env: string): Promise<{ keys: EnvKeys; last?: AuditEntry }> {
-  const v = await verifyKeys(root, [env]);
-  if (v.diagnostics.length)
-    throw new UserError(`the key history does not verify, so nothing was changed — run \`npx smartbot keys verify\`:\n\n${v.diagnostics.slice(0, 3).map(formatDiagnostic).join('\n\n')}`);
-  return { keys: structuredClone(v.replayed?.get(env) ?? emptyKeys()), ...(v.last ? { last: v.last } : {}) };
+export async function currentKeys(settings: KeySettings, env: string): Promise<KeyState> {
+  const v = await verifyKeys(settings, { only: [env] });
+  if (v.diagnostics.length) throw refuseUnverified(v.diagnostics);
+  return { keys: structuredClone(v.replayed?.get(env) ?? emptyKeys()), ...(v.last ? { last: v.last } : {}), ...(v.workflowKey ? { workflowKey: v.workflowKey } : {}) };
+}
+
+/** The signing key, required and checked against the committed workflow key once there is one (before anything is written). */
+export function signingKeyFor(state: KeyState, who: Provenance): KeyObject | undefined {
+  const key = who.signingKeyPem ? loadSigningKey(who.signingKeyPem) : undefined;
+  if (!state.workflowKey) return key;
+  const from = state.workflowKey.fromSeq;
+  if (!key) throw new UserError(`${WORKFLOW_KEY_FILE} is committed: every entry from seq ${from} on is signed — record this change where the workflow key's private half is (SMARTBOT_AUDIT_SIGNING_KEY, or --sign-key FILE), such as a run of the rotate-keys workflow`, 2);
+  const probe = Buffer.from('smartbot workflow key check');
+  if (!verify(null, probe, state.workflowKey.key, sign(null, probe, key))) throw new UserError(`the signing key is not the private half of ${WORKFLOW_KEY_FILE}: nothing was recorded`, 2);
+  return key;
 }
 
 const writeAtomically = (file: string, text: string) => {
@@ -62,9 +84,10 @@ const writeAtomically = (file: string, text: string) => {
 };
 
 /** Chains, applies and writes `changes` (all for `env`); returns the sealed entries. */
-export function record(root: string, env: string, state: { keys: EnvKeys; last?: AuditEntry }, changes: UnsealedEntry[], who: Provenance): AuditEntry[] {
-  const settings = envKeySettings(root, env);
-  const signingKey = who.signingKeyPem ? loadSigningKey(who.signingKeyPem) : undefined;
+export function record(settings: KeySettings, env: string, state: KeyState, changes: UnsealedEntry[], who: Provenance): AuditEntry[] {
+  const root = settings.root;
+  const s = settings.of(env);
+  const signingKey = signingKeyFor(state, who);
   const sealed: AuditEntry[] = [];
   let prev = state.last;
   for (const change of changes) {
@@ -74,12 +97,12 @@ export function record(root: string, env: string, state: { keys: EnvKeys; last?:
     sealed.push(entry);
     prev = entry;
   }
-  const keyring = keyringPath(root, settings);
+  const keyring = settings.keyringPath(s);
   writeFileSync(`${keyring}.tmp`, formatKeyring(state.keys.apiKeys));
   if (sealed.some((e) => e.kind === 'jwt')) {
-    const doc = parseDocument(readFileSync(settings.envFile, 'utf8'));
+    const doc = parseDocument(readFileSync(s.envFile, 'utf8'));
     doc.setIn(['security', 'jwt', 'keys'], doc.createNode(state.keys.jwtKeys));
-    writeAtomically(settings.envFile, doc.toString());
+    writeAtomically(s.envFile, doc.toString());
   }
   const log = join(root, AUDIT_LOG_FILE);
   mkdirSync(dirname(log), { recursive: true });
@@ -99,4 +122,24 @@ export function writeSecretFile(file: string, text: string): void {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`${file} exists: --out never overwrites a key file`, 2);
     throw new UserError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
   }
+}
+
+/**
+ * Commits to the workflow key: writes audit/workflow-key.pub so that every entry after the
+ * current last one must be signed by it. The history must verify first (the missing key itself
+ * aside: that is what this fixes); an existing key is not replaced here, since unsigning
+ * entries is a change a pull request makes on its own (plan blocks it as audit-rewritten).
+ */
+export async function adoptWorkflowKey(settings: KeySettings, publicKeyPem: string): Promise<{ file: string; fromSeq: number }> {
+  const file = join(settings.root, WORKFLOW_KEY_FILE);
+  if (existsSync(file)) throw new UserError(`${file} exists: replacing the workflow key is a change of its own — remove the file in a reviewed pull request first`, 2);
+  const v = await verifyKeys(settings);
+  const problems = v.diagnostics.filter((d) => d.rule !== 'audit-workflow-key-missing');
+  if (problems.length) throw refuseUnverified(problems);
+  const fromSeq = (v.last?.seq ?? 0) + 1;
+  const text = formatWorkflowKey(publicKeyPem, fromSeq);
+  const parsed = parseWorkflowKey(text);
+  if ('problem' in parsed) throw new UserError(`not a workflow key: ${parsed.problem}`, 2);
+  writeAtomically(file, text);
+  return { file, fromSeq };
 }

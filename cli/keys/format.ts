@@ -1,12 +1,16 @@
 // What `keys log` and `keys list` print for people: aligned columns, times in UTC to the minute.
-import type { EnvKeys } from './replay.js';
-import { fingerprint, keyState, type KeyEntry } from '../../contract/keyring-file.js';
+// Every cell is shown escaped (control characters as \x1b, \n …): a line's keyId, actor or
+// reason is whatever its writer put there, and must not drive the terminal.
 import type { AuditEntry } from '../../contract/audit-log.js';
+import { fingerprint, keyState, type KeyEntry } from '../../contract/keyring-file.js';
+import type { EnvKeys } from '../../keys/replay.js';
+import { visible } from '../../validation/format/safe-text.js';
 
 const minute = (iso: string | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '—');
 
 /** Rows of cells as aligned text; the last column is not padded. */
-function table(rows: string[][]): string {
+function table(cells: string[][]): string {
+  const rows = cells.map((r) => r.map(visible));
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n') + '\n';
 }

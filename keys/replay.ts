@@ -1,9 +1,9 @@
 // Replaying the audit log derives every environment's keys: the keyring (API keys) and the JWT
 // signing keys. `smartbot keys` writes keyrings only as a replay, and `keys verify` proves the
 // committed ones are exactly that, so a keyring cannot change without an audit entry.
-import type { JwtKey } from '../../contract/environment.js';
-import type { KeyEntry } from '../../contract/keyring-file.js';
-import type { AuditEntry } from '../../contract/audit-log.js';
+import type { JwtKey } from '../contract/environment.js';
+import type { KeyEntry } from '../contract/keyring-file.js';
+import type { AuditEntry } from '../contract/audit-log.js';
 
 export interface EnvKeys {
   apiKeys: KeyEntry[];
