@@ -259,13 +259,13 @@ async function modelChecks(t: FunctionalTarget, models: NonNullable<FunctionalTa
   for (const { id } of models) {
     try {
       const a = await post(t, '/v1/chat/completions', { model: id, ...GUIDE_REQUEST, max_tokens: t.config.load.maxTokens });
-      let r = completion(a);
+      let r = completion(t, a);
       if (r.status === 'pass' && a.model.id !== id) r = fail(`answered by ${a.model.id === null ? 'an unnamed model' : said(t, a.model.id)}${a.model.fallback ? ` through its fallback (${said(t, a.model.fallback)})` : ''}: ${id} itself did not answer`);
       answered.set(id, r.status === 'pass');
       checks.push({ name: `model ${id}`, status: r.status, detail: r.detail });
     } catch (e) {
       answered.set(id, false);
-      checks.push({ name: `model ${id}`, ...fail(networkReason(e)) });
+      checks.push({ name: `model ${id}`, ...fail(said(t, networkReason(e), 160)) });
     }
   }
   const paths = models.flatMap((m) => m.fallbacks.map((to) => ({ from: m.id, to })));
