@@ -177,7 +177,7 @@ describe('the workflow key, end to end', () => {
       expect((await keys(root, 'rotate', '--env', 'dev', '--id', 'ci', '--reason', 'quarterly', ...who)).code).toBe(0);
       delete process.env.SMARTBOT_AUDIT_SIGNING_KEY;
       expect(auditLines(root).map((l) => (JSON.parse(l) as AuditEntry).sig !== undefined)).toEqual([false, true, true]);
-      expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 3 entries, chain intact (2 signed); keys match the replay: dev, prod, staging\n`);
+      expect((await keys(root, 'verify')).out).toBe(`✔ ${join(root, 'audit/key-rotations.jsonl')}: 3 entries, chain intact (2 signed); keys match the replay: dev, multi, prod, staging\n`);
     } finally {
       delete process.env.SMARTBOT_AUDIT_SIGNING_KEY;
       rmSync(root, { recursive: true, force: true });

@@ -42,7 +42,7 @@ beforeAll(async () => {
   await k('revoke', '--env', 'dev', '--id', 'ops', '--reason', 'left the team', ...sign, ...who);
   await k('create', '--jwt', '--env', 'staging', '--reason', 'first signing key', '--out', join(base, 'jwt.pem'), ...sign, ...who);
   const ok = await k('verify');
-  expect(ok.out).toMatch(/^✔ \S+: 7 entries, chain intact \(3 signed\); keys match the replay: dev, prod, staging\n$/);
+  expect(ok.out).toMatch(/^✔ \S+: 7 entries, chain intact \(3 signed\); keys match the replay: dev, multi, prod, staging\n$/);
 }, 30_000);
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -374,7 +374,7 @@ describe('keys verify without a workflow key', () => {
       const ok = await runCli('keys', 'verify', '--root', root);
       expect(ok.out.split('\n')).toEqual([
         '⚠ audit/workflow-key.pub is absent: every entry is unsigned, so anyone who can push can rewrite the history and recompute the chain (set-up: docs/keys.md, "The workflow key"); prod (enterprise) accepts this until 2027-03-01',
-        expect.stringMatching(/^✔ .*: 3 entries, chain intact \(0 signed\); keys match the replay: dev, prod, staging$/),
+        expect.stringMatching(/^✔ .*: 3 entries, chain intact \(0 signed\); keys match the replay: dev, multi, prod, staging$/),
         '',
       ]);
       const prod = join(root, 'environments/prod.yaml');
