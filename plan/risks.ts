@@ -79,6 +79,11 @@ export const RISKS = {
     summary: 'The sync target moves to another cluster.',
     reason: (p) => `the sync target moves from ${p.from} to ${p.to}: the workload starts on the new cluster and is left running, unmanaged, on the old one`,
   }),
+  'restart-monitoring-only': risk<{ workloads: string; why: string }>({
+    blocking: false,
+    summary: 'An enterprise environment restarts its pods for a change that touches only monitoring settings.',
+    reason: (p) => `only monitoring settings change, yet ${p.workloads} restarts its pods (${p.why}): every pod is replaced and the model reloaded for a monitoring-only edit`,
+  }),
   'tier-ripple': risk<{ file: string; environments: number }>({
     blocking: false,
     summary: 'A tier file change reaches several environments at once.',

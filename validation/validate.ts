@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { hasErrors, registerSource, releaseSource, report, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { layerEnvironment, TierCache, type LayeredEnvironment } from './load/layers.js';
 import { DEFAULT_MAX_FILE_BYTES, isInside, RepoFiles, type FileSource } from './load/repo-file.js';
-import { loadYamlFile, type YamlSource } from './load/yaml-source.js';
+import { loadYamlFile, type RecentParses, type YamlSource } from './load/yaml-source.js';
 import type { SmartbotEnvironment } from '../contract/environment.js';
 import { environmentNameFromFile, LAYOUT } from '../contract/paths.js';
 import { runPolicies } from './policy/index.js';
@@ -103,6 +103,8 @@ export interface ValidatorOptions extends Omit<ValidateOptions, 'paths' | 'maxFi
    * environments by what they report). Default: reported once per run, with the first.
    */
   tierProblemsEveryTime?: boolean;
+  /** Shared with another validator over a file set holding mostly the same files (plan's other side). */
+  parses?: RecentParses;
 }
 
 /**
@@ -129,7 +131,7 @@ export class EnvironmentValidator {
   /** Steps 1–2: read and parse the file, layer it over its tiers. */
   load(file: string, within?: string): LoadedEnvironment {
     const name = environmentNameFromFile(file);
-    const loaded = loadYamlFile(file, this.files, within);
+    const loaded = loadYamlFile(file, this.files, within, this.opts.parses);
     if (!loaded.ok) return { file, name, diagnostics: loaded.diagnostics, io: Boolean(loaded.io), layers: [] };
     const layered = layerEnvironment(loaded.source, this.tiers);
     return { file, name, diagnostics: layered.diagnostics, io: false, layers: layered.env?.layers ?? [loaded.source], ...(layered.env ? { layered: layered.env } : {}) };

@@ -57,8 +57,29 @@ export const pointerJoin = (base: string, key: string | number) => {
   return `${base}/${k.includes('~') || k.includes('/') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k}`;
 };
 
+/**
+ * The last few parses, by file name and text: the two sides of a plan hold the same file for
+ * most environments (a tier change), and it is parsed once. Results are never changed by
+ * their users (layering copies), so sharing them is safe.
+ */
+export class RecentParses {
+  private readonly recent = new Map<string, LoadResult>();
+  constructor(private readonly keep = 16) {}
+
+  parse(file: string, text: string): LoadResult {
+    const key = `${file}\0${text}`;
+    let found = this.recent.get(key);
+    if (!found) {
+      found = parseYamlText(file, text);
+      this.recent.set(key, found);
+      if (this.recent.size > this.keep) this.recent.delete(this.recent.keys().next().value!);
+    }
+    return found;
+  }
+}
+
 /** Reads `file` through `files` (default: confined to the file's own directory; a refusal is located at 1:1) and parses it. */
-export function loadYamlFile(file: string, files: FileSource = new RepoFiles(dirname(file)), within?: string): LoadResult {
+export function loadYamlFile(file: string, files: FileSource = new RepoFiles(dirname(file)), within?: string, parses?: RecentParses): LoadResult {
   const read = files.read(file, within);
   if (!read.ok) {
     const { rule, params } = read.refusal;
@@ -66,7 +87,7 @@ export function loadYamlFile(file: string, files: FileSource = new RepoFiles(dir
     const d = report(rule as 'io-missing', params as { path: string }, { file, line: 1, col: 1 });
     return { ok: false, io: isIoRefusal(read.refusal), diagnostics: [d] };
   }
-  return parseYamlText(file, read.text);
+  return parses ? parses.parse(file, read.text) : parseYamlText(file, read.text);
 }
 
 export function parseYamlText(file: string, text: string, limits: YamlLimits = YAML_LIMITS): LoadResult {
