@@ -138,13 +138,20 @@ export function planEnvironment(pair: Pair, sides: { base: PlanSide; head: PlanS
   let objectsNote: string | undefined;
   let prune: PruneReport | undefined;
   let restarts: EnvironmentChange['restarts'] = [];
-  const rendered = {
-    base: results.base?.config ? sides.base.render(pair.base!, results.base.config) : undefined,
-    head: results.head?.config ? sides.head.render(pair.head!, results.head.config) : undefined,
-  };
-  if (results.head && !rendered.head) objectsNote = 'the head does not validate, so its objects are not rendered';
-  else if (results.base && !rendered.base) objectsNote = 'the base does not validate, so the objects it deployed are unknown';
+  const configs = { base: results.base?.config, head: results.head?.config };
+  // Rendering is a function of the name, the merged model and the keyring: the same inputs on
+  // both sides (an environment a tier change reaches but overrides) render the same objects.
+  const sameInputs =
+    pair.base === pair.head &&
+    configs.base !== undefined &&
+    configs.head !== undefined &&
+    fields.length === 0 &&
+    sides.base.keyringText(configs.base.security.keyring.file) === sides.head.keyringText(configs.head.security.keyring.file);
+  if (results.head && !configs.head) objectsNote = 'the head does not validate, so its objects are not rendered';
+  else if (results.base && !configs.base) objectsNote = 'the base does not validate, so the objects it deployed are unknown';
+  else if (sameInputs) objects = { added: [], removed: [], changed: [], unchanged: -1 };
   else {
+    const rendered = { base: configs.base && sides.base.render(pair.base!, configs.base), head: configs.head && sides.head.render(pair.head!, configs.head) };
     const compared = compareRenderings(rendered.base, rendered.head);
     objects = { ...compared.diff, changed: compared.diff.changed.map((c) => ({ ...c, diff: maskSecrets(c.diff) })) };
     prune = pruneReport(compared.base, compared.head ?? []);
@@ -182,5 +189,7 @@ export function planEnvironment(pair: Pair, sides: { base: PlanSide; head: PlanS
     risks,
   };
   if (isQuiet(change)) return { kind: 'quiet', name };
+  // Same inputs, yet shown (a risk, or an invalid head): count its objects from one rendering.
+  if (objects?.unchanged === -1) objects.unchanged = compareRenderings(undefined, sides.head.render(pair.head!, configs.head!)).diff.added.length;
   return { kind: 'changed', change, own: { name, renamedFrom: pair.status === 'renamed' ? pair.base : undefined, namespaces: [namespaceOf(models.base), namespaceOf(models.head)] } };
 }

@@ -78,3 +78,13 @@ describe('pruneReport', () => {
     expect(pruneReport(objects(app(true), pvc), objects(app(true), pvc))).toBeUndefined();
   });
 });
+
+describe('scalarText', () => {
+  it('reads the scalar forms rendered files use as the YAML library does, and leaves the rest to it', async () => {
+    const { parse } = await import('yaml');
+    const { scalarText } = await import('./objects.js');
+    for (const raw of ['|\n  {"a": 1}\n  two\n', '|-\n    x\n', '"a\\"b\\u00e9"', "'it''s'", 'plain words', '|\n  a\n\n  b\n'])
+      expect([raw, scalarText(raw)]).toEqual([raw, (parse(`v: ${raw}`) as { v: string }).v]);
+    for (const raw of ['|+\n  keep\n\n', '>\n  folded\n', '"multi\n  line"', '&anchor x', 'a: b']) expect(scalarText(raw)).toBeUndefined();
+  });
+});

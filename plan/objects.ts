@@ -179,8 +179,42 @@ interface SecretValue {
   end: number;
 }
 
-/** The secret values an object holds, located in its text: from its lines, or from a parse when they cannot tell. */
+/**
+ * A scalar's value from its text, for the common forms rendered files use: a literal block
+ * (`|`, `|-`), a plain or quoted one-line scalar. Anything else: undefined (the caller parses).
+ */
+export function scalarText(raw: string): string | undefined {
+  const block = /^\|([-+]?)[ \t]*\n/.exec(raw);
+  if (block) {
+    const lines = raw.slice(block[0].length).replace(/\n$/, '').split('\n');
+    const indent = /^ */.exec(lines.find((l) => l.trim() !== '') ?? '')![0].length;
+    if (indent === 0 || lines.some((l) => l.trim() !== '' && !l.startsWith(' '.repeat(indent)))) return undefined;
+    const body = lines.map((l) => l.slice(indent)).join('\n').replace(/\n+$/, '');
+    if (block[1] === '+') return undefined;
+    return block[1] === '-' ? body : `${body}\n`;
+  }
+  if (raw.includes('\n')) return undefined;
+  if (raw.startsWith('"')) {
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  if (raw.startsWith("'")) return raw.endsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : undefined;
+  return /^[^#&*!|>%@`{[\]}]/.test(raw) && !/ #|: /.test(raw) ? raw.trim() : undefined;
+}
+
+const secretsFound = new WeakMap<PlanObject, SecretValue[]>();
+
+/** The secret values an object holds, located in its text: from its lines, or from a parse when they cannot tell. Once per object. */
 function secretsOf(o: PlanObject): SecretValue[] {
+  let found = secretsFound.get(o);
+  if (!found) secretsFound.set(o, (found = findSecrets(o)));
+  return found;
+}
+
+function findSecrets(o: PlanObject): SecretValue[] {
   const found: SecretValue[] = [];
   for (const rule of SECRET_FIELDS) {
     if (!rule.holds(o)) continue;
@@ -189,7 +223,7 @@ function secretsOf(o: PlanObject): SecretValue[] {
       if (entries) {
         for (const e of entries) {
           const raw = o.text.slice(e.start, e.end);
-          const v = (parse(`v: ${raw}`) as { v?: unknown } | null)?.v;
+          const v = scalarText(raw) ?? (parse(`v: ${raw}`) as { v?: unknown } | null)?.v;
           found.push({ key: [...path, e.key].join('.'), value: typeof v === 'string' ? v : raw, start: e.start, end: e.end });
         }
         continue;

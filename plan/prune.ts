@@ -25,6 +25,9 @@ export function pruneReport(base: PlanObject[] | undefined, head: PlanObject[] |
   if (!boot) return undefined;
   const headIds = new Set((head ?? []).map((o) => o.id));
   const synced = base.filter((o) => o.synced).map((o) => o.id).sort();
+  // Read from the parsed object only when something is deleted or orphaned.
+  const gone = synced.filter((id) => !headIds.has(id));
+  if (headIds.has(boot.id) && gone.length === 0) return undefined;
   const name = String(get(boot.value, 'metadata', 'name'));
   const argo = boot.kind === 'Application';
 
@@ -38,8 +41,6 @@ export function pruneReport(base: PlanObject[] | undefined, head: PlanObject[] |
     return cascades ? { deletes: synced, orphans: [], why } : { deletes: [], orphans: synced, why };
   }
 
-  const gone = synced.filter((id) => !headIds.has(id));
-  if (gone.length === 0) return undefined;
   const now = head!.find((o) => o.id === boot.id)!;
   const prunes = argo ? get(now.value, 'spec', 'syncPolicy', 'automated', 'prune') === true : get(now.value, 'spec', 'prune') === true;
   const why = argo

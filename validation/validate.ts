@@ -47,7 +47,7 @@ export interface ValidateReport {
 const isYaml = (f: string) => /\.ya?ml$/.test(f);
 
 /** An environment file to read, and what it is confined to (see RepoFiles.read). */
-interface Target {
+export interface Target {
   file: string;
   within: string;
 }
@@ -57,7 +57,7 @@ interface Target {
  * turns out to be (a directory called x.yaml is refused, not searched); other directories are
  * listed. Files named outside the root are confined to what was named.
  */
-function environmentTargets(root: string, paths?: string[]): { targets: Target[]; empty: string[] } {
+export function environmentTargets(root: string, paths?: string[]): { targets: Target[]; empty: string[] } {
   const named = paths?.length ? paths : [join(root, LAYOUT.environments)];
   const targets: Target[] = [];
   const empty: string[] = [];
