@@ -13,7 +13,7 @@ describe('markdown text from a pull request', () => {
 
   it('breaks @mentions, autolinks and email links with a zero-width space, and escapes CR and LF', () => {
     expect(mdText('cc @octocat and @org/team')).toBe('cc @&#8203;octocat and @&#8203;org/team');
-    expect(mdText('see https://evil.example or www.evil.example')).toBe('see https&#58;&#8203;//evil.example or www&#8203;.evil.example');
+    expect(mdText('see https://evil.example or www.evil.example')).toBe('see https:&#8203;//evil.example or www&#8203;.evil.example');
     expect(mdText('cr\r@octocat.yaml\nnext')).toBe('cr&#92;r@&#8203;octocat.yaml&#92;nnext');
   });
 

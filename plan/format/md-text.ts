@@ -11,15 +11,19 @@
 import { visible } from '../../validation/format/safe-text.js';
 
 const ZWSP = '&#8203;';
-/** Characters that start markup somewhere in GitHub markdown or HTML. */
-const MARKUP = /[&<>"'`*_[\]()!#|\\~{}=+:-]/g;
+/**
+ * Characters that start markup in an inline GitHub markdown context or in HTML: entities and
+ * tags, code, emphasis, strikethrough, links and images (no `[` or `!`, so `(` is plain), a
+ * heading, a table cell's end, a backslash escape.
+ */
+const MARKUP = /[&<>`*_[\]!#|\\~]/g;
 
 /** Text as prose: in a paragraph, a table cell or an HTML element. */
 export function mdText(s: string): string {
   return visible(s)
     .replace(MARKUP, (c) => `&#${c.charCodeAt(0)};`)
     .replace(/@/g, `@${ZWSP}`)
-    .replace(/&#58;\/\//g, `&#58;${ZWSP}//`)
+    .replace(/:\/\//g, `:${ZWSP}//`)
     .replace(/(www)\./gi, `$1${ZWSP}.`)
     .replace(/\n/g, ' ');
 }

@@ -52,7 +52,7 @@ export function headline(plan: Plan): string {
   for (const g of plan.groups) byStatus.set(g.status, (byStatus.get(g.status) ?? 0) + g.environments.length);
   const statuses = [...byStatus].map(([k, n]) => `${count(n)} ${k}`).join(', ');
   const parts = [`${counted(s.environments, 'environment')}${s.groups > 1 && s.groups < s.environments ? ` in ${count(s.groups)} groups` : ''} (${statuses})`];
-  if (s.restarts) parts.push(`${count(s.restarts)} restart${s.restarts === 1 ? 's' : ''} pods`);
+  if (s.restarts) parts.push(`${counted(s.restarts, "environment")} restart${s.restarts === 1 ? "s" : ""} pods`);
   parts.push(s.risks === 0 ? 'no risks' : `${plural(s.risks, 'risk')}${s.blocking ? `, ${s.blocking} blocking` : ''}`);
   parts.push(s.invalid ? `head invalid in ${counted(s.invalid, 'environment')}` : 'head valid');
   if (plan.unchanged.length) parts.push(`${count(plan.unchanged.length)} reached, unchanged`);
@@ -77,7 +77,7 @@ export function arrow(c: FieldChange): string {
 /** "3 changed, 1 added" of a group's objects, or why they were not compared. */
 export function objectCounts(g: ChangeGroup): string {
   const o = g.objects;
-  if (!o) return `objects not compared: ${g.objectsNote}`;
+  if (!o) return `objects: not compared — ${g.objectsNote}`;
   return `objects: ${o.added.length} added, ${o.removed.length} removed, ${o.changed.length} changed, ${o.unchanged} unchanged`;
 }
 
