@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { environmentFile, LAYOUT } from '../contract/paths.js';
 import { UserError } from '../contract/run-main.js';
 import { runWorkers, splitEvenly, workerCount, workerScript } from '../contract/worker-pool.js';
-import { swapTree, type Drift } from '../generators/output.js';
+import { clusterFiles } from '../generators/clusters.js';
+import { compareTree, stageTree, swapTree, type Drift } from '../generators/output.js';
 import { hasErrors, report, sortDiagnostics, type Diagnostic } from '../validation/diagnostics.js';
 import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
@@ -106,12 +107,21 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
     else if (e.staged) swapTree(outDir, e.name, e.staged);
     summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}) });
   }
-  // Rendering everything: trees of environments that no longer exist are stale too.
+  // Rendering everything: the fleet's cluster groups too, and trees of environments that no longer exist are stale.
   const rendered = new Set(results.map((e) => e.name));
   let orphans: string[] = [];
   if (!values.env) {
+    const clusters = clusterFiles(results.map((e) => e.target!));
+    if (mode === 'check') {
+      const d = compareTree(outDir, LAYOUT.clusters, clusters);
+      drift.changed.push(...d.changed), drift.missing.push(...d.missing), drift.extra.push(...d.extra);
+    } else {
+      const staged = stageTree(outDir, LAYOUT.clusters, clusters);
+      if (staged) swapTree(outDir, LAYOUT.clusters, staged);
+    }
     try {
-      orphans = readdirSync(outDir).filter((d) => !d.startsWith('.') && !rendered.has(d)).sort();
+      // Names starting with . (staging) or _ (the cluster groups) are not environments.
+      orphans = readdirSync(outDir).filter((d) => !/^[._]/.test(d) && !rendered.has(d)).sort();
     } catch {
       // No output directory yet.
     }

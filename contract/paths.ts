@@ -32,6 +32,8 @@ export const LAYOUT = {
   audit: 'audit',
   /** The committed output of `smartbot render`: rendered/<env>/. */
   rendered: 'rendered',
+  /** Under rendered/: what groups environments by destination cluster (not an environment: names starting with _ are reserved). */
+  clusters: '_clusters',
   /** Local GGUF files, looked up by base name. */
   models: 'models',
 } as const;

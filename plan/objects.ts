@@ -54,6 +54,8 @@ export interface Rendering {
   files: RenderedFile[];
 }
 
+/** The kind plan gives an environment's element of an ApplicationSet (it has no kind of its own). */
+export const APPSET_ELEMENT = 'ApplicationSetElement';
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition']);
 const isKustomization = (f: RenderedFile) => f.path.endsWith('/kustomization.yaml');
 /** Argo CD Application or Flux objects: they decide what the sync engine deletes. */
@@ -103,6 +105,10 @@ export function renderedObjects(files: readonly RenderedFile[], namespace: strin
         kind = found.kind;
         const ns = CLUSTER_SCOPED.has(kind) ? undefined : (found.namespace ?? (synced ? namespace : undefined));
         id = `${kind} ${ns ? `${ns}/` : ''}${found.name ?? '?'}`;
+      } else if (/^argocd\/appset-[^/]+\.yaml$/.test(f.path)) {
+        // An element of a cluster's ApplicationSet: the Application it generates, by name.
+        kind = APPSET_ELEMENT;
+        id = `ApplicationSet element ${scalar(/^name: *(.+)$/m.exec(text)?.[1]) ?? f.path}`;
       } else {
         // docker-compose.yml: one project, named by its top-level `name:`.
         kind = 'ComposeProject';

@@ -3,6 +3,7 @@
 // staged beside it (generators/output.ts), never swapped in here: the command swaps every
 // staged tree in only when every environment rendered. Each environment is dropped once done.
 import { environmentFile } from '../../contract/paths.js';
+import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
 import { renderEnvironment } from '../../generators/index.js';
 import { compareTree, stageTree, type Drift } from '../../generators/output.js';
 import type { Diagnostic } from '../../validation/diagnostics.js';
@@ -31,6 +32,8 @@ export interface RenderedEnvironment {
   drift?: Drift;
   /** A keyring that validated but could not be read for rendering. */
   failure?: string;
+  /** Where it syncs: the fleet's cluster groups are rendered from these. */
+  target?: SyncTarget;
 }
 
 export function renderChunk(input: RenderChunkInput, onProgress?: (done: number) => void): RenderedEnvironment[] {
@@ -57,6 +60,7 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     }
     const files = renderEnvironment({ name: loaded.name, source: environmentFile(loaded.name), config, keyringJson: keyring.text });
     entry.files = files.length;
+    entry.target = syncTarget(loaded.name, config);
     if (input.mode === 'check') entry.drift = compareTree(input.outDir, loaded.name, files);
     else {
       const staged = stageTree(input.outDir, loaded.name, files);
