@@ -20,6 +20,7 @@ import { hasErrors } from '../validation/diagnostics.js';
 import { formatText } from '../validation/format/text.js';
 import { validateEnvironments } from '../validation/validate.js';
 import { EXIT, type CliIO } from './io.js';
+import { environmentFile } from '../contract/paths.js';
 
 const ENV = 'dev';
 const TOKEN_TTL_SECONDS = 86400;
@@ -41,7 +42,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
   io.out(formatText(report));
   if (hasErrors(report.diagnostics)) return EXIT.invalid;
   const dev = report.environments.find((e) => e.name === ENV)?.config;
-  if (!dev) throw new UserError(`environments/${ENV}.yaml is missing`);
+  if (!dev) throw new UserError(`${environmentFile(ENV)} is missing`);
 
   const keys = generateSigningKeys();
   const kid = keyId(keys.publicKeyPem);
