@@ -32,7 +32,9 @@ export function clusterFiles(targets: readonly SyncTarget[]): RenderedFile[] {
   const groups = new Map<string, SyncTarget[]>();
   for (const t of targets) {
     const slug = clusterSlug(t);
-    groups.set(slug, [...(groups.get(slug) ?? []), t]);
+    const members = groups.get(slug);
+    if (members) members.push(t);
+    else groups.set(slug, [t]);
   }
   const files: RenderedFile[] = [];
   const add = (path: string, body: string) => files.push({ path, text: `${header()}${body.endsWith('\n') ? body : `${body}\n`}` });

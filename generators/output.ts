@@ -17,9 +17,11 @@ export function listTree(dir: string): string[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
+  const prefix = `${dir}/`;
+  const rel = (parent: string, name: string) => (parent === dir ? name : parent.startsWith(prefix) ? `${parent.slice(prefix.length)}/${name}` : relative(dir, join(parent, name)));
   return entries
     .filter((e) => !e.isDirectory())
-    .map((e) => relative(dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)))
+    .map((e) => rel(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
     .sort();
 }
 
@@ -35,11 +37,12 @@ export const hasDrift = (d: Drift) => d.changed.length + d.missing.length + d.ex
 export function compareTree(outDir: string, env: string, files: RenderedFile[]): Drift {
   const dir = join(outDir, env);
   const have = new Set(listTree(dir));
-  const rel = (p: string) => join(outDir, env, p);
+  // Rendered paths are clean relative paths: joined by hand (path.join per file was measurable at 170,000 files).
+  const rel = (p: string) => `${dir}/${p}`;
   const drift: Drift = { changed: [], missing: [], extra: [] };
   for (const f of files) {
     if (!have.has(f.path)) drift.missing.push(rel(f.path));
-    else if (readFileSync(join(dir, f.path), 'utf8') !== f.text) drift.changed.push(rel(f.path));
+    else if (readFileSync(rel(f.path), 'utf8') !== f.text) drift.changed.push(rel(f.path));
   }
   const wanted = new Set(files.map((f) => f.path));
   for (const p of have) if (!wanted.has(p)) drift.extra.push(rel(p));
