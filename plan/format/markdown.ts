@@ -15,7 +15,7 @@ import {
   groupTitle,
   headline,
   layout,
-  MAX_LIST_ROWS,
+  bounded,
   noteText,
   objectCounts,
   restartText,
@@ -37,8 +37,6 @@ export interface MarkdownOptions {
 }
 
 const cell = (s: string) => mdCode(s, { cell: true });
-/** At most MAX_LIST_ROWS rows, then a line saying how many more. */
-const bounded = (rows: string[], more: (n: number) => string) => (rows.length > MAX_LIST_ROWS ? [...rows.slice(0, MAX_LIST_ROWS), more(rows.length - MAX_LIST_ROWS)] : rows);
 
 function validationLine(g: ChangeGroup): string {
   const v = g.validation;

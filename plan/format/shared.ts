@@ -23,6 +23,9 @@ export const MAX_LIST_ROWS = 40;
 /** Longest name or value shown in a summary; a longer one ends in "…". */
 export const MAX_SHOWN_CHARS = 120;
 
+/** At most MAX_LIST_ROWS rows, then a line saying how many more. */
+export const bounded = (rows: string[], more: (n: number) => string) => (rows.length > MAX_LIST_ROWS ? [...rows.slice(0, MAX_LIST_ROWS), more(rows.length - MAX_LIST_ROWS)] : rows);
+
 export const short = (sha: string) => sha.slice(0, 7);
 export const where = (s: { file: string; line: number }) => `${s.file}:${s.line}`;
 export const count = (n: number) => n.toLocaleString('en-US');

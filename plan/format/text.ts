@@ -15,7 +15,7 @@ import {
   groupTitle,
   headline,
   layout,
-  MAX_LIST_ROWS,
+  bounded,
   noteText,
   objectCounts,
   restartText,
@@ -36,7 +36,6 @@ const indent = (text: string, by: string) =>
     .map((l) => by + visible(l))
     .join('\n');
 
-const bounded = (rows: string[], more: (n: number) => string) => (rows.length > MAX_LIST_ROWS ? [...rows.slice(0, MAX_LIST_ROWS), more(rows.length - MAX_LIST_ROWS)] : rows);
 
 function validationLine(g: ChangeGroup): string | undefined {
   const v = g.validation;
