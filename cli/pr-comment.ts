@@ -1,12 +1,10 @@
 // `smartbot pr-comment --repo OWNER/NAME --pr N [--plan FILE] [--sha SHA]`
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UserError } from '../contract/run-main.js';
 import { DEFAULT_LIMITS } from '../plan/github.js';
-import type { Plan } from '../plan/plan.js';
 import { publishPlan, RISK_LABEL, STATUS_CONTEXT } from '../plan/publish.js';
 import { githubFromEnv, parseRepo, requireToken, type GitHubClientOverrides } from './github-env.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
+import { readPlan } from './plan.js';
 
 export const prCommentHelp = `Usage: smartbot pr-comment --repo OWNER/NAME --pr N [--plan FILE] [--sha SHA]
 
@@ -36,30 +34,6 @@ Exit codes: 0 published, 2 usage error or a GitHub API failure (one line saying 
 
 /** Tests pass shorter retry waits and un-spaced writes. */
 export type PrCommentClientOptions = GitHubClientOverrides;
-
-function readPlan(file: string | undefined): Plan {
-  const name = file && file !== '-' ? file : 'standard input';
-  let text: string;
-  try {
-    if (!file || file === '-') {
-      if (process.stdin.isTTY) throw new UsageError('give --plan FILE, or pipe `smartbot plan --format json` into this command');
-      text = readFileSync(0, 'utf8');
-    } else text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UsageError(`cannot read the plan from ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let plan: Plan;
-  try {
-    plan = JSON.parse(text) as Plan;
-  } catch (e) {
-    throw new UsageError(`${name} is not JSON (${(e as Error).message}); write it with \`smartbot plan --format json\``);
-  }
-  const version = (plan as { version?: unknown } | null)?.version;
-  if (version === 1) throw new UsageError(`${name} is a plan from an older smartbot (version 1); write it again with \`smartbot plan --format json\``);
-  if (version !== 2 || !Array.isArray(plan.groups) || !plan.head?.sha || !plan.summary) throw new UsageError(`${name} is not a smartbot plan; write it with \`smartbot plan --format json\``);
-  return plan;
-}
 
 export async function prCommentCommand(argv: string[], io: CliIO, client: PrCommentClientOptions = {}): Promise<number> {
   const { values } = parseArgs({

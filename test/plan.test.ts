@@ -226,6 +226,17 @@ describe('smartbot plan — fleets and hostile input', () => {
     }
   }, 120_000);
 
+  it('--from formats a JSON plan without planning again: the same text as planning', async () => {
+    const r = scenario((r) => replace(r, 'environments/prod.yaml', 'minVersion: "1.3"', 'minVersion: "1.2"'));
+    const json = await runCli('plan', '--root', r.dir, '--base', 'HEAD~1', '--format', 'json');
+    const file = join(r.dir, 'plan.json');
+    writeFileSync(file, json.out);
+    const from = await runCli('plan', '--from', file, '--format', 'text');
+    expect(from.out).toBe((await runCli('plan', '--root', r.dir, '--base', 'HEAD~1')).out);
+    expect(from.code).toBe(1);
+    expect((await runCli('plan', '--from', file, '--base', 'HEAD')).err).toContain('--from FILE formats a plan already made: leave out --base and --head');
+  });
+
   it('checks a blob’s type and size before reading it: a refusal located at the file', async () => {
     const r = scenario(() => ({
       'environments/big.yaml': `tier: base\n# ${'x'.repeat(2 ** 20)}\n`,
