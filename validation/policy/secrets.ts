@@ -61,7 +61,7 @@ export function secretReason(value: string, key?: string, isPublic = false): str
   return secretShape(value, isPublic) ?? (key && !REFERENCE_KEYS.has(key) && SECRET_NAME.test(key) ? `the key \`${key}\` names a secret` : undefined);
 }
 
-const TOKEN = /[^\s"'`,;()[\]{}<>|]+/g;
+const TOKEN = /[^\s"'`,;()[\]{}<>|=]+/g;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 
 /**
