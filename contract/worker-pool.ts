@@ -41,7 +41,7 @@ export async function runWorkers<I, O>(script: URL, inputs: readonly I[], onProg
       inputs.map(
         (input, part) =>
           new Promise<O>((resolve, reject) => {
-            const w = new Worker(script, { workerData: input, ...(process.env.SB_YOUNG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.SB_YOUNG) } } : {}) });
+            const w = new Worker(script, { workerData: input });
             workers.push(w);
             let settled = false;
             w.on('message', (m: Message) => {

@@ -185,8 +185,8 @@ export function validateEnvironments(opts: ValidateOptions): ValidateReport {
     const loaded = validator.load(file, within);
     ioError ||= loaded.io;
     // A run over every environment keeps only what the report needs, not each layered model.
-    const { layered: _dropped, ...result } = loaded.io ? { ...loaded, layered: undefined } : validator.check(loaded);
-    environments.push(result);
+    const checked = loaded.io ? undefined : validator.check(loaded);
+    environments.push({ file, name: loaded.name, diagnostics: checked?.diagnostics ?? loaded.diagnostics, ...(checked?.config ? { config: checked.config } : {}) });
   }
   const diagnostics = sortDiagnostics(environments.flatMap((e) => e.diagnostics));
   return { environments, diagnostics, ioError };
