@@ -1,12 +1,12 @@
 // Rendered manifests, proven by the tools a cluster operator trusts: the Kubernetes and CRD
 // models, an unknown-field check, kubectl kustomize, and the committed golden tree.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runCli, spawnCli } from './helpers/cli.js';
 import { listTree } from '../generators/output.js';
 import { repoRoot } from './helpers/env.js';
 import { unknownFields, validateWithModels, type K8sObject, type Located } from './helpers/k8s-schemas.js';
@@ -101,6 +101,27 @@ describe('smartbot render', () => {
     expect(r.err).toBe('smartbot render: nothing written — fix the problems above first\n');
     expect(listTree(join(root, 'rendered'))).toEqual([]);
   });
+
+  it('renders the same trees, byte for byte, on worker threads; with one environment invalid, writes and leaves nothing', () => {
+    const root = scratchRepo(['environments', 'keyrings']);
+    const dev = readFileSync(join(root, 'environments/dev.yaml'), 'utf8');
+    for (let i = 0; i < 6; i++) writeFileSync(join(root, `environments/dev-${i}.yaml`), dev.replace('namespace: smartbot-dev', `namespace: smartbot-dev-${i}`));
+    const tree = (out: string) => listTree(join(root, out)).map((f) => [f, readFileSync(join(root, out, f), 'utf8')]);
+    expect(spawnCli(['render', '--root', root, '--out', 'one', '--jobs', '1']).code).toBe(0);
+    expect(spawnCli(['render', '--root', root, '--out', 'three', '--jobs', '3']).code).toBe(0);
+    expect(tree('three')).toEqual(tree('one'));
+    expect(tree('one').length).toBeGreaterThan(100);
+    writeFileSync(join(root, 'environments/dev-5.yaml'), `${dev}replicas: -1\n`);
+    writeFileSync(join(root, 'environments/dev-0.yaml'), dev.replace('level: debug', 'level: info'));
+    const before = tree('three');
+    const r = spawnCli(['render', '--root', root, '--out', 'three', '--jobs', '3']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('smartbot render: nothing written — fix the problems above first\n');
+    // dev-0 rendered (and was staged) in another worker: neither swapped in nor left behind.
+    expect(tree('three')).toEqual(before);
+    expect(readdirSync(join(root, 'three')).filter((d) => d.startsWith('.'))).toEqual([]);
+    rmSync(root, { recursive: true, force: true });
+  }, 60_000);
 
   it('renders values with YAML-hostile characters exactly, without injecting keys', async () => {
     const root = scratchRepo(['environments', 'keyrings']);
