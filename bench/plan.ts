@@ -61,11 +61,11 @@ for (const c of cases) {
     if (p.status !== 0) throw new Error(`plan exited ${p.status}: ${p.stderr}`);
     const c0 = process.cpuUsage();
     const t2 = performance.now();
-    const plan = buildPlan({ root: r.dir, base: 'HEAD~1' });
+    const plan = await buildPlan({ root: r.dir, base: 'HEAD~1', jobs: 1 });
     const t3 = performance.now();
     const c1 = process.cpuUsage(c0);
-    planned = plan.environments.length + plan.unchanged.length;
-    objects = plan.environments.reduce((k, e) => k + (e.objects ? e.objects.added.length + e.objects.removed.length + e.objects.changed.length + e.objects.unchanged : 0), 0);
+    planned = plan.summary.environments + plan.unchanged.length;
+    objects = plan.groups.reduce((k, g) => k + g.environments.length * (g.objects ? g.objects.added.length + g.objects.removed.length + g.objects.changed.length + g.objects.unchanged : 0), 0);
     // The first run warms the page cache and (in-process) the compiled schema and templates.
     if (i === 0) continue;
     cli.push(t1 - t0);

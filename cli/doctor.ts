@@ -18,6 +18,7 @@ import { CHECKS } from './doctor/index.js';
 import { removeDemoCopies } from './doctor/model-file.js';
 import { runDeadline } from './http.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
+import { environmentFile } from '../contract/paths.js';
 
 export const doctorHelp = `Usage: smartbot doctor [--env NAME] [--json] [--models-dir DIR] [--root DIR]
 
@@ -55,7 +56,7 @@ export interface DoctorOptions {
 
 /** Validates the environment and gathers what the checks share; UserError (exit 2) when it cannot run. */
 export function doctorContext(o: DoctorOptions): DoctorContext {
-  const envFile = join(o.root, 'environments', `${o.env}.yaml`);
+  const envFile = join(o.root, environmentFile(o.env));
   if (!existsSync(envFile)) throw new UsageError(`no environment "${o.env}": ${envFile} does not exist`);
   // The model file is doctor's own check (with its fix), so validation leaves it alone.
   const report = validateEnvironments({ root: o.root, paths: [envFile], readModelFiles: false });

@@ -35,12 +35,12 @@ const planFile = (plan: Plan, name = 'plan.json') => {
 const args = (plan: Plan, ...more: string[]) => ['--repo', REPO, '--pr', '7', '--plan', planFile(plan), ...more];
 const sticky = () => [...gh.state.comments.values()].filter((c) => c.body.startsWith(MARKER));
 
-beforeAll(() => {
+beforeAll(async () => {
   const r = fixtureRepo();
   r.commit({ 'environments/prod.yaml': r.read('environments/prod.yaml').replace('minVersion: "1.3"', 'minVersion: "1.2"') });
-  risky = buildPlan({ root: r.dir, base: 'HEAD~1' });
+  risky = await buildPlan({ root: r.dir, base: 'HEAD~1' });
   r.commit({ 'environments/dev.yaml': r.read('environments/dev.yaml').replace('level: debug', 'level: info') });
-  calm = buildPlan({ root: r.dir, base: 'HEAD~1' });
+  calm = await buildPlan({ root: r.dir, base: 'HEAD~1' });
   r.remove();
   process.env.GITHUB_TOKEN = TOKEN;
   delete process.env.GITHUB_API_URL;
@@ -74,6 +74,7 @@ describe('smartbot pr-comment', () => {
   it('updates the same comment on the next run, never a second one, and drops the label when risks are gone', async () => {
     await prComment(args(risky));
     const first = sticky()[0]!.id;
+    gh.addPull(REPO, 7, 'f'.repeat(40)); // a new push
     const r = await prComment(args(calm, '--sha', 'f'.repeat(40)));
     expect(r.code).toBe(0);
     expect(sticky().map((c) => c.id)).toEqual([first]);
@@ -86,10 +87,18 @@ describe('smartbot pr-comment', () => {
     expect((await prComment(args(calm, '--sha', 'f'.repeat(40)))).out).toContain('comment unchanged: ');
   });
 
-  it('a late run for an older commit does not overwrite the plan of a newer one', async () => {
-    await prComment(args(calm)); // calm's head was committed after risky's
-    const r = await prComment(args(risky));
+  it("a late run for an older push does not overwrite the plan of the pull request's current head", async () => {
+    await prComment(args(calm)); // for the current head
+    const r = await prComment(args(risky, '--sha', 'a'.repeat(40))); // a run of an earlier push, finishing late
     expect(r.out).toContain('comment kept newer: ');
+    expect(sticky()[0]!.body).not.toContain('tls-min-version-lowered');
+  });
+
+  it('a committer date in the future pins nothing: the next run for the current head replaces it', async () => {
+    const future: Plan = { ...risky, head: { ...risky.head, date: '2099-01-01T00:00:00Z' } };
+    expect((await prComment(args(future, '--sha', 'a'.repeat(40)))).out).toContain('comment created: ');
+    const r = await prComment(args(calm));
+    expect(r.out).toContain('comment updated: ');
     expect(sticky()[0]!.body).not.toContain('tls-min-version-lowered');
   });
 
@@ -111,25 +120,28 @@ describe('smartbot pr-comment', () => {
     expect(r.code).toBe(0);
     expect(gh.state.comments.get(ours.id)!.body).toContain('## smartbot plan');
     expect(gh.state.comments.get(forged.id)!.body).toBe(`${MARKER}\nforged`);
-    expect(gh.requests.filter((q) => q.operationId === 'issues/list-comments').length).toBe(2);
+    // 152 comments, 30 a page (a page of 100 comments of 65,536 characters could pass the byte cap).
+    expect(gh.requests.filter((q) => q.operationId === 'issues/list-comments').length).toBe(6);
   });
 
-  it("stays under GitHub's 65,536 characters: the biggest diffs collapse first, and a note says where the full plan is", async () => {
-    const env = risky.environments[0]!;
+  it("stays under GitHub's 65,536 characters by construction, edited in place, its footer linking the whole plan", async () => {
+    const g = risky.groups[0]!;
     const big = (n: number, lines: number) => ({
-      ...env,
-      name: `env-${n}`,
-      objects: { ...env.objects!, changed: [{ id: `Deployment env-${n}/big`, file: 'x', diff: `--- a\n+++ b\n@@ -1,${lines} +1,${lines} @@\n${'-old line\n+new line\n'.repeat(lines)}`, size: 2 * lines }] },
+      ...g,
+      environments: [`env-${n}`],
+      objects: { ...g.objects!, changed: [{ id: `Deployment env-${n}/big`, file: 'x', diff: `--- a\n+++ b\n@@ -1,${lines} +1,${lines} @@\n${'-old line\n+new line\n'.repeat(lines)}`, size: 2 * lines }] },
     });
-    const huge: Plan = { ...risky, environments: [...Array.from({ length: 40 }, (_, i) => big(i, 100 + 10 * i)), big(99, 3)] };
+    const huge: Plan = { ...risky, groups: [...Array.from({ length: 40 }, (_, i) => big(i, 100 + 10 * i)), big(99, 3)] };
     const r = await prComment(args(huge, '--details-url', 'https://github.com/octo/smartbot/actions/runs/42'));
     expect(r.code).toBe(0);
     const body = sticky()[0]!.body;
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(body).toContain('✂ **Cut to fit GitHub\'s comment size limit**: env-39: Deployment env-39/big (980 lines); env-38: Deployment env-38/big (960 lines)');
-    expect(body).toContain('The full plan is in the `smartbot-plan` artifact of [this workflow run](https://github.com/octo/smartbot/actions/runs/42).');
-    // The smallest diffs survive.
-    expect(body).toContain('Deployment env-99/big</code> (6 lines changed)</summary>');
+    expect(body).toMatch(/<sub>Shortened to fit GitHub's comment size limit, group by group: \d+ groups with full diffs, \d+ groups as per-object summaries/);
+    expect(body).toContain('The whole plan — every environment of every group, every diff — is in the `smartbot-plan` artifact of [this workflow run](https://github.com/octo/smartbot/actions/runs/42).');
+    // The first groups keep their diffs; later ones are listed per object, none is cut mid-diff.
+    expect(body).toContain('Deployment env-0/big</code> (200 lines changed)</summary>');
+    expect(body).toMatch(/- ✏️ `Deployment env-\d+\/big` \(\d+ lines changed\)/);
+    expect((body.match(/^```/gm)?.length ?? 0) % 2).toBe(0);
     expect(r.out).toContain('cut to fit');
   });
 
@@ -182,6 +194,9 @@ describe('smartbot pr-comment', () => {
     expect((await prComment(['--repo', REPO, '--pr', 'seven', '--plan', planFile(calm)])).err).toBe(usage('--pr must be a pull request number, got "seven"'));
     writeFileSync(join(dir, 'bad.json'), '{"version": 2}');
     expect((await prComment(['--repo', REPO, '--pr', '7', '--plan', join(dir, 'bad.json')])).err).toBe(usage(`${join(dir, 'bad.json')} is not a smartbot plan; write it with \`smartbot plan --format json\``));
+    writeFileSync(join(dir, 'old.json'), '{"version": 1, "environments": []}');
+    expect((await prComment(['--repo', REPO, '--pr', '7', '--plan', join(dir, 'old.json')])).err).toBe(usage(`${join(dir, 'old.json')} is a plan from an older smartbot (version 1); write it again with \`smartbot plan --format json\``));
+    expect((await prComment([...args(calm), '--deadline', '0'])).err).toBe(usage('--deadline must be a number of seconds above 0, got "0"'));
     delete process.env.GITHUB_TOKEN;
     const r = await prComment(args(calm));
     process.env.GITHUB_TOKEN = TOKEN;
@@ -228,5 +243,65 @@ describe('the GitHub contract server', () => {
   it('answers schema-valid bodies built from the description', () => {
     const r = gh.respond('pulls/get', 200, { number: 7 });
     expect(r.body).toMatchObject({ number: 7, head: { sha: expect.any(String) }, merged_by: null, user: { login: expect.any(String) } });
+  });
+});
+
+describe('smartbot pr-comment against a GitHub that misbehaves', () => {
+  /** A local server doing `answer` to every request; closed afterwards. */
+  async function misbehaving(answer: (res: import('node:http').ServerResponse) => void, run: (url: string) => Promise<void>) {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => answer(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    try {
+      await run(url);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  const limited = async (url: string, limits: object) => {
+    process.env.GITHUB_API_URL = url;
+    let err = '';
+    const t0 = Date.now();
+    const code = await runCommand('pr-comment', (a, io) => prCommentCommand(a, io, { ...fastClient(), limits }), args(calm), { out: () => {}, err: (t) => (err += t) });
+    delete process.env.GITHUB_API_URL;
+    return { code, err, ms: Date.now() - t0 };
+  };
+
+  it('a request that never answers ends at its deadline, and the run at its own', async () => {
+    await misbehaving(
+      () => {},
+      async (url) => {
+        const r = await limited(url, { requestMs: 1000, runMs: 60_000 });
+        expect(r.code).toBe(2);
+        expect(r.err).toBe(`smartbot pr-comment: cannot reach the GitHub API at ${url} while reading pull request octo/smartbot#7 (no complete answer within 1 s, the per-request deadline); check GITHUB_API_URL and the network\n`);
+        // Three attempts of a second each, and the retry waits.
+        expect(r.ms).toBeLessThan(10_000);
+        const run = await limited(url, { requestMs: 30_000, runMs: 1500 });
+        expect(run.err).toBe(`smartbot pr-comment: cannot reach the GitHub API at ${url} while reading pull request octo/smartbot#7 (the run's 2 s deadline passed); check GITHUB_API_URL and the network\n`);
+        expect(run.ms).toBeLessThan(5000);
+      },
+    );
+  });
+
+  it('an answer that never ends is cut at the byte cap', async () => {
+    await misbehaving(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(16 * 1024, 0x20);
+        const pump = () => {
+          while (res.write(chunk));
+          res.once('drain', pump);
+        };
+        res.on('error', () => {});
+        pump();
+      },
+      async (url) => {
+        const r = await limited(url, { responseBytes: 256 * 1024 });
+        expect(r.code).toBe(2);
+        expect(r.err).toBe(`smartbot pr-comment: cannot reach the GitHub API at ${url} while reading pull request octo/smartbot#7 (an answer over the 262144-byte cap); check GITHUB_API_URL and the network\n`);
+      },
+    );
   });
 });

@@ -1,17 +1,17 @@
 // `smartbot pr-comment --repo OWNER/NAME --pr N [--plan FILE] [--sha SHA]`
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UserError } from '../contract/run-main.js';
-import type { Plan } from '../plan/plan.js';
+import { DEFAULT_LIMITS } from '../plan/github.js';
 import { publishPlan, RISK_LABEL, STATUS_CONTEXT } from '../plan/publish.js';
 import { githubFromEnv, parseRepo, requireToken, type GitHubClientOverrides } from './github-env.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
+import { readPlan } from './plan.js';
 
 export const prCommentHelp = `Usage: smartbot pr-comment --repo OWNER/NAME --pr N [--plan FILE] [--sha SHA]
 
 Publishes a plan (the output of \`smartbot plan --format json\`) on its pull request:
-- one sticky comment, found again by a hidden marker and updated (never duplicated), cut to
-  fit GitHub's 65,536-character limit with the biggest diffs collapsed first;
+- one sticky comment, found again by a hidden marker and edited in place (never duplicated),
+  laid out to fit GitHub's 65,536-character limit group by group (full diffs, then per-object,
+  then per-field summaries, then names and counts), its footer linking the whole plan;
 - a commit status "${STATUS_CONTEXT}" on the head commit: success, or failure when the plan
   blocks (invalid head or a blocking risk), with a one-line summary;
 - the label "${RISK_LABEL}" while the plan flags risks (created when missing), removed after.
@@ -24,6 +24,8 @@ Options:
   --details-url URL   where the full plan is (default in Actions: this workflow run)
   --author LOGIN      who writes the sticky comment (default github-actions[bot])
   --label NAME        the review label (default ${RISK_LABEL})
+  --deadline SECONDS  the whole run's deadline (default ${DEFAULT_LIMITS.runMs / 1000}); each request has
+                      ${DEFAULT_LIMITS.requestMs / 1000} s and may answer at most ${DEFAULT_LIMITS.responseBytes / 2 ** 20} MiB
 
 Environment: GITHUB_TOKEN (required; never printed), GITHUB_API_URL (default
 https://api.github.com).
@@ -32,28 +34,6 @@ Exit codes: 0 published, 2 usage error or a GitHub API failure (one line saying 
 
 /** Tests pass shorter retry waits and un-spaced writes. */
 export type PrCommentClientOptions = GitHubClientOverrides;
-
-function readPlan(file: string | undefined): Plan {
-  const name = file && file !== '-' ? file : 'standard input';
-  let text: string;
-  try {
-    if (!file || file === '-') {
-      if (process.stdin.isTTY) throw new UsageError('give --plan FILE, or pipe `smartbot plan --format json` into this command');
-      text = readFileSync(0, 'utf8');
-    } else text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UsageError(`cannot read the plan from ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let plan: Plan;
-  try {
-    plan = JSON.parse(text) as Plan;
-  } catch (e) {
-    throw new UsageError(`${name} is not JSON (${(e as Error).message}); write it with \`smartbot plan --format json\``);
-  }
-  if (plan?.version !== 1 || !Array.isArray(plan.environments) || !plan.head?.sha) throw new UsageError(`${name} is not a smartbot plan; write it with \`smartbot plan --format json\``);
-  return plan;
-}
 
 export async function prCommentCommand(argv: string[], io: CliIO, client: PrCommentClientOptions = {}): Promise<number> {
   const { values } = parseArgs({
@@ -66,6 +46,7 @@ export async function prCommentCommand(argv: string[], io: CliIO, client: PrComm
       'details-url': { type: 'string' },
       author: { type: 'string' },
       label: { type: 'string' },
+      deadline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,10 +54,12 @@ export async function prCommentCommand(argv: string[], io: CliIO, client: PrComm
   const { owner, repo } = parseRepo(values.repo);
   if (!/^[1-9]\d*$/.test(values.pr ?? '')) throw new UsageError(`--pr must be a pull request number${values.pr === undefined ? '' : `, got "${values.pr}"`}`);
   if (values.sha !== undefined && !/^[0-9a-f]{40}$/.test(values.sha)) throw new UsageError(`--sha must be a full 40-character commit id, got "${values.sha}"`);
+  if (values.deadline !== undefined && !/^[1-9]\d*$/.test(values.deadline)) throw new UsageError(`--deadline must be a number of seconds above 0, got "${values.deadline}"`);
   const token = requireToken();
   const plan = readPlan(values.plan);
 
-  const { gh, baseUrl } = githubFromEnv(token, 'smartbot-pr-comment', client);
+  const limits = { ...client.limits, ...(values.deadline ? { runMs: Number(values.deadline) * 1000 } : {}) };
+  const { gh, baseUrl } = githubFromEnv(token, 'smartbot-pr-comment', { ...client, limits });
   const env = process.env;
   const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   const detailsUrl = values['details-url'] ?? runUrl;

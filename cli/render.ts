@@ -1,16 +1,20 @@
 // `smartbot render [--env NAME] [--out DIR] [--check] [--format text|json|github]`
 // Validates first; an invalid environment prints the validate report and nothing is written.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+// A fleet is rendered on worker threads (render/chunk.ts), each tree staged beside its old one
+// and swapped in only once every environment rendered; the output is the same for any --jobs.
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hasErrors } from '../validation/diagnostics.js';
+import { environmentFile, LAYOUT } from '../contract/paths.js';
+import { UserError } from '../contract/run-main.js';
+import { runWorkers, splitEvenly, workerCount, workerScript } from '../contract/worker-pool.js';
+import { clusterFiles } from '../generators/clusters.js';
+import { compareTree, stageTree, swapTree, type Drift } from '../generators/output.js';
+import { hasErrors, report, sortDiagnostics, type Diagnostic } from '../validation/diagnostics.js';
 import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
-import { renderEnvironment } from '../generators/index.js';
-import { compareTree, writeTree, type Drift } from '../generators/output.js';
-import { refusalMessage, RepoFiles, repoPath } from '../validation/load/repo-file.js';
-import { validateEnvironments } from '../validation/validate.js';
-import { UserError } from '../contract/run-main.js';
+import { environmentTargets, type EnvironmentResult, type ValidateReport } from '../validation/validate.js';
+import { renderChunk, type RenderChunkInput, type RenderedEnvironment } from './render/chunk.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import { formatOption, maxFileSizeOption } from './validate.js';
 
@@ -18,69 +22,113 @@ export const renderHelp = `Usage: smartbot render [--env NAME] [--out DIR] [--ch
 
 Validates, then renders every environment (or --env NAME) to rendered/<env>/:
 kubernetes/ (objects + kustomization.yaml), compose/docker-compose.yml, and the Argo CD or
-Flux bootstrap objects. Each environment's tree is swapped in whole, never half-written.
+Flux bootstrap objects. Each environment's tree is swapped in whole, never half-written, and
+only once every environment rendered.
 
 Options:
   --env NAME      only this environment (environments/NAME.yaml)
   --out DIR       output root (default rendered)
-  --check         write nothing; exit 1 listing stale files when rendered/ is out of date
+  --check         write nothing; exit 1 listing stale files (at most 50, then a count) when
+                  rendered/ is out of date
   --format F      text (default), json, or github (::error annotations for stale files)
+  --jobs N        worker threads (default: one per core for large repositories)
   --max-file-size SIZE  largest environment, tier or keyring file read (default 1Mi)
   --root DIR      repository root (default: the current directory)
 `;
 
-export function renderCommand(argv: string[], io: CliIO): number {
+/** Below this many environments per worker, a worker's start costs more than it saves. */
+const ENVIRONMENTS_PER_WORKER = 400;
+
+/** Tier problems are reported with the first environment only; each worker reported them with its own first. */
+function withoutRepeats(results: RenderedEnvironment[]): EnvironmentResult[] {
+  const seen = new Set<string>();
+  const once = (e: RenderedEnvironment) => (d: Diagnostic) => {
+    if (d.file === e.file) return true;
+    const key = JSON.stringify([d.file, d.line, d.col, d.rule, d.message]);
+    return !seen.has(key) && Boolean(seen.add(key));
+  };
+  return results.map((e) => ({ file: e.file, name: e.name, diagnostics: e.diagnostics.filter(once(e)) }));
+}
+
+export async function renderCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { env: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' }, format: { type: 'string' }, 'max-file-size': { type: 'string' }, root: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      env: { type: 'string' },
+      out: { type: 'string' },
+      check: { type: 'boolean' },
+      format: { type: 'string' },
+      jobs: { type: 'string' },
+      'max-file-size': { type: 'string' },
+      root: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) return io.out(renderHelp), EXIT.ok;
   const format = formatOption(values.format);
   const maxFileBytes = maxFileSizeOption(values['max-file-size']);
   const root = values.root ?? '.';
-  const outDir = join(root, values.out ?? 'rendered');
+  const outDir = join(root, values.out ?? LAYOUT.rendered);
   if (values.env !== undefined && !/^[a-z0-9][-a-z0-9_]*$/.test(values.env)) throw new UsageError(`invalid --env "${values.env}"`);
-  const paths = values.env ? [join(root, 'environments', `${values.env}.yaml`)] : undefined;
+  if (values.jobs !== undefined && !/^[1-9]\d*$/.test(values.jobs)) throw new UsageError(`--jobs must be a whole number above 0, got "${values.jobs}"`);
+  const mode = values.check ? 'check' : 'write';
 
-  const report = validateEnvironments({ root, maxFileBytes, ...(paths ? { paths } : {}) });
-  if (report.ioError || hasErrors(report.diagnostics)) {
-    io.out(FORMATTERS[format]!.validate(report));
+  const { targets, empty } = environmentTargets(root, values.env ? [join(root, environmentFile(values.env))] : undefined);
+  const shared: Omit<RenderChunkInput, 'targets'> = { root, outDir, mode, maxFileBytes };
+  const script = workerScript(new URL('./render/worker.js', import.meta.url));
+  const jobs = script ? workerCount(targets.length, ENVIRONMENTS_PER_WORKER, values.jobs === undefined ? undefined : Number(values.jobs)) : 1;
+  const parts = jobs === 1 ? [renderChunk({ ...shared, targets })] : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map((t) => ({ ...shared, targets: t })));
+  const results = parts.flat();
+  const discard = () => results.forEach((e) => e.staged && rmSync(e.staged, { recursive: true, force: true }));
+
+  // As validate reports them: a directory named with no environments in it, then each environment.
+  const environments = [...empty.map((path) => ({ file: path, name: path, diagnostics: [report('io-no-environments', { path }, { file: path, line: 1, col: 1 })] })), ...withoutRepeats(results)];
+  const validated: ValidateReport = {
+    environments,
+    diagnostics: sortDiagnostics(environments.flatMap((e) => e.diagnostics)),
+    ioError: empty.length > 0 || results.some((e) => e.io),
+  };
+  if (validated.ioError || hasErrors(validated.diagnostics)) {
+    discard();
+    io.out(FORMATTERS[format]!.validate(validated));
     io.err(`smartbot render: nothing written — fix the problems above first\n`);
-    return report.ioError ? EXIT.usage : EXIT.invalid;
+    return validated.ioError ? EXIT.usage : EXIT.invalid;
+  }
+  const failed = results.find((e) => e.failure);
+  if (failed) {
+    discard();
+    throw new UserError(failed.failure!);
   }
 
-  // Keyrings go into the rendered ConfigMap: read through the same gate validate used.
-  const files = new RepoFiles(root, maxFileBytes);
-  const keyringOf = (file: string) => {
-    const read = files.read(repoPath(root, file));
-    if (!read.ok) throw new UserError(`keyring ${file}: ${refusalMessage(read.refusal)}`);
-    return read.text;
-  };
   const drift: Drift = { changed: [], missing: [], extra: [] };
-  const summary: { env: string; files: number; status?: 'written' | 'unchanged' }[] = [];
-  for (const e of report.environments) {
-    const config = e.config!;
-    const files = renderEnvironment({
-      name: e.name,
-      source: `environments/${e.name}.yaml`,
-      config,
-      keyringJson: keyringOf(config.security.keyring.file),
-    });
-    if (values.check) {
-      summary.push({ env: e.name, files: files.length });
-      const d = compareTree(outDir, e.name, files);
+  const summary: RenderOutcome['environments'] = [];
+  for (const e of results) {
+    if (e.drift) drift.changed.push(...e.drift.changed), drift.missing.push(...e.drift.missing), drift.extra.push(...e.drift.extra);
+    else if (e.staged) swapTree(outDir, e.name, e.staged);
+    summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}) });
+  }
+  // Rendering everything: the fleet's cluster groups too, and trees of environments that no longer exist are stale.
+  const rendered = new Set(results.map((e) => e.name));
+  let orphans: string[] = [];
+  if (!values.env) {
+    const clusters = clusterFiles(results.map((e) => e.target!));
+    if (mode === 'check') {
+      const d = compareTree(outDir, LAYOUT.clusters, clusters);
       drift.changed.push(...d.changed), drift.missing.push(...d.missing), drift.extra.push(...d.extra);
     } else {
-      summary.push({ env: e.name, files: files.length, status: writeTree(outDir, e.name, files) });
+      const staged = stageTree(outDir, LAYOUT.clusters, clusters);
+      if (staged) swapTree(outDir, LAYOUT.clusters, staged);
+    }
+    try {
+      // Names starting with . (staging) or _ (the cluster groups) are not environments.
+      orphans = readdirSync(outDir).filter((d) => !/^[._]/.test(d) && !rendered.has(d)).sort();
+    } catch {
+      // No output directory yet.
     }
   }
-  // Rendering everything: trees of environments that no longer exist are stale too.
-  const rendered = new Set(report.environments.map((e) => e.name));
-  const orphans = values.env || !existsSync(outDir) ? [] : readdirSync(outDir).filter((d) => !d.startsWith('.') && !rendered.has(d));
-
-  if (values.check) drift.extra.push(...orphans.map((d) => join(outDir, d) + '/'));
+  if (mode === 'check') drift.extra.push(...orphans.map((d) => join(outDir, d) + '/'));
   else for (const d of orphans) rmSync(join(outDir, d), { recursive: true, force: true });
-  const outcome: RenderOutcome = { outDir, mode: values.check ? 'check' : 'write', environments: summary, drift, removed: values.check ? [] : orphans };
+  const outcome: RenderOutcome = { outDir, mode, environments: summary, drift, removed: mode === 'check' ? [] : orphans };
   io.out(FORMATTERS[format]!.render(outcome));
-  return values.check && staleCount(outcome) > 0 ? EXIT.invalid : EXIT.ok;
+  return mode === 'check' && staleCount(outcome) > 0 ? EXIT.invalid : EXIT.ok;
 }

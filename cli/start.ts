@@ -26,6 +26,7 @@ import { hasErrors } from '../validation/diagnostics.js';
 import { formatText } from '../validation/format/text.js';
 import { validateEnvironments } from '../validation/validate.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
+import { environmentFile } from '../contract/paths.js';
 
 const DEFAULT_ENV = 'dev';
 const TOKEN_TTL_SECONDS = 86400;
@@ -61,7 +62,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
   if (values.help) return io.out(startHelp), EXIT.ok;
   const name = values.env ?? DEFAULT_ENV;
   if (!/^[a-z0-9][-a-z0-9_]*$/.test(name)) throw new UsageError(`invalid --env "${name}"`);
-  if (!existsSync(join('environments', `${name}.yaml`))) throw new UsageError(`no environment "${name}": environments/${name}.yaml does not exist`);
+  if (!existsSync(environmentFile(name))) throw new UsageError(`no environment "${name}": ${environmentFile(name)} does not exist`);
   const secretsDir = values['secrets-dir'];
   if (secretsDir !== undefined && !existsSync(secretsDir)) throw new UsageError(`--secrets-dir ${secretsDir} does not exist`);
   const port = Number(process.env.PORT ?? 18789);
@@ -69,14 +70,14 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
   const modelsDir = values['models-dir'] ?? 'models';
 
   // The built-in models this environment names: read from its file before validation, which needs them present.
-  const named = validateEnvironments({ root: '.', paths: [join('environments', `${name}.yaml`)], readModelFiles: false }).environments[0]?.config;
+  const named = validateEnvironments({ root: '.', paths: [environmentFile(name)], readModelFiles: false }).environments[0]?.config;
   await makeBuiltInModels(modelsDir, named ? modelSet(named).models.filter(isLocal).map((m) => basename(m.path)) : [], io);
 
   const report = validateEnvironments({ root: '.', modelsDir });
   io.out(formatText(report));
   if (hasErrors(report.diagnostics)) return EXIT.invalid;
   const env = report.environments.find((e) => e.name === name)?.config;
-  if (!env) throw new UserError(`environments/${name}.yaml is missing`);
+  if (!env) throw new UserError(`${environmentFile(name)} is missing`);
 
   const keys = generateSigningKeys();
   const kid = keyId(keys.publicKeyPem);

@@ -11,6 +11,7 @@ import { generateSigningKeys, keyId, mintToken, type JwtConfig } from '../contra
 import { isEntry, runMain } from '../contract/run-main.js';
 import { PATHS, type ServiceConfig } from '../contract/service-config.js';
 import { EXIT, UsageError, processIO, type CliIO } from './io.js';
+import { LAYOUT } from '../contract/paths.js';
 
 export const tokenHelp = `Usage: smartbot token --user NAME --expiry SECONDS [--scope chat|admin] [--key FILE] [--env ENV | --config FILE] [--json]
        smartbot token --keygen DIR
@@ -55,7 +56,7 @@ function jwtSettings(values: { env?: string; config?: string; root?: string }): 
   try {
     if (values.env) {
       if (!/^[a-z0-9][-a-z0-9_]*$/.test(values.env)) throw new UsageError(`invalid --env "${values.env}"`);
-      source = join(values.root ?? '.', 'rendered', values.env, 'kubernetes', 'configmap.yaml');
+      source = join(values.root ?? '.', LAYOUT.rendered, values.env, 'kubernetes', 'configmap.yaml');
       runtimeJson = (parse(readFileSync(source, 'utf8')) as { data: Record<string, string> }).data['runtime.json']!;
     } else {
       source = values.config ?? process.env.SMARTBOT_CONFIG ?? PATHS.config;

@@ -415,6 +415,10 @@ export interface SmartbotEnvironment {
      */
     prune: boolean;
     /**
+     * Argo CD only: the environment is an element of its destination cluster's ApplicationSet (rendered/_clusters/<cluster>/argocd/applicationset.yaml: a git files generator over rendered/* /argocd/appset-<cluster>.yaml) instead of an Application of its own, as Argo CD recommends beyond a few hundred applications.
+     */
+    applicationSet?: boolean;
+    /**
      * Revert manual changes made in the cluster.
      */
     selfHeal?: boolean;

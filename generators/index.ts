@@ -25,8 +25,11 @@ export interface RenderInput {
   keyringJson: string;
 }
 
+/** The header line of the last source rendered: every file of an environment has the same one, and a template call costs more than the text. */
+let lastHeader: { source: string; text: string } | undefined;
 function withHeader(source: string, body: string): string {
-  return `${renderTemplate('header', { source })}${body.endsWith('\n') ? body : `${body}\n`}`;
+  if (lastHeader?.source !== source) lastHeader = { source, text: renderTemplate('header', { source }) };
+  return `${lastHeader.text}${body.endsWith('\n') ? body : `${body}\n`}`;
 }
 
 /** <dir>/<object files> and the kustomization.yaml listing them; nothing for no objects. */

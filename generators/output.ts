@@ -1,46 +1,28 @@
-// Writing rendered trees without ever leaving a half-written one: each environment is written
-// into a temporary sibling directory, then swapped in with renames. Unchanged trees are not
-// touched (no write, no new mtime), so a re-render of a large repository costs only reads. `compareTree` is the
-// drift gate behind `render --check`.
+// Writing rendered trees without ever leaving a half-written one: each environment's tree is
+// staged into a temporary sibling directory, then swapped in with renames. A run stages every
+// tree it changes first and swaps them only when every environment rendered, so an invalid
+// environment leaves rendered/ as it was. Unchanged trees are not touched (no write, no new
+// mtime), so a re-render of a large repository costs only reads: one recursive listing and one
+// read per file. `compareTree` is the drift gate behind `render --check`.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { RenderedFile } from './index.js';
 
-/** Every file below `dir`, relative, sorted. */
-export function listTree(dir: string, prefix = ''): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listTree(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
-    .sort();
-}
-
-/** Writes rendered/<env>/ unless it already holds exactly these files; says which happened. */
-export function writeTree(outDir: string, env: string, files: RenderedFile[]): 'written' | 'unchanged' {
-  const drift = compareTree(outDir, env, files);
-  if (!drift.changed.length && !drift.missing.length && !drift.extra.length) return 'unchanged';
-  mkdirSync(outDir, { recursive: true });
-  const final = join(outDir, env);
-  const tmp = join(outDir, `.${env}.tmp-${process.pid}`);
-  const old = join(outDir, `.${env}.old-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+/** Every file below `dir`, relative, sorted; nothing when it does not exist. One directory read for the whole tree. */
+export function listTree(dir: string): string[] {
+  let entries;
   try {
-    const made = new Set<string>();
-    for (const f of files) {
-      const path = join(tmp, f.path);
-      const dir = dirname(path);
-      if (!made.has(dir)) mkdirSync(dir, { recursive: true }), made.add(dir);
-      writeFileSync(path, f.text);
-    }
-    if (existsSync(final)) renameSync(final, old);
-    renameSync(tmp, final);
+    entries = readdirSync(dir, { withFileTypes: true, recursive: true });
   } catch (e) {
-    // Put the previous tree back if the swap got halfway.
-    if (!existsSync(final) && existsSync(old)) renameSync(old, final);
-    rmSync(tmp, { recursive: true, force: true });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  rmSync(old, { recursive: true, force: true });
-  return 'written';
+  const prefix = `${dir}/`;
+  const rel = (parent: string, name: string) => (parent === dir ? name : parent.startsWith(prefix) ? `${parent.slice(prefix.length)}/${name}` : relative(dir, join(parent, name)));
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => rel(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort();
 }
 
 export interface Drift {
@@ -50,14 +32,66 @@ export interface Drift {
   extra: string[];
 }
 
+export const hasDrift = (d: Drift) => d.changed.length + d.missing.length + d.extra.length > 0;
+
 export function compareTree(outDir: string, env: string, files: RenderedFile[]): Drift {
   const dir = join(outDir, env);
-  const want = new Map(files.map((f) => [f.path, f.text]));
-  const have = listTree(dir);
-  const rel = (p: string) => join(outDir, env, p);
-  return {
-    changed: have.filter((p) => want.has(p) && readFileSync(join(dir, p), 'utf8') !== want.get(p)).map(rel),
-    missing: [...want.keys()].filter((p) => !have.includes(p)).map(rel),
-    extra: have.filter((p) => !want.has(p)).map(rel),
-  };
+  const have = new Set(listTree(dir));
+  // Rendered paths are clean relative paths: joined by hand (path.join per file was measurable at 170,000 files).
+  const rel = (p: string) => `${dir}/${p}`;
+  const drift: Drift = { changed: [], missing: [], extra: [] };
+  for (const f of files) {
+    if (!have.has(f.path)) drift.missing.push(rel(f.path));
+    else if (readFileSync(rel(f.path), 'utf8') !== f.text) drift.changed.push(rel(f.path));
+  }
+  const wanted = new Set(files.map((f) => f.path));
+  for (const p of have) if (!wanted.has(p)) drift.extra.push(rel(p));
+  drift.changed.sort(), drift.missing.sort();
+  return drift;
+}
+
+const stagingDir = (outDir: string, env: string) => join(outDir, `.${env}.tmp-${process.pid}`);
+
+/** Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files: the staged directory, or undefined. */
+export function stageTree(outDir: string, env: string, files: RenderedFile[]): string | undefined {
+  if (!hasDrift(compareTree(outDir, env, files))) return undefined;
+  const tmp = stagingDir(outDir, env);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    const made = new Set<string>();
+    for (const f of files) {
+      const path = join(tmp, f.path);
+      const dir = dirname(path);
+      if (!made.has(dir)) mkdirSync(dir, { recursive: true }), made.add(dir);
+      writeFileSync(path, f.text);
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return tmp;
+}
+
+/** Swaps a staged tree in as rendered/<env>/, putting the previous tree back if the swap fails halfway. */
+export function swapTree(outDir: string, env: string, staged: string): void {
+  const final = join(outDir, env);
+  const old = join(outDir, `.${env}.old-${process.pid}`);
+  try {
+    if (existsSync(final)) renameSync(final, old);
+    renameSync(staged, final);
+  } catch (e) {
+    if (!existsSync(final) && existsSync(old)) renameSync(old, final);
+    rmSync(staged, { recursive: true, force: true });
+    throw e;
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Writes rendered/<env>/ unless it already holds exactly these files; says which happened. */
+export function writeTree(outDir: string, env: string, files: RenderedFile[]): 'written' | 'unchanged' {
+  mkdirSync(outDir, { recursive: true });
+  const staged = stageTree(outDir, env, files);
+  if (!staged) return 'unchanged';
+  swapTree(outDir, env, staged);
+  return 'written';
 }

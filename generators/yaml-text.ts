@@ -7,6 +7,10 @@ const PLAIN = /^[A-Za-z_/.][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*$/;
 /** Plain scalars YAML 1.1 or 1.2 would read as something other than a string. */
 const AMBIGUOUS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
+/** Rendered strings repeat across objects and environments (labels, names, ports): each is judged once per run. */
+const SCALARS = new Map<string, string>();
+const MAX_SCALARS = 50_000;
+
 export function scalar(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number') {
@@ -15,40 +19,66 @@ export function scalar(v: unknown): string {
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   const s = String(v);
-  return PLAIN.test(s) && !AMBIGUOUS.test(s) && !/^[0-9.]/.test(s) ? s : JSON.stringify(s);
+  const short = s.length <= 80;
+  let out = short ? SCALARS.get(s) : undefined;
+  if (out === undefined) {
+    out = PLAIN.test(s) && !AMBIGUOUS.test(s) && !/^[0-9.]/.test(s) ? s : JSON.stringify(s);
+    if (short) {
+      if (SCALARS.size >= MAX_SCALARS) SCALARS.clear();
+      SCALARS.set(s, out);
+    }
+  }
+  return out;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const PADS: string[] = [];
+const padOf = (n: number) => (PADS[n] ??= ' '.repeat(n));
+
 /** Block YAML for a value, every line prefixed by `indent` spaces. Key order is insertion order. */
 export function block(value: unknown, indent = 0): string {
-  const pad = ' '.repeat(indent);
+  const lines: string[] = [];
+  emit(value, indent, lines);
+  return lines.join('\n');
+}
+
+/** block's lines, appended to `out` (one array for the whole value, joined once). */
+function emit(value: unknown, indent: number, out: string[]): void {
+  const pad = padOf(indent);
   if (isMap(value)) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return `${pad}{}`;
-    return entries
-      .map(([k, v]) => {
-        const key = scalar(k);
-        if (isMap(v) && Object.keys(v).length > 0) return `${pad}${key}:\n${block(v, indent + 2)}`;
-        if (Array.isArray(v) && v.length > 0) return `${pad}${key}:\n${block(v, indent)}`;
-        return `${pad}${key}: ${inline(v)}`;
-      })
-      .join('\n');
+    const start = out.length;
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      if (v === undefined) continue;
+      const key = scalar(k);
+      if (isMap(v) && Object.keys(v).length > 0) {
+        out.push(`${pad}${key}:`);
+        emit(v, indent + 2, out);
+      } else if (Array.isArray(v) && v.length > 0) {
+        out.push(`${pad}${key}:`);
+        emit(v, indent, out);
+      } else out.push(`${pad}${key}: ${inline(v)}`);
+    }
+    if (out.length === start) out.push(`${pad}{}`);
+    return;
   }
   if (Array.isArray(value)) {
-    if (value.length === 0) return `${pad}[]`;
-    return value
-      .map((item) => {
-        if (isMap(item) && Object.keys(item).length > 0) {
-          const inner = block(item, indent + 2);
-          return `${pad}- ${inner.slice(indent + 2)}`;
-        }
-        if (Array.isArray(item) && item.length > 0) return `${pad}-\n${block(item, indent + 2)}`;
-        return `${pad}- ${inline(item)}`;
-      })
-      .join('\n');
+    if (value.length === 0) return void out.push(`${pad}[]`);
+    for (const item of value) {
+      if (isMap(item) && Object.keys(item).length > 0) {
+        // The item's first line follows the dash; the rest keep the item's indentation.
+        const first = out.length;
+        emit(item, indent + 2, out);
+        out[first] = `${pad}- ${out[first]!.slice(indent + 2)}`;
+      } else if (Array.isArray(item) && item.length > 0) {
+        out.push(`${pad}-`);
+        emit(item, indent + 2, out);
+      } else out.push(`${pad}- ${inline(item)}`);
+    }
+    return;
   }
-  return `${pad}${scalar(value)}`;
+  out.push(`${pad}${scalar(value)}`);
 }
 
 function inline(v: unknown): string {

@@ -144,4 +144,17 @@ describe('risk checks', () => {
       'tls-min-version-lowered',
     ]);
   });
+
+  it('flags an enterprise restart for a monitoring-only change, and nothing when something else changes too, or for the base tier', () => {
+    const field = (path: string) => ({ path, pointer: `/${path.replace(/\./g, '/')}`, before: 1, after: 2, source: at, tierDefault: false });
+    const restarts = [{ id: 'Deployment ns/svc', why: ['config checksum'] }];
+    const raised = (head: SideFacts, fields: ReturnType<typeof field>[], r = restarts) => assess({ base: side(), head, fields, restarts: r, sourceOf: () => at }).map((f) => `${f.id}: ${f.reason}`);
+    expect(raised(side(), [field('monitoring.alerts.cpuPercent.threshold')])).toEqual([
+      'restart-monitoring-only: only monitoring settings change, yet Deployment ns/svc restarts its pods (config checksum): every pod is replaced and the model reloaded for a monitoring-only edit',
+    ]);
+    expect(raised(side(), [field('monitoring.alerts.cpuPercent.threshold'), field('replicas')])).toEqual([]);
+    expect(raised(side(), [field('monitoring.alerts.cpuPercent.threshold')], [])).toEqual([]);
+    expect(raised(side('tier: base'), [field('monitoring.alerts.cpuPercent.threshold')])).toEqual([]);
+    expect(RISKS['restart-monitoring-only'].blocking).toBe(false);
+  });
 });

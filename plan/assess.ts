@@ -9,8 +9,9 @@ import { modelSet, type ModelSet, type ModelsHolder } from '../contract/models.j
 import { describeChange, historyChanges } from '../keys/append-only.js';
 import { PROMETHEUS_DURATION } from '../validation/policy/alerts.js';
 import { parseCidr } from '../validation/text/cidr.js';
-import type { SourceLine } from './model-diff.js';
+import type { FieldChange, SourceLine } from './model-diff.js';
 import type { PruneReport } from './prune.js';
+import type { Restart } from './restarts.js';
 import { flag, type RiskFlag } from './risks.js';
 
 /** Loosely typed: a side that fails the schema still has a merged model worth comparing. */
@@ -27,6 +28,9 @@ export interface AssessInput {
   base?: SideFacts;
   head?: SideFacts;
   prune?: PruneReport;
+  /** The field-level changes, and the workloads whose pods merging replaces. */
+  fields?: readonly FieldChange[];
+  restarts?: readonly Restart[];
   /** Where a pointer's value is written on the head side (the base side for a removed value). */
   sourceOf: (pointer: string) => SourceLine | undefined;
 }
@@ -185,7 +189,15 @@ const syncTarget: Check = ({ base, head, sourceOf }, raise) => {
   if (a && b && a !== b) raise(flag('sync-cluster-changed', { from: a, to: b }, sourceOf('/sync/cluster')));
 };
 
-export const CHECKS: Check[] = [tls, allowlist, auth, enterpriseReplicas, alerts, mutableImages, modelDigest, models, prune, syncTarget];
+/** A monitoring-only edit should reach the PrometheusRule, not the pods of an enterprise environment. */
+const monitoringRestart: Check = ({ head, fields, restarts }, raise) => {
+  if (head?.config.tier !== 'enterprise' || !restarts?.length || !fields?.length) return;
+  if (!fields.every((f) => f.path === 'monitoring' || f.path.startsWith('monitoring.'))) return;
+  const why = [...new Set(restarts.flatMap((r) => r.why))].join(', ');
+  raise(flag('restart-monitoring-only', { workloads: restarts.map((r) => r.id).join(', '), why }, fields[0]!.source));
+};
+
+export const CHECKS: Check[] = [tls, allowlist, auth, enterpriseReplicas, alerts, mutableImages, modelDigest, models, prune, syncTarget, monitoringRestart];
 
 export function assess(input: AssessInput): RiskFlag[] {
   const flags: RiskFlag[] = [];

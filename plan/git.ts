@@ -14,9 +14,23 @@ export interface Commit {
   /** As the user wrote it (HEAD~1, origin/main, a sha). */
   ref: string;
   sha: string;
-  /** Committer date, ISO 8601: orders plans of one pull request. */
+  /** Committer date, ISO 8601, as the committer wrote it (shown, never trusted to order anything). */
   date: string;
 }
+
+/** An entry of a commit's tree, as `git ls-tree -l` lists it: known before anything is read. */
+export interface TreeEntry {
+  /** 100644 / 100755 a file, 120000 a symbolic link, 160000 a submodule. */
+  mode: string;
+  /** blob, or commit for a submodule. */
+  type: string;
+  id: string;
+  /** Bytes; -1 when git gives none (a submodule). */
+  size: number;
+}
+
+/** A commit's entries by path relative to the smartbot root. */
+export type TreeEntries = Map<string, TreeEntry>;
 
 /** A file in a commit's tree: path relative to the smartbot root, and its blob id. */
 export type Tree = Map<string, string>;
@@ -65,19 +79,32 @@ export class GitRepo {
     return { ref, sha, date };
   }
 
-  /** Every regular file under `dirs` (relative to the smartbot root) in a commit. */
-  tree(sha: string, dirs: string[]): Tree {
-    const out = this.run(['ls-tree', '-r', '-z', '--full-tree', sha, '--', ...dirs.map((d) => this.prefix + d)]).stdout.toString('utf8');
-    const files: Tree = new Map();
+  /**
+   * Every entry under `dirs` (relative to the smartbot root) in a commit, with its mode, type
+   * and size: what a reader checks before it asks for any content.
+   */
+  entries(sha: string, dirs: readonly string[]): TreeEntries {
+    const out = this.run(['ls-tree', '-r', '-l', '-z', '--full-tree', sha, '--', ...dirs.map((d) => this.prefix + d)]).stdout.toString('utf8');
+    const files: TreeEntries = new Map();
     for (const entry of out.split('\0')) {
-      // "<mode> <type> <object>\t<path>"; symlinks (120000) and submodules are not environment files.
-      const m = /^(100644|100755) blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
-      if (m) files.set(m[3]!.slice(this.prefix.length), m[2]!);
+      // "<mode> <type> <object> <size, right-aligned or ->\t<path>"
+      const m = /^(\d{6}) (\w+) ([0-9a-f]+) +(\d+|-)\t(.*)$/s.exec(entry);
+      if (m) files.set(m[5]!.slice(this.prefix.length), { mode: m[1]!, type: m[2]!, id: m[3]!, size: m[4] === '-' ? -1 : Number(m[4]) });
     }
     return files;
   }
 
-  /** Blob contents by id, in one `git cat-file --batch` process. */
+  /** Every regular file under `dirs` in a commit, with its blob id. */
+  tree(sha: string, dirs: readonly string[]): Tree {
+    const files: Tree = new Map();
+    for (const [path, e] of this.entries(sha, dirs)) if (e.type === 'blob' && e.mode !== '120000') files.set(path, e.id);
+    return files;
+  }
+
+  /**
+   * Blob contents by id, in one `git cat-file --batch` process. Callers ask only for blobs
+   * whose size the tree listing showed to be under their cap.
+   */
   blobs(ids: Iterable<string>): Map<string, Buffer> {
     const wanted = [...new Set(ids)];
     const found = new Map<string, Buffer>();
@@ -97,7 +124,7 @@ export class GitRepo {
   }
 
   /** What changed between two commits under `dirs`, with renames paired by git's similarity (-M). */
-  changes(base: string, head: string, dirs: string[]): FileChange[] {
+  changes(base: string, head: string, dirs: readonly string[]): FileChange[] {
     const out = this.run(['diff-tree', '-r', '-z', '-M', '--no-commit-id', '--name-status', base, head, '--', ...dirs.map((d) => this.prefix + d)]).stdout.toString('utf8');
     const parts = out.split('\0').filter((p) => p !== '');
     const changes: FileChange[] = [];

@@ -2,6 +2,9 @@
 // failures, with backoff) and throttling plugin (spaces writes as GitHub asks, waits out a
 // rate limit only when it resets within a minute). Failures become one line each, never the
 // token: describeGitHubError composes the text itself and never prints the error object.
+// Every request is bounded: a total deadline per request (connecting, headers and the whole
+// body), a byte cap per response, and a deadline for the whole run, after which every request
+// fails at once — a GitHub that never answers cannot hold a job past its budget.
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -22,6 +25,60 @@ export interface ClientOptions {
   throttle?: Partial<ThrottlingOptions>;
   /** Which command is calling (default smartbot). */
   userAgent?: string;
+  /** The bounds of every request and of the run (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<RequestLimits>;
+}
+
+export interface RequestLimits {
+  /** One request, from sending it to the last byte of its answer. */
+  requestMs: number;
+  /** Every request of this client together, from its creation. */
+  runMs: number;
+  /** The largest answer read. */
+  responseBytes: number;
+}
+
+/** A job's 15 minutes hold a run of 5, with 30 s per request; a page of 30 comments of 64 K characters is under 16 MiB. */
+export const DEFAULT_LIMITS: RequestLimits = { requestMs: 30_000, runMs: 300_000, responseBytes: 16 * 2 ** 20 };
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/**
+ * fetch with the limits: a request that has not answered in full within requestMs, or once the
+ * run's deadline has passed, or whose answer is over responseBytes, fails with a one-line reason.
+ */
+export function boundedFetch(limits: RequestLimits, run: AbortSignal, base: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    if (run.aborted) throw new Error(`the run's ${seconds(limits.runMs)} deadline passed`);
+    const own = AbortSignal.timeout(limits.requestMs);
+    const signal = AbortSignal.any([own, run, ...(init?.signal ? [init.signal] : [])]);
+    const why = () => (run.aborted ? `the run's ${seconds(limits.runMs)} deadline passed` : `no complete answer within ${seconds(limits.requestMs)}, the per-request deadline`);
+    try {
+      const res = await base(input, { ...init, signal });
+      const declared = Number(res.headers.get('content-length'));
+      if (declared > limits.responseBytes) {
+        await res.body?.cancel();
+        throw new Error(`an answer of ${declared} bytes, over the ${limits.responseBytes}-byte cap`);
+      }
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      if (res.body) {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          size += chunk.byteLength;
+          if (size > limits.responseBytes) {
+            await res.body.cancel().catch(() => {});
+            throw new Error(`an answer over the ${limits.responseBytes}-byte cap`);
+          }
+          chunks.push(chunk);
+        }
+      }
+      const body = res.status === 204 || res.status === 205 || res.status === 304 ? null : Buffer.concat(chunks);
+      return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    } catch (e) {
+      if (signal.aborted) throw new Error(why());
+      throw e;
+    }
+  };
 }
 
 /** What the caller's user should do after a 403 or a 404: each command needs its own permissions and names its own inputs. */
@@ -33,15 +90,19 @@ export interface FailureHints {
 }
 
 const quiet = () => {};
-/** Retry a rate-limited request once, and only when the limit resets within a minute. */
-const waitBriefly = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1 && retryAfter <= 60;
 
 export function githubClient(o: ClientOptions): GitHub {
   const baseUrl = (o.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const run = AbortSignal.timeout(limits.runMs);
+  const ends = Date.now() + limits.runMs;
+  /** Retry a rate-limited request once, and only when the limit resets within a minute and before the run's deadline. */
+  const waitBriefly = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 1 && retryAfter <= 60 && Date.now() + retryAfter * 1000 < ends;
   return new Client({
     auth: o.token,
     baseUrl,
     userAgent: o.userAgent ?? 'smartbot',
+    request: { fetch: boundedFetch(limits, run) },
     // Octokit logs failed requests itself; each failure is reported once, by the caller.
     log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     retry: { retries: o.retries ?? 2, retryAfterBaseValue: o.retryAfterBaseMs ?? 1000 },

@@ -1,6 +1,7 @@
 // The field-level half of a plan: the merged model (tiers + environment file) of both sides
 // compared value by value. Layering keeps where each value was written, so every change names
 // the file and line it comes from, and whether it is a tier default.
+import { isTierFile } from '../contract/paths.js';
 import { isPlainObject, placeOf, type LayeredEnvironment } from '../validation/load/layers.js';
 import { pointerJoin } from '../validation/load/yaml-source.js';
 
@@ -27,7 +28,7 @@ export interface FieldChange {
 /** A layered environment whose file names are already repository-relative. */
 export type Model = Pick<LayeredEnvironment, 'value' | 'places' | 'file'>;
 
-const isTierFile = (file: string) => file.startsWith('environments/tiers/');
+
 const dotted = (pointer: string) =>
   pointer
     .slice(1)

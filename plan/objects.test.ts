@@ -78,3 +78,29 @@ describe('pruneReport', () => {
     expect(pruneReport(objects(app(true), pvc), objects(app(true), pvc))).toBeUndefined();
   });
 });
+
+describe('scalarText', () => {
+  it('reads the scalar forms rendered files use as the YAML library does, and leaves the rest to it', async () => {
+    const { parse } = await import('yaml');
+    const { scalarText } = await import('./objects.js');
+    for (const raw of ['|\n  {"a": 1}\n  two\n', '|-\n    x\n', '"a\\"b\\u00e9"', "'it''s'", 'plain words', '|\n  a\n\n  b\n'])
+      expect([raw, scalarText(raw)]).toEqual([raw, (parse(`v: ${raw}`) as { v: string }).v]);
+    for (const raw of ['|+\n  keep\n\n', '>\n  folded\n', '"multi\n  line"', '&anchor x', 'a: b']) expect(scalarText(raw)).toBeUndefined();
+  });
+});
+
+describe('pruneReport for an ApplicationSet element', () => {
+  const element = (name: string, automated: boolean, prune: boolean) =>
+    file(`argocd/appset-c-1234.yaml`, `environment: x\nname: ${name}\nnamespace: ns\npath: rendered/x/kubernetes\nautomated: ${automated}\nprune: ${prune}\nselfHeal: true\n`);
+
+  it('stands for the Application its set generates: deleted with the finalizer, pruning when automated and prune', () => {
+    expect(objects(element('smartbot-x', true, true)).map((o) => o.id)).toEqual(['ApplicationSet element smartbot-x']);
+    expect(pruneReport(objects(element('smartbot-x', false, false), pvc), [])).toEqual({
+      deletes: ['PersistentVolumeClaim ns/data'],
+      orphans: [],
+      why: 'deleting Argo CD Application smartbot-x (its resources finalizer cascades)',
+    });
+    expect(pruneReport(objects(element('smartbot-x', true, true), pvc), objects(element('smartbot-x', true, true)))).toMatchObject({ deletes: ['PersistentVolumeClaim ns/data'] });
+    expect(pruneReport(objects(element('smartbot-x', true, false), pvc), objects(element('smartbot-x', true, false)))).toMatchObject({ deletes: [], orphans: ['PersistentVolumeClaim ns/data'] });
+  });
+});

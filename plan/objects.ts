@@ -2,9 +2,10 @@
 // (one per YAML document), secret material redacted, and the two sides compared object by
 // object with a unified diff for each changed one. Files rendered byte-identical on both sides
 // are only counted, not parsed: most of a plan's objects are unchanged.
-import { isMap as isYamlMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import { isMap as isYamlMap, isNode, isScalar, parse, parseDocument, type Document } from 'yaml';
 import type { RenderedFile } from '../generators/index.js';
 import { unifiedDiff } from './text-diff.js';
+import { BlockYaml } from './yaml-blocks.js';
 
 export interface PlanObject {
   /** "Deployment smartbot-prod/smart-bot-service": kind, namespace/name. */
@@ -21,6 +22,8 @@ export interface PlanObject {
   /** The parsed document, secrets included (parsed on first use): never printed. */
   readonly value: Record<string, unknown>;
   readonly doc: Document.Parsed;
+  /** Its lines, to find a value without parsing (yaml-blocks.ts). */
+  readonly blocks: BlockYaml;
 }
 
 export interface ObjectEntry {
@@ -51,6 +54,8 @@ export interface Rendering {
   files: RenderedFile[];
 }
 
+/** The kind plan gives an environment's element of an ApplicationSet (it has no kind of its own). */
+export const APPSET_ELEMENT = 'ApplicationSetElement';
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition']);
 const isKustomization = (f: RenderedFile) => f.path.endsWith('/kustomization.yaml');
 /** Argo CD Application or Flux objects: they decide what the sync engine deletes. */
@@ -100,6 +105,10 @@ export function renderedObjects(files: readonly RenderedFile[], namespace: strin
         kind = found.kind;
         const ns = CLUSTER_SCOPED.has(kind) ? undefined : (found.namespace ?? (synced ? namespace : undefined));
         id = `${kind} ${ns ? `${ns}/` : ''}${found.name ?? '?'}`;
+      } else if (/^argocd\/appset-[^/]+\.yaml$/.test(f.path)) {
+        // An element of a cluster's ApplicationSet: the Application it generates, by name.
+        kind = APPSET_ELEMENT;
+        id = `ApplicationSet element ${scalar(/^name: *(.+)$/m.exec(text)?.[1]) ?? f.path}`;
       } else {
         // docker-compose.yml: one project, named by its top-level `name:`.
         kind = 'ComposeProject';
@@ -107,6 +116,7 @@ export function renderedObjects(files: readonly RenderedFile[], namespace: strin
       }
       let doc: Document.Parsed | undefined;
       let value: Record<string, unknown> | undefined;
+      let blocks: BlockYaml | undefined;
       objects.push({
         id,
         kind,
@@ -120,6 +130,9 @@ export function renderedObjects(files: readonly RenderedFile[], namespace: strin
         get value() {
           return (value ??= (this.doc.toJS() ?? {}) as Record<string, unknown>);
         },
+        get blocks() {
+          return (blocks ??= new BlockYaml(text));
+        },
       });
     }
   }
@@ -132,9 +145,24 @@ const documentCount = (f: RenderedFile) => (isKustomization(f) ? 0 : f.text.spli
 const SECRET_FIELDS: { holds: (o: PlanObject) => boolean; maps: string[][] }[] = [
   { holds: (o) => o.kind === 'Secret', maps: [['data'], ['stringData']] },
   // The keyring ConfigMap and compose config: API-key hashes and scopes.
-  { holds: (o) => o.kind === 'ConfigMap' && mapAt(o.value, ['data'])?.['keyring.json'] !== undefined, maps: [['data']] },
+  { holds: (o) => o.kind === 'ConfigMap' && (mapEntries(o, ['data'])?.some((e) => e.key === 'keyring.json') ?? mapAt(o.value, ['data'])?.['keyring.json'] !== undefined), maps: [['data']] },
   { holds: (o) => o.kind === 'ComposeProject', maps: [['configs', 'keyring']] },
 ];
+
+/**
+ * Values derived from others, shown as what they are: a checksum differs in every environment
+ * and says nothing a reader can check, only whether it changed (which restarts pods).
+ */
+const DERIVED_VALUES: { line: RegExp; shown: string }[] = [{ line: /^( +smartbot\.dev\/config-checksum: )(.+)$/gm, shown: 'config checksum' }];
+
+/** The entries of a block mapping at `path`, from the object's lines; undefined when only a parse can tell. */
+function mapEntries(o: PlanObject, path: string[]): { key: string; start: number; end: number }[] | undefined {
+  const at = o.blocks.locate(path);
+  if (!at) return o.text.includes(`${path.at(-1)!}:`) ? undefined : [];
+  // A flow map or a scalar where a map was expected: parse.
+  if (at.valueStart <= o.blocks.lines[at.line]!.end) return undefined;
+  return o.blocks.entries(at.firstLine + 1, at.lastLine)?.map((e) => ({ key: e.key, start: e.valueStart, end: e.valueEnd }));
+}
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -157,12 +185,55 @@ interface SecretValue {
   end: number;
 }
 
-/** The secret values an object holds, located in its text. */
+/**
+ * A scalar's value from its text, for the common forms rendered files use: a literal block
+ * (`|`, `|-`), a plain or quoted one-line scalar. Anything else: undefined (the caller parses).
+ */
+export function scalarText(raw: string): string | undefined {
+  const block = /^\|([-+]?)[ \t]*\n/.exec(raw);
+  if (block) {
+    const lines = raw.slice(block[0].length).replace(/\n$/, '').split('\n');
+    const indent = /^ */.exec(lines.find((l) => l.trim() !== '') ?? '')![0].length;
+    if (indent === 0 || lines.some((l) => l.trim() !== '' && !l.startsWith(' '.repeat(indent)))) return undefined;
+    const body = lines.map((l) => l.slice(indent)).join('\n').replace(/\n+$/, '');
+    if (block[1] === '+') return undefined;
+    return block[1] === '-' ? body : `${body}\n`;
+  }
+  if (raw.includes('\n')) return undefined;
+  if (raw.startsWith('"')) {
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  if (raw.startsWith("'")) return raw.endsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : undefined;
+  return /^[^#&*!|>%@`{[\]}]/.test(raw) && !/ #|: /.test(raw) ? raw.trim() : undefined;
+}
+
+const secretsFound = new WeakMap<PlanObject, SecretValue[]>();
+
+/** The secret values an object holds, located in its text: from its lines, or from a parse when they cannot tell. Once per object. */
 function secretsOf(o: PlanObject): SecretValue[] {
+  let found = secretsFound.get(o);
+  if (!found) secretsFound.set(o, (found = findSecrets(o)));
+  return found;
+}
+
+function findSecrets(o: PlanObject): SecretValue[] {
   const found: SecretValue[] = [];
   for (const rule of SECRET_FIELDS) {
     if (!rule.holds(o)) continue;
     for (const path of rule.maps) {
+      const entries = mapEntries(o, path);
+      if (entries) {
+        for (const e of entries) {
+          const raw = o.text.slice(e.start, e.end);
+          const v = scalarText(raw) ?? (parse(`v: ${raw}`) as { v?: unknown } | null)?.v;
+          found.push({ key: [...path, e.key].join('.'), value: typeof v === 'string' ? v : raw, start: e.start, end: e.end });
+        }
+        continue;
+      }
       const map = o.doc.getIn(path, true);
       if (!isYamlMap(map)) continue;
       for (const pair of map.items) {
@@ -182,7 +253,16 @@ function secretsOf(o: PlanObject): SecretValue[] {
  */
 export function shownText(o: PlanObject, other?: PlanObject): string {
   const secrets = secretsOf(o);
-  if (secrets.length === 0) return o.text;
+  let text = secrets.length === 0 ? o.text : redact(o, secrets, other);
+  for (const d of DERIVED_VALUES) {
+    if (text.search(d.line) === -1) continue;
+    const was = other && new Map([...other.text.matchAll(d.line)].map((m) => [m[1]!, m[2]!]));
+    text = text.replace(d.line, (_, key: string, value: string) => `${key}<${d.shown}${was && was.get(key) !== value ? ', changed' : ''}>`);
+  }
+  return text;
+}
+
+function redact(o: PlanObject, secrets: SecretValue[], other?: PlanObject): string {
   const before = other ? new Map(secretsOf(other).map((s) => [s.key, s.value])) : undefined;
   let text = o.text;
   for (const s of secrets.sort((a, b) => b.start - a.start)) {

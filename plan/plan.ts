@@ -1,25 +1,26 @@
-// `smartbot plan`: what merging head into base does to every environment it reaches.
-// Both sides are read from git (git.ts) and written, environments/ and keyrings/ only, into a
-// private temporary directory, because validation reads files; that directory is removed
-// afterwards and nothing is written into the work tree. Each side is then validated, layered
-// (for the field diff and its provenance) and rendered in memory, and the two are compared.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
-import type { SmartbotEnvironment } from '../contract/environment.js';
+// `smartbot plan`: what merging head into base does to every environment it reaches. Both
+// sides are read from git (git.ts): the tree listings (mode, type and size of every file, known
+// before anything is read) and then only the blobs a side needs (git-files.ts), straight into
+// validation: no temporary directory, nothing written. Environments are planned one at a time
+// (environment.ts), on worker threads when there are many (chunk.ts, worker.ts), keeping a hash
+// of each one's change and the details of the first of each group (group.ts); the plan is the
+// groups, in an order that does not depend on how the work was split.
+import { join } from 'node:path';
 import { WORKFLOW_KEY_FILE } from '../contract/audit-log.js';
-import { AUDIT_LOG_FILE, parseKeyring, type KeyringFile } from '../contract/keyring-file.js';
-import { renderEnvironment } from '../generators/index.js';
-import type { Diagnostic } from '../validation/diagnostics.js';
-import { layerEnvironment, TierCache, type LayeredEnvironment } from '../validation/load/layers.js';
-import { loadYamlFile } from '../validation/load/yaml-source.js';
-import { validateEnvironments, type EnvironmentResult } from '../validation/validate.js';
-import { assess, assessAuditHistory, type SideFacts } from './assess.js';
-import { GitRepo, type Commit, type Tree } from './git.js';
-import { diffModels, type FieldChange, type Model, type SourceLine } from './model-diff.js';
-import { compareRenderings, type ObjectDiff, type Rendering } from './objects.js';
-import { pruneReport, type PruneReport } from './prune.js';
+import { AUDIT_LOG_FILE } from '../contract/keyring-file.js';
+import { environmentNameOf, LAYOUT, tierNameOf } from '../contract/paths.js';
+import { runWorkers, splitEvenly, workerCount, workerScript } from '../contract/worker-pool.js';
+import { KEY_FILES_MAX_BYTES } from '../keys/verify.js';
+import { formatBytes } from '../gguf/bytes.js';
+import { assessAuditHistory } from './assess.js';
+import { planChunk, PLAN_DIRS, type ChunkInput, type ChunkOutput, type GroupDetails } from './chunk.js';
+import type { Pair } from './environment.js';
+import { GitRepo, type Commit, type TreeEntries } from './git.js';
+import type { SourceLine } from './model-diff.js';
 import { flag, type RiskFlag } from './risks.js';
+import type { ChangeGroup, Plan, PlanRisk } from './types.js';
+
+export * from './types.js';
 
 export interface PlanOptions {
   /** The smartbot root inside a git repository. */
@@ -29,160 +30,59 @@ export interface PlanOptions {
   head?: string;
   /** Where local GGUF files are looked up (default <root>/models), as for validate. */
   modelsDir?: string;
+  /** Worker threads (default: one per core when there are enough environments; 1 plans in this thread). */
+  jobs?: number;
+  /** Environments planned so far, of how many. */
+  onProgress?: (done: number, total: number) => void;
 }
 
-export type EnvironmentStatus = 'added' | 'removed' | 'changed' | 'renamed';
-
-export interface HeadValidation {
-  valid: boolean;
-  errors: number;
-  warnings: number;
-  /** Repository-relative locations. */
-  diagnostics: Diagnostic[];
-}
-
-export interface EnvironmentPlan {
-  name: string;
-  status: EnvironmentStatus;
-  renamedFrom?: string;
-  /** The changed files that reach this environment. */
-  because: string[];
-  fields: FieldChange[];
-  /** Absent when a side could not be rendered (objectsNote says why). */
-  objects?: ObjectDiff;
-  objectsNote?: string;
-  prune?: PruneReport;
-  /** The head's validation; absent for a removed environment. */
-  validation?: HeadValidation;
-  risks: RiskFlag[];
-}
-
-export interface PlanRisk extends RiskFlag {
-  environments: string[];
-}
-
-export interface Plan {
-  version: 1;
-  base: Commit;
-  head: Commit;
-  environments: EnvironmentPlan[];
-  /** Reached by a changed file, but nothing about them changes. */
-  unchanged: string[];
-  /** Every risk once, with the environments it concerns. */
-  risks: PlanRisk[];
-  summary: { environments: number; invalid: number; risks: number; blocking: number };
-}
-
-export const planExitCode = (p: Plan): 0 | 1 => (p.summary.invalid > 0 || p.summary.blocking > 0 ? 1 : 0);
-
-const DIRS = ['environments', 'keyrings'];
-/** The key audit history: read from both sides, it only ever grows (assessAuditHistory). */
-const AUDIT_FILES = [AUDIT_LOG_FILE, WORKFLOW_KEY_FILE];
-const ENV_FILE = /^environments\/([^/]+)\.ya?ml$/;
-const TIER_FILE = /^environments\/tiers\/([^/]+)\.ya?ml$/;
+type AuditFlags = ReturnType<typeof assessAuditHistory>;
 
 /**
- * One side (base or head) of the plan. Files are written into the private temporary directory
- * only when validation or layering needs them (the tier files, the environments planned and
- * their keyrings), so a large repository costs little more than a small one.
+ * The key history only grows (keys/append-only.ts): both sides' audit log and workflow key, read
+ * from their blobs within the key files' size cap. A head file that cannot be read that way
+ * (not a regular file, over the cap) cannot be shown to have only grown: that is the risk too.
  */
-class Side {
-  readonly envFiles = new Map<string, string>();
-  private readonly tiers: TierCache;
-  private readonly layered = new Map<string, LayeredEnvironment | undefined>();
-  private readonly written = new Set<string>();
-  private validated?: Map<string, EnvironmentResult>;
-
-  constructor(
-    readonly dir: string,
-    readonly tree: Tree,
-    private readonly blobs: Map<string, Buffer>,
-  ) {
-    for (const path of tree.keys()) {
-      const m = ENV_FILE.exec(path);
-      if (m) this.envFiles.set(m[1]!, path);
-      if (TIER_FILE.test(path)) this.materialise(path);
-    }
-    this.tiers = new TierCache(join(dir, 'environments', 'tiers'));
+function auditHistory(repo: GitRepo, trees: { base: TreeEntries; head: TreeEntries }, environments: string[]): AuditFlags {
+  const files: string[] = [AUDIT_LOG_FILE, WORKFLOW_KEY_FILE];
+  const unreadable = (tree: TreeEntries, path: string) => {
+    const e = tree.get(path);
+    if (!e) return undefined;
+    if (e.type !== 'blob' || e.mode === '120000') return 'is not a regular file';
+    return e.size > KEY_FILES_MAX_BYTES ? `is ${formatBytes(e.size)}, over the ${formatBytes(KEY_FILES_MAX_BYTES)} a key file may hold` : undefined;
+  };
+  const flags: AuditFlags = [];
+  for (const path of files) {
+    const why = unreadable(trees.head, path);
+    if (why) flags.push({ flag: flag('audit-rewritten', { what: `${path} ${why}, so it cannot be compared with the base's` }, { file: path, line: 1 }), environments });
   }
-
-  /** Writes a committed file into the directory (once); its absolute path. */
-  private materialise(path: string): string {
-    const abs = join(this.dir, path);
-    const id = this.tree.get(path);
-    if (id && !this.written.has(path)) {
-      mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, this.blobs.get(id)!);
-      this.written.add(path);
-    }
-    return abs;
-  }
-
-  private envPath = (name: string) => this.materialise(this.envFiles.get(name)!);
-
-  rel = (file: string) => (file.startsWith(`${this.dir}/`) ? file.slice(this.dir.length + 1) : file);
-
-  /** The merged model with provenance, files repository-relative; undefined when it cannot be layered. */
-  layer(name: string): LayeredEnvironment | undefined {
-    if (!this.layered.has(name)) {
-      const loaded = loadYamlFile(this.envPath(name));
-      const env = loaded.ok ? layerEnvironment(loaded.source, this.tiers).env : undefined;
-      if (env) env.places = new Map([...env.places].map(([p, place]) => [p, { ...place, file: this.rel(place.file) }]));
-      this.layered.set(name, env && { ...env, file: this.rel(env.file) });
-    }
-    return this.layered.get(name);
-  }
-
-  /** Validates the named environments in one run (tier files are read once). */
-  validate(names: string[], modelsDir: string): void {
-    // The keyring policy checks that the keyring file exists.
-    for (const n of names) {
-      const keyring = this.keyringPath(this.layer(n)?.value ?? {});
-      if (keyring) this.materialise(keyring);
-    }
-    const report = validateEnvironments({ root: this.dir, paths: names.map(this.envPath), modelsDir });
-    this.validated = new Map(report.environments.map((e) => [e.name, e]));
-  }
-
-  result(name: string): { config?: SmartbotEnvironment; validation: HeadValidation } {
-    const r = this.validated!.get(name)!;
-    const scrub = (s: string) => s.split(`${this.dir}/`).join('');
-    const diagnostics = r.diagnostics.map((d) => ({ ...d, file: this.rel(d.file), message: scrub(d.message), fix: scrub(d.fix) }));
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    return { ...(r.config ? { config: r.config } : {}), validation: { valid: errors === 0, errors, warnings: diagnostics.length - errors, diagnostics } };
-  }
-
-  keyringPath(config: { security?: { keyring?: { file?: unknown } } }): string | undefined {
-    const file = config.security?.keyring?.file;
-    return typeof file === 'string' ? posix.normalize(file) : undefined;
-  }
-
-  keyring(path: string | undefined): { text?: string; parsed?: KeyringFile } {
-    const id = path && this.tree.get(path);
-    if (!id) return {};
-    const text = this.blobs.get(id)!.toString('utf8');
-    try {
-      return { text, parsed: parseKeyring(text) };
-    } catch {
-      return { text };
-    }
-  }
-
-  render(name: string, config: SmartbotEnvironment): Rendering {
-    const files = renderEnvironment({ name, source: `environments/${name}.yaml`, config, keyringJson: this.keyring(this.keyringPath(config)).text ?? '' });
-    return { env: name, namespace: config.sync.namespace, files };
-  }
+  const readable = (tree: TreeEntries) => files.filter((p) => tree.has(p) && !unreadable(tree, p));
+  const blobs = repo.blobs([trees.base, trees.head].flatMap((tree) => readable(tree).map((p) => tree.get(p)!.id)));
+  const text = (tree: TreeEntries, path: string) => (readable(tree).includes(path) ? blobs.get(tree.get(path)!.id)?.toString('utf8') : undefined);
+  if (flags.length) return flags;
+  // A base file that cannot be read leaves nothing to compare against.
+  const side = (tree: TreeEntries) => ({ log: text(tree, AUDIT_LOG_FILE), workflowKey: text(tree, WORKFLOW_KEY_FILE) });
+  return assessAuditHistory(side(trees.base), side(trees.head), environments);
 }
 
-interface Pair {
-  status: EnvironmentStatus;
-  base?: string;
-  head?: string;
-  because: string[];
-}
+/** Below this many environments per worker, a worker's start costs more than it saves. */
+const ENVIRONMENTS_PER_WORKER = 300;
 
-/** The environments a change reaches: its own file, a tier it layers over, or its keyring. */
-function affected(repo: GitRepo, baseSha: string, headSha: string, base: Side, head: Side): Pair[] {
+const envFilesOf = (tree: TreeEntries) => {
+  const out = new Map<string, string>();
+  for (const path of tree.keys()) {
+    const name = environmentNameOf(path);
+    if (name !== undefined && !out.has(name)) out.set(name, path);
+  }
+  return out;
+};
+
+/**
+ * The environments a change may reach: its own file (added, removed, renamed, changed), and,
+ * when a tier or keyring changed, every environment on either side (whether one layers over
+ * that tier or reads that keyring is known once it is read).
+ */
+function candidates(repo: GitRepo, base: string, head: string, files: { base: Map<string, string>; head: Map<string, string> }): { pairs: Pair[]; tiers: string[]; keyrings: string[] } {
   const pairs = new Map<string, Pair>();
   const tiers = new Set<string>();
   const keyrings = new Set<string>();
@@ -191,164 +91,137 @@ function affected(repo: GitRepo, baseSha: string, headSha: string, base: Side, h
     p.because.push(why);
     pairs.set(key, p);
   };
-  for (const c of repo.changes(baseSha, headSha, DIRS)) {
-    const to = ENV_FILE.exec(c.path)?.[1];
-    const from = c.from && ENV_FILE.exec(c.from)?.[1];
-    if (c.status === 'renamed' && from && to) add(to, { status: 'renamed', base: from, head: to }, `renamed from ${c.from}`);
+  for (const c of repo.changes(base, head, PLAN_DIRS)) {
+    const to = environmentNameOf(c.path);
+    const from = c.from === undefined ? undefined : environmentNameOf(c.from);
+    if (c.status === 'renamed' && from !== undefined && to !== undefined) add(to, { status: 'renamed', base: from, head: to }, `renamed from ${c.from}`);
     else if (c.status === 'renamed') {
-      if (from) add(from, { status: 'removed', base: from }, `${c.from} deleted`);
-      if (to) add(to, { status: 'added', head: to }, `${c.path} added`);
-    } else if (to && c.status === 'added') add(to, { status: 'added', head: to }, `${c.path} added`);
-    else if (to && c.status === 'removed') add(to, { status: 'removed', base: to }, `${c.path} deleted`);
-    else if (to) add(to, { status: 'changed', base: to, head: to }, `${c.path} changed`);
+      if (from !== undefined) add(from, { status: 'removed', base: from }, `${c.from} deleted`);
+      if (to !== undefined) add(to, { status: 'added', head: to }, `${c.path} added`);
+    } else if (to !== undefined && c.status === 'added') add(to, { status: 'added', head: to }, `${c.path} added`);
+    else if (to !== undefined && c.status === 'removed') add(to, { status: 'removed', base: to }, `${c.path} deleted`);
+    else if (to !== undefined) add(to, { status: 'changed', base: to, head: to }, `${c.path} changed`);
     for (const p of [c.path, c.from]) {
-      const tier = p && TIER_FILE.exec(p)?.[1];
-      if (tier) tiers.add(tier);
-      if (p?.startsWith('keyrings/')) keyrings.add(p);
+      const tier = p === undefined ? undefined : tierNameOf(p);
+      if (tier !== undefined) tiers.add(tier);
+      if (p?.startsWith(`${LAYOUT.keyrings}/`)) keyrings.add(p);
     }
   }
   if (tiers.size || keyrings.size) {
-    // Every environment on either side: does it layer over a changed tier, or read a changed keyring?
-    const pairOf = (side: Side, name: string) => [...pairs.values()].find((p) => (side === base ? p.base : p.head) === name);
-    for (const side of [base, head]) {
-      for (const name of side.envFiles.keys()) {
-        const env = side.layer(name);
-        const chain = env ? (env.tier === 'base' ? ['base'] : ['base', env.tier]) : [];
-        const keyring = side.keyringPath(env?.value ?? {});
-        const reasons = [...chain.filter((t) => tiers.has(t)).map((t) => `environments/tiers/${t}.yaml changed`), ...(keyring && keyrings.has(keyring) ? [`${keyring} changed`] : [])];
-        if (reasons.length === 0) continue;
-        // Its own pair when its file changed too (a renamed one is under its new name).
-        const pair = pairOf(side, name);
-        const key = pair ? (pair.head ?? pair.base!) : name;
-        const fresh: Omit<Pair, 'because'> = base.envFiles.has(name) && head.envFiles.has(name) ? { status: 'changed', base: name, head: name } : side === base ? { status: 'removed', base: name } : { status: 'added', head: name };
-        for (const why of reasons) if (!pairs.get(key)?.because.includes(why)) add(key, pair ?? fresh, why);
-      }
-    }
+    // Every other environment: unchanged itself (its file is the same on both sides), reached or not.
+    const paired = new Set([...pairs.values()].flatMap((p) => [p.base, p.head]));
+    for (const name of files.head.keys()) if (!paired.has(name) && files.base.has(name)) pairs.set(name, { status: 'changed', base: name, head: name, because: [] });
   }
-  return [...pairs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => p);
+  const sorted = [...pairs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
+  return { pairs: sorted, tiers: [...tiers], keyrings: [...keyrings] };
 }
 
-export function buildPlan(opts: PlanOptions): Plan {
+export async function buildPlan(opts: PlanOptions): Promise<Plan> {
   const repo = new GitRepo(opts.root);
   const base = repo.resolve(opts.base);
   const head = repo.resolve(opts.head ?? 'HEAD');
-  const modelsDir = opts.modelsDir ?? join(opts.root, 'models');
-  const trees = { base: repo.tree(base.sha, DIRS), head: repo.tree(head.sha, DIRS) };
-  const audit = { base: repo.tree(base.sha, ['audit']), head: repo.tree(head.sha, ['audit']) };
-  const auditIds = (t: Tree) => AUDIT_FILES.flatMap((f) => (t.has(f) ? [t.get(f)!] : []));
-  const blobs = repo.blobs([...trees.base.values(), ...trees.head.values(), ...auditIds(audit.base), ...auditIds(audit.head)]);
-  const auditSide = (t: Tree) => ({ log: t.has(AUDIT_LOG_FILE) ? blobs.get(t.get(AUDIT_LOG_FILE)!)!.toString('utf8') : undefined, workflowKey: t.has(WORKFLOW_KEY_FILE) ? blobs.get(t.get(WORKFLOW_KEY_FILE)!)!.toString('utf8') : undefined });
-  const tmp = mkdtempSync(join(tmpdir(), 'smartbot-plan-'));
-  try {
-    const sides = { base: new Side(join(tmp, 'base'), trees.base, blobs), head: new Side(join(tmp, 'head'), trees.head, blobs) };
-    const pairs = affected(repo, base.sha, head.sha, sides.base, sides.head);
-    sides.base.validate(pairs.flatMap((p) => (p.base ? [p.base] : [])), modelsDir);
-    sides.head.validate(pairs.flatMap((p) => (p.head ? [p.head] : [])), modelsDir);
-    const environments = pairs.map((p) => planEnvironment(p, sides.base, sides.head));
-    const history = assessAuditHistory(auditSide(audit.base), auditSide(audit.head), [...sides.head.envFiles.keys()].sort());
-    return summarize(base, head, environments, history);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  const trees = { base: repo.entries(base.sha, PLAN_DIRS), head: repo.entries(head.sha, PLAN_DIRS) };
+  const envFiles = { base: envFilesOf(trees.base), head: envFilesOf(trees.head) };
+  const { pairs, tiers, keyrings } = candidates(repo, base.sha, head.sha, envFiles);
+
+  const shared: Omit<ChunkInput, 'pairs'> = {
+    root: opts.root,
+    trees: { base: [...trees.base], head: [...trees.head] },
+    envFiles: { base: [...envFiles.base], head: [...envFiles.head] },
+    reach: { tiers, keyrings },
+    modelsDir: opts.modelsDir ?? join(opts.root, LAYOUT.models),
+  };
+  const script = workerScript(new URL('./worker.js', import.meta.url));
+  const jobs = script ? workerCount(pairs.length, ENVIRONMENTS_PER_WORKER, opts.jobs) : 1;
+  const progress = opts.onProgress && ((done: number) => opts.onProgress!(done, pairs.length));
+  const outputs =
+    jobs === 1
+      ? [planChunk({ ...shared, pairs }, progress)]
+      : await runWorkers<ChunkInput, ChunkOutput>(script!, splitEvenly(pairs, jobs).map((p) => ({ ...shared, pairs: p })), progress);
+  return summarize(base, head, outputs, auditHistory(repo, trees, [...envFiles.head.keys()].sort()));
 }
 
-function planEnvironment(pair: Pair, baseSide: Side, headSide: Side): EnvironmentPlan {
-  const name = pair.head ?? pair.base!;
-  const models = { base: pair.base ? baseSide.layer(pair.base) : undefined, head: pair.head ? headSide.layer(pair.head) : undefined };
-  const results = { base: pair.base ? baseSide.result(pair.base) : undefined, head: pair.head ? headSide.result(pair.head) : undefined };
-  // A side that exists but cannot be layered (YAML or tier errors) has no model to compare; its
-  // validation says why.
-  const layerable = (pair.base === undefined || models.base) && (pair.head === undefined || models.head);
-  const fields = layerable ? diffModels(models.base as Model | undefined, models.head as Model | undefined) : [];
+/** A group in the making: its details, and every environment with the same change. */
+interface Gathered extends GroupDetails {
+  environments: string[];
+}
 
-  // Objects: a side that exists but does not validate cannot be rendered, so nothing is compared.
-  let objects: ObjectDiff | undefined;
-  let objectsNote: string | undefined;
-  let prune: PruneReport | undefined;
-  const rendered = {
-    base: results.base?.config ? baseSide.render(pair.base!, results.base.config) : undefined,
-    head: results.head?.config ? headSide.render(pair.head!, results.head.config) : undefined,
-  };
-  if (results.head && !rendered.head) objectsNote = 'the head does not validate, so its objects are not rendered';
-  else if (results.base && !rendered.base) objectsNote = 'the base does not validate, so the objects it deployed are unknown';
-  else {
-    const compared = compareRenderings(rendered.base, rendered.head);
-    objects = compared.diff;
-    prune = pruneReport(compared.base, compared.head ?? []);
-  }
-
-  const facts = (side: Side, model?: LayeredEnvironment): SideFacts | undefined => {
-    if (!model) return undefined;
-    const keyringFile = side.keyringPath(model.value);
-    const keyring = side.keyring(keyringFile).parsed;
-    return { config: model.value, ...(keyringFile ? { keyringFile } : {}), ...(keyring ? { keyring } : {}) };
-  };
-  const sourceOf = (pointer: string): SourceLine | undefined => {
-    for (const m of [models.head, models.base]) {
-      const place = m?.places.get(pointer);
-      if (place) return { file: place.file, line: place.value.line };
+/** The outputs of consecutive runs, in order: each group's first environment comes from the first run that saw it. */
+function gather(outputs: ChunkOutput[]): { groups: Gathered[]; unchanged: string[] } {
+  const groups = new Map<string, Gathered>();
+  const unchanged: string[] = [];
+  for (const out of outputs) {
+    for (const [name, sig] of out.planned) {
+      if (sig === null) {
+        unchanged.push(name);
+        continue;
+      }
+      let g = groups.get(sig);
+      if (!g) groups.set(sig, (g = { ...out.groups[sig]!, environments: [] }));
+      g.environments.push(name);
     }
-    return undefined;
-  };
-  const baseFacts = facts(baseSide, models.base);
-  const headFacts = facts(headSide, models.head);
-  const risks = assess({ ...(baseFacts ? { base: baseFacts } : {}), ...(headFacts ? { head: headFacts } : {}), ...(prune ? { prune } : {}), sourceOf });
-
-  return {
-    name,
-    status: pair.status,
-    ...(pair.status === 'renamed' ? { renamedFrom: pair.base! } : {}),
-    because: pair.because,
-    fields,
-    ...(objects ? { objects } : {}),
-    ...(objectsNote ? { objectsNote } : {}),
-    ...(prune ? { prune } : {}),
-    ...(results.head ? { validation: results.head.validation } : {}),
-    risks,
-  };
+  }
+  return { groups: [...groups.values()], unchanged };
 }
 
-const isQuiet = (e: EnvironmentPlan) =>
-  e.status === 'changed' &&
-  e.fields.length === 0 &&
-  e.risks.length === 0 &&
-  e.validation?.valid !== false &&
-  e.objects !== undefined &&
-  e.objects.added.length + e.objects.removed.length + e.objects.changed.length === 0;
+const blocks = (g: ChangeGroup) => g.risks.some((r) => r.blocking);
+const invalid = (g: ChangeGroup) => g.validation?.valid === false;
 
-function summarize(base: Commit, head: Commit, all: EnvironmentPlan[], history: { flag: RiskFlag; environments: string[] }[]): Plan {
-  const environments = all.filter((e) => !isQuiet(e));
-  const unchanged = all.filter(isQuiet).map((e) => e.name);
+/** Blocking first, then invalid, risky and restarting groups, then the largest, then by name. */
+function byImportance(a: ChangeGroup, b: ChangeGroup): number {
+  const rank = (g: ChangeGroup) => [Number(blocks(g)), Number(invalid(g)), Number(g.risks.length > 0), Number(g.restarts.length > 0), g.environments.length];
+  const ra = rank(a);
+  const rb = rank(b);
+  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return rb[i]! - ra[i]!;
+  return a.environments[0]! < b.environments[0]! ? -1 : 1;
+}
+
+function summarize(base: Commit, head: Commit, outputs: ChunkOutput[], history: AuditFlags): Plan {
+  const gathered = gather(outputs);
   const risks = new Map<string, PlanRisk>();
-  const raise = (f: RiskFlag, env: string) => {
-    const key = JSON.stringify([f.id, f.reason, f.source]);
+  const raise = (key: string, f: RiskFlag, envs: string[]) => {
     const r = risks.get(key) ?? { ...f, environments: [] };
-    r.environments.push(env);
+    r.environments.push(...envs);
     risks.set(key, r);
   };
-  for (const e of environments) for (const f of e.risks) raise(f, e.name);
-  for (const h of history) for (const env of h.environments) raise(h.flag, env);
+  for (const g of gathered.groups) g.change.risks.forEach((f, i) => raise(g.riskKeys[i]!, f, g.environments));
+  for (const h of history) raise(JSON.stringify([h.flag.id, h.flag.reason, h.flag.source]), h.flag, h.environments);
+
   // A tier default that reaches several environments: one flag, naming them all, at the first changed line.
   const tierChanges = new Map<string, { envs: string[]; at: SourceLine }>();
-  for (const e of environments)
-    for (const f of e.fields.filter((f) => f.tierDefault && e.because.includes(`${f.source.file} changed`))) {
+  for (const g of gathered.groups)
+    for (const f of g.change.fields.filter((f) => f.tierDefault && g.change.because.includes(`${f.source.file} changed`))) {
       const t = tierChanges.get(f.source.file) ?? { envs: [], at: f.source };
-      if (!t.envs.includes(e.name)) t.envs.push(e.name);
+      for (const e of g.environments) if (!t.envs.includes(e)) t.envs.push(e);
       if (f.source.line < t.at.line) t.at = f.source;
       tierChanges.set(f.source.file, t);
     }
-  for (const [file, t] of tierChanges) if (t.envs.length >= 2) for (const env of t.envs) raise(flag('tier-ripple', { file, environments: t.envs.length }, t.at), env);
-  const list = [...risks.values()].sort((a, b) => Number(b.blocking) - Number(a.blocking) || a.id.localeCompare(b.id));
+  for (const [file, t] of tierChanges) {
+    if (t.envs.length < 2) continue;
+    const f = flag('tier-ripple', { file, environments: t.envs.length }, t.at);
+    raise(JSON.stringify([f.id, f.reason, f.source]), f, t.envs);
+  }
+  const groups: ChangeGroup[] = gathered.groups.map(({ change, environments }) => {
+    const { name: _shownFor, ...details } = change;
+    return { environments, ...details };
+  });
+  groups.sort(byImportance);
+
+  const list = [...risks.values()].map((r) => ({ ...r, environments: [...new Set(r.environments)].sort() }));
+  list.sort((a, b) => Number(b.blocking) - Number(a.blocking) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || b.environments.length - a.environments.length);
+  const count = (keep: (g: ChangeGroup) => boolean) => groups.filter(keep).reduce((n, g) => n + g.environments.length, 0);
   return {
-    version: 1,
+    version: 2,
     base,
     head,
-    environments,
-    unchanged,
+    groups,
+    unchanged: gathered.unchanged,
     risks: list,
     summary: {
-      environments: environments.length,
-      invalid: environments.filter((e) => e.validation?.valid === false).length,
+      environments: count(() => true),
+      groups: groups.length,
+      invalid: count(invalid),
+      restarts: count((g) => g.restarts.length > 0),
       risks: list.length,
       blocking: list.filter((r) => r.blocking).length,
     },

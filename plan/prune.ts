@@ -5,7 +5,9 @@
 // - the bootstrap object goes (environment deleted or renamed, engine switched): Argo CD's
 //   resources finalizer deletes every object of the Application; Flux garbage-collects them
 //   only when the Kustomization prunes.
-import type { PlanObject } from './objects.js';
+// An element of a cluster's ApplicationSet stands for the Application the set generates from
+// it: with the resources finalizer (clusters.ts's template), pruning when automated and prune.
+import { APPSET_ELEMENT, type PlanObject } from './objects.js';
 
 export interface PruneReport {
   /** Deleted from the cluster when this change syncs. */
@@ -16,7 +18,7 @@ export interface PruneReport {
   why: string;
 }
 
-const isBootstrap = (o: PlanObject) => !o.synced && (o.kind === 'Application' || o.kind === 'Kustomization');
+const isBootstrap = (o: PlanObject) => !o.synced && (o.kind === 'Application' || o.kind === 'Kustomization' || o.kind === APPSET_ELEMENT);
 const get = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), v);
 
 export function pruneReport(base: PlanObject[] | undefined, head: PlanObject[] | undefined): PruneReport | undefined {
@@ -25,23 +27,25 @@ export function pruneReport(base: PlanObject[] | undefined, head: PlanObject[] |
   if (!boot) return undefined;
   const headIds = new Set((head ?? []).map((o) => o.id));
   const synced = base.filter((o) => o.synced).map((o) => o.id).sort();
-  const name = String(get(boot.value, 'metadata', 'name'));
-  const argo = boot.kind === 'Application';
+  // Read from the parsed object only when something is deleted or orphaned.
+  const gone = synced.filter((id) => !headIds.has(id));
+  if (headIds.has(boot.id) && gone.length === 0) return undefined;
+  const element = boot.kind === APPSET_ELEMENT;
+  const name = String(element ? get(boot.value, 'name') : get(boot.value, 'metadata', 'name'));
+  const argo = boot.kind === 'Application' || element;
 
   if (!headIds.has(boot.id)) {
     // The bootstrap object itself is deleted: everything it managed goes with it, or is orphaned.
     const finalizers = get(boot.value, 'metadata', 'finalizers');
-    const cascades = argo ? Array.isArray(finalizers) && finalizers.includes('resources-finalizer.argocd.argoproj.io') : get(boot.value, 'spec', 'prune') === true;
+    const cascades = element || (argo ? Array.isArray(finalizers) && finalizers.includes('resources-finalizer.argocd.argoproj.io') : get(boot.value, 'spec', 'prune') === true);
     const why = argo
       ? `deleting Argo CD Application ${name}${cascades ? ' (its resources finalizer cascades)' : ''}`
       : `deleting Flux Kustomization ${name}${cascades ? ' (prune: true garbage-collects)' : ' (prune: false)'}`;
     return cascades ? { deletes: synced, orphans: [], why } : { deletes: [], orphans: synced, why };
   }
 
-  const gone = synced.filter((id) => !headIds.has(id));
-  if (gone.length === 0) return undefined;
   const now = head!.find((o) => o.id === boot.id)!;
-  const prunes = argo ? get(now.value, 'spec', 'syncPolicy', 'automated', 'prune') === true : get(now.value, 'spec', 'prune') === true;
+  const prunes = element ? get(now.value, 'automated') === true && get(now.value, 'prune') === true : argo ? get(now.value, 'spec', 'syncPolicy', 'automated', 'prune') === true : get(now.value, 'spec', 'prune') === true;
   const why = argo
     ? `Argo CD Application ${name} ${prunes ? 'prunes (automated.prune: true)' : 'does not prune automatically (sync.prune: false or autoSync off)'}`
     : `Flux Kustomization ${name} ${prunes ? 'prunes (prune: true)' : 'does not prune (prune: false)'}`;

@@ -5,7 +5,7 @@
 import { plural } from '../validation/format/format.js';
 import { planMarkdown } from './format/markdown.js';
 import { step, type FailureHints, type GitHub } from './github.js';
-import { planExitCode, type Plan } from './plan.js';
+import { planExitCode, type Plan } from './types.js';
 
 /** Starts every sticky comment; only comments by `author` that start with it count. */
 export const MARKER = '<!-- smartbot-plan -->';
@@ -47,17 +47,19 @@ interface CommentRow {
   user?: { login: string } | null;
 }
 
-/** The second hidden line: which head the comment describes, and when it was committed. */
-const stampOf = (plan: Plan) => `<!-- smartbot-plan head=${plan.head.sha} committed=${plan.head.date} -->`;
-const committedIn = (body: string) => /<!-- smartbot-plan head=\S+ committed=(\S+) -->/.exec(body)?.[1] ?? '';
+/**
+ * The second hidden line: which plan head the comment describes, and which pull-request head
+ * it was made for. Commit dates are not compared: anyone can write any date into a commit.
+ */
+const stampOf = (plan: Plan, prHead: string) => `<!-- smartbot-plan head=${plan.head.sha} pr-head=${prHead} -->`;
+const prHeadIn = (body: string) => /<!-- smartbot-plan head=\S+ pr-head=([0-9a-f]+) -->/.exec(body)?.[1];
 
-/** The comment body: markers, then the plan cut to fit under GitHub's limit. */
-export function commentBody(plan: Plan, detailsUrl?: string): { body: string; cut: boolean } {
-  const head = `${MARKER}\n${stampOf(plan)}\n`;
+/** The comment body: markers, then the plan laid out to fit GitHub's limit (never cut blindly). */
+export function commentBody(plan: Plan, prHead: string, detailsUrl?: string): { body: string; cut: boolean } {
+  const head = `${MARKER}\n${stampOf(plan, prHead)}\n`;
   const fullPlan = detailsUrl ? `in the \`smartbot-plan\` artifact of [this workflow run](${detailsUrl})` : 'in the `smartbot-plan` artifact of the workflow run';
-  const full = planMarkdown(plan);
-  const md = full.length + head.length <= COMMENT_LIMIT ? full : planMarkdown(plan, { limit: COMMENT_LIMIT - head.length, fullPlan });
-  return { body: head + md, cut: md !== full };
+  const md = planMarkdown(plan, { limit: COMMENT_LIMIT - head.length, fullPlan });
+  return { body: head + md, cut: md.includes("Shortened to fit GitHub's comment size limit") };
 }
 
 /** "2 blocking risks: tls-disabled, prune-deletes-pvc" — at most 140 characters, GitHub's limit. */
@@ -77,9 +79,11 @@ export async function publishPlan(gh: GitHub, o: PublishOptions): Promise<Publis
   const pr = `${o.owner}/${o.repo}#${o.pr}`;
   const run = <T>(doing: string, fn: () => Promise<T>) => step(doing, o.baseUrl, HINTS, fn);
 
-  const sha = o.sha ?? (await run(`reading pull request ${pr}`, () => gh.rest.pulls.get({ ...where, pull_number: o.pr }))).data.head.sha;
-  const { body, cut } = commentBody(o.plan, o.detailsUrl);
-  const comment = await upsertComment(gh, { ...where, issue_number: o.pr }, body, o.author ?? 'github-actions[bot]', run, pr);
+  // The pull request's head now: what "newer" means for the sticky comment.
+  const current = (await run(`reading pull request ${pr}`, () => gh.rest.pulls.get({ ...where, pull_number: o.pr }))).data.head.sha;
+  const sha = o.sha ?? current;
+  const { body, cut } = commentBody(o.plan, sha, o.detailsUrl);
+  const comment = await upsertComment(gh, { ...where, issue_number: o.pr }, body, { author: o.author ?? 'github-actions[bot]', ours: sha, current }, run, pr);
 
   const state = planExitCode(o.plan) === 0 ? 'success' : 'failure';
   const description = statusDescription(o.plan);
@@ -97,11 +101,20 @@ type Issue = { owner: string; repo: string; issue_number: number };
 /**
  * Exactly one sticky comment. Races: two runs that both find none both create one, then list
  * again; the oldest sticky comment is kept, every run deletes the one it created if that is
- * not the oldest, and writes its body into the oldest unless that describes a newer commit.
+ * not the oldest, and writes its body into the oldest unless that one describes the pull
+ * request's current head and this run does not (a late run of an older push).
  */
-async function upsertComment(gh: GitHub, issue: Issue, body: string, author: string, run: Run, pr: string): Promise<Omit<PublishResult['comment'], 'characters' | 'cut'>> {
+async function upsertComment(
+  gh: GitHub,
+  issue: Issue,
+  body: string,
+  who: { author: string; ours: string; current: string },
+  run: Run,
+  pr: string,
+): Promise<Omit<PublishResult['comment'], 'characters' | 'cut'>> {
+  const author = who.author;
   const sticky = async () =>
-    (await run(`listing the comments of ${pr}`, () => gh.paginate(gh.rest.issues.listComments, { ...issue, per_page: 100 })) as CommentRow[])
+    (await run(`listing the comments of ${pr}`, () => gh.paginate(gh.rest.issues.listComments, { ...issue, per_page: 30 })) as CommentRow[])
       .filter((c) => c.user?.login === author && (c.body ?? '').startsWith(MARKER))
       .sort((a, b) => a.id - b.id);
   let found = await sticky();
@@ -119,7 +132,7 @@ async function upsertComment(gh: GitHub, issue: Issue, body: string, author: str
   const result = (action: 'created' | 'updated' | 'unchanged' | 'kept newer') => ({ id: keep.id, url: keep.html_url, action });
   if (created?.id === keep.id) return result('created');
   if (keep.body === body) return result('unchanged');
-  if (Date.parse(committedIn(keep.body ?? '')) > Date.parse(committedIn(body))) return result('kept newer');
+  if (who.ours !== who.current && prHeadIn(keep.body ?? '') === who.current) return result('kept newer');
   await run(`updating the plan comment on ${pr}`, () => gh.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: keep.id, body }));
   return result('updated');
 }

@@ -99,6 +99,11 @@ export const RISKS = {
     summary: 'An existing line of the key audit history changes, entries are removed from it, or the workflow key is changed or removed: the history only grows.',
     reason: (p) => `${p.what}: the key history is append-only, and a rewritten entry can carry a key nobody recorded`,
   }),
+  'restart-monitoring-only': risk<{ workloads: string; why: string }>({
+    blocking: false,
+    summary: 'An enterprise environment restarts its pods for a change that touches only monitoring settings.',
+    reason: (p) => `only monitoring settings change, yet ${p.workloads} restarts its pods (${p.why}): every pod is replaced and the model reloaded for a monitoring-only edit`,
+  }),
   'tier-ripple': risk<{ file: string; environments: number }>({
     blocking: false,
     summary: 'A tier file change reaches several environments at once.',

@@ -3,7 +3,8 @@
 // After an intended change to templates, tiers or the plan output:
 //   UPDATE_GOLDEN=1 npx vitest run test/plan.test.ts   (then review the diff)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatKeyring } from '../contract/keyring-file.js';
@@ -53,7 +54,7 @@ describe('smartbot plan — golden cases', () => {
     const r = scenario((r) => replace(r, 'environments/dev.yaml', 'tier: base\n', 'tier: base\nreplicas: 2\n'));
     const p = await plan(r);
     expect(p.code).toBe(0);
-    expect(p.out).toContain('  dev: replicas 1 → 2  (environments/dev.yaml:3)\n');
+    expect(p.out).toContain('── dev (changed: environments/dev.yaml changed)\n  head: valid, 1 warning\n  fields:\n    replicas 1 → 2  (environments/dev.yaml:3)\n');
     expect(p.out).toContain('  + PodDisruptionBudget smartbot-dev/smart-bot-service');
     golden('replicas.txt', p.out);
   });
@@ -62,8 +63,8 @@ describe('smartbot plan — golden cases', () => {
     const r = scenario((r) => replace(r, 'environments/tiers/base.yaml', 'p99LatencySeconds: { threshold: 2,', 'p99LatencySeconds: { threshold: 1.5,'));
     const p = await plan(r);
     expect(p.code).toBe(0);
-    expect(p.out).toMatch(/^ {2}dev, multi, prod, staging: monitoring\.alerts\.p99LatencySeconds\.threshold 2 → 1\.5 {2}\(tier default, environments\/tiers\/base\.yaml:\d+\)$/m);
-    expect(p.out).toContain('tier-ripple  dev, multi, prod, staging: environments/tiers/base.yaml changes defaults of 4 environments at once');
+    expect(p.out).toMatch(/^ {4}monitoring\.alerts\.p99LatencySeconds\.threshold 2 → 1\.5 {2}\(tier default, environments\/tiers\/base\.yaml:\d+\)$/m);
+    expect(p.out).toContain('tier-ripple  4 environments (dev, multi, prod and 1 more): environments/tiers/base.yaml changes defaults of 4 environments at once');
     golden('tier-ripple.txt', p.out);
     golden('tier-ripple.md', (await plan(r, 'md')).out);
   });
@@ -145,8 +146,8 @@ describe('smartbot plan — more cases', () => {
       'environments/develop.yaml': r.read('environments/dev.yaml'),
       ...replace(r, 'environments/tiers/base.yaml', 'maxFile: 3', 'maxFile: 5'),
     }));
-    const p = JSON.parse((await plan(r, 'json')).out) as { environments: { name: string; status: string; because: string[] }[] };
-    expect(p.environments.map((e) => [e.name, e.status, e.because])).toEqual([
+    const p = JSON.parse((await plan(r, 'json')).out) as { groups: { environments: string[]; status: string; because: string[] }[] };
+    expect(p.groups.map((g) => [g.environments.join(), g.status, g.because]).sort()).toEqual([
       ['develop', 'renamed', ['renamed from environments/dev.yaml', 'environments/tiers/base.yaml changed']],
       ['multi', 'changed', ['environments/tiers/base.yaml changed']],
       ['prod', 'changed', ['environments/tiers/base.yaml changed']],
@@ -159,7 +160,7 @@ describe('smartbot plan — more cases', () => {
     const p = await plan(r);
     expect(p.code).toBe(0);
     expect(p.out).toContain('no environment changes (1 reached, none differs)');
-    expect(p.out).toContain('Reached by a changed file, nothing differs: dev');
+    expect(p.out).toContain('Reached by a changed file, nothing differs: 1 environment');
   });
 
   it('exits 2 with one line for an unknown ref, and outside a git repository', async () => {
@@ -213,5 +214,85 @@ describe('smartbot plan — more cases', () => {
     const readme = readFileSync(join(repoRoot, 'docs/plan.md'), 'utf8');
     const rows = new Map([...readme.matchAll(/^\| `([a-z0-9-]+)` \| (✖?) *\|/gm)].map((m) => [m[1]!, m[2] === '✖']));
     for (const [id, def] of Object.entries(RISKS)) expect([id, rows.get(id)]).toEqual([id, def.blocking]);
+  });
+});
+
+describe('smartbot plan — fleets and hostile input', () => {
+  /** `copies` environments made from dev, each with its own namespace. */
+  const fleet = (copies: number) => {
+    const dev = readFileSync(join(repoRoot, 'environments/dev.yaml'), 'utf8');
+    return Object.fromEntries(Array.from({ length: copies }, (_, i) => [`environments/dev-${String(i).padStart(2, '0')}.yaml`, dev.replace('namespace: smartbot-dev', `namespace: smartbot-dev-${String(i).padStart(2, '0')}`)]));
+  };
+
+  it('groups environments with the same change: shown once with its count, every name in the JSON', async () => {
+    const r = scenario(() => fleet(12));
+    r.commit(replace(r, 'environments/tiers/base.yaml', '  cpu: "2"\n', '  cpu: "3"\n'));
+    const text = await plan(r);
+    expect(text.out).toContain('15 environments in 3 groups (15 changed) · 15 environments restart pods · 1 risk · head valid · 1 reached, unchanged\n');
+    expect(text.out).toContain('── 13 environments (changed: environments/tiers/base.yaml changed)\n  dev, dev-00, dev-01 and 10 more\n  head: valid, 1 warning\n  fields:\n    resources.cpu "2" → "3"  (tier default, environments/tiers/base.yaml:20)\n  restarts pods: Deployment smartbot-dev/smart-bot-service (config checksum, resources)\n');
+    const json = JSON.parse((await plan(r, 'json')).out) as { groups: { environments: string[] }[] };
+    expect(json.groups[0]!.environments).toEqual(['dev', ...Object.keys(fleet(12)).map((f) => f.slice(13, -5))]);
+  });
+
+  it('prints the same plan, byte for byte, whatever the number of worker threads, and leaves nothing in the temp dir', () => {
+    const r = scenario(() => fleet(12));
+    r.commit(replace(r, 'environments/tiers/base.yaml', '  cpu: "2"\n', '  cpu: "3"\n'));
+    const tmp = mkdtempSync(join(tmpdir(), 'smartbot-plan-tmp-'));
+    try {
+      const env = { ...process.env, TMPDIR: tmp };
+      const outs = ['1', '3'].flatMap((jobs) => ['md', 'json'].map((format) => spawnCli(['plan', '--root', r.dir, '--base', 'HEAD~1', '--format', format, '--jobs', jobs], { env })));
+      for (const o of outs) expect([o.code, o.err]).toEqual([0, '']);
+      expect(outs[2]!.out).toBe(outs[0]!.out);
+      expect(outs[3]!.out).toBe(outs[1]!.out);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('--from formats a JSON plan without planning again: the same text as planning', async () => {
+    const r = scenario((r) => replace(r, 'environments/prod.yaml', 'minVersion: "1.3"', 'minVersion: "1.2"'));
+    const json = await runCli('plan', '--root', r.dir, '--base', 'HEAD~1', '--format', 'json');
+    const file = join(r.dir, 'plan.json');
+    writeFileSync(file, json.out);
+    const from = await runCli('plan', '--from', file, '--format', 'text');
+    expect(from.out).toBe((await runCli('plan', '--root', r.dir, '--base', 'HEAD~1')).out);
+    expect(from.code).toBe(1);
+    expect((await runCli('plan', '--from', file, '--base', 'HEAD')).err).toContain('--from FILE formats a plan already made: leave out --base and --head');
+  });
+
+  it('checks a blob’s type and size before reading it: a refusal located at the file', async () => {
+    const r = scenario(() => ({
+      'environments/big.yaml': `tier: base\n# ${'x'.repeat(2 ** 20)}\n`,
+      // Not an environment: never read, however large.
+      'environments/notes.bin': 'y'.repeat(8 * 2 ** 20),
+    }));
+    symlinkSync('../keyrings/dev.json', join(r.dir, 'environments/link.yaml'));
+    r.commit({});
+    const p = await runCli('plan', '--root', r.dir, '--base', 'HEAD~2', '--format', 'json');
+    const groups = (JSON.parse(p.out) as { groups: { environments: string[]; validation: { diagnostics: { file: string; line: number; rule: string; message: string }[] } }[] }).groups;
+    const diagnostics = (env: string) => groups.find((g) => g.environments.includes(env))!.validation.diagnostics.map((d) => `${d.file}:${d.line} ${d.rule}: ${d.message}`);
+    expect(diagnostics('big')).toEqual(['environments/big.yaml:1 file-too-large: environments/big.yaml is 1.0 MiB, over the 1.0 MiB limit for environment, tier and keyring files']);
+    expect(diagnostics('link')).toEqual([expect.stringMatching(/^environments\/link\.yaml:1 file-symlink: /)]);
+    expect(p.out).not.toContain('notes');
+    expect(p.code).toBe(1);
+  });
+
+  it('masks inline secrets in every form, as validate does', async () => {
+    const secret = 'Sup3rS3cretPassw0rd';
+    const r = scenario((r) => replace(r, 'environments/dev.yaml', 'sync:\n', `cache:\n  redis:\n    enabled: true\n    url: redis://:${secret}@redis:6379\nsync:\n`));
+    for (const format of ['text', 'md', 'json']) {
+      const out = (await plan(r, format)).out;
+      expect(out).not.toContain(secret);
+      expect(out).toContain('secret masked: a password inside a URL');
+    }
+    expect((await plan(r)).out).toContain('    cache.redis.url (unset) → "<secret masked: a password inside a URL>"  (environments/dev.yaml:');
+  });
+
+  it('escapes control characters from a file name in the text form', async () => {
+    const r = scenario((r) => ({ 'environments/evil\x1b]0;pwned\x07\r.yaml': r.read('environments/dev.yaml') }));
+    const p = await plan(r);
+    expect(p.out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(p.out).toContain('── evil\\x1b]0;pwned\\x07\\r (added: environments/evil\\x1b]0;pwned\\x07\\r.yaml added)');
   });
 });

@@ -5,6 +5,8 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { LOG_LINE_PATTERN } from '../contract/telemetry.js';
 import type { SmartbotEnvironment } from '../contract/environment.js';
+import { clusterFiles } from '../generators/clusters.js';
+import { syncTarget } from '../generators/gitops.js';
 import { renderEnvironment } from '../generators/index.js';
 import { validateEnvironments } from '../validation/validate.js';
 import { BASE_ENV, repoRoot, validateText } from './helpers/env.js';
@@ -112,12 +114,30 @@ describe('scaling objects', () => {
 
 describe('GitOps bootstrap', () => {
   it('Argo CD: automated sync with prune and self-heal as the environment says', () => {
-    const app = render(shipped('prod'), 'prod').get('argocd/application.yaml')[0];
+    const own = shipped('prod');
+    own.sync = { ...own.sync, applicationSet: false };
+    const app = render(own, 'prod').get('argocd/application.yaml')[0];
     expect(app.spec.syncPolicy).toEqual({ automated: { prune: true, selfHeal: true }, syncOptions: ['ServerSideApply=true'] });
     expect(app.spec.source).toEqual({ repoURL: 'https://git.example.com/platform/smartbot.git', targetRevision: 'main', path: 'rendered/prod/kubernetes' });
-    const manual = shipped('prod');
-    manual.sync = { ...manual.sync, autoSync: false };
+    const manual = { ...own, sync: { ...own.sync, autoSync: false } };
     expect(render(manual, 'prod').get('argocd/application.yaml')[0].spec.syncPolicy).toEqual({ syncOptions: ['ServerSideApply=true'] });
+  });
+  it('Argo CD with sync.applicationSet: an element of its cluster’s set instead of an Application, and the set generates what the Application was', () => {
+    const r = render(shipped('prod'), 'prod');
+    expect(r.files.map((f) => f.path).filter((p) => p.startsWith('argocd/'))).toEqual(['argocd/appset-prod-k8s-example-com-49da283b.yaml']);
+    expect(r.get('argocd/appset-prod-k8s-example-com-49da283b.yaml')[0]).toEqual({ environment: 'prod', name: 'smartbot-prod', namespace: 'smartbot-prod', path: 'rendered/prod/kubernetes', automated: true, prune: true, selfHeal: true });
+    const own = shipped('prod');
+    own.sync = { ...own.sync, applicationSet: false };
+    const app = render(own, 'prod').get('argocd/application.yaml')[0];
+    const [set] = parseAllDocuments(clusterFiles([syncTarget('prod', shipped('prod'))]).find((f) => f.path.endsWith('applicationset.yaml'))!.text).map((d) => d.toJS());
+    // The set's template, filled with the element's keys (as Argo CD's goTemplate does), is the Application.
+    const element = r.get('argocd/appset-prod-k8s-example-com-49da283b.yaml')[0];
+    const filled = JSON.parse(JSON.stringify(set.spec.template).replace(/\{\{\.(\w+)\}\}/g, (_: string, k: string) => String(element[k])));
+    expect({ ...filled, spec: { ...filled.spec, syncPolicy: { automated: { prune: element.prune, selfHeal: element.selfHeal }, ...filled.spec.syncPolicy } } }).toEqual({
+      metadata: { name: app.metadata.name, labels: app.metadata.labels, finalizers: app.metadata.finalizers },
+      spec: { ...app.spec, syncPolicy: app.spec.syncPolicy },
+    });
+    expect(set.spec.generators[0].git.files).toEqual([{ path: 'rendered/*/argocd/appset-prod-k8s-example-com-49da283b.yaml' }]);
   });
   it('Flux: a GitRepository and a Kustomization for rendered/<env>/kubernetes', () => {
     const [repo, ks] = render(shipped('staging'), 'staging').get('flux/flux.yaml');

@@ -21,10 +21,24 @@ export interface Diagnostic extends Location {
   source?: string;
 }
 
-/** Reads the text of a source line, for carets. Files register their lines once. */
-const sourceLines = new Map<string, string[]>();
+/**
+ * The text of each file being validated, for the source line under a caret. A file registers
+ * its text when it is read (and again before each environment that layers over it, since the
+ * two sides of a plan hold different texts under one name); it is split into lines only when a
+ * diagnostic needs one, and an environment's own file is released once it is checked.
+ */
+const sources = new Map<string, { text: string; lines?: string[] }>();
 export function registerSource(file: string, text: string): void {
-  sourceLines.set(file, text.split(/\r?\n/));
+  if (sources.get(file)?.text !== text) sources.set(file, { text });
+}
+export function releaseSource(file: string): void {
+  sources.delete(file);
+}
+function sourceLine(file: string, line: number): string | undefined {
+  const s = sources.get(file);
+  if (!s) return undefined;
+  s.lines ??= s.text.split(/\r?\n/);
+  return s.lines[line - 1];
 }
 
 /** Longest text a parameter brings into a message: a key can be as long as a file line. */
@@ -36,7 +50,7 @@ export function report<R extends RuleId>(rule: R, params: RuleParams<R>, at: Loc
   // Each catalogue entry's functions take that entry's params; TS cannot correlate the union here.
   const def = RULES[rule] as unknown as { severity: Severity; message: (p: unknown) => string; fix: (p: unknown) => string };
   params = bounded(params) as RuleParams<R>;
-  const line = sourceLines.get(at.file)?.[at.line - 1];
+  const line = sourceLine(at.file, at.line);
   return {
     file: at.file,
     line: at.line,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { RULES } from './rules.js';
 import { mergeValues, TIERS, TierCache, valueAt } from './load/layers.js';
 import { RepoFiles } from './load/repo-file.js';
+import { LAYOUT } from '../contract/paths.js';
 import { environmentSchema, resolveRef, type JsonSchemaNode } from './schema/check.js';
 
 interface Row {
@@ -45,7 +46,7 @@ function walk(node: JsonSchemaNode, field: string, pointer: string, required: bo
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function tierDefaults(root: string): Record<string, unknown> {
-  const tiers = new TierCache(join(root, 'environments', 'tiers'), new RepoFiles(root));
+  const tiers = new TierCache(join(root, LAYOUT.tiers), new RepoFiles(root));
   const base = tiers.load('base').source?.value;
   return Object.fromEntries(TIERS.map((t) => [t, t === 'base' ? base : mergeValues(base, tiers.load(t).source?.value)]));
 }

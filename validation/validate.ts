@@ -3,11 +3,12 @@
 // that passed, for the generators.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { hasErrors, report, sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { layerEnvironment, TierCache } from './load/layers.js';
-import { DEFAULT_MAX_FILE_BYTES, isInside, RepoFiles } from './load/repo-file.js';
-import { loadYamlFile, type YamlSource } from './load/yaml-source.js';
+import { hasErrors, registerSource, releaseSource, report, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { layerEnvironment, TierCache, type LayeredEnvironment } from './load/layers.js';
+import { DEFAULT_MAX_FILE_BYTES, isInside, RepoFiles, type FileSource } from './load/repo-file.js';
+import { loadYamlFile, type RecentParses, type YamlSource } from './load/yaml-source.js';
 import type { SmartbotEnvironment } from '../contract/environment.js';
+import { environmentNameFromFile, LAYOUT } from '../contract/paths.js';
 import { runPolicies } from './policy/index.js';
 import { scanSecrets } from './policy/secrets.js';
 import { checkSchema } from './schema/check.js';
@@ -31,6 +32,8 @@ export interface EnvironmentResult {
   diagnostics: Diagnostic[];
   /** Present when the environment has no errors. */
   config?: SmartbotEnvironment;
+  /** The merged model with provenance, when it could be layered (from EnvironmentValidator; validateEnvironments drops it). */
+  layered?: LayeredEnvironment;
 }
 
 export interface ValidateReport {
@@ -44,7 +47,7 @@ export interface ValidateReport {
 const isYaml = (f: string) => /\.ya?ml$/.test(f);
 
 /** An environment file to read, and what it is confined to (see RepoFiles.read). */
-interface Target {
+export interface Target {
   file: string;
   within: string;
 }
@@ -54,8 +57,8 @@ interface Target {
  * turns out to be (a directory called x.yaml is refused, not searched); other directories are
  * listed. Files named outside the root are confined to what was named.
  */
-function environmentTargets(root: string, paths?: string[]): { targets: Target[]; empty: string[] } {
-  const named = paths?.length ? paths : [join(root, 'environments')];
+export function environmentTargets(root: string, paths?: string[]): { targets: Target[]; empty: string[] } {
+  const named = paths?.length ? paths : [join(root, LAYOUT.environments)];
   const targets: Target[] = [];
   const empty: string[] = [];
   for (const path of named) {
@@ -77,52 +80,113 @@ function environmentTargets(root: string, paths?: string[]): { targets: Target[]
   return { targets, empty };
 }
 
+/** One environment file read and layered (steps 1–2), ready for the schema and policies. */
+export interface LoadedEnvironment {
+  file: string;
+  name: string;
+  /** The merged model with provenance; absent when the file or its tiers cannot be read or layered. */
+  layered?: LayeredEnvironment;
+  /** What loading and layering found. */
+  diagnostics: Diagnostic[];
+  /** The file could not be read at all (exit 2 for validate). */
+  io: boolean;
+  /** The files scanned for secrets: every layer, or the file alone when it cannot be layered. */
+  layers: YamlSource[];
+}
+
+export interface ValidatorOptions extends Omit<ValidateOptions, 'paths' | 'maxFileBytes'> {
+  /** Where files are read from (default: the disk under `root`, capped at `maxFileBytes`). */
+  files?: FileSource;
+  maxFileBytes?: number;
+  /**
+   * Every environment carries the problems of the tier files it layers over (a plan groups
+   * environments by what they report). Default: reported once per run, with the first.
+   */
+  tierProblemsEveryTime?: boolean;
+  /** Shared with another validator over a file set holding mostly the same files (plan's other side). */
+  parses?: RecentParses;
+}
+
+/**
+ * The validate pipeline for one environment at a time, sharing what a run reads once (tier
+ * files, keyrings, the compiled schema). `validate` is all of it; `load` and `check` are its two
+ * halves, for a caller (plan) that decides from the layered model whether to go on.
+ */
+export class EnvironmentValidator {
+  readonly files: FileSource;
+  private readonly tiers: TierCache;
+  private readonly modelsDir: string;
+  /** Secret findings per tier file, scanned once per run. */
+  private readonly tierSecrets = new Map<YamlSource, Diagnostic[]>();
+  private readonly existing = new Map<string, boolean>();
+
+  constructor(private readonly opts: ValidatorOptions) {
+    this.files = opts.files ?? new RepoFiles(opts.root, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    this.tiers = new TierCache(join(opts.root, LAYOUT.tiers), this.files, opts.tierProblemsEveryTime ?? false);
+    this.modelsDir = opts.modelsDir ?? join(opts.root, LAYOUT.models);
+  }
+
+  private exists = (path: string) => this.existing.get(path) ?? (this.existing.set(path, existsSync(path)), this.existing.get(path)!);
+
+  /** Steps 1–2: read and parse the file, layer it over its tiers. */
+  load(file: string, within?: string): LoadedEnvironment {
+    const name = environmentNameFromFile(file);
+    const loaded = loadYamlFile(file, this.files, within, this.opts.parses);
+    if (!loaded.ok) return { file, name, diagnostics: loaded.diagnostics, io: Boolean(loaded.io), layers: [] };
+    const layered = layerEnvironment(loaded.source, this.tiers);
+    return { file, name, diagnostics: layered.diagnostics, io: false, layers: layered.env?.layers ?? [loaded.source], ...(layered.env ? { layered: layered.env } : {}) };
+  }
+
+  /** Steps 3–4: the secret scan of every layer, the schema and the policies. */
+  check(loaded: LoadedEnvironment): EnvironmentResult {
+    const { file, name, layered: env } = loaded;
+    // The caret's source lines are those of this environment's own layers.
+    for (const layer of loaded.layers) registerSource(layer.file, layer.text);
+    const diagnostics = [...loaded.diagnostics];
+    const own = loaded.layers.at(-1);
+    for (const layer of loaded.layers) {
+      if (layer === own) {
+        diagnostics.push(...scanSecrets(layer));
+        continue;
+      }
+      // Tier files: scanned once per run, reported once unless every environment carries them.
+      const seen = this.tierSecrets.get(layer);
+      if (seen && !this.opts.tierProblemsEveryTime) continue;
+      const found = seen ?? scanSecrets(layer);
+      this.tierSecrets.set(layer, found);
+      diagnostics.push(...found);
+    }
+    if (env) {
+      const schema = checkSchema(env);
+      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root: this.opts.root, modelsDir: this.modelsDir, readModelFiles: this.opts.readModelFiles ?? true, exists: this.exists, files: this.files }));
+    }
+    sortDiagnostics(diagnostics);
+    if (own) releaseSource(own.file);
+    const ok = env !== undefined && !hasErrors(diagnostics);
+    return { file, name, diagnostics, ...(env ? { layered: env } : {}), ...(ok ? { config: env.value as unknown as SmartbotEnvironment } : {}) };
+  }
+
+  validate(file: string, within?: string): EnvironmentResult {
+    return this.check(this.load(file, within));
+  }
+}
+
 export function validateEnvironments(opts: ValidateOptions): ValidateReport {
-  const root = opts.root;
-  const modelsDir = opts.modelsDir ?? join(root, 'models');
-  const files = new RepoFiles(root, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  const tiers = new TierCache(join(root, 'environments', 'tiers'), files);
-  const scanned = new Set<YamlSource>();
-  const existing = new Map<string, boolean>();
-  const exists = (path: string) => existing.get(path) ?? (existing.set(path, existsSync(path)), existing.get(path)!);
+  const validator = new EnvironmentValidator(opts);
   const environments: EnvironmentResult[] = [];
   let ioError = false;
 
-  const { targets, empty } = environmentTargets(root, opts.paths);
+  const { targets, empty } = environmentTargets(opts.root, opts.paths);
   for (const path of empty) {
     ioError = true;
     environments.push({ file: path, name: path, diagnostics: [report('io-no-environments', { path }, { file: path, line: 1, col: 1 })] });
   }
   for (const { file, within } of targets) {
-    const name = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
-    const loaded = loadYamlFile(file, files, within);
-    if (!loaded.ok) {
-      ioError ||= Boolean(loaded.io);
-      environments.push({ file, name, diagnostics: loaded.diagnostics });
-      continue;
-    }
-    const diagnostics: Diagnostic[] = [];
-    const layered = layerEnvironment(loaded.source, tiers);
-    diagnostics.push(...layered.diagnostics);
-    const env = layered.env;
-    // Secrets are scanned per written file, even when the environment cannot be merged.
-    for (const layer of env?.layers ?? [loaded.source]) {
-      if (scanned.has(layer)) continue; // tier files: once per run
-      scanned.add(layer);
-      diagnostics.push(...scanSecrets(layer));
-    }
-    if (env) {
-      const schema = checkSchema(env);
-      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root, modelsDir, readModelFiles: opts.readModelFiles ?? true, exists, files }));
-    }
-    sortDiagnostics(diagnostics);
-    const ok = env !== undefined && !hasErrors(diagnostics);
-    environments.push({
-      file,
-      name,
-      diagnostics,
-      ...(ok ? { config: env.value as unknown as SmartbotEnvironment } : {}),
-    });
+    const loaded = validator.load(file, within);
+    ioError ||= loaded.io;
+    // A run over every environment keeps only what the report needs, not each layered model.
+    const checked = loaded.io ? undefined : validator.check(loaded);
+    environments.push({ file, name: loaded.name, diagnostics: checked?.diagnostics ?? loaded.diagnostics, ...(checked?.config ? { config: checked.config } : {}) });
   }
   const diagnostics = sortDiagnostics(environments.flatMap((e) => e.diagnostics));
   return { environments, diagnostics, ioError };

@@ -1,127 +1,143 @@
-// The plan as GitHub markdown (the pull-request comment, `--format md`). It can be held under a
-// size limit: the document is a list of blocks, some of which have a shorter form; the biggest
-// object diffs collapse first, then validation details, then whole environment sections, and
-// a closing note says what was cut and where the full plan is.
+// The plan as GitHub markdown (the pull-request comment, `--format md`): a summary, the risks,
+// then one section per group of environments with the same change, each at the richest level
+// of detail the size limit leaves room for (shared.ts: layout), and a footer that links the
+// whole plan and says what was shortened. Everything from the pull request is shown through
+// md-text.ts: as inert text, or as code that cannot be broken out of.
 import { plural } from '../../validation/format/format.js';
-import type { EnvironmentPlan, Plan } from '../plan.js';
-import { arrow, fromText, groupFields, headline, short, statusText, verdict, where } from './shared.js';
+import type { ChangeGroup, Plan, PlanRisk } from '../types.js';
+import { mdCode, mdFence, mdText } from './md-text.js';
+import {
+  arrow,
+  clip,
+  count,
+  counted,
+  fromText,
+  groupTitle,
+  headline,
+  layout,
+  bounded,
+  noteText,
+  objectCounts,
+  restartText,
+  sample,
+  short,
+  statusText,
+  verdict,
+  where,
+  type LayoutNote,
+  type Level,
+  type Writer,
+} from './shared.js';
 
 export interface MarkdownOptions {
   /** Longest result, in UTF-16 code units (never more characters than GitHub counts). */
   limit?: number;
-  /** Where the uncut plan is, for the note ("the `smartbot-plan` artifact of [this run](…)"). */
+  /** Where the whole plan is ("the `smartbot-plan` artifact of [this run](…)"): linked from the footer. */
   fullPlan?: string;
 }
 
-interface Block {
-  text: string;
-  /** A shorter stand-in, and what cutting loses (for the note). */
-  cut?: { text: string; stage: number; what: string };
+const cell = (s: string) => mdCode(s, { cell: true });
+
+function validationLine(g: ChangeGroup): string {
+  const v = g.validation;
+  if (!v) return 'removed';
+  return v.valid ? `head ✔ valid${v.warnings ? ` (${plural(v.warnings, 'warning')})` : ''}` : `head ✖ **invalid** (${plural(v.errors, 'error')}${v.warnings ? `, ${plural(v.warnings, 'warning')}` : ''})`;
 }
 
-// Values come from the pull request, so they are shown as code or escaped text: no HTML, no
-// @-mentions (a bot comment would notify whoever they name), nothing that breaks a table row.
-const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/\n/g, ' ')}\``;
-/** In a table, a pipe ends the cell even inside code. */
-const cellCode = (s: string) => code(s).replace(/\|/g, '\\|');
-const text = (s: string) =>
-  s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@/g, '&#64;')
-    .replace(/\|/g, '\\|')
-    .replace(/\n/g, ' ');
-/** A fence longer than any backtick run inside, so diff text cannot close it. */
-const fence = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+function fieldsTable(g: ChangeGroup): string {
+  if (g.fields.length === 0) return '';
+  const rows = bounded(
+    g.fields.map((c) => `| ${cell(clip(c.path))} | ${cell(clip(arrow(c), 300))} | ${cell(fromText(c))} |`),
+    (n) => `| … | ${counted(n, 'more field')} | |`,
+  );
+  return `\n| field | change | from |\n|---|---|---|\n${rows.join('\n')}\n`;
+}
 
-function environmentBlocks(e: EnvironmentPlan): Block[] {
-  const blocks: Block[] = [];
-  const v = e.validation;
-  const facts = [
-    v ? (v.valid ? `head ✔ valid${v.warnings ? ` (${plural(v.warnings, 'warning')})` : ''}` : `head ✖ **invalid** (${plural(v.errors, 'error')})`) : 'removed',
-    e.objects
-      ? `objects: ${[`${e.objects.added.length} added`, `${e.objects.removed.length} removed`, `${e.objects.changed.length} changed`, `${e.objects.unchanged} unchanged`].join(', ')}`
-      : `objects not compared: ${e.objectsNote}`,
-  ];
-  blocks.push({ text: `\n### ${text(e.name)} — ${text(statusText(e))}\n\n${facts.join(' · ')}  \n<sub>${e.because.map(text).join('; ')}</sub>\n` });
-  const o = e.objects;
-  if (o) {
-    const listed = [...o.added.map((a) => `- ➕ ${code(a.id)}`), ...o.removed.map((r) => `- ➖ ${code(r.id)}`)];
-    if (listed.length) blocks.push({ text: `\n${listed.join('\n')}\n` });
-    for (const c of o.changed) {
-      const f = fence(c.diff);
-      const what = `(${plural(c.size, 'line')} changed${c.redacted ? ', secret values redacted' : ''})`;
+function objectList(g: ChangeGroup, level: Level, env: string): string {
+  const o = g.objects;
+  if (!o) return '';
+  const parts: string[] = [];
+  const listed = bounded([...o.added.map((a) => `- ➕ ${mdCode(a.id)}`), ...o.removed.map((r) => `- ➖ ${mdCode(r.id)}`)], (n) => `- … and ${counted(n, 'more object')}`);
+  if (listed.length) parts.push(`\n${listed.join('\n')}\n`);
+  const what = (c: (typeof o.changed)[number]) => `(${plural(c.size, 'line')} changed${c.redacted ? ', secret values redacted' : ''})`;
+  if (level === 1) {
+    for (const c of o.changed)
       // Inside HTML (<summary>) markdown is not parsed: an HTML code element instead.
-      const summary = `✏️ <code>${text(c.id)}</code> ${what}`;
-      blocks.push({
-        text: `\n<details><summary>${summary}</summary>\n\n${f}diff\n${c.diff}${f}\n\n</details>\n`,
-        cut: { text: `\n- ✏️ ${code(c.id)} ${what}: diff cut ✂\n`, stage: 1, what: text(`${e.name}: ${c.id} (${plural(c.size, 'line')})`) },
-      });
-    }
+      parts.push(`\n<details><summary>✏️ <code>${mdText(c.id)}</code> ${what(c)}</summary>\n\n${mdFence(c.diff, 'diff')}\n\n</details>\n`);
+  } else if (o.changed.length) {
+    parts.push(`\n${bounded(o.changed.map((c) => `- ✏️ ${mdCode(c.id)} ${what(c)}`), (n) => `- … and ${counted(n, 'more changed object')}`).join('\n')}\n`);
   }
-  if (e.prune?.deletes.length) blocks.push({ text: `\n**Deleted when synced** — ${text(e.prune.why)}:\n${e.prune.deletes.map((id) => `- 🗑️ ${code(id)}`).join('\n')}\n` });
-  if (e.prune?.orphans.length) blocks.push({ text: `\n**Left running, no longer managed** — ${text(e.prune.why)}:\n${e.prune.orphans.map((id) => `- ${code(id)}`).join('\n')}\n` });
-  if (v?.diagnostics.length) {
-    const rows = v.diagnostics.map((d) => `| ${d.severity === 'error' ? '✖' : '⚠'} | ${cellCode(`${d.file}:${d.line}:${d.col}`)} | ${text(d.message)} | ${cellCode(d.rule)} | ${text(d.fix)} |`);
-    blocks.push({
-      text: `\n<details${v.valid ? '' : ' open'}><summary>validation: ${plural(v.errors, 'error')}, ${plural(v.warnings, 'warning')}</summary>\n\n| | where | problem | rule | fix |\n|---|---|---|---|---|\n${rows.join('\n')}\n\n</details>\n`,
-      cut: { text: `\n- validation: ${plural(v.errors, 'error')}, ${plural(v.warnings, 'warning')} (details cut ✂)\n`, stage: 2, what: text(`${e.name}: validation details`) },
-    });
-  }
-  return blocks;
+  if (g.prune?.deletes.length) parts.push(`\n**Deleted when synced** — ${mdText(g.prune.why)}:\n${bounded(g.prune.deletes.map((id) => `- 🗑️ ${mdCode(id)}`), (n) => `- … and ${n} more`).join('\n')}\n`);
+  if (g.prune?.orphans.length) parts.push(`\n**Left running, no longer managed** — ${mdText(g.prune.why)}:\n${bounded(g.prune.orphans.map((id) => `- ${mdCode(id)}`), (n) => `- … and ${n} more`).join('\n')}\n`);
+  if (parts.length && g.environments.length > 1) parts.unshift(`\n<sub>Objects as rendered for ${mdText(env)}.</sub>\n`);
+  return parts.join('');
 }
 
-function planBlocks(plan: Plan): Block[] {
-  const blocks: Block[] = [{ text: `## smartbot plan: ${code(short(plan.base.sha))} → ${code(short(plan.head.sha))}\n\n**${verdict(plan)}** — ${headline(plan)}\n` }];
-  if (plan.risks.length) {
-    const rows = plan.risks.map((r) => `| ${r.blocking ? '✖ blocking' : '⚠ review'} | ${cellCode(r.id)} | ${text(r.environments.join(', '))} | ${text(r.reason)} | ${r.source ? cellCode(where(r.source)) : ''} |`);
-    blocks.push({ text: `\n### Risks\n\n| | risk | environments | why | where |\n|---|---|---|---|---|\n${rows.join('\n')}\n` });
+function validationDetails(g: ChangeGroup, level: Level): string {
+  const v = g.validation;
+  if (!v?.diagnostics.length) return '';
+  const mark = (severity: string) => (severity === 'error' ? '✖' : '⚠');
+  if (level === 2) {
+    const rows = bounded(
+      v.diagnostics.map((d) => `- ${mark(d.severity)} ${mdCode(`${d.file}:${d.line}:${d.col}`)} ${mdText(clip(d.message, 300))} ${mdCode(d.rule)}`),
+      (n) => `- … and ${counted(n, 'more diagnostic')}`,
+    );
+    return `\n${rows.join('\n')}\n`;
   }
-  const groups = groupFields(plan);
-  if (groups.length) {
-    const rows = groups.map((g) => `| ${text(g.environments.join(', '))} | ${cellCode(g.change.path)} | ${cellCode(arrow(g.change))} | ${cellCode(fromText(g.change))} |`);
-    blocks.push({ text: `\n### Model changes\n\n| environments | field | change | from |\n|---|---|---|---|\n${rows.join('\n')}\n` });
-  }
-  for (const e of plan.environments) blocks.push(...environmentBlocks(e));
-  if (plan.unchanged.length) blocks.push({ text: `\n<sub>Reached by a changed file, nothing differs: ${text(plan.unchanged.join(', '))}</sub>\n` });
-  return blocks;
+  const rows = bounded(
+    v.diagnostics.map((d) => `| ${mark(d.severity)} | ${cell(`${d.file}:${d.line}:${d.col}`)} | ${mdText(d.message)} | ${cell(d.rule)} | ${mdText(d.fix)} |`),
+    (n) => `| | … | ${counted(n, 'more diagnostic')} | | |`,
+  );
+  return `\n<details${v.valid ? '' : ' open'}><summary>validation: ${plural(v.errors, 'error')}, ${plural(v.warnings, 'warning')}</summary>\n\n| | where | problem | rule | fix |\n|---|---|---|---|---|\n${rows.join('\n')}\n\n</details>\n`;
 }
 
-/** The markdown; with a limit, cut until it fits. */
+const riskIds = (g: ChangeGroup) => [...new Set(g.risks.map((r) => `${r.blocking ? '✖ ' : ''}${mdCode(r.id)}`))].join(', ');
+
+function group(g: ChangeGroup, level: Level): string {
+  const title = groupTitle(g, mdText);
+  const names = g.environments.length > 1 ? sample(g.environments, mdText) : '';
+  if (level === 4) {
+    const fields = g.fields.length ? `${mdCode(clip(g.fields[0]!.path))} ${mdCode(clip(arrow(g.fields[0]!)))}${g.fields.length > 1 ? ` and ${counted(g.fields.length - 1, 'more field')}` : ''}` : 'no field changes';
+    const facts = [fields, g.objects ? `${counted(g.objects.added.length + g.objects.removed.length + g.objects.changed.length, 'object')} changed` : 'objects not compared', validationLine(g)];
+    if (g.restarts.length) facts.push('restarts pods');
+    if (g.risks.length) facts.push(`risks: ${riskIds(g)}`);
+    return `\n- **${title}** — ${mdText(statusText(g))}${names ? ` (${names})` : ''}: ${facts.join(' · ')}\n`;
+  }
+  const facts = [validationLine(g), mdText(objectCounts(g))];
+  const lines = [`\n### ${title} — ${mdText(statusText(g))}\n`];
+  if (names) lines.push(`\n${names}\n`);
+  lines.push(`\n${facts.join(' · ')}  \n<sub>${g.because.map((b) => mdText(b)).join('; ')}</sub>\n`);
+  if (g.restarts.length) lines.push(`\n**Restarts pods**: ${g.restarts.map((r) => mdText(restartText(r))).join('; ')}\n`);
+  if (g.risks.length) lines.push(`\nRisks: ${riskIds(g)}\n`);
+  lines.push(fieldsTable(g));
+  if (level <= 2) lines.push(objectList(g, level, g.environments[0]!), validationDetails(g, level));
+  return lines.join('');
+}
+
+function riskRow(r: PlanRisk): string {
+  const envs = r.environments.length === 1 ? mdText(clip(r.environments[0]!)) : `${count(r.environments.length)}: ${sample(r.environments, mdText)}`;
+  return `| ${r.blocking ? '✖ blocking' : '⚠ review'} | ${cell(r.id)} | ${envs} | ${mdText(clip(r.reason, 400))} | ${r.source ? cell(where(r.source)) : ''} |`;
+}
+
+export function markdownWriter(opts: MarkdownOptions = {}): Writer {
+  return {
+    header: (plan) => `## smartbot plan: ${mdCode(short(plan.base.sha))} → ${mdCode(short(plan.head.sha))}\n\n**${verdict(plan)}** — ${mdText(headline(plan))}\n`,
+    risks: (rows, more) =>
+      rows.length
+        ? `\n### Risks\n\n| | risk | environments | why | where |\n|---|---|---|---|---|\n${rows.map(riskRow).join('\n')}\n${more ? `\n… and ${counted(more, 'more risk')}, in the whole plan.\n` : ''}`
+        : '',
+    group: (g, level) => group(g, level),
+    moreGroups: (groups, environments) => `\n- … and ${counted(groups, 'more group')} (${counted(environments, 'environment')}), in the whole plan.\n`,
+    unchanged: (n) => (n ? `\n<sub>Reached by a changed file, nothing differs: ${counted(n, 'environment')}.</sub>\n` : ''),
+    footer: (_plan, note: LayoutNote | undefined) => {
+      if (!note && !opts.fullPlan) return '';
+      const whole = `The whole plan — every environment of every group, every diff — is ${opts.fullPlan ?? 'printed by `npx smartbot plan --format json`'}.`;
+      return `\n---\n<sub>${note ? `Shortened to fit GitHub's comment size limit, group by group: ${noteText(note)}. ` : ''}${whole}</sub>\n`;
+    },
+  };
+}
+
+/** The markdown; with a limit, laid out to fit it. */
 export function planMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
-  const blocks = planBlocks(plan);
-  const limit = opts.limit ?? Infinity;
-  const join = (bs: Block[]) => bs.map((b) => b.text).join('');
-  let text = join(blocks);
-  if (text.length <= limit) return text;
-
-  const cut: string[] = [];
-  const note = () =>
-    `\n---\n✂ **Cut to fit GitHub's comment size limit**: ${cut.length > 12 ? `${cut.slice(0, 12).join('; ')}; and ${cut.length - 12} more` : cut.join('; ')}. The full plan is ${opts.fullPlan ?? 'printed by `npx smartbot plan`'}.\n`;
-  let size = text.length;
-  // Stages in order; within a stage the biggest block first.
-  const cuttable = blocks.map((b, i) => ({ b, i })).filter((x) => x.b.cut).sort((x, y) => x.b.cut!.stage - y.b.cut!.stage || y.b.text.length - x.b.text.length);
-  for (const { b, i } of cuttable) {
-    if (size + note().length <= limit) break;
-    size += b.cut!.text.length - b.text.length;
-    blocks[i] = { text: b.cut!.text };
-    cut.push(b.cut!.what);
-  }
-  // Last resort: drop whole parts of environment sections (largest first), keeping their
-  // headings, then anything after the summary.
-  const parts = blocks.map((b, i) => ({ b, i })).filter((x) => x.i > 0 && !x.b.text.startsWith('\n### ')).sort((x, y) => y.b.text.length - x.b.text.length);
-  let dropped = 0;
-  for (const { b, i } of parts) {
-    if (size + note().length <= limit) break;
-    size -= b.text.length;
-    blocks[i] = { text: '' };
-    if (dropped++ === 0) cut.push('the largest remaining parts of the plan');
-  }
-  for (let i = blocks.length - 1; i > 0 && size + note().length > limit; i--) {
-    size -= blocks[i]!.text.length;
-    blocks[i] = { text: '' };
-  }
-  text = join(blocks) + note();
-  return text.length <= limit ? text : text.slice(0, Math.max(0, limit));
+  return layout(plan, markdownWriter(opts), opts.limit);
 }

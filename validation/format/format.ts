@@ -18,6 +18,30 @@ export interface RenderOutcome {
 
 export const staleCount = (o: RenderOutcome) => o.drift.changed.length + o.drift.missing.length + o.drift.extra.length;
 
+/** Stale files listed by `render --check` (and environments by `render`) before "and N more": a fleet's output stays a few KB. */
+export const MAX_SHOWN_FILES = 50;
+
+export type StaleKind = 'changed' | 'missing' | 'extra';
+
+/** The first MAX_SHOWN_FILES stale files (changed, then missing, then extra), and how many more there are. */
+export function shownStale(o: RenderOutcome): { shown: [StaleKind, string][]; more: number } {
+  const all: [StaleKind, string[]][] = [
+    ['changed', o.drift.changed],
+    ['missing', o.drift.missing],
+    ['extra', o.drift.extra],
+  ];
+  const shown: [StaleKind, string][] = [];
+  for (const [kind, paths] of all) for (const p of paths.slice(0, MAX_SHOWN_FILES - shown.length)) shown.push([kind, p]);
+  return { shown, more: staleCount(o) - shown.length };
+}
+
+/** "dev: 15 files, prod: 25 files" for a few environments; a count for a fleet. */
+export function renderedSummary(o: RenderOutcome): string {
+  const files = o.environments.reduce((n, e) => n + e.files, 0);
+  if (o.environments.length <= 10) return o.environments.map((s) => `${s.env}: ${s.files} files`).join(', ');
+  return `${o.environments.length.toLocaleString('en-US')} environments, ${files.toLocaleString('en-US')} files`;
+}
+
 export interface Formatter {
   validate(report: ValidateReport): string;
   render(outcome: RenderOutcome): string;

@@ -4,7 +4,7 @@
 // source line, and what files wrote is escaped first, so it cannot end the command early or
 // start a forged one.
 import type { ValidateReport } from '../validate.js';
-import { omittedLine, shownDiagnostics, type RenderOutcome } from './format.js';
+import { omittedLine, shownDiagnostics, shownStale, type RenderOutcome, type StaleKind } from './format.js';
 import { visible } from './safe-text.js';
 import { renderText, summaryLine } from './text.js';
 
@@ -24,6 +24,7 @@ export const formatGithub = (report: ValidateReport): string => {
 
 /** The drift gate on a pull request: each stale file annotated, then the plain summary. */
 export function renderGithub(o: RenderOutcome): string {
-  const stale = [...o.drift.changed.map((f) => [f, 'differs from what `npx smartbot render` produces']), ...o.drift.missing.map((f) => [f, 'is missing: `npx smartbot render` would write it']), ...o.drift.extra.map((f) => [f, 'is not produced by any environment: `npx smartbot render` would remove it'])];
-  return stale.map(([f, why]) => `::error file=${escapeProperty(f!)},title=${escapeProperty('smartbot render --check')}::${escapeData(`${f} ${why}`)}\n`).join('') + renderText(o);
+  const why: Record<StaleKind, string> = { changed: 'differs from what `npx smartbot render` produces', missing: 'is missing: `npx smartbot render` would write it', extra: 'is not produced by any environment: `npx smartbot render` would remove it' };
+  // As many annotations as files the text lists (GitHub shows the first few of a step anyway).
+  return shownStale(o).shown.map(([kind, f]) => `::error file=${escapeProperty(f)},title=${escapeProperty('smartbot render --check')}::${escapeData(`${f} ${why[kind]}`)}\n`).join('') + renderText(o);
 }

@@ -2,7 +2,7 @@
 // What files wrote is shown escaped, and the source line only around the caret (safe-text.ts).
 import type { Diagnostic } from '../diagnostics.js';
 import type { ValidateReport } from '../validate.js';
-import { counts, omittedLine, plural, shownDiagnostics, staleCount, type RenderOutcome } from './format.js';
+import { counts, MAX_SHOWN_FILES, omittedLine, plural, renderedSummary, shownDiagnostics, shownStale, staleCount, type RenderOutcome } from './format.js';
 import { excerpt, visible } from './safe-text.js';
 
 export function formatDiagnostic(d: Diagnostic): string {
@@ -32,13 +32,20 @@ export function formatText(report: ValidateReport): string {
 }
 
 export function renderText(o: RenderOutcome): string {
-  if (o.mode === 'write')
-    return [
-      ...o.environments.map((s) => `${s.status === 'written' ? 'rendered' : 'unchanged'} ${o.outDir}/${s.env}/ (${s.files} files)`),
-      ...o.removed.map((d) => `removed ${o.outDir}/${d}/ (no environments/${d}.yaml)`),
-    ].map((l) => `${l}\n`).join('');
+  if (o.mode === 'write') {
+    const lines = [
+      ...o.environments.map((s) => `${s.status === 'written' ? 'rendered' : 'unchanged'} ${visible(o.outDir)}/${visible(s.env)}/ (${s.files} files)`),
+      ...o.removed.map((d) => `removed ${visible(o.outDir)}/${visible(d)}/ (no environments/${visible(d)}.yaml)`),
+    ];
+    if (lines.length <= MAX_SHOWN_FILES) return lines.map((l) => `${l}\n`).join('');
+    const written = o.environments.filter((s) => s.status === 'written').length;
+    const total = `${o.environments.length.toLocaleString('en-US')} environments: ${written.toLocaleString('en-US')} rendered, ${(o.environments.length - written).toLocaleString('en-US')} unchanged${o.removed.length ? `, ${o.removed.length.toLocaleString('en-US')} removed` : ''}`;
+    return `${lines.slice(0, MAX_SHOWN_FILES).join('\n')}\n… and ${(lines.length - MAX_SHOWN_FILES).toLocaleString('en-US')} more\n${total}\n`;
+  }
   const stale = staleCount(o);
-  if (stale === 0) return `✔ ${o.outDir}/ is up to date (${o.environments.map((s) => `${s.env}: ${s.files} files`).join(', ')})\n`;
-  const lines = [...o.drift.changed.map((p) => `  changed  ${p}`), ...o.drift.missing.map((p) => `  missing  ${p}`), ...o.drift.extra.map((p) => `  extra    ${p}`)];
-  return `✖ ${o.outDir}/ is stale — ${plural(stale, 'file')}:\n${lines.join('\n')}\nRun \`npx smartbot render\` and commit the result.\n`;
+  if (stale === 0) return `✔ ${visible(o.outDir)}/ is up to date (${visible(renderedSummary(o))})\n`;
+  const { shown, more } = shownStale(o);
+  const lines = shown.map(([kind, p]) => `  ${kind.padEnd(7)}  ${visible(p)}`);
+  if (more) lines.push(`  … and ${more.toLocaleString('en-US')} more`);
+  return `✖ ${visible(o.outDir)}/ is stale — ${stale.toLocaleString('en-US')} file${stale === 1 ? '' : 's'}:\n${lines.join('\n')}\nRun \`npx smartbot render\` and commit the result.\n`;
 }

@@ -2,11 +2,12 @@
 //   environments/tiers/base.yaml → environments/tiers/<tier>.yaml (when tier ≠ base) → the env file.
 // Merge rules: maps merge key by key, everything else (scalars and lists) replaces.
 // Provenance is kept per JSON pointer, so a merged value is reported where it was written.
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { environmentNameFromFile } from '../../contract/paths.js';
 import { report, type Diagnostic, type Location } from '../diagnostics.js';
 import { closest } from '../text/suggest.js';
 import { dataObject } from './data-object.js';
-import { RepoFiles } from './repo-file.js';
+import { RepoFiles, type FileSource } from './repo-file.js';
 import { loadYamlFile, type NodePlace, type YamlSource } from './yaml-source.js';
 
 export interface Placed extends NodePlace {
@@ -84,14 +85,18 @@ interface TierChain {
   places: Map<string, Placed>;
 }
 
-/** Loads tier files once per run; a broken tier file is reported once, not per environment. */
+/**
+ * Loads tier files once per run. A broken tier file is reported once, not per environment,
+ * unless `everyTime` (a plan groups environments by what they report, so each carries it).
+ */
 export class TierCache {
   private readonly files = new Map<string, { source?: YamlSource; diagnostics: Diagnostic[]; reported: boolean }>();
   private readonly chains = new Map<string, TierChain>();
   constructor(
     private readonly tiersDir: string,
     /** Tier files are read like every repository file: regular, inside the root (default: the repository holding environments/tiers/), capped. */
-    private readonly repo: RepoFiles = new RepoFiles(dirname(dirname(tiersDir))),
+    private readonly repo: FileSource = new RepoFiles(dirname(dirname(tiersDir))),
+    private readonly everyTime = false,
   ) {}
 
   load(tier: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
@@ -101,7 +106,7 @@ export class TierCache {
       entry = r.ok ? { source: r.source, diagnostics: tierModels(tier, r.source), reported: false } : { diagnostics: r.diagnostics, reported: false };
       this.files.set(tier, entry);
     }
-    const diagnostics = entry.reported ? [] : entry.diagnostics;
+    const diagnostics = entry.reported && !this.everyTime ? [] : entry.diagnostics;
     entry.reported = true;
     return { ...(entry.source ? { source: entry.source } : {}), diagnostics };
   }
@@ -110,6 +115,7 @@ export class TierCache {
   chain(tier: string): { chain?: TierChain; diagnostics: Diagnostic[] } {
     const cached = this.chains.get(tier);
     if (cached) return { chain: cached, diagnostics: [] };
+    // A chain that failed is looked up again: load() decides whether its problems are repeated.
     const diagnostics: Diagnostic[] = [];
     const chain: TierChain = { layers: [], value: {}, places: new Map() };
     for (const t of tier === 'base' ? ['base'] : ['base', tier]) {
@@ -143,7 +149,7 @@ export type LayerResult = { env?: LayeredEnvironment; diagnostics: Diagnostic[] 
 
 export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerResult {
   const top = source.value as Record<string, unknown>;
-  const name = basename(source.file).replace(/\.ya?ml$/, '');
+  const name = environmentNameFromFile(source.file);
   const tier = top.tier;
   if (tier === undefined) return { diagnostics: [report('tier-missing', {}, { file: source.file, line: 1, col: 1 })] };
   if (typeof tier !== 'string' || !(TIERS as readonly string[]).includes(tier)) {

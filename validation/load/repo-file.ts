@@ -42,8 +42,21 @@ export const isInside = (path: string, dir: string) => {
   return !isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`);
 };
 
+/**
+ * Where validation reads repository files from: the disk (RepoFiles) or a commit's blobs
+ * (`smartbot plan`). Either refuses what does not belong to the repository, or is not a
+ * regular file, or is over the size cap, before reading it, with the same refusals.
+ */
+export interface FileSource {
+  /** The repository root that paths are named against ("." for a commit: paths are repository-relative). */
+  readonly root: string;
+  readonly maxBytes: number;
+  /** `path` as the user or the file named it; `within` narrows the confinement (see RepoFiles.read). */
+  read(path: string, within?: string): RepoRead;
+}
+
 /** Reads files for one run, each at most once (a thousand environments share a few keyrings). */
-export class RepoFiles {
+export class RepoFiles implements FileSource {
   private readonly cache = new Map<string, RepoRead>();
   private readonly realRoots = new Map<string, string>();
 

@@ -2,12 +2,12 @@
 // pointer to file position, so every later step can say file:line:col. All YAML hazards
 // (duplicate keys, tabs, alias bombs, tags, extra documents, nesting and key floods, keys that
 // would reach an object's prototype) become located diagnostics here. Files are read only
-// through RepoFiles (what belongs to the repository).
+// through a FileSource (what belongs to the repository, on disk or in a commit).
 import { dirname } from 'node:path';
 import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, type CST, type Document, type Node } from 'yaml';
 import { registerSource, report, type Diagnostic, type Location, type Position } from '../diagnostics.js';
 import { dataObject } from './data-object.js';
-import { isIoRefusal, RepoFiles } from './repo-file.js';
+import { isIoRefusal, RepoFiles, type FileSource } from './repo-file.js';
 
 /** Where a value sits: its key (for maps) and the value itself. */
 export interface NodePlace {
@@ -19,6 +19,8 @@ export interface NodePlace {
 
 export interface YamlSource {
   file: string;
+  /** As read: for the source line under a caret. */
+  text: string;
   value: unknown;
   /** JSON pointer ("" is the root, "/security/tls/enabled") → place in `file`. */
   places: Map<string, NodePlace>;
@@ -55,8 +57,29 @@ export const pointerJoin = (base: string, key: string | number) => {
   return `${base}/${k.includes('~') || k.includes('/') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k}`;
 };
 
+/**
+ * The last few parses, by file name and text: the two sides of a plan hold the same file for
+ * most environments (a tier change), and it is parsed once. Results are never changed by
+ * their users (layering copies), so sharing them is safe.
+ */
+export class RecentParses {
+  private readonly recent = new Map<string, LoadResult>();
+  constructor(private readonly keep = 16) {}
+
+  parse(file: string, text: string): LoadResult {
+    const key = `${file}\0${text}`;
+    let found = this.recent.get(key);
+    if (!found) {
+      found = parseYamlText(file, text);
+      this.recent.set(key, found);
+      if (this.recent.size > this.keep) this.recent.delete(this.recent.keys().next().value!);
+    }
+    return found;
+  }
+}
+
 /** Reads `file` through `files` (default: confined to the file's own directory; a refusal is located at 1:1) and parses it. */
-export function loadYamlFile(file: string, files: RepoFiles = new RepoFiles(dirname(file)), within?: string): LoadResult {
+export function loadYamlFile(file: string, files: FileSource = new RepoFiles(dirname(file)), within?: string, parses?: RecentParses): LoadResult {
   const read = files.read(file, within);
   if (!read.ok) {
     const { rule, params } = read.refusal;
@@ -64,7 +87,7 @@ export function loadYamlFile(file: string, files: RepoFiles = new RepoFiles(dirn
     const d = report(rule as 'io-missing', params as { path: string }, { file, line: 1, col: 1 });
     return { ok: false, io: isIoRefusal(read.refusal), diagnostics: [d] };
   }
-  return parseYamlText(file, read.text);
+  return parses ? parses.parse(file, read.text) : parseYamlText(file, read.text);
 }
 
 export function parseYamlText(file: string, text: string, limits: YamlLimits = YAML_LIMITS): LoadResult {
@@ -117,7 +140,7 @@ export function parseYamlText(file: string, text: string, limits: YamlLimits = Y
     return fail(report('yaml-tag', { tag }, at(Math.max(0, text.lastIndexOf('!', built.tag.range?.[0] ?? 0)))));
   }
   if ('alias' in built) return fail(report('yaml-aliases', { limit: MAX_ALIAS_NODES }, at(built.alias.range?.[0] ?? 0)));
-  return { ok: true, source: { file, value: built.value, places: built.places } };
+  return { ok: true, source: { file, text, value: built.value, places: built.places } };
 }
 
 /**

@@ -2,7 +2,7 @@
 // one environment. Each rule names the subtrees it reads; it runs only when the schema found
 // nothing wrong there, so rules may trust the types the schema promised.
 import type { Diagnostic } from '../diagnostics.js';
-import type { RepoFiles } from '../load/repo-file.js';
+import type { FileSource } from '../load/repo-file.js';
 import type { RuleId, RuleParams } from '../rules.js';
 import type { SmartbotEnvironment } from '../../contract/environment.js';
 
@@ -20,7 +20,7 @@ export interface PolicyContext {
   /** existsSync, memoised for the run: a thousand environments share a few keyrings and models. */
   exists(path: string): boolean;
   /** The run's reader for files the repository names (keyrings): only what belongs to it. */
-  files: RepoFiles;
+  files: FileSource;
   /** Report `rule` at the place `pointer` was written. */
   report<R extends RuleId>(rule: R, params: RuleParams<R>, pointer: string, prefer?: 'key' | 'value'): void;
 }

@@ -42,6 +42,44 @@ export function secretShape(value: string, isPublic = false): string | undefined
   return undefined;
 }
 
+/** What a masked secret shows instead of its text: what it looks like, never a character of it. */
+export const masked = (why: string) => `<secret masked: ${why}>`;
+
+/** Whether a value at `key` (its field name) is secret material by the scanner's rule: its shape, or a key that names a secret. */
+export function secretReason(value: string, key?: string, isPublic = false): string | undefined {
+  if (value === '') return undefined;
+  return secretShape(value, isPublic) ?? (key && !REFERENCE_KEYS.has(key) && SECRET_NAME.test(key) ? `the key \`${key}\` names a secret` : undefined);
+}
+
+const TOKEN = /[^\s"'`,;()[\]{}<>|=]+/g;
+const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+
+/**
+ * The one masking rule for text printed anywhere (a source line, a diff, a message): each word
+ * shaped like a known secret — a token format, a password in a URL, a private key — shows as
+ * `masked(why)`. The entropy test is left out: digests and public keys are random by design.
+ */
+export function maskSecrets(text: string): string {
+  const out = text.replace(PRIVATE_KEY_BLOCK, () => masked('a private key'));
+  return out.replace(TOKEN, (word) => {
+    const why = secretShape(word, true);
+    return why ? masked(why) : word;
+  });
+}
+
+/** A configuration value with every secret string in it masked (by its shape or its key), as validate judges them. */
+export function maskValue(value: unknown, pointer = ''): unknown {
+  if (typeof value === 'string') {
+    // The field's own name; a list item is named by its list.
+    const key = pointer.split('/').reverse().find((k) => k !== '' && !/^\d+$/.test(k));
+    const why = secretReason(value, key, isPublicPointer(pointer));
+    return why ? masked(why) : value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => maskValue(v, pointerJoin(pointer, i)));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, REFERENCE_KEYS.has(k) ? v : maskValue(v, pointerJoin(pointer, k))]));
+  return value;
+}
+
 export function scanSecrets(layer: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
   const walk = (value: unknown, pointer: string, key: string | undefined, underRef: boolean) => {
@@ -55,8 +93,13 @@ export function scanSecrets(layer: YamlSource): Diagnostic[] {
     const field = fieldName(pointer);
     const shape = secretShape(value, isPublicPointer(pointer));
     const why = shape ?? (key && SECRET_NAME.test(key) ? `the key \`${key}\` names a secret` : undefined);
-    if (why) out.push(report('secret-inline', { field, why }, at));
+    // The caret's source line shows where the value starts, never the value.
+    if (why) out.push(withMaskedSource(report('secret-inline', { field, why }, at), at.col, why));
   };
   walk(layer.value, '', undefined, false);
   return out;
+}
+
+function withMaskedSource(d: Diagnostic, col: number, why: string): Diagnostic {
+  return d.source === undefined ? d : { ...d, source: `${d.source.slice(0, col - 1)}${masked(why)}` };
 }

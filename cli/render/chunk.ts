@@ -1,0 +1,73 @@
+// A contiguous run of environments rendered, in this thread or a worker (worker.ts): each one
+// validated, rendered and compared with its tree under the output directory, then — writing —
+// staged beside it (generators/output.ts), never swapped in here: the command swaps every
+// staged tree in only when every environment rendered. Each environment is dropped once done.
+import { environmentFile } from '../../contract/paths.js';
+import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
+import { renderEnvironment } from '../../generators/index.js';
+import { compareTree, stageTree, type Drift } from '../../generators/output.js';
+import type { Diagnostic } from '../../validation/diagnostics.js';
+import { refusalMessage, repoPath } from '../../validation/load/repo-file.js';
+import { EnvironmentValidator, type Target } from '../../validation/validate.js';
+
+export interface RenderChunkInput {
+  root: string;
+  targets: Target[];
+  outDir: string;
+  mode: 'write' | 'check';
+  maxFileBytes: number;
+}
+
+export interface RenderedEnvironment {
+  file: string;
+  name: string;
+  diagnostics: Diagnostic[];
+  /** The file could not be read (exit 2). */
+  io: boolean;
+  /** Rendered (the environment is valid): how many files. */
+  files?: number;
+  /** write: the staged tree to swap in; absent when the tree already holds exactly these files. */
+  staged?: string;
+  /** check: what differs. */
+  drift?: Drift;
+  /** A keyring that validated but could not be read for rendering. */
+  failure?: string;
+  /** Where it syncs: the fleet's cluster groups are rendered from these. */
+  target?: SyncTarget;
+}
+
+export function renderChunk(input: RenderChunkInput, onProgress?: (done: number) => void): RenderedEnvironment[] {
+  const validator = new EnvironmentValidator({ root: input.root, maxFileBytes: input.maxFileBytes });
+  const out: RenderedEnvironment[] = [];
+  let invalid = false;
+  for (let i = 0; i < input.targets.length; i++) {
+    const { file, within } = input.targets[i]!;
+    const loaded = validator.load(file, within);
+    const result = loaded.io ? undefined : validator.check(loaded);
+    const entry: RenderedEnvironment = { file, name: loaded.name, diagnostics: result?.diagnostics ?? loaded.diagnostics, io: loaded.io };
+    out.push(entry);
+    const config = result?.config;
+    // Once one environment is invalid nothing will be written: the rest are only validated.
+    if (!config || invalid) {
+      invalid ||= !config;
+      continue;
+    }
+    // The keyring goes into the rendered ConfigMap: read through the gate validation used.
+    const keyring = validator.files.read(repoPath(input.root, config.security.keyring.file));
+    if (!keyring.ok) {
+      entry.failure = `keyring ${config.security.keyring.file}: ${refusalMessage(keyring.refusal)}`;
+      continue;
+    }
+    const files = renderEnvironment({ name: loaded.name, source: environmentFile(loaded.name), config, keyringJson: keyring.text });
+    entry.files = files.length;
+    entry.target = syncTarget(loaded.name, config);
+    if (input.mode === 'check') entry.drift = compareTree(input.outDir, loaded.name, files);
+    else {
+      const staged = stageTree(input.outDir, loaded.name, files);
+      if (staged) entry.staged = staged;
+    }
+    if (i % 500 === 499) onProgress?.(i + 1);
+  }
+  onProgress?.(input.targets.length);
+  return out;
+}
