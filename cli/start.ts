@@ -5,13 +5,15 @@
 // The service config is the one `smartbot render` writes for dev, with these local changes
 // (the only ones): listen on 127.0.0.1:18789 (PORT) and 127.0.0.1:8080 (ADMIN_PORT), models
 // from ./models, the keyring from ./keyrings, and an ephemeral JWT signing key for the printed
-// tokens. The console reads the key audit history from ./audit.
+// tokens. The console reads the key audit history from ./audit, and the thresholds from dev's
+// environment as validated at start (a pod reads them from their ConfigMap's file).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSigningKeys, keyId, mintToken } from '../contract/jwt.js';
 import { AUDIT_LOG_FILE } from '../contract/keyring-file.js';
 import { UserError, type Closable } from '../contract/run-main.js';
+import { monitoringConfig } from '../contract/monitoring-config.js';
 import { JWT_DEFAULTS, serviceConfig } from '../contract/service-config.js';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../gguf/demo-model.js';
 import { sha256File } from '../gguf/inspect.js';
@@ -45,14 +47,16 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
 
   const keys = generateSigningKeys();
   const kid = keyId(keys.publicKeyPem);
+  const { monitoringFile: _inPods, ...rendered } = serviceConfig(ENV, dev);
+  const monitoring = monitoringConfig(ENV, dev);
   const config = {
-    ...serviceConfig(ENV, dev),
+    ...rendered,
     listen: { host: '127.0.0.1', port, adminPort },
     auth: { keyringFile: resolve(dev.security.keyring.file), jwt: { ...JWT_DEFAULTS, keys: [{ kid, publicKey: keys.publicKeyPem, status: 'active' as const }] } },
   };
   let service;
   try {
-    service = await startService(config, { modelsDir, localInference: 'in-process', console: { auditFile: resolve(AUDIT_LOG_FILE), repoRoot: resolve('.'), localChanges: true } });
+    service = await startService(config, { modelsDir, localInference: 'in-process', console: { auditFile: resolve(AUDIT_LOG_FILE), repoRoot: resolve('.'), localChanges: true, monitoring: () => monitoring } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       const inUse = (e as { port?: number }).port ?? port;

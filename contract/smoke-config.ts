@@ -7,7 +7,7 @@ export interface SmokeConfig {
   environment: string;
   /** The verdict: measured p99 and error rate must not exceed these (the alerts fire above them). */
   thresholds: { p99LatencySeconds: number; errorRatePercent: number };
-  /** Every smartbot_* series the environment's PrometheusRule queries: /metrics must carry each. */
+  /** Every smartbot_* series the environment's PrometheusRule and autoscaler query: /metrics must carry each. */
   series: string[];
   /** The service's log format (logging.format), for the log-line check. */
   logFormat: 'line' | 'json';

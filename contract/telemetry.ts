@@ -13,6 +13,10 @@ export const METRICS = {
   tokensPerSecond: 'smartbot_tokens_per_second',
   /** Gauge: requests waiting for a free sequence. */
   queueDepth: 'smartbot_queue_depth',
+  /** Gauge: the share of the pod's sequences answering a request now, 0–1 (busy / sequences). */
+  sequencesBusyRatio: 'smartbot_sequences_busy_ratio',
+  /** Gauge: the sequences the pod decodes at once (inference.parallelSequences): the queue over it is a share too. */
+  sequences: 'smartbot_sequences',
   /** Counter of response-cache hits and misses, label: result (hit | miss). */
   cacheLookups: 'smartbot_cache_lookups_total',
 } as const;

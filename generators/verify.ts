@@ -8,6 +8,7 @@
 // that lets the Job reach the service's pods (and DNS to find them), nothing else.
 import { PATHS } from '../contract/service-config.js';
 import { SMOKE_CONFIG, STRESS_MAX_TOKENS, parseDurationSeconds, type SmokeConfig } from '../contract/smoke-config.js';
+import { scalingQuery } from './autoscaling.js';
 import { sha256, type RenderContext, type SmokeJob } from './context.js';
 import { CONTAINER_SECURITY, podPorts, type ObjectFile } from './kubernetes.js';
 import { alertRules } from './monitoring.js';
@@ -23,7 +24,8 @@ const DNS_EGRESS = { to: [{ namespaceSelector: {}, podSelector: { matchLabels: {
 /** What the smoke judges against, from the environment: the same object `smartbot smoke --env` computes. */
 export function smokeConfig(ctx: RenderContext): SmokeConfig {
   const { monitoring, verify, inference, logging } = ctx.config;
-  const exprs = alertRules(ctx).map((r) => r.expr).join('\n');
+  // The series the alerts and the autoscaler read: a deployment missing one is not watched or not scaled.
+  const exprs = [...alertRules(ctx).map((r) => r.expr), ...(ctx.config.autoscaling.enabled ? [scalingQuery(ctx)] : [])].join('\n');
   return {
     environment: ctx.env,
     thresholds: { p99LatencySeconds: monitoring.alerts.p99LatencySeconds.threshold, errorRatePercent: monitoring.alerts.errorRatePercent.threshold },

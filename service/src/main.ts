@@ -65,7 +65,6 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   // The runtime container brings its own authenticate and has no keyring mounted.
   const keyring = opts.authenticate ? undefined : new Keyring(config.auth.keyringFile, log);
   const jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt) : undefined;
-  const onDepth = (d: number) => metrics.queueDepth.set(d);
   let engine: LocalEngine | RemoteEngine;
   if (config.model.source === 'local') {
     const modelId = opts.modelId ?? basename(config.model.path).replace(/\.gguf$/i, '');
@@ -73,7 +72,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     engine =
       config.runtime && opts.localInference !== 'in-process'
         ? new RemoteEngine(runtimeTarget(config, modelId), modelId, log, DEFAULT_RETRY, 'local')
-        : new LocalEngine(modelId, path, config, log, onDepth);
+        : new LocalEngine(modelId, path, config, log);
   } else engine = new RemoteEngine(remoteTarget(config), config.model.model, log);
   const cache = createCache(config, log);
   const lifecycle = new Lifecycle();

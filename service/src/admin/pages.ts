@@ -5,10 +5,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyState, type KeyEntry } from '../../../contract/keyring-file.js';
+import type { MonitoringConfig } from '../../../contract/monitoring-config.js';
 import type { ServiceDeps } from '../deps.js';
 import type { AuditHistory } from './audit.js';
 import { overviewCharts, short, span } from './charts.js';
 import { HISTORY_WINDOW_MS, type MetricsHistory } from './history.js';
+import type { MonitoringSource } from './monitoring.js';
 
 /** The Deployment's config-checksum annotation is this over the rendered runtime.json. */
 export const configChecksum = (config: ServiceDeps['config']) => createHash('sha256').update(`${JSON.stringify(config, null, 2)}\n`).digest('hex');
@@ -25,7 +27,7 @@ export function formatDuration(ms: number): string {
 
 const utc = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, '') : '—');
 
-type Alerts = NonNullable<ServiceDeps['config']['alerts']>;
+type Alerts = MonitoringConfig['alerts'];
 const ALERT_FIELDS: { key: keyof Alerts; label: string }[] = [
   { key: 'p99LatencySeconds', label: 'P99 latency (s)' },
   { key: 'errorRatePercent', label: 'Error rate (%)' },
@@ -69,11 +71,13 @@ function thresholdEdits(env: string, alerts: Alerts | undefined, repoRoot: strin
 export interface ConsoleContext {
   deps: ServiceDeps;
   history: MetricsHistory;
+  /** The thresholds and the scaling target now (re-read when their file changes). */
+  monitoring: MonitoringSource;
   checksum: string;
   repoRoot: string | undefined;
 }
 
-export async function overviewView({ deps, history, checksum, repoRoot }: ConsoleContext) {
+export async function overviewView({ deps, history, monitoring, checksum, repoRoot }: ConsoleContext) {
   const { config, engine } = deps;
   const readiness = deps.lifecycle.draining ? { ready: false, reason: 'shutting down' } : await engine.readiness();
   const m = config.model;
@@ -99,7 +103,8 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
   const lookups = last ? last.cacheHits + last.cacheMisses : 0;
   const hitRatio = lookups > 0 ? `hit ratio ${short((last!.cacheHits / lookups) * 100)} % (${last!.cacheHits} of ${lookups} lookups)` : 'no lookups yet';
   const cache = deps.cache ? `Redis, TTL ${config.cache.redis.ttlSeconds} s, ${hitRatio}` : 'off';
-  const a = config.alerts;
+  const watched = monitoring();
+  const a = watched?.alerts;
   const points = history.points();
   const windowMs = Math.min(HISTORY_WINDOW_MS, Math.max(points.length, 1) * history.everyMs);
   return {
@@ -111,6 +116,8 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
     notReadyReason: readiness.ready ? '' : (readiness.reason ?? 'unknown'),
     uptime: formatDuration(Date.now() - deps.startedAt),
     queueDepth: engine.queueDepth(),
+    busySequences: `${engine.busySequences()} of ${config.inference.parallelSequences}`,
+    scaling: watched?.autoscaling ? `scale-up target ${watched.autoscaling.targetBusyPercent} % busy` : 'not autoscaled',
     cache,
     model: model.map(([name, value]) => ({ name, value })),
     sampleSeconds: short(history.everyMs / 1000),
@@ -118,7 +125,10 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
     covered: span(windowMs),
     charts: overviewCharts(
       points,
-      a ? { p99Seconds: a.p99LatencySeconds.threshold, errorRatePercent: a.errorRatePercent.threshold, cpuPercent: a.cpuPercent.threshold, memoryPercent: a.memoryPercent.threshold } : {},
+      {
+        ...(a ? { p99Seconds: a.p99LatencySeconds.threshold, errorRatePercent: a.errorRatePercent.threshold, cpuPercent: a.cpuPercent.threshold, memoryPercent: a.memoryPercent.threshold } : {}),
+        ...(watched?.autoscaling ? { targetBusyPercent: watched.autoscaling.targetBusyPercent } : {}),
+      },
       windowMs,
     ),
     thresholdEdits: thresholdEdits(config.environment, a, repoRoot),
@@ -181,13 +191,16 @@ export function redactConfig(value: unknown, key = ''): unknown {
   return value;
 }
 
-export function configView(deps: ServiceDeps, localChanges: boolean) {
+export function configView(deps: ServiceDeps, monitoring: MonitoringSource, localChanges: boolean) {
   const env = deps.config.environment;
+  const watched = monitoring();
   return {
     title: 'Config',
     localChanges,
     envFile: `environments/${env}.yaml`,
     renderCommand: `npx smartbot render --env ${sh(env)}`,
     configJson: JSON.stringify(redactConfig(deps.config), null, 2),
+    monitoringFrom: deps.config.monitoringFile ?? `environments/${env}.yaml, read at start`,
+    monitoringJson: watched ? JSON.stringify(watched, null, 2) : '',
   };
 }

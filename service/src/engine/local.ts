@@ -90,7 +90,6 @@ export class LocalEngine implements ChatEngine {
     private readonly path: string,
     private readonly config: ServiceConfig,
     private readonly log: Logger,
-    private readonly onDepth: (depth: number) => void,
   ) {}
 
   /** Loads the model; rejects with a ModelLoadError the operator can act on. */
@@ -112,7 +111,6 @@ export class LocalEngine implements ChatEngine {
     const slots = new Slots(
       Array.from({ length: sequences }, () => context.getSequence()),
       sequences * 4,
-      this.onDepth,
     );
     this.runtime = { llama, model: loaded, context, slots, wrapper: m.resolveChatWrapper(loaded), LlamaChat: m.LlamaChat };
     this.state = { ready: true };
@@ -129,6 +127,10 @@ export class LocalEngine implements ChatEngine {
 
   queueDepth(): number {
     return this.runtime?.slots.depth ?? 0;
+  }
+
+  busySequences(): number {
+    return this.runtime?.slots.busy ?? 0;
   }
 
   private ready(): Runtime {

@@ -63,6 +63,8 @@ export interface UpstreamTarget {
   headers: () => Record<string, string>;
   /** GET this for readiness (2xx = ready). */
   readinessUrl: string;
+  /** Requests it decodes at once (inference.parallelSequences; the runtime's llama-server slots): more in flight wait. */
+  sequences: number;
 }
 
 /** A remote model: the config's endpoint, with the credential read from its Secret per request. */
@@ -78,6 +80,7 @@ export function remoteTarget(config: ServiceConfig): UpstreamTarget {
       return model.auth.type === 'api-key' ? { 'api-key': secret } : { authorization: `Bearer ${secret}` };
     },
     readinessUrl: `${endpoint}/models`,
+    sequences: config.inference.parallelSequences,
   };
 }
 
@@ -87,11 +90,13 @@ export const RUNTIME_TIMEOUT_MS = 300_000;
 /** A local model served by the runtime container beside the service (same pod): no credential. */
 export function runtimeTarget(config: ServiceConfig, modelId: string): UpstreamTarget {
   const endpoint = config.runtime!.url.replace(/\/+$/, '');
-  return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl: `${endpoint.replace(/\/v1$/, '')}/readyz` };
+  return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl: `${endpoint.replace(/\/v1$/, '')}/readyz`, sequences: config.inference.parallelSequences };
 }
 
 export class RemoteEngine implements ChatEngine {
   private lastReady: { at: number; state: Readiness } | undefined;
+  /** Requests sent upstream and not yet answered: the upstream decodes `sequences` of them, the rest wait in its queue. */
+  private inFlight = 0;
 
   constructor(
     private readonly target: UpstreamTarget,
@@ -102,7 +107,11 @@ export class RemoteEngine implements ChatEngine {
   ) {}
 
   queueDepth(): number {
-    return 0;
+    return Math.max(0, this.inFlight - this.target.sequences);
+  }
+
+  busySequences(): number {
+    return Math.min(this.inFlight, this.target.sequences);
   }
 
   /** The upstream checks the prompt against its own context. */
@@ -178,6 +187,15 @@ export class RemoteEngine implements ChatEngine {
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
+    this.inFlight++;
+    try {
+      return await this.answer(req, onDelta);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async answer(req: ChatRequest, onDelta?: (text: string) => void): Promise<ChatResult> {
     const r = await this.post(req, onDelta !== undefined);
     try {
       if (!onDelta) {

@@ -14,9 +14,8 @@ export const probeRoutes: FastifyPluginAsync<ServiceDeps> = async (app, { engine
   });
 };
 
-export const metricsRoute: FastifyPluginAsync<ServiceDeps> = async (app, { engine, metrics }) => {
+export const metricsRoute: FastifyPluginAsync<ServiceDeps> = async (app, { metrics }) => {
   app.get('/metrics', { config: { public: true } }, async (_req, reply) => {
-    metrics.queueDepth.set(engine.queueDepth());
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
