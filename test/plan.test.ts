@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatKeyring } from '../contract/keyring-file.js';
+import { MEASURED_KNEE_PERCENT } from '../contract/scaling.js';
 import { RISKS } from '../plan/risks.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/env.js';
@@ -89,6 +90,17 @@ describe('smartbot plan — golden cases', () => {
     expect(p.code).toBe(1);
     expect(p.out).toMatch(/✖ blocking {2}tls-min-version-lowered {2}prod: TLS minVersion lowered from 1\.3 to 1\.2: .* {2}\(environments\/prod\.yaml:\d+\)/);
     golden('tls-downgrade.txt', p.out);
+  });
+
+  it('a scaling change: the ScaledObject diff, no Deployment, and the scaling risks', async () => {
+    const r = scenario((r) => replace(r, 'environments/prod.yaml', 'autoscaling:\n  min: 3\n  max: 10\n', `autoscaling:\n  min: 3\n  max: 6\n  targetBusyPercent: ${MEASURED_KNEE_PERCENT + 15}\n`));
+    const p = await plan(r);
+    expect(p.code).toBe(0);
+    expect(p.out).toContain('  ~ ScaledObject smartbot-prod/smart-bot-service  (rendered/prod/kubernetes/scaledobject.yaml)');
+    expect(p.out).not.toContain('~ Deployment');
+    expect(p.out).toMatch(/⚠ review {4}autoscaling-max-lowered {2}prod: autoscaling\.max lowered from 10 to 6: .* {2}\(environments\/prod\.yaml:\d+\)/);
+    expect(p.out).toMatch(/⚠ review {4}autoscaling-target-past-knee {2}prod: autoscaling\.targetBusyPercent raised from \d+ to \d+, past the measured knee/);
+    golden('scaling.txt', p.out);
   });
 
   it('a model swap without a sha256 change is flagged as blocking', async () => {
