@@ -7,7 +7,9 @@
 // sums. Grouping answers by that load, rather than by the rate offered, keeps the figure
 // honest when a neighbour on a shared machine changes the capacity mid-run. The knee is the
 // lowest load from which on p99 stays over KNEE_FACTOR × its value with nothing in flight.
-// Usage: npm run bench:scaling [-- --seconds 20 --runs 3 --sequences 4 --models demo,58m]
+// Usage: npm run bench:scaling [-- --seconds 20 --runs 3 --sequences 4 --models demo,58m,runtime]
+// (runtime: the deployed path, the service in front of the runtime on llama-server; it needs
+// the portable llama-server build that bench/llama-server.sh --portable caches, ≈ 10 min once.)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import { buildDemoModel, DEMO_MODEL_FILE } from '../gguf/demo-model.js';
 import { HAS_TASKSET } from './service/http-load.js';
 import { startLocalService, type LocalService } from './service/local-service.js';
 import { benchModel } from './service/model.js';
+import { llamaServerBinary, runtimeOnLlamaServer } from './service/runtime.js';
 import { median, printTable, type Table } from './service/table.js';
 
 /** Offered load per step, as a share of the capacity measured with every sequence busy. */
@@ -32,7 +35,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     runs: { type: 'string', default: '3' },
     sequences: { type: 'string', default: '4' },
-    models: { type: 'string', default: 'demo,58m' },
+    models: { type: 'string', default: 'demo,58m,runtime' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -175,16 +178,45 @@ function knee(levels: Level[]): number | undefined {
   return i < 0 ? undefined : counted[i]!.load;
 }
 
+/** One row per load level up to the last with MIN_ANSWERS answers; the rarer levels above it in one row. */
+function levelRows(answers: Answer[], base: number, pct: (x: number) => string, f: (x: number | undefined, d?: number) => string): (string | number)[][] {
+  const levels = byLoad(answers);
+  let last = levels.length - 1;
+  while (last >= 0 && levels[last]!.answers < MIN_ANSWERS) last--;
+  const row = (label: string, l: Level) => [label, l.answers, f(l.p50, 0), f(l.p99, 0), l.answers >= MIN_ANSWERS ? f(l.p99 / base) : `(${f(l.p99 / base)})`];
+  const rows = levels.slice(0, last + 1).map((l) => row(pct(l.load), l));
+  const above = levels[last]?.load ?? -1;
+  const rest = answers.filter((a) => a.load > above).map((a) => a.ms);
+  if (rest.length) rows.push(row(`above ${pct(Math.max(above, 0))}`, { load: NaN, answers: rest.length, p50: percentile(rest, 50), p99: percentile(rest, 99) }));
+  return rows;
+}
+
 interface ModelCase {
   name: string;
   label: string;
   path: string;
   contextSize?: number;
+  /** Decode in the runtime on llama-server (the deployed path) instead of in the service's process. */
+  viaRuntime?: boolean;
+}
+
+/** The service under test: in-process inference, or the service in front of the runtime on llama-server, both on CPU 0. */
+async function startUnderTest(m: ModelCase): Promise<LocalService> {
+  const common = { modelPath: m.path, threads: 1, sequences: SEQUENCES, cpus: '0', ...(m.contextSize ? { contextSize: m.contextSize } : {}) };
+  if (!m.viaRuntime) return startLocalService(common);
+  const runtime = await runtimeOnLlamaServer(llamaServerBinary('portable'), 1, SEQUENCES);
+  try {
+    const service = await startLocalService({ ...common, runtime: { url: `${runtime.base}/v1`, port: Number(new URL(runtime.base).port) } });
+    return { ...service, stop: async () => (await service.stop(), await runtime.stop()) };
+  } catch (e) {
+    await runtime.stop();
+    throw e;
+  }
 }
 
 async function measure(m: ModelCase): Promise<Table[]> {
   const modelId = m.path.split('/').pop()!.replace(/\.gguf$/, '');
-  const service = await startLocalService({ modelPath: m.path, threads: 1, sequences: SEQUENCES, cpus: '0', ...(m.contextSize ? { contextSize: m.contextSize } : {}) });
+  const service = await startUnderTest(m);
   const runs: Step[][] = [];
   const capacities: number[] = [];
   try {
@@ -213,7 +245,7 @@ async function measure(m: ModelCase): Promise<Table[]> {
   const kneeRuns = runs.map((r) => knee(byLoad(r.flatMap((s) => s.answers))));
   const below = kneeAll === undefined ? undefined : all.filter((l) => l.load < kneeAll && l.answers >= MIN_ANSWERS).at(-1)?.load;
   const where = HAS_TASKSET ? 'service on CPU 0, load on CPU 1 (taskset)' : 'no taskset: service and load share the CPUs';
-  const setup = `${SEQUENCES} sequences, 1 thread, in-process inference, up to ${MAX_TOKENS} tokens an answer, new prompts; ${where}; measured on a shared ${cpus().length}-vCPU machine`;
+  const setup = `${SEQUENCES} sequences, 1 thread, ${m.viaRuntime ? 'the service in front of the runtime on llama-server (portable build)' : 'in-process inference'}, up to ${MAX_TOKENS} tokens an answer, new prompts; ${where}; measured on a shared ${cpus().length}-vCPU machine`;
   const pct = (load: number) => `${Math.round(load * 100)} %`;
   return [
     {
@@ -225,7 +257,7 @@ async function measure(m: ModelCase): Promise<Table[]> {
           : `**Knee: ${pct(kneeAll)}** — from there on p99 stays over ${KNEE_FACTOR}× its value at 0 %; the level under it, ${below === undefined ? '—' : pct(below)}, is the highest that did not. `) +
         ` Each run's knee: ${kneeRuns.map((k) => (k === undefined ? 'none' : pct(k))).join(' / ')}. Levels with fewer than ${MIN_ANSWERS} answers are shown but not judged.`,
       columns: ['load at arrival', 'answers', 'p50 ms', 'p99 ms', 'p99 / at 0 %'],
-      rows: all.map((l) => [pct(l.load), l.answers, f(l.p50, 0), f(l.p99, 0), l.answers >= MIN_ANSWERS ? f(l.p99 / base) : `(${f(l.p99 / base)})`]),
+      rows: levelRows(runs.flat().flatMap((s) => s.answers), base, pct, f),
     },
     {
       title: `The series /metrics serves, against the load offered — ${m.label}`,
@@ -250,6 +282,7 @@ try {
   const cases: Record<string, ModelCase> = {
     demo: { name: 'demo', label: 'the demo model', path: join(demoDir, DEMO_MODEL_FILE) },
     '58m': { name: '58m', label: 'the seeded 58M F16 model', path: benchModel(), contextSize: 2048 },
+    runtime: { name: 'runtime', label: 'the seeded 58M F16 model on the runtime (llama-server), as deployed', path: benchModel(), contextSize: 2048, viaRuntime: true },
   };
   for (const name of values.models.split(',')) {
     const c = cases[name];
