@@ -9,7 +9,8 @@
 // local models from --models-dir (default ./models) run in this process, remote models'
 // credentials from --secrets-dir in the pod's layout (DIR/<secret name>/<key>), the keyring from
 // ./keyrings, and an ephemeral JWT signing key for the printed tokens. The console reads the key
-// audit history from ./audit.
+// audit history from ./audit, and the thresholds from the environment as validated at start (a
+// pod reads them from their ConfigMap's file).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ import { WORKFLOW_KEY_FILE } from '../contract/audit-log.js';
 import { AUDIT_LOG_FILE } from '../contract/keyring-file.js';
 import { isLocal, modelSet } from '../contract/models.js';
 import { UserError, type Closable } from '../contract/run-main.js';
+import { monitoringConfig } from '../contract/monitoring-config.js';
 import { JWT_DEFAULTS, serviceConfig } from '../contract/service-config.js';
 import { BUILT_IN_MODELS, DEMO_MODEL_FILE } from '../gguf/demo-model.js';
 import { sha256File } from '../gguf/inspect.js';
@@ -81,15 +83,17 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
 
   const keys = generateSigningKeys();
   const kid = keyId(keys.publicKeyPem);
+  const { monitoringFile: _inPods, ...rendered } = serviceConfig(name, env);
+  const monitoring = monitoringConfig(name, env);
   const config = {
-    ...serviceConfig(name, env),
+    ...rendered,
     listen: { host: '127.0.0.1', port, adminPort },
     auth: { keyringFile: resolve(env.security.keyring.file), jwt: { ...JWT_DEFAULTS, keys: [{ kid, publicKey: keys.publicKeyPem, status: 'active' as const }] } },
     ...(secretsDir !== undefined ? { secretsDir: resolve(secretsDir) } : {}),
   };
   let service;
   try {
-    service = await startService(config, { modelsDir, localInference: 'in-process', console: { audit: { log: resolve(AUDIT_LOG_FILE), workflowKey: resolve(WORKFLOW_KEY_FILE) }, repoRoot: resolve('.'), localChanges: true } });
+    service = await startService(config, { modelsDir, localInference: 'in-process', console: { audit: { log: resolve(AUDIT_LOG_FILE), workflowKey: resolve(WORKFLOW_KEY_FILE) }, repoRoot: resolve('.'), localChanges: true, monitoring: () => monitoring } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       const inUse = (e as { port?: number }).port ?? port;

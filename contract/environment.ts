@@ -48,13 +48,17 @@ export interface SmartbotEnvironment {
    */
   replicas: number;
   /**
-   * HorizontalPodAutoscaler settings (autoscaling/v2, CPU utilisation).
+   * Autoscaling on what LLM serving is limited by: the share of each pod's sequences that are busy, requests waiting counted as busy too — never CPU (decoding takes every core it is given from the first request). Rendered as a KEDA ScaledObject or an autoscaling/v2 HPA on a Pods metric (docs/autoscaling.md).
    */
   autoscaling: {
     /**
-     * Render an HPA.
+     * Render the autoscaler; the Deployment then leaves its replica count to it.
      */
     enabled: boolean;
+    /**
+     * `keda`: a KEDA ScaledObject with a prometheus trigger on the service's series (KEDA 2.x in the cluster). `hpa`: an autoscaling/v2 HorizontalPodAutoscaler on the Pods metric `smartbot_sequence_load`, which prometheus-adapter serves with the rule rendered into rendered/<env>/prometheus-adapter/rules.yaml.
+     */
+    engine: 'keda' | 'hpa';
     /**
      * Minimum pods (count).
      */
@@ -64,9 +68,22 @@ export interface SmartbotEnvironment {
      */
     max: number;
     /**
-     * Target average CPU utilisation, percent of the CPU request, in (0, 100].
+     * Scale so that each pod's sequences are this busy on average, percent, in (0, 100]; a waiting request counts as one more busy sequence (4 sequences busy and 2 waiting is 150 %). Keep it under the measured knee (contract/scaling.ts, docs/autoscaling.md): past it p99 climbs before a new pod can load.
      */
-    targetCPUPercent: number;
+    targetBusyPercent: number;
+    /**
+     * Scale to no pods after the cooldown when nothing is asked (engine keda; base tier; an ingress, whose request counter wakes it). The first requests after an idle period are answered 503 until a pod has loaded the model (docs/autoscaling.md, 0 → 1).
+     */
+    scaleToZero: boolean;
+    /**
+     * The Prometheus the autoscaler queries.
+     */
+    prometheus: {
+      /**
+       * Prometheus's HTTP address as KEDA reaches it (the engine hpa reads through prometheus-adapter, which has its own).
+       */
+      serverAddress: string;
+    };
   };
   /**
    * TCP ports. All ports must be distinct and in 1–65535.

@@ -3,6 +3,7 @@
 // model's types, so a schema change flows through to both sides.
 import type { SmartbotEnvironment } from './environment.js';
 import type { JwtConfig } from './jwt.js';
+import { MONITORING_CONFIG_PATH } from './monitoring-config.js';
 import { isLocal, modelSet, type ModelSpec, type ServedModel } from './models.js';
 import { parseBytes, parseMillicores } from './quantity.js';
 
@@ -71,8 +72,12 @@ export interface ServiceConfig {
   /** For local models: the runtime container that runs them all (see LLAMA_RUNTIME). */
   runtime?: { url: string; port: number };
   http: HttpConfig;
-  /** The environment's alert thresholds (monitoring.alerts), which the admin console draws on its charts (absent: the standalone runtime). */
-  alerts?: SmartbotEnvironment['monitoring']['alerts'];
+  /**
+   * monitoring.json (contract/monitoring-config.ts): the alert thresholds and the autoscaling
+   * target the admin console draws, read at run time from their own ConfigMap so that changing
+   * them restarts nothing (absent: the standalone runtime, which has no console).
+   */
+  monitoringFile?: string;
 }
 
 /** The HTTP settings: the character caps derived from the context (in tokens) when none are set. */
@@ -117,6 +122,6 @@ export function serviceConfig(name: string, env: SmartbotEnvironment): ServiceCo
     secretsDir: PATHS.secrets,
     ...(local.length ? { runtime: { url: `http://${LLAMA_RUNTIME.host}:${LLAMA_RUNTIME.port}/v1`, port: LLAMA_RUNTIME.port } } : {}),
     http: httpConfig(contextTokens, env.inference, env.security.cors, env.server),
-    alerts: env.monitoring.alerts,
+    monitoringFile: MONITORING_CONFIG_PATH,
   };
 }

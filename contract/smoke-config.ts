@@ -3,16 +3,16 @@
 // (smoke.json, mounted into the post-sync Job); `smartbot smoke --env E` computes the same object
 // from the repository. The thresholds are the environment's own alert thresholds
 // (monitoring.alerts), so the smoke passes exactly when those alerts would stay quiet; the
-// series are the ones those alerts query (telemetry.ts).
+// series are the ones those alerts and the autoscaler query (telemetry.ts).
 import type { SmartbotEnvironment } from './environment.js';
 import { modelSet } from './models.js';
-import { ALERTED_SERIES } from './telemetry.js';
+import { ALERTED_SERIES, SCALING_SERIES } from './telemetry.js';
 
 export interface SmokeConfig {
   environment: string;
   /** The verdict: measured p99 and error rate must not exceed these (the alerts fire above them). */
   thresholds: { p99LatencySeconds: number; errorRatePercent: number };
-  /** Every smartbot_* series the environment's PrometheusRule queries: /metrics must carry each. */
+  /** Every smartbot_* series the environment's PrometheusRule and autoscaler query: /metrics must carry each. */
   series: string[];
   /** The service's log format (logging.format), for the log-line check. */
   logFormat: 'line' | 'json';
@@ -44,7 +44,8 @@ export function smokeConfig(name: string, env: SmartbotEnvironment): SmokeConfig
     environment: name,
     thresholds: { p99LatencySeconds: monitoring.alerts.p99LatencySeconds.threshold, errorRatePercent: monitoring.alerts.errorRatePercent.threshold },
     // container_* and kube_* series come from the kubelet and kube-state-metrics, not the service.
-    series: Object.values(ALERTED_SERIES).sort(),
+    // The autoscaler's series too: a deployment missing one is not scaled.
+    series: [...Object.values(ALERTED_SERIES), ...(env.autoscaling.enabled ? SCALING_SERIES : [])].sort(),
     logFormat: logging.format,
     load: {
       durationSeconds: durationSeconds(verify.duration),

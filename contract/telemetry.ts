@@ -15,6 +15,10 @@ export const METRICS = {
   tokensPerSecond: 'smartbot_tokens_per_second',
   /** Gauge: requests waiting for a free sequence. */
   queueDepth: 'smartbot_queue_depth',
+  /** Gauge: the share of the pod's sequences answering a request now, 0–1 (busy / sequences). */
+  sequencesBusyRatio: 'smartbot_sequences_busy_ratio',
+  /** Gauge: the sequences the pod decodes at once (inference.parallelSequences): the queue over it is a share too. */
+  sequences: 'smartbot_sequences',
   /** Counter of response-cache hits and misses, label: result (hit | miss). */
   cacheLookups: 'smartbot_cache_lookups_total',
 } as const;
@@ -25,6 +29,9 @@ export const METRICS = {
  * checks that /metrics carries each.
  */
 export const ALERTED_SERIES = { latencyBuckets: `${METRICS.requestDuration}_bucket`, responses: METRICS.requests } as const;
+
+/** The series the rendered autoscaler's query reads (generators/autoscaling.ts sequenceLoad): busy share, queue, and sequences. */
+export const SCALING_SERIES = [METRICS.sequencesBusyRatio, METRICS.queueDepth, METRICS.sequences] as const;
 
 /** Buckets resolving the 2 s P99 alert: dense around 1–5 s. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 20, 30, 60];

@@ -1,8 +1,9 @@
 // docker-compose for a single host (the base tier on one VM, as in the deployment guide).
-// The service reads the same runtime.json and keyring.json bytes the ConfigMaps carry.
+// The service reads the same runtime.json, monitoring.json and keyring.json bytes the ConfigMaps carry.
+import { MONITORING_CONFIG_PATH } from '../contract/monitoring-config.js';
 import { PATHS, LLAMA_RUNTIME } from '../contract/service-config.js';
 import type { RenderContext } from './context.js';
-import { redisPort, terminationGraceSeconds } from './kubernetes.js';
+import { monitoringJson, redisPort, terminationGraceSeconds } from './kubernetes.js';
 
 export const REDIS_IMAGE = 'redis:7.2-alpine';
 
@@ -22,6 +23,7 @@ export function composeView(ctx: RenderContext): object {
     // Config travels inline in this file (compose `configs.content`), so one file is the whole host.
     configs: [
       { source: 'runtime', target: PATHS.config },
+      { source: 'monitoring', target: MONITORING_CONFIG_PATH },
       { source: 'keyring', target: PATHS.keyring },
     ],
     volumes: [`./secrets:${PATHS.secrets}:ro`],
@@ -69,5 +71,5 @@ export function composeView(ctx: RenderContext): object {
       restart: 'unless-stopped',
     };
   }
-  return { project: `smartbot-${ctx.env}`, services, runtimeJson: ctx.runtimeJson, keyringJson: ctx.keyringJson, volumes: { models: {} } };
+  return { project: `smartbot-${ctx.env}`, services, runtimeJson: ctx.runtimeJson, monitoringJson: monitoringJson(ctx), keyringJson: ctx.keyringJson, volumes: { models: {} } };
 }

@@ -3,7 +3,9 @@
 //   rendered/<env>/compose/docker-compose.yml
 //   rendered/<env>/argocd/application.yaml or rendered/<env>/flux/flux.yaml
 //   rendered/<env>/verify/ (Flux with `verify` on: the smoke Job + kustomization.yaml)
+//   rendered/<env>/prometheus-adapter/rules.yaml (autoscaling engine hpa: the adapter's rule, applied by hand)
 import type { SmartbotEnvironment } from '../contract/environment.js';
+import { adapterRules, autoscalerObjects } from './autoscaling.js';
 import { composeView } from './compose.js';
 import { renderContext, type RenderContext } from './context.js';
 import { gitopsFile } from './gitops.js';
@@ -43,7 +45,9 @@ function kustomizeTree(ctx: RenderContext, dir: string, objects: ObjectFile[]): 
 export function renderEnvironment(input: RenderInput): RenderedFile[] {
   const ctx = renderContext(input.name, input.source, input.config, input.keyringJson);
   const smoke = smokeObjects(ctx);
-  const files = [...kustomizeTree(ctx, 'kubernetes', [...kubernetesObjects(ctx), ...smoke.kubernetes]), ...kustomizeTree(ctx, 'verify', smoke.verify)];
+  const files = [...kustomizeTree(ctx, 'kubernetes', [...kubernetesObjects(ctx), ...autoscalerObjects(ctx), ...smoke.kubernetes]), ...kustomizeTree(ctx, 'verify', smoke.verify)];
+  const a = ctx.config.autoscaling;
+  if (a.enabled && a.engine === 'hpa') files.push({ path: 'prometheus-adapter/rules.yaml', text: withHeader(ctx.source, renderTemplate('prometheus-adapter-rules', adapterRules())) });
   files.push({ path: 'compose/docker-compose.yml', text: withHeader(ctx.source, renderTemplate('docker-compose', composeView(ctx))) });
   const gitops = gitopsFile(ctx);
   files.push({ path: gitops.file, text: withHeader(ctx.source, renderTemplate(gitops.template, gitops.view)) });

@@ -1,6 +1,7 @@
 // The Kubernetes objects of one environment, as (file, template, view) triples. The logic —
 // what exists, names, sizes, ports, rules — is here; layout is in generators/templates.
 import { isLocal, isRemote } from '../contract/models.js';
+import { MONITORING_CONFIG, monitoringConfig } from '../contract/monitoring-config.js';
 import { PATHS, LLAMA_RUNTIME, SHUTDOWN_EXIT_MARGIN_SECONDS } from '../contract/service-config.js';
 import { secretRefs, secretsByName, sha256, type RenderContext } from './context.js';
 import { fluentBitConfig } from './logging.js';
@@ -47,6 +48,8 @@ function deployment(ctx: RenderContext): ObjectFile {
   const ports = [{ name: 'http', containerPort: config.ports.internal, protocol: 'TCP' }];
   if (config.ports.admin !== undefined) ports.push({ name: 'admin', containerPort: config.ports.admin, protocol: 'TCP' });
   const configMount = { name: 'config', mountPath: '/etc/smartbot/config', readOnly: true };
+  // Thresholds and the scaling target, outside the checksum: the kubelet updates this mount in place.
+  const monitoringMount = { name: 'monitoring', mountPath: MONITORING_CONFIG.dir, readOnly: true };
   const tmpMount = { name: 'tmp', mountPath: '/tmp' };
   const startup = Math.ceil(expectedLoadSeconds(ctx) / STARTUP_PERIOD_SECONDS);
   const api = {
@@ -68,6 +71,7 @@ function deployment(ctx: RenderContext): ObjectFile {
     securityContext: CONTAINER_SECURITY,
     volumeMounts: [
       configMount,
+      monitoringMount,
       { name: 'keyring', mountPath: '/etc/smartbot/keyring', readOnly: true },
       tmpMount,
       ...[...ctx.secrets.keys()].map((s) => ({ name: `secret-${s}`, mountPath: `${PATHS.secrets}/${s}`, readOnly: true })),
@@ -92,6 +96,7 @@ function deployment(ctx: RenderContext): ObjectFile {
     : undefined;
   const volumes = [
     { name: 'config', configMap: { name: `${ctx.name}-config` } },
+    { name: 'monitoring', configMap: { name: `${ctx.name}-monitoring` } },
     { name: 'keyring', configMap: { name: `${ctx.name}-keyring` } },
     { name: 'models', persistentVolumeClaim: { claimName: `${ctx.name}-models` } },
     { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
@@ -108,6 +113,7 @@ function deployment(ctx: RenderContext): ObjectFile {
       autoscaling: config.autoscaling.enabled,
       replicas: config.replicas,
       terminationGracePeriodSeconds: terminationGraceSeconds(ctx),
+      // runtime.json only: monitoring.json (thresholds, scaling target) changes restart nothing.
       checksum: sha256(ctx.runtimeJson),
       // The service finds the runtime by name; in a pod that name is this pod.
       hostAliases: local ? [{ ip: '127.0.0.1', hostnames: [LLAMA_RUNTIME.host] }] : undefined,
@@ -248,6 +254,9 @@ function externalSecrets(ctx: RenderContext): ObjectFile[] {
   }));
 }
 
+/** monitoring.json as mounted (the ConfigMap and compose share these bytes). */
+export const monitoringJson = (ctx: RenderContext) => `${JSON.stringify(monitoringConfig(ctx.env, ctx.config), null, 2)}\n`;
+
 export function kubernetesObjects(ctx: RenderContext): ObjectFile[] {
   const { config } = ctx;
   const base = { name: ctx.name, namespace: ctx.namespace, labels: ctx.labels };
@@ -258,12 +267,12 @@ export function kubernetesObjects(ctx: RenderContext): ObjectFile[] {
     { file: 'namespace.yaml', template: 'namespace', view: { namespace: ctx.namespace, labels: ctx.labels, description: config.description } },
     { file: 'serviceaccount.yaml', template: 'serviceaccount', view: base },
     { file: 'configmap.yaml', template: 'configmap', view: { ...base, name: `${ctx.name}-config`, data: [{ key: 'runtime.json', content: ctx.runtimeJson }] } },
+    { file: 'monitoring-config.yaml', template: 'configmap', view: { ...base, name: `${ctx.name}-monitoring`, data: [{ key: MONITORING_CONFIG.file, content: monitoringJson(ctx) }] } },
     { file: 'keyring.yaml', template: 'configmap', view: { ...base, name: `${ctx.name}-keyring`, data: [{ key: 'keyring.json', content: ctx.keyringJson }] } },
     { file: 'fluent-bit.yaml', template: 'configmap', view: { ...base, name: `${ctx.name}-fluent-bit`, data: fluentBitConfig(ctx) } },
     deployment(ctx),
     { file: 'service.yaml', template: 'service', view: { ...base, selector: ctx.selector, ports: servicePorts } },
     { file: 'pvc.yaml', template: 'pvc', view: { ...base, name: `${ctx.name}-models`, accessMode: minPods > 1 ? 'ReadWriteMany' : 'ReadWriteOnce', storageClass: config.resources.storage.class, size: config.resources.storage.size } },
-    config.autoscaling.enabled ? { file: 'hpa.yaml', template: 'hpa', view: { ...base, min: config.autoscaling.min, max: config.autoscaling.max, targetCPUPercent: config.autoscaling.targetCPUPercent } } : undefined,
     minPods >= 2 ? { file: 'pdb.yaml', template: 'pdb', view: { ...base, selector: ctx.selector } } : undefined,
     { file: 'networkpolicy-default-deny.yaml', template: 'networkpolicy-deny', view: { namespace: ctx.namespace, labels: ctx.labels } },
     networkPolicy(ctx),

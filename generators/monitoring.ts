@@ -15,7 +15,8 @@ export interface AlertRule {
   annotations: Record<string, string>;
 }
 
-const sel = (labels: Record<string, string>) =>
+/** A PromQL label selector; a value starting with `~` is a regex match. */
+export const sel = (labels: Record<string, string>) =>
   `{${Object.entries(labels)
     .map(([k, v]) => `${k}${v.startsWith('~') ? `=~"${v.slice(1)}"` : `="${v}"`}`)
     .join(',')}}`;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { mergeValues } from '../validation/load/layers.js';
 import { assess, type SideFacts } from './assess.js';
+import { MEASURED_KNEE_PERCENT } from '../contract/scaling.js';
 import { RISKS } from './risks.js';
 
 const at = { file: 'environments/x.yaml', line: 1 };
@@ -77,6 +78,25 @@ describe('risk checks', () => {
     expect(ids(side(), side('autoscaling: {enabled: true, min: 1}'))).toEqual([
       'enterprise-replicas-below-2: autoscaling.min is 1 on the enterprise tier: one pod, so every restart is an outage',
     ]);
+  });
+
+  it('scaling: autoscaling.max lowered, or the target raised past the measured knee; the reverse does not', () => {
+    const scaled = (max: number, target: number) => side(`autoscaling: {enabled: true, max: ${max}, targetBusyPercent: ${target}}`);
+    const knee = MEASURED_KNEE_PERCENT;
+    expect(ids(scaled(8, 40), scaled(6, 40))).toEqual([
+      'autoscaling-max-lowered: autoscaling.max lowered from 8 to 6: at peak the pods stop growing sooner, and once their sequences are full requests queue and p99 climbs',
+    ]);
+    expect(ids(scaled(8, 40), scaled(8, knee + 5))).toEqual([
+      `autoscaling-target-past-knee: autoscaling.targetBusyPercent raised from 40 to ${knee + 5}, past the measured knee (${knee} %): p99 climbs before a new pod is asked for, and keeps climbing while it loads the model`,
+    ]);
+    // Turning autoscaling on with a target past the knee is the same risk.
+    expect(ids(side(), scaled(8, knee + 5))).toEqual([
+      `autoscaling-target-past-knee: autoscaling.targetBusyPercent set to ${knee + 5}, past the measured knee (${knee} %): p99 climbs before a new pod is asked for, and keeps climbing while it loads the model`,
+    ]);
+    // More pods, a lower target, a target at the knee, or a target lowered while still past it: nothing.
+    expect(ids(scaled(6, 40), scaled(8, 30))).toEqual([]);
+    expect(ids(scaled(8, 40), scaled(8, knee))).toEqual([]);
+    expect(ids(scaled(8, knee + 10), scaled(8, knee + 5))).toEqual([]);
   });
 
   it('alerts: a raised threshold or a longer window loosens; the reverse does not', () => {

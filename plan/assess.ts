@@ -6,6 +6,7 @@ import type { SmartbotEnvironment } from '../contract/environment.js';
 import { WORKFLOW_KEY_FILE } from '../contract/audit-log.js';
 import { AUDIT_LOG_FILE, type KeyringFile } from '../contract/keyring-file.js';
 import { modelSet, type ModelSet, type ModelsHolder } from '../contract/models.js';
+import { MEASURED_KNEE_PERCENT } from '../contract/scaling.js';
 import { describeChange, historyChanges } from '../keys/append-only.js';
 import { PROMETHEUS_DURATION } from '../validation/policy/alerts.js';
 import { parseCidr } from '../validation/text/cidr.js';
@@ -116,6 +117,18 @@ const enterpriseReplicas: Check = ({ head, sourceOf }, raise) => {
   if (c.autoscaling?.enabled && c.autoscaling.min < 2) raise(flag('enterprise-replicas-below-2', { field: 'autoscaling.min', value: c.autoscaling.min }, sourceOf('/autoscaling/min')));
 };
 
+/** Scaling changes that cost latency at peak: fewer pods allowed, or pods asked for only past the knee. */
+const scaling: Check = ({ base, head, sourceOf }, raise) => {
+  const a = base?.config.autoscaling;
+  const b = head?.config.autoscaling;
+  if (!b?.enabled) return;
+  if (a?.enabled && typeof a.max === 'number' && typeof b.max === 'number' && b.max < a.max) raise(flag('autoscaling-max-lowered', { from: a.max, to: b.max }, sourceOf('/autoscaling/max')));
+  const was = a?.enabled ? a.targetBusyPercent : undefined;
+  const now = b.targetBusyPercent;
+  if (typeof now === 'number' && now > MEASURED_KNEE_PERCENT && (was === undefined || now > was))
+    raise(flag('autoscaling-target-past-knee', { ...(was === undefined ? {} : { from: was }), to: now, knee: MEASURED_KNEE_PERCENT }, sourceOf('/autoscaling/targetBusyPercent')));
+};
+
 const alerts: Check = ({ base, head, sourceOf }, raise) => {
   const a = base?.config.monitoring?.alerts as Record<string, { threshold: number; for: string }> | undefined;
   const b = head?.config.monitoring?.alerts as Record<string, { threshold: number; for: string }> | undefined;
@@ -197,7 +210,7 @@ const monitoringRestart: Check = ({ head, fields, restarts }, raise) => {
   raise(flag('restart-monitoring-only', { workloads: restarts.map((r) => r.id).join(', '), why }, fields[0]!.source));
 };
 
-export const CHECKS: Check[] = [tls, allowlist, auth, enterpriseReplicas, alerts, mutableImages, modelDigest, models, prune, syncTarget, monitoringRestart];
+export const CHECKS: Check[] = [tls, allowlist, auth, enterpriseReplicas, scaling, alerts, mutableImages, modelDigest, models, prune, syncTarget, monitoringRestart];
 
 export function assess(input: AssessInput): RiskFlag[] {
   const flags: RiskFlag[] = [];

@@ -49,6 +49,17 @@ export const RISKS = {
     summary: 'An enterprise environment would run fewer than 2 pods.',
     reason: (p) => `${p.field} is ${p.value} on the enterprise tier: one pod, so every restart is an outage`,
   }),
+  'autoscaling-max-lowered': risk<{ from: number; to: number }>({
+    blocking: false,
+    summary: 'autoscaling.max lowered: fewer pods at peak.',
+    reason: (p) => `autoscaling.max lowered from ${p.from} to ${p.to}: at peak the pods stop growing sooner, and once their sequences are full requests queue and p99 climbs`,
+  }),
+  'autoscaling-target-past-knee': risk<{ from?: number; to: number; knee: number }>({
+    blocking: false,
+    summary: 'The autoscaling target raised past the measured knee (contract/scaling.ts): pods are added only after p99 has started to climb.',
+    reason: (p) =>
+      `autoscaling.targetBusyPercent ${p.from === undefined ? 'set to' : `raised from ${p.from} to`} ${p.to}, past the measured knee (${p.knee} %): p99 climbs before a new pod is asked for, and keeps climbing while it loads the model`,
+  }),
   'alert-loosened': risk<{ alert: string; what: string }>({
     blocking: false,
     summary: 'An alert threshold raised or its window lengthened: it fires later, or never.',

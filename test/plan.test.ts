@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatKeyring } from '../contract/keyring-file.js';
+import { MEASURED_KNEE_PERCENT } from '../contract/scaling.js';
 import { RISKS } from '../plan/risks.js';
 import { runCli, spawnCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/env.js';
@@ -90,6 +91,17 @@ describe('smartbot plan — golden cases', () => {
     expect(p.code).toBe(1);
     expect(p.out).toMatch(/✖ blocking {2}tls-min-version-lowered {2}prod: TLS minVersion lowered from 1\.3 to 1\.2: .* {2}\(environments\/prod\.yaml:\d+\)/);
     golden('tls-downgrade.txt', p.out);
+  });
+
+  it('a scaling change: the ScaledObject diff, no Deployment, and the scaling risks', async () => {
+    const r = scenario((r) => replace(r, 'environments/prod.yaml', 'autoscaling:\n  min: 3\n  max: 10\n', `autoscaling:\n  min: 3\n  max: 6\n  targetBusyPercent: ${MEASURED_KNEE_PERCENT + 15}\n`));
+    const p = await plan(r);
+    expect(p.code).toBe(0);
+    expect(p.out).toContain('  ~ ScaledObject smartbot-prod/smart-bot-service  (rendered/prod/kubernetes/scaledobject.yaml)');
+    expect(p.out).not.toContain('~ Deployment');
+    expect(p.out).toMatch(/⚠ review {4}autoscaling-max-lowered {2}prod: autoscaling\.max lowered from 10 to 6: .* {2}\(environments\/prod\.yaml:\d+\)/);
+    expect(p.out).toMatch(/⚠ review {4}autoscaling-target-past-knee {2}prod: autoscaling\.targetBusyPercent raised from \d+ to \d+, past the measured knee/);
+    golden('scaling.txt', p.out);
   });
 
   it('a model swap without a sha256 change is flagged as blocking', async () => {
@@ -229,7 +241,7 @@ describe('smartbot plan — fleets and hostile input', () => {
     r.commit(replace(r, 'environments/tiers/base.yaml', '  cpu: "2"\n', '  cpu: "3"\n'));
     const text = await plan(r);
     expect(text.out).toContain('15 environments in 3 groups (15 changed) · 15 environments restart pods · 1 risk · head valid · 1 reached, unchanged\n');
-    expect(text.out).toContain('── 13 environments (changed: environments/tiers/base.yaml changed)\n  dev, dev-00, dev-01 and 10 more\n  head: valid, 1 warning\n  fields:\n    resources.cpu "2" → "3"  (tier default, environments/tiers/base.yaml:20)\n  restarts pods: Deployment smartbot-dev/smart-bot-service (config checksum, resources)\n');
+    expect(text.out).toContain('── 13 environments (changed: environments/tiers/base.yaml changed)\n  dev, dev-00, dev-01 and 10 more\n  head: valid, 1 warning\n  fields:\n    resources.cpu "2" → "3"  (tier default, environments/tiers/base.yaml:25)\n  restarts pods: Deployment smartbot-dev/smart-bot-service (config checksum, resources)\n');
     const json = JSON.parse((await plan(r, 'json')).out) as { groups: { environments: string[] }[] };
     expect(json.groups[0]!.environments).toEqual(['dev', ...Object.keys(fleet(12)).map((f) => f.slice(13, -5))]);
   });

@@ -2,11 +2,14 @@
 // and `test rules` with synthetic series showing each alert fires just above its threshold
 // once its window has passed — and not just below it, nor before the window.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS } from '../contract/telemetry.js';
+import { adapterRules } from '../generators/autoscaling.js';
+import { renderEnvironment } from '../generators/index.js';
 import type { AlertRule } from '../generators/monitoring.js';
 import { parseBytes, parseMillicores } from '../contract/quantity.js';
 import type { SmartbotEnvironment } from '../contract/environment.js';
@@ -146,3 +149,77 @@ describe.skipIf(promtool.status !== 0)('promtool', () => {
     expect(r.stdout + r.stderr).toContain('FAILED');
   });
 });
+
+// The autoscaler's queries, evaluated by promtool (`promql_expr_test`) against recorded series:
+// the rendered trigger sums each pod's sequence load (busy share + queue / sequences) over the
+// environment's pods only; the adapter rule (engine hpa) gives it per pod; the wake query of a
+// scaled-to-zero environment is the ingress's request rate, at most 1.
+describe.skipIf(promtool.status !== 0)('promtool: the autoscaler queries', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smartbot-promtool-scaling-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const prod = { namespace: 'smartbot-prod', service: 'smart-bot-service' };
+  /** Three prod pods (3 of 4 busy; all 4 busy and 2 waiting; idle), and two pods that are not prod's. */
+  const PODS = [
+    { labels: { ...prod, pod: 'a' }, busy: 0.75, queue: 0, sequences: 4 },
+    { labels: { ...prod, pod: 'b' }, busy: 1, queue: 2, sequences: 4 },
+    { labels: { ...prod, pod: 'c' }, busy: 0, queue: 0, sequences: 4 },
+    { labels: { namespace: 'smartbot-staging', service: 'smart-bot-service', pod: 'x' }, busy: 1, queue: 9, sequences: 4 },
+    { labels: { namespace: 'smartbot-prod', service: 'other', pod: 'y' }, busy: 1, queue: 9, sequences: 4 },
+  ];
+  const lbl = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+  const series = PODS.flatMap((p) => [
+    { series: `smartbot_sequences_busy_ratio${lbl(p.labels)}`, values: `${p.busy}x10` },
+    { series: `smartbot_queue_depth${lbl(p.labels)}`, values: `${p.queue}x10` },
+    { series: `smartbot_sequences${lbl(p.labels)}`, values: `${p.sequences}x10` },
+  ]);
+  const scaledObject = () => parse(readFileSync(join(repoRoot, 'rendered/prod/kubernetes/scaledobject.yaml'), 'utf8'));
+  function evaluate(tests: { expr: string; eval_time: string; exp_samples: { labels: string; value: number }[] }[], input = series) {
+    const file = join(dir, `expr-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, stringify({ tests: [{ interval: '15s', input_series: input, promql_expr_test: tests }] }));
+    return spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+  }
+
+  it("the rendered trigger's query sums prod's pods' load: 0.75 + (1 + 2/4) + 0 = 2.25 — KEDA then asks for ceil(2.25 / target) pods", () => {
+    const trigger = scaledObject().spec.triggers[0];
+    const r = evaluate([{ expr: trigger.metadata.query, eval_time: '1m', exp_samples: [{ labels: '{}', value: 2.25 }] }]);
+    expect(r.stdout + r.stderr).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+    // What that means at the target: each pod's share of the sum is compared with it.
+    expect(Math.ceil(2.25 / Number(trigger.metadata.threshold))).toBeGreaterThan(3);
+  });
+
+  it('the adapter rule (engine hpa) gives the same load per pod', () => {
+    const rule = adapterRules() as { rules: { metricsQuery: string }[] };
+    const expr = rule.rules[0]!.metricsQuery.replaceAll('<<.LabelMatchers>>', 'namespace="smartbot-prod",pod=~"a|b|c"').replace('<<.GroupBy>>', 'pod');
+    const r = evaluate([{ expr, eval_time: '1m', exp_samples: [{ labels: '{pod="a"}', value: 0.75 }, { labels: '{pod="b"}', value: 1.5 }, { labels: '{pod="c"}', value: 0 }] }]);
+    expect(r.stdout + r.stderr).toContain('SUCCESS');
+  });
+
+  it('a wrong expectation fails (the harness can fail)', () => {
+    const r = evaluate([{ expr: scaledObject().spec.triggers[0].metadata.query, eval_time: '1m', exp_samples: [{ labels: '{}', value: 3 }] }]);
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toContain('FAILED');
+  });
+
+  it('the wake query of a scaled-to-zero environment is the ingress request rate, capped at 1 pod', () => {
+    const expr = (scaleToZeroTrigger() as { metadata: { query: string } }).metadata.query;
+    const ingress = (ns: string, rps: number) => ({ series: `nginx_ingress_controller_requests{exported_namespace="${ns}",ingress="smart-bot-service",status="503"}`, values: `0+${rps * 15}x20` });
+    const r = evaluate(
+      [
+        { expr, eval_time: '4m', exp_samples: [{ labels: '{}', value: 1 }] },
+        { expr: expr.replace('smartbot-staging', 'smartbot-idle'), eval_time: '4m', exp_samples: [] },
+      ],
+      [ingress('smartbot-staging', 5), ingress('smartbot-other', 5)],
+    );
+    expect(r.stdout + r.stderr).toContain('SUCCESS');
+  });
+});
+
+/** The wake trigger staging would get with scale to zero on. */
+function scaleToZeroTrigger(): unknown {
+  const r = validateEnvironments({ root: repoRoot, paths: [join(repoRoot, 'environments', 'staging.yaml')] });
+  const config = r.environments[0]!.config as SmartbotEnvironment;
+  const zero = { ...config, autoscaling: { ...config.autoscaling, enabled: true, min: 1, max: 3, scaleToZero: true } };
+  const file = renderEnvironment({ name: 'staging', source: 'environments/staging.yaml', config: zero, keyringJson: '{}\n' }).find((f) => f.path === 'kubernetes/scaledobject.yaml')!;
+  return parse(file.text).spec.triggers[1];
+}

@@ -10,6 +10,7 @@ import { syncTarget } from '../generators/gitops.js';
 import { renderEnvironment } from '../generators/index.js';
 import { validateEnvironments } from '../validation/validate.js';
 import { BASE_ENV, repoRoot, validateText } from './helpers/env.js';
+import { unknownFields, validateWithModels, type K8sObject } from './helpers/k8s-schemas.js';
 
 const shipped = (name: string) =>
   validateEnvironments({ root: repoRoot, paths: [join(repoRoot, 'environments', `${name}.yaml`)] }).environments[0]!.config as SmartbotEnvironment;
@@ -41,8 +42,9 @@ describe('Deployment', () => {
     const sum = (c: SmartbotEnvironment) => render(c).get('kubernetes/deployment.yaml')[0].spec.template.metadata.annotations['smartbot.dev/config-checksum'];
     expect(sum(config)).toMatch(/^[0-9a-f]{64}$/);
     expect(sum({ ...config, inference: { ...config.inference, maxTokens: 99 } })).not.toBe(sum(config));
-    // The alert thresholds are in the service config (the admin console draws them): a change rolls the pods.
-    expect(sum({ ...config, monitoring: { alerts: { ...config.monitoring.alerts, cpuPercent: { threshold: 50, for: '1m' } } } })).not.toBe(sum(config));
+    // The alert thresholds and the scaling target travel in monitoring.json, outside the checksum: no roll.
+    expect(sum({ ...config, monitoring: { alerts: { ...config.monitoring.alerts, cpuPercent: { threshold: 50, for: '1m' } } } })).toBe(sum(config));
+    expect(sum({ ...config, autoscaling: { ...config.autoscaling, targetBusyPercent: 30 } })).toBe(sum(config));
     expect(sum({ ...config, replicas: 3 })).toBe(sum(config));
   });
 
@@ -99,17 +101,109 @@ describe('the runtime container', () => {
 });
 
 describe('scaling objects', () => {
-  it('a single-replica base environment gets no HPA and no PDB', () => {
-    const paths = render(shipped('dev')).files.map((f) => f.path);
+  const prod = () => shipped('prod');
+  const withScaling = (c: SmartbotEnvironment, a: Partial<SmartbotEnvironment['autoscaling']>, extra: Partial<SmartbotEnvironment> = {}) =>
+    ({ ...c, ...extra, autoscaling: { ...c.autoscaling, ...a } }) as SmartbotEnvironment;
+  /** Every metric any rendered autoscaler reads, as text: never CPU. */
+  const scalingText = (files: { path: string; text: string }[]) => files.filter((f) => /scaledobject|hpa|prometheus-adapter/.test(f.path)).map((f) => f.text).join('\n');
+
+  it('a single-replica base environment gets no autoscaler and no PDB; its Deployment keeps its replicas', () => {
+    const r = render(shipped('dev'));
+    const paths = r.files.map((f) => f.path);
+    for (const p of ['kubernetes/hpa.yaml', 'kubernetes/scaledobject.yaml', 'kubernetes/pdb.yaml']) expect(paths).not.toContain(p);
+    expect(r.get('kubernetes/deployment.yaml')[0].spec.replicas).toBe(1);
+  });
+
+  it('prod (enterprise, engine keda by default) gets a ScaledObject on the summed sequence load, no HPA of its own, and a PDB', () => {
+    const r = render(prod(), 'prod');
+    const paths = r.files.map((f) => f.path);
     expect(paths).not.toContain('kubernetes/hpa.yaml');
-    expect(paths).not.toContain('kubernetes/pdb.yaml');
-  });
-  it('prod gets an HPA with its bounds and a PDB', () => {
-    const r = render(shipped('prod'), 'prod');
-    expect(r.get('kubernetes/hpa.yaml')[0].spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, metrics: [{ resource: { target: { averageUtilization: 70 } } }] });
+    const [so] = r.get('kubernetes/scaledobject.yaml');
+    const on = '{namespace="smartbot-prod",service="smart-bot-service"}';
+    expect(so.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'smart-bot-service' }, minReplicaCount: 3, maxReplicaCount: 10, pollingInterval: 15 });
+    expect(so.spec.idleReplicaCount).toBeUndefined();
+    expect(so.spec.triggers).toEqual([
+      {
+        type: 'prometheus',
+        name: 'sequence-load',
+        metricType: 'AverageValue',
+        metadata: {
+          serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
+          query: `sum(smartbot_sequences_busy_ratio${on} + smartbot_queue_depth${on} / smartbot_sequences${on})`,
+          threshold: String(prod().autoscaling.targetBusyPercent / 100),
+          ignoreNullValues: 'false',
+        },
+      },
+    ]);
+    // A lost signal holds the pods there are.
+    expect(so.spec.fallback).toEqual({ failureThreshold: 3, replicas: 3, behavior: 'currentReplicasIfHigher' });
     expect(r.get('kubernetes/pdb.yaml')[0].spec.maxUnavailable).toBe(1);
-    expect(r.get('kubernetes/deployment.yaml')[0].spec.replicas).toBeUndefined(); // the HPA owns it
+    expect(r.get('kubernetes/deployment.yaml')[0].spec.replicas).toBeUndefined(); // the autoscaler owns it
+    expect(scalingText(r.files)).not.toMatch(/cpu|Utilization/i);
   });
+
+  it('windows follow the model: scale up paced by its load time, down one pod per drain after twice the load time (at least 5 min)', () => {
+    const behavior = (c: SmartbotEnvironment) => render(c, 'prod').get('kubernetes/scaledobject.yaml')[0].spec.advanced.horizontalPodAutoscalerConfig.behavior;
+    // prod's demo model: 20 s + 1 s per 100 MiB → 21 s; the drain is the shutdown grace (30 s) + 5 s.
+    expect(behavior(prod())).toEqual({
+      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 21 }, { type: 'Pods', value: 4, periodSeconds: 21 }] },
+      scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 35 }] },
+    });
+    const big = { ...prod(), model: { ...prod().model, sizeBytes: 40 * 2 ** 30 }, server: { ...prod().server, shutdownGraceSeconds: 120 } } as SmartbotEnvironment;
+    const b = behavior(big);
+    expect(b.scaleUp.policies[0].periodSeconds).toBe(20 + 410);
+    expect(b.scaleDown).toEqual({ stabilizationWindowSeconds: 2 * 430, policies: [{ type: 'Pods', value: 1, periodSeconds: 125 }] });
+  });
+
+  it('engine hpa: an autoscaling/v2 HPA on the Pods metric smartbot_sequence_load, and the adapter rule that serves it', () => {
+    const r = render(withScaling(prod(), { engine: 'hpa' }), 'prod');
+    expect(r.files.map((f) => f.path)).not.toContain('kubernetes/scaledobject.yaml');
+    const [hpa] = r.get('kubernetes/hpa.yaml');
+    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, metrics: [{ type: 'Pods', pods: { metric: { name: 'smartbot_sequence_load' }, target: { type: 'AverageValue', averageValue: String(prod().autoscaling.targetBusyPercent / 100) } } }] });
+    expect(hpa.spec.behavior.scaleDown.policies).toEqual([{ type: 'Pods', value: 1, periodSeconds: 35 }]);
+    const [adapter] = r.get('prometheus-adapter/rules.yaml');
+    expect(adapter.rules).toEqual([
+      {
+        seriesQuery: 'smartbot_sequences_busy_ratio{namespace!="",pod!=""}',
+        resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+        name: { matches: '^smartbot_sequences_busy_ratio$', as: 'smartbot_sequence_load' },
+        metricsQuery: 'sum(smartbot_sequences_busy_ratio{<<.LabelMatchers>>} + smartbot_queue_depth{<<.LabelMatchers>>} / smartbot_sequences{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
+      },
+    ]);
+    // Not an object Argo CD / Flux apply: outside kubernetes/, so no kustomization lists it.
+    expect(r.get('kubernetes/kustomization.yaml')[0].resources).not.toContain('rules.yaml');
+    expect(scalingText(r.files)).not.toMatch(/cpu|Utilization/i);
+  });
+
+  it('scale to zero (base tier, keda, an ingress): idle at 0 pods, woken by the ingress request rate, min pods once active', () => {
+    const staging = shipped('staging');
+    const r = render(withScaling(staging, { enabled: true, min: 1, max: 3, scaleToZero: true }), 'staging');
+    const [so] = r.get('kubernetes/scaledobject.yaml');
+    expect(so.spec).toMatchObject({ idleReplicaCount: 0, minReplicaCount: 1, maxReplicaCount: 3, cooldownPeriod: 300 });
+    expect(so.spec.triggers.map((t: { name: string }) => t.name)).toEqual(['sequence-load', 'wake']);
+    // No series at zero pods is the normal idle state there, not an error.
+    expect(so.spec.triggers[0].metadata.ignoreNullValues).toBe('true');
+    expect(so.spec.triggers[1].metadata).toEqual({
+      serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
+      query: 'clamp_max(sum(rate(nginx_ingress_controller_requests{exported_namespace="smartbot-staging",ingress="smart-bot-service"}[2m])), 1)',
+      threshold: '1',
+      ignoreNullValues: 'true',
+    });
+  });
+
+  it('the ScaledObject and the HPA pass their models and the unknown-field check, which catches a ScaledObject typo', async () => {
+    const objects = (engine: 'keda' | 'hpa') =>
+      render(withScaling(prod(), { engine }), 'prod')
+        .files.filter((f) => /kubernetes\/(scaledobject|hpa)\.yaml$/.test(f.path))
+        .map((f) => ({ file: f.path, object: parseAllDocuments(f.text)[0]!.toJS() as K8sObject }));
+    const all = [...objects('keda'), ...objects('hpa')];
+    expect(all.map((o) => o.object.kind)).toEqual(['ScaledObject', 'HorizontalPodAutoscaler']);
+    expect(await validateWithModels(all)).toEqual([]);
+    expect(unknownFields(all)).toEqual([]);
+    const typo = structuredClone(all[0]!) as { file: string; object: K8sObject & { spec: Record<string, unknown> } };
+    typo.object.spec.minReplicas = typo.object.spec.minReplicaCount;
+    expect(unknownFields([typo])).toEqual([`kubernetes/scaledobject.yaml: ScaledObject/smart-bot-service: Object literal may only specify known properties, and '"minReplicas"' does not exist in type 'IScaledObjectSpec'.`]);
+  }, 60_000);
 });
 
 describe('GitOps bootstrap', () => {
@@ -253,7 +347,8 @@ describe('post-sync smoke (verify)', () => {
     expect(smokeJson(config)).toEqual({
       environment: 'prod',
       thresholds: { p99LatencySeconds: 2, errorRatePercent: 5 },
-      series: ['smartbot_http_request_duration_seconds_bucket', 'smartbot_http_requests_total'],
+      // The alerts' series and the autoscaler's: the smoke proves /metrics carries each.
+      series: ['smartbot_http_request_duration_seconds_bucket', 'smartbot_http_requests_total', 'smartbot_queue_depth', 'smartbot_sequences', 'smartbot_sequences_busy_ratio'],
       logFormat: 'line',
       load: { durationSeconds: 30, concurrency: 4, maxRequests: 10000, maxTokens: 64 },
     });

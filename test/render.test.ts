@@ -38,7 +38,7 @@ function renderedObjects(root = repoRoot): Located[] {
 describe('smartbot render', () => {
   it('the committed rendered/ tree is exactly what render produces (golden files, drift gate)', async () => {
     const r = await cli('render', '--check', '--root', repoRoot);
-    expect(r.out).toBe(`✔ ${repoRoot.replace(/\/$/, '')}/rendered/ is up to date (dev: 15 files, multi: 16 files, prod: 25 files, staging: 22 files)\n`);
+    expect(r.out).toBe(`✔ ${repoRoot.replace(/\/$/, '')}/rendered/ is up to date (dev: 16 files, multi: 17 files, prod: 26 files, staging: 23 files)\n`);
     // The fleet's cluster groups are part of the gate.
     expect(listTree(join(repoRoot, 'rendered/_clusters')).length).toBe(4);
     expect(r.code).toBe(0);
@@ -69,11 +69,13 @@ describe('smartbot render', () => {
     );
   });
 
-  it('changing one threshold in prod.yaml changes its alert expression and the service config that carries it, and nothing else', async () => {
+  /** The lines each rendered file changes when environments/prod.yaml is edited, and the objects before and after. */
+  async function prodChange(edit: (text: string) => string) {
     const root = scratchRepo(['environments', 'keyrings', 'rendered']);
     const before = new Map(listTree(join(root, 'rendered')).map((f) => [f, readFileSync(join(root, 'rendered', f), 'utf8')]));
+    const objectsBefore = renderedObjects(root);
     const prod = join(root, 'environments/prod.yaml');
-    writeFileSync(prod, `${readFileSync(prod, 'utf8')}monitoring:\n  alerts:\n    cpuPercent: {threshold: 80, for: 1m}\n`);
+    writeFileSync(prod, edit(readFileSync(prod, 'utf8')));
     expect((await cli('render', '--root', root)).code).toBe(0);
     const changed: string[] = [];
     for (const f of listTree(join(root, 'rendered'))) {
@@ -82,14 +84,41 @@ describe('smartbot render', () => {
       expect(b.length).toBe(a.length);
       b.forEach((line, i) => line !== a[i] && changed.push(`${f}: ${a[i]!.trim()} → ${line.trim()}`));
     }
-    // The expression, and the service config (the admin console draws the threshold): its two
-    // copies, and the checksums that roll the pods and rerun the smoke Job.
-    expect(changed).toHaveLength(5);
-    expect(changed[0]).toBe('prod/compose/docker-compose.yml: "threshold": 85, → "threshold": 80,');
-    expect(changed[1]).toBe('prod/kubernetes/configmap.yaml: "threshold": 85, → "threshold": 80,');
-    expect(changed[2]).toMatch(/^prod\/kubernetes\/deployment\.yaml: smartbot\.dev\/config-checksum: \S+ → smartbot\.dev\/config-checksum: \S+$/);
-    expect(changed[3]).toMatch(/^prod\/kubernetes\/prometheusrule\.yaml: expr: "sum by \(pod\) \(rate\(container_cpu_usage_seconds_total.* > 85" → expr: ".* > 80"$/);
-    expect(changed[4]).toMatch(/^prod\/kubernetes\/smoke-job\.yaml: smartbot\.dev\/config-checksum: \S+ → smartbot\.dev\/config-checksum: \S+$/);
+    return { changed, before: objectsBefore, after: renderedObjects(root) };
+  }
+
+  /** Every workload's pod template (Deployments, StatefulSets, DaemonSets, CronJobs), by file. */
+  const podTemplates = (objects: Located[]) =>
+    objects
+      .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'].includes(o.object.kind))
+      .map((o) => ({ file: o.file, template: JSON.stringify((o.object.spec as { template?: unknown; jobTemplate?: unknown }).template ?? (o.object.spec as { jobTemplate: unknown }).jobTemplate) }));
+
+  it('changing alert thresholds in prod.yaml changes the alert expressions, the smoke config and monitoring.json — no Deployment, no pod restarts', async () => {
+    const { changed, before, after } = await prodChange((t) => `${t}monitoring:\n  alerts:\n    cpuPercent: {threshold: 80, for: 1m}\n    p99LatencySeconds: {threshold: 1.5, for: 5m}\n`);
+    expect(podTemplates(after)).toEqual(podTemplates(before));
+    expect(changed.filter((c) => c.includes('deployment.yaml'))).toEqual([]);
+    // monitoring.json in the ConfigMap (and compose's copy), which the console re-reads; the two
+    // expressions; the smoke's p99 verdict and the checksum that reruns the smoke Job.
+    expect(changed).toEqual([
+      'prod/compose/docker-compose.yml: "threshold": 85, → "threshold": 80,',
+      'prod/compose/docker-compose.yml: "threshold": 2, → "threshold": 1.5,',
+      'prod/kubernetes/monitoring-config.yaml: "threshold": 85, → "threshold": 80,',
+      'prod/kubernetes/monitoring-config.yaml: "threshold": 2, → "threshold": 1.5,',
+      expect.stringMatching(/^prod\/kubernetes\/prometheusrule\.yaml: expr: "sum by \(pod\) \(rate\(container_cpu_usage_seconds_total.* > 85" → expr: ".* > 80"$/),
+      expect.stringMatching(/^prod\/kubernetes\/prometheusrule\.yaml: expr: "histogram_quantile\(0\.99, .* > 2" → expr: ".* > 1\.5"$/),
+      'prod/kubernetes/smoke-config.yaml: "p99LatencySeconds": 2, → "p99LatencySeconds": 1.5,',
+      expect.stringMatching(/^prod\/kubernetes\/smoke-job\.yaml: smartbot\.dev\/config-checksum: \S+ → smartbot\.dev\/config-checksum: \S+$/),
+    ]);
+  });
+
+  it('changing the autoscaling target changes the ScaledObject and monitoring.json only — no pod restarts', async () => {
+    const { changed, before, after } = await prodChange((t) => t.replace('autoscaling:\n', 'autoscaling:\n  targetBusyPercent: 40\n'));
+    expect(podTemplates(after)).toEqual(podTemplates(before));
+    expect(changed).toEqual([
+      'prod/compose/docker-compose.yml: "targetBusyPercent": 50 → "targetBusyPercent": 40',
+      'prod/kubernetes/monitoring-config.yaml: "targetBusyPercent": 50 → "targetBusyPercent": 40',
+      'prod/kubernetes/scaledobject.yaml: threshold: "0.5" → threshold: "0.4"',
+    ]);
   });
 
   it('writes nothing when an environment is invalid, and says why', async () => {
@@ -145,10 +174,10 @@ describe('rendered objects against the Kubernetes 1.36 and CRD models', () => {
       'apps/v1 Deployment',
       'argoproj.io/v1alpha1 Application',
       'argoproj.io/v1alpha1 ApplicationSet',
-      'autoscaling/v2 HorizontalPodAutoscaler',
       'batch/v1 CronJob',
       'batch/v1 Job',
       'external-secrets.io/v1 ExternalSecret',
+      'keda.sh/v1alpha1 ScaledObject',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'monitoring.coreos.com/v1 PrometheusRule',
       'monitoring.coreos.com/v1 ServiceMonitor',

@@ -311,6 +311,22 @@ export const RULES = {
     message: (p) => `autoscaling.min (${p.min}) is greater than autoscaling.max (${p.max})`,
     fix: () => 'Raise `autoscaling.max` or lower `autoscaling.min`.',
   }),
+  'autoscaling-scale-to-zero': rule<{ why: 'enterprise' | 'hpa' | 'no-ingress' }>({
+    severity: 'error',
+    summary: 'Scale to zero only on the base tier, with the keda engine, behind an ingress (whose request counter wakes it).',
+    message: (p) =>
+      p.why === 'enterprise'
+        ? '`autoscaling.scaleToZero` on the enterprise tier: the first requests after an idle period would wait for a model to load, or fail'
+        : p.why === 'hpa'
+          ? '`autoscaling.scaleToZero` with `engine: hpa`: an HPA never scales below one pod'
+          : '`autoscaling.scaleToZero` without an `ingress`: with no pod there is no series, and nothing else counts the requests that would wake it',
+    fix: (p) =>
+      p.why === 'enterprise'
+        ? 'Remove `scaleToZero` (enterprise environments keep `autoscaling.min` ≥ 2 pods running).'
+        : p.why === 'hpa'
+          ? 'Set `autoscaling.engine: keda`, or remove `scaleToZero`.'
+          : 'Add an `ingress` (host, className), or remove `scaleToZero`.',
+  }),
   'cidr-invalid': rule<{ value: string; reason: string }>({
     severity: 'error',
     summary: 'Allowlist entries are valid IPv4 or IPv6 CIDRs.',

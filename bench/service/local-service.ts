@@ -1,6 +1,7 @@
 // The smartbot service as its own process on a local GGUF, in-process inference (no runtime
-// container), for bench/service: the rendered dev service config with the bench's model,
-// threads and sequences, a fresh chat key, cache off unless asked, on a free loopback port.
+// container) unless a runtime's URL is given, for bench/service and bench:scaling: the rendered
+// dev service config with the bench's model, threads and sequences, a fresh chat key, cache off
+// unless asked, on a free loopback port.
 // UV_THREADPOOL_SIZE=1 as deployed; pinned with taskset when there is one.
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ export interface LocalService {
 }
 
 /** Starts the service on `modelPath`; resolves once /readyz answers 200 (the model is loaded). */
-export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number }): Promise<LocalService> {
+export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; runtime?: { url: string; port: number } }): Promise<LocalService> {
   const dev = renderedRuntimeConfig('dev');
   if (dev.model?.source !== 'local') throw new Error('rendered/dev no longer serves a local model: bench/service needs one');
   const { key, entry } = mintApiKey('bench', ['chat']);
@@ -37,6 +38,8 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
     auth: { keyringFile: keyring },
     logging: { ...dev.logging, level: 'info' },
     limits: { ...dev.limits, memoryBytes: 8 * 2 ** 30 },
+    // The deployed path: the service sends each request to the runtime, as the pod's two containers do.
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
   };
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
   const main = join(repoRoot, 'dist/service/src/entries/main.js');

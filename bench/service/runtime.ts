@@ -126,7 +126,7 @@ async function rates(server: Server, opts: SectionOptions, headers?: Record<stri
 }
 
 /** The cached builds of bench/llama-server.sh: this machine's (native) and the runtime image's (portable). */
-function llamaServerBinary(flavour: 'native' | 'portable'): string {
+export function llamaServerBinary(flavour: 'native' | 'portable'): string {
   try {
     return execFileSync(join(root, 'bench', 'llama-server.sh'), flavour === 'portable' ? ['--portable'] : [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch (e) {
@@ -150,10 +150,10 @@ const runtimeEntry = (threads: number) =>
   ], '/readyz', { UV_THREADPOOL_SIZE: '1' });
 
 /** The runtime entry as the runtime image runs it (`runtime --config`, llama-server behind its front). */
-async function runtimeOnLlamaServer(bin: string, threads: number): Promise<Server> {
+export async function runtimeOnLlamaServer(bin: string, threads: number, slots = SLOTS): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'smartbot-bench-runtime-'));
   const port = nextPort;
-  const c = await pairConfig(threads);
+  const c = await pairConfig(threads, slots);
   const config = { ...c, model: { ...c.model, path: benchModel() }, listen: { host: '127.0.0.1', port } };
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
   const server = await spawnServer(`runtime (llama-server) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, () => [
@@ -219,14 +219,14 @@ async function withServer<T>(opts: SectionOptions, label: string, start: () => P
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 /** The prod service config with the bench model, threads and slots, no Redis (the runtime rows measure decoding). */
-async function pairConfig(threads = THREADS): Promise<ServiceConfig> {
+async function pairConfig(threads = THREADS, slots = SLOTS): Promise<ServiceConfig> {
   const cm = parse(readFileSync(join(root, 'rendered/prod/kubernetes/configmap.yaml'), 'utf8'));
   const c = JSON.parse(cm.data['runtime.json']) as ServiceConfig;
   if (c.model?.source !== 'local') throw new Error('rendered/prod names a remote model');
   return {
     ...c,
     model: { ...c.model, path: `${PATHS.models}/${basename(benchModel())}`, contextSize: CONTEXT, threads, sha256: await sha256File(benchModel()) },
-    inference: { ...c.inference, parallelSequences: SLOTS },
+    inference: { ...c.inference, parallelSequences: slots },
     threads,
     cache: { ...c.cache, redis: { ...c.cache.redis, enabled: false } },
   };

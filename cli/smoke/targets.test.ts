@@ -12,7 +12,8 @@ const tmp = tempDir('smartbot-targets-');
 const PROD = {
   environment: 'prod',
   thresholds: { p99LatencySeconds: 2, errorRatePercent: 5 },
-  series: ['smartbot_http_request_duration_seconds_bucket', 'smartbot_http_requests_total'],
+  // The alerts' series, and the autoscaler's (prod autoscales).
+  series: ['smartbot_http_request_duration_seconds_bucket', 'smartbot_http_requests_total', 'smartbot_queue_depth', 'smartbot_sequences', 'smartbot_sequences_busy_ratio'],
   logFormat: 'line',
   load: { durationSeconds: 30, concurrency: 4, maxRequests: 10000, maxTokens: 64 },
 };

@@ -84,6 +84,11 @@ export class ModelRouter {
     return this.list.reduce((n, m) => n + m.engine.queueDepth(), 0);
   }
 
+  /** Requests holding a sequence now, over all models (each has inference.parallelSequences). */
+  busySequences(): number {
+    return this.list.reduce((n, m) => n + m.engine.busySequences(), 0);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.list.map((m) => m.engine.close()));
   }

@@ -13,7 +13,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOW_KEY_FILE } from '../../contract/audit-log.js';
 import { AUDIT_LOG_FILE, parseKeyring } from '../../contract/keyring-file.js';
+import type { MonitoringConfig } from '../../contract/monitoring-config.js';
+import { parse } from 'yaml';
 import { buildAdminApp, buildApp } from '../../service/src/app.js';
+import { Slots } from '../../service/src/engine/slots.js';
 import { ApiError } from '../../service/src/errors.js';
 import { repoRoot } from '../helpers/env.js';
 import { HOSTILE_ENV, HOSTILE_KEY_ID, hostileAuditFile } from '../helpers/keys.js';
@@ -37,13 +40,17 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
   /** Answers of 400 and above: only the two refused sign-ins may be among them. */
   const failures: string[] = [];
 
-  /** Real traffic through the API for the charts: 20–320 ms answers, every 17th a 503, some cache hits. */
+  /** Real traffic through the API for the charts: 20–320 ms answers holding one of 4 sequences (6 clients: a queue at times), every 17th a 503, some cache hits. */
   async function traffic(apiUrl: string, ms: number) {
     const chat = engine.chat.bind(engine);
+    const sequences = new Slots(['s0', 's1', 's2', 's3'], 16);
+    engine.busySequences = () => sequences.busy;
+    engine.queueDepth = () => sequences.depth;
     let n = 0;
     engine.chat = async (req, onDelta) => {
       n += 1;
-      await sleep(20 + ((n * 37) % 300));
+      const seq = await sequences.acquire(req.signal);
+      await sleep(20 + ((n * 37) % 300)).finally(() => sequences.release(seq));
       if (n % 17 === 0) throw new ApiError('shutting_down');
       return chat(req, onDelta);
     };
@@ -56,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
           body: JSON.stringify({ messages: [{ role: 'user', content: `question ${w}.${i % 5}` }], temperature: i % 3 === 0 ? 0 : 0.7 }),
         });
     };
-    await Promise.all([0, 1, 2, 3].map(worker));
+    await Promise.all([0, 1, 2, 3, 4, 5].map(worker));
   }
 
   beforeAll(async () => {
@@ -66,7 +73,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
     deps.startedAt = Date.now();
     // As npm start configures dev, with the Redis cache the scripted deps have (in memory).
     deps.config = { ...deps.config, listen: { host: '127.0.0.1', port: 18789, adminPort: 8080 }, cache: { redis: { enabled: true, url: 'redis://127.0.0.1:6379', ttlSeconds: 3600 } } };
-    admin = buildAdminApp(deps, { audit: { log: join(repoRoot, AUDIT_LOG_FILE), workflowKey: join(repoRoot, WORKFLOW_KEY_FILE) }, repoRoot, sampleMs: 500 });
+    // npm start hands the console dev's monitoring config (a pod reads it from its ConfigMap's file).
+    const monitoring = JSON.parse(parse(readFileSync(join(repoRoot, 'rendered/dev/kubernetes/monitoring-config.yaml'), 'utf8')).data['monitoring.json']) as MonitoringConfig;
+    admin = buildAdminApp(deps, { audit: { log: join(repoRoot, AUDIT_LOG_FILE), workflowKey: join(repoRoot, WORKFLOW_KEY_FILE) }, repoRoot, sampleMs: 500, monitoring: () => monitoring });
     api = buildApp(deps);
     base = await admin.listen({ host: '127.0.0.1', port: 0 });
     const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
@@ -151,13 +160,17 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
     }
   });
 
-  it('overview: the pod, readiness, cache and six charts with the alert thresholds', async () => {
+  it('overview: the pod, readiness, cache and seven charts with the alert thresholds, busy sequences among them', async () => {
     await page.goto(`${base}/`);
     const facts = await page.locator('main').innerText();
     expect(facts).toMatch(/Readiness\s+ready/);
     expect(facts).toMatch(/Cache\s+Redis, TTL \d+ s, hit ratio \d+(\.\d+)? % \(\d+ of \d+ lookups\)/);
-    expect(await page.locator('svg.chart').count()).toBe(6);
+    expect(facts).toMatch(/Autoscaling\s+not autoscaled/);
+    expect(await page.locator('svg.chart').count()).toBe(7);
     expect(await page.locator('svg.chart line.threshold').count()).toBe(4);
+    expect(await page.locator('#chart-busy-title').textContent()).toMatch(/^Busy sequences, last \d+ s: now busy \d+ %, busy \+ waiting \d+ %$/);
+    // The traffic kept sequences busy: the busy line is above 0 somewhere.
+    expect(await page.locator('#chart-busy-title').evaluate((t) => t.parentElement!.querySelectorAll('polyline.s1').length)).toBeGreaterThan(0);
     expect(await page.locator('#chart-latency-title').textContent()).toMatch(/^Latency p50 and p99, last \d+ s: now p50 [\d.]+ s, p99 [\d.]+ s; alert threshold 2 s$/);
     expect(await page.locator('#chart-errors-title').textContent()).toMatch(/alert threshold 5 %$/);
     expect(await axeViolations()).toEqual([]);
@@ -190,7 +203,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
     await page.goto(`${base}/config`);
     const config = JSON.parse((await page.textContent('pre.config'))!);
     expect(config.environment).toBe('dev');
-    expect(config.alerts.p99LatencySeconds).toEqual({ threshold: 2, for: '5m' });
+    // Thresholds are not in runtime.json (no checksum, no restart): they are shown beside it.
+    expect(config.alerts).toBeUndefined();
+    const monitoring = JSON.parse((await page.textContent('pre.monitoring'))!);
+    expect(monitoring.alerts.p99LatencySeconds).toEqual({ threshold: 2, for: '5m' });
     expect(await axeViolations()).toEqual([]);
     await shot('config');
   });

@@ -26,6 +26,7 @@ const PACKAGE_BY_GROUP: Record<string, string> = {
   'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'external-secrets.io': '@kubernetes-models/external-secrets',
+  'keda.sh': '@kubernetes-models/keda',
 };
 
 /** The module exporting the model class and interface for an apiVersion. */

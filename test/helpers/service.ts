@@ -97,6 +97,9 @@ export class ScriptedEngine implements ChatEngine {
   queueDepth() {
     return this.depth;
   }
+  busySequences() {
+    return this.slots?.busy ?? 0;
+  }
   async prepare() {
     if (this.refuse) throw this.refuse;
   }

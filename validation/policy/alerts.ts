@@ -1,5 +1,4 @@
 // Alert thresholds: percentages in (0, 100], `for` windows parse as Prometheus durations.
-// Also autoscaling's CPU target, which is a percentage too.
 import type { Policy } from './policy.js';
 
 /** Prometheus model.ParseDuration: units in descending order, each at most once. */
@@ -22,16 +21,5 @@ export const alerts: Policy = {
       if (!isPrometheusDuration(alert.for))
         report('alert-duration', { field: `monitoring.alerts.${name}.for`, value: alert.for }, `/monitoring/alerts/${name}/for`);
     }
-  },
-};
-
-export const autoscaling: Policy = {
-  rules: ['percent-range', 'autoscaling-range'],
-  reads: ['/autoscaling'],
-  check({ config, report }) {
-    const { min, max, targetCPUPercent } = config.autoscaling;
-    if (min > max) report('autoscaling-range', { min, max }, '/autoscaling/min');
-    if (!(targetCPUPercent > 0 && targetCPUPercent <= 100))
-      report('percent-range', { field: 'autoscaling.targetCPUPercent', value: targetCPUPercent }, '/autoscaling/targetCPUPercent');
   },
 };

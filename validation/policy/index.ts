@@ -4,7 +4,8 @@
 import { placeOf, type LayeredEnvironment } from '../load/layers.js';
 import { report as makeDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { SmartbotEnvironment } from '../../contract/environment.js';
-import { alerts, autoscaling } from './alerts.js';
+import { alerts } from './alerts.js';
+import { autoscaling } from './autoscaling.js';
 import { cors } from './cors.js';
 import { enterprise } from './enterprise.js';
 import { modelFile } from './model.js';

@@ -1,6 +1,7 @@
 // Inline SVG line charts for the overview: no script, no external asset, no inline style (the
 // console's CSP allows neither), colours from console.css classes. Each chart can draw the
-// environment's alert threshold as a dashed line, and says in its <title> what it shows.
+// environment's alert threshold (or the autoscaler's target) as a dashed line, and says in its
+// <title> what it shows.
 import type { Point } from './history.js';
 
 export interface Series {
@@ -17,6 +18,8 @@ export interface ChartSpec {
   series: Series[];
   /** The alert threshold in the chart's unit, when the environment has an alert on this value. */
   threshold?: number;
+  /** What the dashed line is: an alert threshold (the default) or the autoscaler's target. */
+  thresholdKind?: 'alert' | 'target';
   /** The window the x axis spans, ms. */
   windowMs: number;
 }
@@ -72,7 +75,8 @@ export function lineChart(spec: ChartSpec): string {
     const v = [...s.values].reverse().find((x) => x !== null);
     return `${s.label} ${v === undefined || v === null ? 'no data' : `${short(v)} ${spec.unit}`}`;
   });
-  const summary = `${spec.title}, last ${span(spec.windowMs)}: now ${latest.join(', ')}${spec.threshold === undefined ? '' : `; alert threshold ${short(spec.threshold)} ${spec.unit}`}`;
+  const target = spec.thresholdKind === 'target';
+  const summary = `${spec.title}, last ${span(spec.windowMs)}: now ${latest.join(', ')}${spec.threshold === undefined ? '' : `; ${target ? 'scaling target' : 'alert threshold'} ${short(spec.threshold)} ${spec.unit}`}`;
   const parts = [
     `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${spec.id}-title">`,
     `<title id="${spec.id}-title">${escapeXml(summary)}</title>`,
@@ -85,24 +89,34 @@ export function lineChart(spec: ChartSpec): string {
   ];
   if (spec.threshold !== undefined) {
     const ty = y(spec.threshold).toFixed(1);
-    parts.push(`<line class="threshold" x1="${PAD.left}" y1="${ty}" x2="${W - PAD.right}" y2="${ty}"/>`);
-    parts.push(`<text class="tick threshold-label" x="${W - PAD.right}" y="${Number(ty) - 4}" text-anchor="end">alert &gt; ${escapeXml(short(spec.threshold))} ${escapeXml(spec.unit)}</text>`);
+    const kind = target ? 'target' : 'threshold';
+    parts.push(`<line class="${kind}" x1="${PAD.left}" y1="${ty}" x2="${W - PAD.right}" y2="${ty}"/>`);
+    parts.push(`<text class="tick ${kind}-label" x="${W - PAD.right}" y="${Number(ty) - 4}" text-anchor="end">${target ? 'scale-up target' : 'alert &gt;'} ${escapeXml(short(spec.threshold))} ${escapeXml(spec.unit)}</text>`);
   }
   for (const s of spec.series) for (const pts of lines(s.values, x, y)) parts.push(`<polyline class="series ${escapeXml(s.cls)}" points="${pts}"/>`);
   parts.push('</svg>');
   return parts.join('');
 }
 
-/** The overview's charts from the history's points, with the environment's thresholds. */
-export function overviewCharts(points: Point[], alerts: { p99Seconds?: number; errorRatePercent?: number; cpuPercent?: number; memoryPercent?: number }, windowMs: number) {
+/** The overview's charts from the history's points, with the environment's thresholds and the autoscaler's target. */
+export function overviewCharts(points: Point[], alerts: { p99Seconds?: number; errorRatePercent?: number; cpuPercent?: number; memoryPercent?: number; targetBusyPercent?: number }, windowMs: number) {
   const col = <K extends keyof Point>(k: K) => points.map((p) => p[k]) as (number | null)[];
   const specs: (ChartSpec & { caption: string })[] = [
     { id: 'chart-rps', title: 'Requests per second', caption: 'Requests per second (all routes)', unit: 'req/s', series: [{ label: 'requests/s', cls: 's1', values: col('requestsPerSecond') }], windowMs },
     { id: 'chart-latency', title: 'Latency p50 and p99', caption: 'Latency: p50 (blue) and p99 (orange)', unit: 's', series: [{ label: 'p50', cls: 's1', values: col('p50Seconds') }, { label: 'p99', cls: 's2', values: col('p99Seconds') }], ...(alerts.p99Seconds === undefined ? {} : { threshold: alerts.p99Seconds }), windowMs },
     { id: 'chart-errors', title: 'Error rate (5xx)', caption: 'Error rate: 5xx answers, % of all', unit: '%', series: [{ label: '5xx', cls: 's2', values: col('errorRatePercent') }], ...(alerts.errorRatePercent === undefined ? {} : { threshold: alerts.errorRatePercent }), windowMs },
+    {
+      id: 'chart-busy',
+      title: 'Busy sequences',
+      caption: 'Sequences busy (blue) and busy + waiting (orange, what the autoscaler sums), % of the sequences',
+      unit: '%',
+      series: [{ label: 'busy', cls: 's1', values: col('busyPercent') }, { label: 'busy + waiting', cls: 's2', values: col('loadPercent') }],
+      ...(alerts.targetBusyPercent === undefined ? {} : { threshold: alerts.targetBusyPercent, thresholdKind: 'target' as const }),
+      windowMs,
+    },
     { id: 'chart-tokens', title: 'Tokens per second', caption: 'Tokens generated per second', unit: 'tok/s', series: [{ label: 'tokens/s', cls: 's1', values: col('tokensPerSecond') }], windowMs },
     { id: 'chart-cpu', title: 'CPU, % of the limit', caption: 'CPU: % of the CPU limit (this process)', unit: '%', series: [{ label: 'CPU', cls: 's1', values: col('cpuPercent') }], ...(alerts.cpuPercent === undefined ? {} : { threshold: alerts.cpuPercent }), windowMs },
     { id: 'chart-memory', title: 'Memory, % of the limit', caption: 'Memory: resident, % of the memory limit (this process)', unit: '%', series: [{ label: 'memory', cls: 's1', values: col('memoryPercent') }], ...(alerts.memoryPercent === undefined ? {} : { threshold: alerts.memoryPercent }), windowMs },
   ];
-  return specs.map((s) => ({ id: s.id, caption: s.caption, hasThreshold: s.threshold !== undefined, svg: lineChart(s) }));
+  return specs.map((s) => ({ id: s.id, caption: s.caption, hasThreshold: s.threshold !== undefined && s.thresholdKind !== 'target', svg: lineChart(s) }));
 }

@@ -1,6 +1,6 @@
 // The admin console through fastify's inject: what a browser gets for each request (status,
 // headers, the page's text). The real browser (keyboard, axe, screenshots) is test/console/.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,13 @@ import { ModelRouter } from '../model-router.js';
 import { CONSOLE_HEADERS } from './console.js';
 import { configChecksum } from './pages.js';
 
-const { deps, keys, close } = scriptedDeps();
-deps.config = { ...deps.config, environment: HOSTILE_ENV, cache: { redis: { enabled: true, url: 'redis://user:hunter2@127.0.0.1:6379', ttlSeconds: 60 } } };
+const { deps, keys, close, sink } = scriptedDeps();
+// monitoring.json as prod's ConfigMap carries it (thresholds and a scaling target), in a file the test can change.
+const monitoringDir = mkdtempSync(join(tmpdir(), 'smartbot-console-monitoring-'));
+const monitoringPath = join(monitoringDir, 'monitoring.json');
+const renderedMonitoring = parse(readFileSync(join(repoRoot, 'rendered/prod/kubernetes/monitoring-config.yaml'), 'utf8')).data['monitoring.json'] as string;
+writeFileSync(monitoringPath, renderedMonitoring);
+deps.config = { ...deps.config, environment: HOSTILE_ENV, monitoringFile: monitoringPath, cache: { redis: { enabled: true, url: 'redis://user:hunter2@127.0.0.1:6379', ttlSeconds: 60 } } };
 const audit = hostileAuditFile(HOSTILE_ENV);
 const admin = buildAdminApp(deps, { audit, sampleMs: 50 });
 const api = buildApp(deps);
@@ -26,6 +31,7 @@ afterAll(async () => {
   close();
   await admin.close();
   await api.close();
+  rmSync(monitoringDir, { recursive: true, force: true });
 });
 
 const login = (token: string, ip = '127.0.0.1') =>
@@ -106,7 +112,7 @@ describe('admin console: pages', async () => {
     expect(a).toContain('drill &lt;b&gt;bold&lt;/b&gt;');
   });
 
-  it('overview: version, checksum, model, readiness, queue, cache, and six charts, four with a threshold line', async () => {
+  it('overview: version, checksum, model, readiness, queue, busy sequences, cache, and seven charts, four with a threshold line and one with the scaling target', async () => {
     const t = text((await get('/', cookie)).body);
     expect(t).toContain(`Service version ${deps.config.service.version}`);
     expect(t).toMatch(/Config checksum [0-9a-f]{64}/);
@@ -114,12 +120,40 @@ describe('admin console: pages', async () => {
     expect(t).toContain(`Context size 2,048 tokens`);
     expect(t).toContain('Readiness ready');
     expect(t).toContain('Queue depth 0');
+    expect(t).toContain(`Busy sequences 0 of ${deps.config.inference.parallelSequences}`);
+    const target = JSON.parse(renderedMonitoring).autoscaling.targetBusyPercent;
+    expect(t).toContain(`Autoscaling scale-up target ${target} % busy`);
     expect(t).toContain('Cache Redis, TTL 60 s');
     const body = (await get('/', cookie)).body;
-    expect(body.match(/<svg class="chart"/g)).toHaveLength(6);
+    expect(body.match(/<svg class="chart"/g)).toHaveLength(7);
     expect(body.match(/<line class="threshold"/g)).toHaveLength(4);
     expect(body).toContain('alert &gt; 2 s');
+    expect(body.match(/<line class="target"/g)).toHaveLength(1);
+    expect(body).toContain(`scale-up target ${target} %`);
+    expect(body).toContain(`Busy sequences, last`);
     expect(t).toContain(`environments/${HOSTILE_ENV.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')}.yaml: add monitoring.alerts.p99LatencySeconds.threshold`);
+  });
+
+  it('a threshold changed in monitoring.json shows on the next page, with no restart; an unreadable file keeps the last one', async () => {
+    const edited = JSON.parse(renderedMonitoring);
+    edited.alerts.p99LatencySeconds.threshold = 1.5;
+    edited.autoscaling.targetBusyPercent = 35;
+    writeFileSync(monitoringPath, JSON.stringify(edited));
+    // The kubelet swaps the file; make sure its mtime moves even within one clock tick.
+    utimesSync(monitoringPath, new Date(), new Date(Date.now() + 2000));
+    let body = (await get('/', cookie)).body;
+    expect(body).toContain('alert &gt; 1.5 s');
+    expect(body).toContain('scale-up target 35 %');
+    writeFileSync(monitoringPath, '{ not json');
+    utimesSync(monitoringPath, new Date(), new Date(Date.now() + 4000));
+    body = (await get('/', cookie)).body;
+    expect(body).toContain('alert &gt; 1.5 s');
+    expect(sink.lines.filter((l) => l.includes('monitoring config unreadable'))).toHaveLength(1);
+    await get('/', cookie);
+    expect(sink.lines.filter((l) => l.includes('monitoring config unreadable'))).toHaveLength(1);
+    writeFileSync(monitoringPath, renderedMonitoring);
+    utimesSync(monitoringPath, new Date(), new Date(Date.now() + 6000));
+    expect((await get('/', cookie)).body).toContain('alert &gt; 2 s');
   });
 
   it('keys: id, scopes, status, created, expires and the commands; never a hash', async () => {
@@ -138,8 +172,10 @@ describe('admin console: pages', async () => {
     expect(t.indexOf('ops.1')).toBeGreaterThan(t.indexOf('&lt;img'));
   });
 
-  it('config: the service config, with URL passwords redacted', async () => {
+  it('config: the service config, with URL passwords redacted, and monitoring.json beside it', async () => {
     const r = await get('/config', cookie);
+    expect(text(r.body)).toContain(`The alert thresholds and the autoscaling target ( ${monitoringPath} )`);
+    expect(r.body).toContain('&quot;targetBusyPercent&quot;');
     expect(r.body).not.toContain('hunter2');
     expect(r.body).toContain('redis://user:‹redacted›@127.0.0.1:6379');
   });

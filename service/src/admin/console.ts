@@ -12,6 +12,7 @@ import type { ServiceDeps } from '../deps.js';
 import { AuditHistory } from './audit.js';
 import { CONSOLE_ASSETS, loadConsoleFiles, type ConsoleAsset } from './files.js';
 import { MetricsHistory, SAMPLE_EVERY_MS } from './history.js';
+import { monitoringFile, type MonitoringSource } from './monitoring.js';
 import { auditView, configChecksum, configView, keysView, overviewView, type ConsoleContext } from './pages.js';
 import { LoginLimiter, sessionCookie, sessionIdFrom, SessionStore, type Session } from './session.js';
 
@@ -24,6 +25,8 @@ export interface ConsoleOptions {
   localChanges?: boolean;
   /** How often the metrics history samples (default 5 s). */
   sampleMs?: number;
+  /** The thresholds and scaling target (default: the config's monitoringFile, re-read when it changes). */
+  monitoring?: MonitoringSource;
 }
 
 export const CONSOLE_HEADERS = {
@@ -71,7 +74,9 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
   const limiter = new LoginLimiter();
   const history = new MetricsHistory(deps.metrics.registry, deps.config.limits, options.sampleMs ?? SAMPLE_EVERY_MS);
   const audit = options.audit ? new AuditHistory(options.audit.log, options.audit.workflowKey) : undefined;
-  const ctx: ConsoleContext = { deps, history, checksum: configChecksum(deps.config), repoRoot: options.repoRoot };
+  const file = deps.config.monitoringFile;
+  const monitoring = options.monitoring ?? (file ? monitoringFile(file, deps.log) : () => undefined);
+  const ctx: ConsoleContext = { deps, history, monitoring, checksum: configChecksum(deps.config), repoRoot: options.repoRoot };
   const env = deps.config.environment;
   history.start();
   app.addHook('onClose', async () => history.stop());
@@ -128,7 +133,7 @@ export const adminConsole: FastifyPluginAsync<{ deps: ServiceDeps; options: Cons
   page('/', 'overview', () => overviewView(ctx));
   page('/keys', 'keys', () => keysView(deps));
   page('/audit', 'audit', () => auditView(deps, audit));
-  page('/config', 'config', () => configView(deps, options.localChanges ?? false));
+  page('/config', 'config', () => configView(deps, monitoring, options.localChanges ?? false));
 
   app.get('/login', { config: { public: true } }, async (req, reply) => ((await current(req)) ? reply.code(303).header('location', '/').send() : loginPage(reply, false)));
 

@@ -44,9 +44,22 @@ describe('the history', () => {
     expect(p.p99Seconds).toBeCloseTo(2.5 + 0.5 * 0.9);
   });
 
+  it('reads the engine occupancy at the instant it samples: busy share, and busy plus waiting, % of the sequences', async () => {
+    const m = createMetrics();
+    let now = { busy: 3, waiting: 2, sequences: 4 };
+    m.observeOccupancy(() => now);
+    const a = await readSample(m.registry, 0);
+    expect(a).toMatchObject({ busyRatio: 0.75, queueDepth: 2, sequences: 4 });
+    now = { busy: 4, waiting: 6, sequences: 4 };
+    const b = await readSample(m.registry, 5000);
+    const p = pointBetween(a, b, { cpuMillis: 1000, memoryBytes: 2 ** 40 });
+    expect(p.busyPercent).toBe(100);
+    expect(p.loadPercent).toBe(250);
+  });
+
   it('keeps at most 15 minutes of samples at the default rate (180 intervals), whatever the rate', () => {
     const h = new MetricsHistory(createMetrics().registry, { cpuMillis: 1000, memoryBytes: 1 }, 10);
-    const s = (at: number): Sample => ({ at, requests: at, errors5xx: 0, buckets: [], tokens: 0, cacheHits: 0, cacheMisses: 0, cpuSeconds: 0, residentBytes: 0 });
+    const s = (at: number): Sample => ({ at, requests: at, errors5xx: 0, buckets: [], tokens: 0, cacheHits: 0, cacheMisses: 0, cpuSeconds: 0, residentBytes: 0, busyRatio: 0, queueDepth: 0, sequences: 4 });
     for (let i = 0; i < 400; i++) h.add(s(i * 5000));
     expect(h.points()).toHaveLength(180);
     expect(h.points()[0]!.at).toBe(220 * 5000);

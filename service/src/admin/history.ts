@@ -22,6 +22,10 @@ export interface Sample {
   cacheMisses: number;
   cpuSeconds: number;
   residentBytes: number;
+  /** The scaling series at that instant: busy share (0–1), queue depth, sequences. */
+  busyRatio: number;
+  queueDepth: number;
+  sequences: number;
 }
 
 /** One point per sample interval; null where nothing was measured (no requests: no latency). */
@@ -34,6 +38,9 @@ export interface Point {
   tokensPerSecond: number;
   cpuPercent: number;
   memoryPercent: number;
+  /** Sequences busy, % of them; and busy plus waiting (the autoscaler's signal), % of them. */
+  busyPercent: number;
+  loadPercent: number;
 }
 
 type Values = { value: number; labels: Record<string, string | number>; metricName?: string }[];
@@ -49,8 +56,18 @@ export async function readSample(registry: Registry, at = Date.now()): Promise<S
   // prom-client updates the CPU counters (user, system and their total) when the user counter is
   // collected: read it first, then the total is current.
   await values(registry, 'process_cpu_user_seconds_total');
-  const [requests, duration, tokens, cache, cpu, rss] = await Promise.all(
-    [METRICS.requests, METRICS.requestDuration, METRICS.tokensGenerated, METRICS.cacheLookups, 'process_cpu_seconds_total', 'process_resident_memory_bytes'].map((n) => values(registry, n)),
+  const [requests, duration, tokens, cache, cpu, rss, busy, queue, sequences] = await Promise.all(
+    [
+      METRICS.requests,
+      METRICS.requestDuration,
+      METRICS.tokensGenerated,
+      METRICS.cacheLookups,
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      METRICS.sequencesBusyRatio,
+      METRICS.queueDepth,
+      METRICS.sequences,
+    ].map((n) => values(registry, n)),
   );
   // The histogram's buckets summed over routes, methods and statuses (`sum by (le)`).
   const byLe = new Map<number, number>();
@@ -68,6 +85,9 @@ export async function readSample(registry: Registry, at = Date.now()): Promise<S
     cacheMisses: sum(cache!, (v) => v.labels.result === 'miss'),
     cpuSeconds: sum(cpu!),
     residentBytes: sum(rss!),
+    busyRatio: sum(busy!),
+    queueDepth: sum(queue!),
+    sequences: sum(sequences!),
   };
 }
 
@@ -109,6 +129,9 @@ export function pointBetween(a: Sample, b: Sample, limits: { cpuMillis: number; 
     tokensPerSecond: (b.tokens - a.tokens) / seconds,
     cpuPercent: ((b.cpuSeconds - a.cpuSeconds) / seconds / (limits.cpuMillis / 1000)) * 100,
     memoryPercent: (b.residentBytes / limits.memoryBytes) * 100,
+    // Gauges: as they were at the interval's end, as the autoscaler's query reads them.
+    busyPercent: b.busyRatio * 100,
+    loadPercent: (b.busyRatio + (b.sequences > 0 ? b.queueDepth / b.sequences : 0)) * 100,
   };
 }
 

@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyState, type KeyEntry } from '../../../contract/keyring-file.js';
 import { isLocal, modelSet, modelThreads } from '../../../contract/models.js';
+import type { MonitoringConfig } from '../../../contract/monitoring-config.js';
 import type { ServiceDeps } from '../deps.js';
 import type { RoutedModel } from '../model-router.js';
 import type { AuditHistory } from './audit.js';
 import { overviewCharts, short, span } from './charts.js';
 import { HISTORY_WINDOW_MS, type MetricsHistory } from './history.js';
+import type { MonitoringSource } from './monitoring.js';
 
 /** The Deployment's config-checksum annotation is this over the rendered runtime.json. */
 export const configChecksum = (config: ServiceDeps['config']) => createHash('sha256').update(`${JSON.stringify(config, null, 2)}\n`).digest('hex');
@@ -27,7 +29,7 @@ export function formatDuration(ms: number): string {
 
 const utc = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, '') : '—');
 
-type Alerts = NonNullable<ServiceDeps['config']['alerts']>;
+type Alerts = MonitoringConfig['alerts'];
 const ALERT_FIELDS: { key: keyof Alerts; label: string }[] = [
   { key: 'p99LatencySeconds', label: 'P99 latency (s)' },
   { key: 'errorRatePercent', label: 'Error rate (%)' },
@@ -71,6 +73,8 @@ function thresholdEdits(env: string, alerts: Alerts | undefined, repoRoot: strin
 export interface ConsoleContext {
   deps: ServiceDeps;
   history: MetricsHistory;
+  /** The thresholds and the scaling target now (re-read when their file changes). */
+  monitoring: MonitoringSource;
   checksum: string;
   repoRoot: string | undefined;
 }
@@ -108,7 +112,7 @@ async function modelFacts(deps: ServiceDeps, m: RoutedModel, several: boolean): 
   ];
 }
 
-export async function overviewView({ deps, history, checksum, repoRoot }: ConsoleContext) {
+export async function overviewView({ deps, history, monitoring, checksum, repoRoot }: ConsoleContext) {
   const { config, models } = deps;
   const readiness = deps.lifecycle.draining ? { ready: false, reason: 'shutting down' } : await models.default.engine.readiness();
   const several = models.list.length > 1;
@@ -117,7 +121,8 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
   const lookups = last ? last.cacheHits + last.cacheMisses : 0;
   const hitRatio = lookups > 0 ? `hit ratio ${short((last!.cacheHits / lookups) * 100)} % (${last!.cacheHits} of ${lookups} lookups)` : 'no lookups yet';
   const cache = deps.cache ? `Redis, TTL ${config.cache.redis.ttlSeconds} s, ${hitRatio}` : 'off';
-  const a = config.alerts;
+  const watched = monitoring();
+  const a = watched?.alerts;
   const points = history.points();
   const windowMs = Math.min(HISTORY_WINDOW_MS, Math.max(points.length, 1) * history.everyMs);
   return {
@@ -129,6 +134,8 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
     notReadyReason: readiness.ready ? '' : (readiness.reason ?? 'unknown'),
     uptime: formatDuration(Date.now() - deps.startedAt),
     queueDepth: models.queueDepth(),
+    busySequences: `${models.busySequences()} of ${models.list.length * config.inference.parallelSequences}`,
+    scaling: watched?.autoscaling ? `scale-up target ${watched.autoscaling.targetBusyPercent} % busy` : 'not autoscaled',
     cache,
     several,
     models: modelViews,
@@ -137,7 +144,10 @@ export async function overviewView({ deps, history, checksum, repoRoot }: Consol
     covered: span(windowMs),
     charts: overviewCharts(
       points,
-      a ? { p99Seconds: a.p99LatencySeconds.threshold, errorRatePercent: a.errorRatePercent.threshold, cpuPercent: a.cpuPercent.threshold, memoryPercent: a.memoryPercent.threshold } : {},
+      {
+        ...(a ? { p99Seconds: a.p99LatencySeconds.threshold, errorRatePercent: a.errorRatePercent.threshold, cpuPercent: a.cpuPercent.threshold, memoryPercent: a.memoryPercent.threshold } : {}),
+        ...(watched?.autoscaling ? { targetBusyPercent: watched.autoscaling.targetBusyPercent } : {}),
+      },
       windowMs,
     ),
     thresholdEdits: thresholdEdits(config.environment, a, repoRoot),
@@ -204,13 +214,16 @@ export function redactConfig(value: unknown, key = ''): unknown {
   return value;
 }
 
-export function configView(deps: ServiceDeps, localChanges: boolean) {
+export function configView(deps: ServiceDeps, monitoring: MonitoringSource, localChanges: boolean) {
   const env = deps.config.environment;
+  const watched = monitoring();
   return {
     title: 'Config',
     localChanges,
     envFile: `environments/${env}.yaml`,
     renderCommand: `npx smartbot render --env ${sh(env)}`,
     configJson: JSON.stringify(redactConfig(deps.config), null, 2),
+    monitoringFrom: deps.config.monitoringFile ?? `environments/${env}.yaml, read at start`,
+    monitoringJson: watched ? JSON.stringify(watched, null, 2) : '',
   };
 }

@@ -120,7 +120,6 @@ export class LocalEngine implements ChatEngine {
     const slots = new Slots(
       Array.from({ length: sequences }, () => context.getSequence()),
       sequences * 4,
-      this.onDepth,
     );
     this.runtime = { llama, model: loaded, context, slots, wrapper: m.resolveChatWrapper(loaded), LlamaChat: m.LlamaChat };
     this.state = { ready: true };
@@ -137,6 +136,10 @@ export class LocalEngine implements ChatEngine {
 
   queueDepth(): number {
     return this.runtime?.slots.depth ?? 0;
+  }
+
+  busySequences(): number {
+    return this.runtime?.slots.busy ?? 0;
   }
 
   private ready(): Runtime {

@@ -63,10 +63,12 @@ export interface UpstreamTarget {
   headers: () => Record<string, string>;
   /** GET this for readiness (2xx = ready). */
   readinessUrl: string;
+  /** Requests it decodes at once (inference.parallelSequences; the runtime's llama-server slots): more in flight wait. */
+  sequences: number;
 }
 
 /** A remote model: its endpoint, with the credential read from its Secret per request. */
-export function remoteTarget(config: Pick<ServiceConfig, 'secretsDir'>, model: RemoteModel): UpstreamTarget {
+export function remoteTarget(config: Pick<ServiceConfig, 'secretsDir' | 'inference'>, model: RemoteModel): UpstreamTarget {
   const endpoint = model.endpoint.replace(/\/+$/, '');
   return {
     endpoint,
@@ -77,6 +79,7 @@ export function remoteTarget(config: Pick<ServiceConfig, 'secretsDir'>, model: R
       return model.auth.type === 'api-key' ? { 'api-key': secret } : { authorization: `Bearer ${secret}` };
     },
     readinessUrl: `${endpoint}/models`,
+    sequences: config.inference.parallelSequences,
   };
 }
 
@@ -91,11 +94,13 @@ export const RUNTIME_TIMEOUT_MS = 300_000;
 export function runtimeTarget(config: ServiceConfig, modelId: string, several: boolean): UpstreamTarget {
   const endpoint = config.runtime!.url.replace(/\/+$/, '');
   const readinessUrl = several ? `${endpoint}/models/${encodeURIComponent(modelId)}` : `${endpoint.replace(/\/v1$/, '')}/readyz`;
-  return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl };
+  return { endpoint, model: modelId, timeoutMs: RUNTIME_TIMEOUT_MS, headers: () => ({}), readinessUrl, sequences: config.inference.parallelSequences };
 }
 
 export class RemoteEngine implements ChatEngine {
   private lastReady: { at: number; state: Readiness } | undefined;
+  /** Requests sent upstream and not yet answered: the upstream decodes `sequences` of them, the rest wait in its queue. */
+  private inFlight = 0;
 
   constructor(
     private readonly target: UpstreamTarget,
@@ -106,7 +111,11 @@ export class RemoteEngine implements ChatEngine {
   ) {}
 
   queueDepth(): number {
-    return 0;
+    return Math.max(0, this.inFlight - this.target.sequences);
+  }
+
+  busySequences(): number {
+    return Math.min(this.inFlight, this.target.sequences);
   }
 
   /** The upstream checks the prompt against its own context. */
@@ -182,6 +191,15 @@ export class RemoteEngine implements ChatEngine {
   }
 
   async chat(req: ChatRequest, onDelta?: (text: string) => void, onStart?: () => void): Promise<ChatResult> {
+    this.inFlight++;
+    try {
+      return await this.answer(req, onDelta, onStart);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async answer(req: ChatRequest, onDelta?: (text: string) => void, onStart?: () => void): Promise<ChatResult> {
     const r = await this.post(req, onDelta !== undefined);
     // The upstream accepted the request: the answer is this model's from here.
     onStart?.();

@@ -8,16 +8,24 @@ export class Slots<T> {
   private readonly free: T[];
   private readonly waiting: { resolve: (slot: T) => void; reject: (e: Error) => void; signal: AbortSignal; onAbort: () => void }[] = [];
 
+  private readonly size: number;
+
   constructor(
     slots: T[],
     private readonly maxWaiting: number,
     private readonly onDepth: (depth: number) => void = () => {},
   ) {
     this.free = [...slots];
+    this.size = slots.length;
   }
 
   get depth(): number {
     return this.waiting.length;
+  }
+
+  /** Slots handed out and not yet released. */
+  get busy(): number {
+    return this.size - this.free.length;
   }
 
   /** Throws queue_full when a request now would have neither a slot nor a place in the queue. */

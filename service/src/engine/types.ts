@@ -79,5 +79,7 @@ export interface ChatEngine {
   chat(req: ChatRequest, onDelta?: (text: string) => void, onStart?: () => void): Promise<ChatResult>;
   /** Requests waiting for capacity. */
   queueDepth(): number;
+  /** Requests holding a sequence now (at most inference.parallelSequences): the autoscaler's busy share. */
+  busySequences(): number;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // Request duration and count by route, method and status (499 for a client that went away):
-// the series the rendered alerts query.
+// the series the rendered alerts query. And the engine's occupancy (busy sequences, queue): the
+// series the rendered autoscaler queries.
 import type { FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
 import { appWide } from './app-wide.js';
@@ -8,7 +9,9 @@ import { onRequestEnd } from './request-end.js';
 /** The route pattern (never the raw URL: bounded label values), or "unmatched" for a 404. */
 export const routeLabel = (req: FastifyRequest) => req.routeOptions.url ?? 'unmatched';
 
-export const requestMetrics = appWide<Pick<ServiceDeps, 'metrics'>>(async (app, { metrics }) => {
+export const requestMetrics = appWide<Pick<ServiceDeps, 'metrics' | 'models' | 'config'>>(async (app, { metrics, models, config }) => {
+  // Every model's sequences and queue together: the pod's load, whichever model a request names.
+  metrics.observeOccupancy(() => ({ busy: models.busySequences(), waiting: models.queueDepth(), sequences: models.list.length * config.inference.parallelSequences }));
   // The labelled series of each route, method and status, looked up once: prom-client builds
   // and hashes a label object on every observe() it is handed one. Bounded: routes × Node's
   // methods × statuses.

@@ -19,9 +19,8 @@ export const probeRoutes: FastifyPluginAsync<ServiceDeps> = async (app, { models
   });
 };
 
-export const metricsRoute: FastifyPluginAsync<ServiceDeps> = async (app, { models, metrics }) => {
+export const metricsRoute: FastifyPluginAsync<ServiceDeps> = async (app, { metrics }) => {
   app.get('/metrics', { config: { public: true } }, async (_req, reply) => {
-    metrics.queueDepth.set(models.queueDepth());
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -1,7 +1,17 @@
-// Prometheus metrics under exactly the names the rendered PrometheusRules query
-// (generators/model/telemetry.ts), plus prom-client's default process metrics.
+// Prometheus metrics under exactly the names the rendered PrometheusRules and the autoscaler's
+// query read (contract/telemetry.ts), plus prom-client's default process metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS, METRICS } from '../../../contract/telemetry.js';
+
+/** How full the engine is at one instant: what the scaling series are read from. */
+export interface Occupancy {
+  /** Requests holding a sequence (decoding, or evaluating their prompt). */
+  busy: number;
+  /** Requests waiting for one. */
+  waiting: number;
+  /** The sequences decoded at once. */
+  sequences: number;
+}
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -11,13 +21,21 @@ export interface ServiceMetrics {
   fallbacks: Counter<'from' | 'to' | 'reason'>;
   tokensPerSecond: Gauge;
   queueDepth: Gauge;
+  sequencesBusyRatio: Gauge;
+  sequences: Gauge;
   cacheLookups: Counter<'result'>;
+  /**
+   * Where the occupancy gauges read from, at every collection (a scrape of /metrics, the
+   * console's sampler): gauges set on each change would need every engine to report each change.
+   */
+  observeOccupancy(read: () => Occupancy): void;
 }
 
 export function createMetrics(): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labels = ['route', 'method', 'status'] as const;
+  let read: (() => Occupancy) | undefined;
   return {
     registry,
     requestDuration: new Histogram({ name: METRICS.requestDuration, help: 'HTTP request duration in seconds.', labelNames: labels, buckets: DURATION_BUCKETS, registers: [registry] }),
@@ -25,7 +43,35 @@ export function createMetrics(): ServiceMetrics {
     tokensGenerated: new Counter({ name: METRICS.tokensGenerated, help: 'Completion tokens generated, by source and the model that answered.', labelNames: ['source', 'model'], registers: [registry] }),
     fallbacks: new Counter({ name: METRICS.fallbacks, help: 'Requests a model handed to its fallback, by model ids and reason.', labelNames: ['from', 'to', 'reason'], registers: [registry] }),
     tokensPerSecond: new Gauge({ name: METRICS.tokensPerSecond, help: 'Generation speed of the last completed request (tokens/s).', registers: [registry] }),
-    queueDepth: new Gauge({ name: METRICS.queueDepth, help: 'Requests waiting for a free sequence.', registers: [registry] }),
+    queueDepth: new Gauge({
+      name: METRICS.queueDepth,
+      help: 'Requests waiting for a free sequence.',
+      registers: [registry],
+      collect() {
+        if (read) this.set(read().waiting);
+      },
+    }),
+    sequencesBusyRatio: new Gauge({
+      name: METRICS.sequencesBusyRatio,
+      help: 'Share of the sequences answering a request now (0-1).',
+      registers: [registry],
+      collect() {
+        if (!read) return;
+        const o = read();
+        this.set(o.sequences > 0 ? Math.min(o.busy, o.sequences) / o.sequences : 0);
+      },
+    }),
+    sequences: new Gauge({
+      name: METRICS.sequences,
+      help: 'Sequences decoded at once (inference.parallelSequences).',
+      registers: [registry],
+      collect() {
+        if (read) this.set(read().sequences);
+      },
+    }),
     cacheLookups: new Counter({ name: METRICS.cacheLookups, help: 'Response cache lookups by result.', labelNames: ['result'], registers: [registry] }),
+    observeOccupancy(r) {
+      read = r;
+    },
   };
 }
