@@ -26,11 +26,20 @@ export function uniquePieces(text: string): string[] {
   return pieces;
 }
 
-export function buildDemoModel(): Buffer {
-  const pieces = uniquePieces(DEMO_REPLY);
-  const vocab = buildVocabulary(pieces);
+/**
+ * A table model whose every greedy answer is `reply`, through real llama.cpp inference.
+ * `padding` adds that many tokens no answer uses, for a vocabulary as large as a real model's
+ * (llama.cpp's per-token work over the logits grows with it).
+ */
+export function replyModel(reply: string, opts: { name: string; padding?: number }): Buffer {
+  const pieces = uniquePieces(reply);
+  const vocab = buildVocabulary([...Array.from({ length: opts.padding ?? 0 }, (_, i) => `▁pad${i}`), ...pieces]);
   const first = vocab.tokens.length - pieces.length;
   const next = new Map<number, number>();
   for (let i = 0; i < pieces.length; i++) next.set(first + i, i + 1 < pieces.length ? first + i + 1 : vocab.eos);
-  return tableLlamaModel({ name: 'smartbot-demo', vocab, next, fallback: first, contextLength: DEMO_CONTEXT_LENGTH });
+  return tableLlamaModel({ name: opts.name, vocab, next, fallback: first, contextLength: DEMO_CONTEXT_LENGTH });
+}
+
+export function buildDemoModel(): Buffer {
+  return replyModel(DEMO_REPLY, { name: 'smartbot-demo' });
 }
