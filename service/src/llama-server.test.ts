@@ -201,9 +201,15 @@ describe('cpuBackends', () => {
     expect(() => cpuBackends(fake, 'x86-64-v3', V4)).toThrow(`$SMARTBOT_CPU_VARIANT is x86-64-v3, but ${fake} has its CPU backend built in (no cpu/ beside it): unset $SMARTBOT_CPU_VARIANT`);
   });
 
-  it("reads the variant from ggml's log line", () => {
-    expect(loadedCpuVariant('load_backend: loaded CPU backend from /opt/bot/lib/llama-server/cpu/libggml-cpu-skylakex.so')?.level).toBe('x86-64-v4');
-    expect(loadedCpuVariant('load_backend: loaded CPU backend from ./libggml-cpu-haswell.so')?.level).toBe('x86-64-v3');
-    expect(loadedCpuVariant('llama_model_loader: - kv 0')).toBeUndefined();
+  it("reads the variant llama-server loaded from the library it has mapped, else from ggml's log line", () => {
+    const proc = tempDir('smartbot-proc-');
+    mkdirSync(join(proc, '4242'));
+    writeFileSync(
+      join(proc, '4242', 'maps'),
+      '7f00a0000000-7f00a0100000 r-xp 00000000 08:01 1234 /opt/bot/lib/llama-server/libggml-base.so.0.23.0\n7f00b0000000-7f00b0200000 r-xp 00000000 08:01 1240 /opt/bot/lib/llama-server/cpu/libggml-cpu-skylakex.so\n',
+    );
+    expect(loadedCpuVariant(4242, [], proc)?.level).toBe('x86-64-v4');
+    expect(loadedCpuVariant(4243, ['load_backend: loaded CPU backend from ./libggml-cpu-haswell.so'], proc)?.level).toBe('x86-64-v3');
+    expect(loadedCpuVariant(4243, ['llama_model_loader: - kv 0'], proc)).toBeUndefined();
   });
 });

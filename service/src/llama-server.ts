@@ -10,11 +10,12 @@
 //     (contract/cpu-variants.ts) in cpu/ beside the binary. ggml loads the best one the CPU
 //     supports from the directory llama-server runs in, so the runtime runs it in cpu/ (ggml
 //     chooses) or, with $SMARTBOT_CPU_VARIANT, in cpu/<level>/ (that variant alone); the variant
-//     ggml loaded is read from its log and reported: log lines, /readyz.
+//     ggml loaded (the library llama-server has mapped: a release build does not log it) is
+//     reported: log lines, /readyz.
 // The pipe is node:http's own: a proxy library would bring routing, rewriting and retries that a
 // single loopback upstream does not need.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { basename, dirname, join, resolve as absolute } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -118,10 +119,22 @@ export function cpuBackends(binary: string, forced: string | undefined, flags: S
   return { dir, offered, expected: usable.at(-1)!, forced: false };
 }
 
-/** The CPU variant in ggml's "loaded CPU backend from …/libggml-cpu-<name>.so" line, if this is that line. */
-export function loadedCpuVariant(text: string): CpuVariant | undefined {
-  const m = /loaded CPU backend from (\S+)/.exec(text);
-  return m ? variantOfLibrary(basename(m[1]!)) : undefined;
+/**
+ * The CPU variant process `pid` has loaded: the ggml CPU library it has mapped (/proc/<pid>/maps;
+ * ggml opens every candidate to score it, then keeps only the one it chose), else the one ggml's
+ * "loaded CPU backend from …" line names (debug builds print it; `log` holds what was printed).
+ */
+export function loadedCpuVariant(pid: number | undefined, log: string[], procDir = '/proc'): CpuVariant | undefined {
+  let maps = '';
+  try {
+    maps = readFileSync(`${procDir}/${pid}/maps`, 'utf8');
+  } catch {
+    // not Linux, or gone
+  }
+  const mapped = /\/(libggml-cpu-[\w.-]+?\.so)\b/.exec(maps)?.[1];
+  const logged = log.map((l) => /loaded CPU backend from (\S+)/.exec(l)?.[1]).find(Boolean);
+  const library = mapped ?? logged;
+  return library ? variantOfLibrary(basename(library)) : undefined;
 }
 
 /** The service retries a 503 with Retry-After, as from the node-llama-cpp runtime while it loads. */
@@ -161,7 +174,8 @@ export async function startLlamaServer(
   const args = llamaServerArgs(config, upstreamPort, alias);
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(backends ? { cwd: backends.dir } : {}) });
   let isLoaded = false;
-  /** The CPU variant ggml loaded (its log says), or 'built-in' for a build with the backend linked in. */
+  /** What llama-server printed before the model loaded: where ggml may name the CPU variant it loaded. */
+  const startLines: string[] = [];
   let loadedVariant: CpuVariant | undefined;
   let closing = false;
   // Until the model is loaded llama-server describes it line by line: debug, not info.
@@ -169,7 +183,7 @@ export async function startLlamaServer(
     createInterface({ input: stream }).on('line', (line) => {
       const parsed = parseLlamaLogLine(line);
       if (!parsed) return;
-      loadedVariant ??= loadedCpuVariant(parsed.text);
+      if (!isLoaded && startLines.length < 1000) startLines.push(parsed.text);
       const level = parsed.level === 'info' && !isLoaded ? 'debug' : parsed.level;
       log[level](`llama-server: ${parsed.text}`);
     });
@@ -207,6 +221,8 @@ export async function startLlamaServer(
     while (!closing && child.exitCode === null) {
       if (await upstreamHealthy()) {
         isLoaded = true;
+        loadedVariant = backends ? loadedCpuVariant(child.pid, startLines) : undefined;
+        startLines.length = 0;
         log.info('model loaded', { model: alias, engine: 'llama-server', cpuVariant: cpuVariant() });
         if (backends && loadedVariant !== backends.expected)
           log.warn('llama-server loaded another CPU variant than expected', { expected: backends.expected.level, loaded: cpuVariant() });
