@@ -307,7 +307,8 @@ describe.skipIf(!hasDocker)("the runtime image's CPU variants", () => {
         { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
         { source: fx.files.models, target: PATHS.models, mode: 'ro' },
       ])
-      .withWaitStrategy(Wait.forLogMessage(/model loaded/))
+      // The runtime's own line (llama-server's "model loaded", at debug, comes first).
+      .withWaitStrategy(Wait.forLogMessage(/\[INFO\] model loaded/))
       .withStartupTimeout(60_000)
       .start();
     const logs = logsOf(runtime);
