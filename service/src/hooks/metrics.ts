@@ -1,20 +1,15 @@
 // Request duration and count by route, method and status (499 for a client that went away):
 // the series the rendered alerts query.
-import type { FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
 import { appWide } from './app-wide.js';
 import { onRequestEnd } from './request-end.js';
-
-/** The route pattern (never the raw URL: bounded label values), or "unmatched" for a 404. */
-export const routeLabel = (req: FastifyRequest) => req.routeOptions.url ?? 'unmatched';
 
 export const requestMetrics = appWide<Pick<ServiceDeps, 'metrics'>>(async (app, { metrics }) => {
   // The labelled series of each route, method and status, looked up once: prom-client builds
   // and hashes a label object on every observe() it is handed one. Bounded: routes × Node's
   // methods × statuses.
   const series = new Map<string, { duration: { observe(v: number): void }; count: { inc(): void } }>();
-  onRequestEnd(app, (req, { status, ms }) => {
-    const route = routeLabel(req);
+  onRequestEnd(app, (req, { route, status, ms }) => {
     const key = `${route} ${req.method} ${status}`;
     let s = series.get(key);
     if (!s) {

@@ -15,20 +15,13 @@ import { chatCompletionRequestSchema, completion, newAnswerId, SSE_HEADERS, SseW
 export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => {
   const { engine, config, metrics, cache, lifecycle, log } = deps;
   const limits = { ...config.http, modelId: engine.modelId, maxTokens: config.inference.maxTokens, defaultTemperature: config.inference.defaultTemperature };
+  // The two labelled series, found once (prom-client hashes a label object on every inc() given one).
+  const lookups = { hit: metrics.cacheLookups.labels({ result: 'hit' }), miss: metrics.cacheLookups.labels({ result: 'miss' }) };
 
   const handler = async (request: FastifyRequest<{ Body: ChatCompletionRequest }>, reply: FastifyReply) => {
-    // Stop generating when the client goes away, or when a shutdown's grace period runs out.
-    // The reason is kept here: reading abort.signal makes it (Node makes it lazily, at a cost a
-    // cache hit never needs to pay).
-    const abort = new AbortController();
-    let cut: CutReason | undefined;
-    const stop = (why: CutReason) => {
-      cut ??= why;
-      abort.abort(why);
-    };
-    const cutReason = () => cut;
-    reply.raw.on('close', () => reply.raw.writableFinished || stop('client-gone'));
-    const stopCut = lifecycle.onCut(stop);
+    let cutWhy: CutReason | undefined;
+    const cutReason = () => cutWhy;
+    let stopCut: (() => void) | undefined;
     try {
       const read = readChatRequest(request.body, limits);
       const deterministic = read.temperature === 0 && cache !== undefined;
@@ -36,11 +29,23 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
       let cached: ChatResult | undefined;
       if (deterministic) {
         cached = await cache.get(key);
-        metrics.cacheLookups.inc({ result: cached ? 'hit' : 'miss' });
+        (cached ? lookups.hit : lookups.miss).inc();
       }
       // Only a request the model will answer is prepared (its prompt templated and counted
       // against the context): a cached answer's request passed that check when it was stored.
-      const req = cached ? undefined : { ...read, signal: abort.signal };
+      // Its work stops when the client goes away, or when a shutdown's grace period runs out
+      // (the reason is kept here); a cache hit has no work to stop, and pays for none of it.
+      let req: (typeof read & { signal: AbortSignal }) | undefined;
+      if (!cached) {
+        const abort = new AbortController();
+        const stop = (why: CutReason) => {
+          cutWhy ??= why;
+          abort.abort(why);
+        };
+        reply.raw.on('close', () => reply.raw.writableFinished || stop('client-gone'));
+        stopCut = lifecycle.onCut(stop);
+        req = { ...read, signal: abort.signal };
+      }
       if (req) await engine.prepare(req);
       const answer = newAnswerId(engine.modelId);
       reply.header('x-smartbot-cache', !deterministic ? 'bypass' : cached ? 'hit' : 'miss');
@@ -89,7 +94,7 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
       }
       return completion(answer, result, result.finishReason, result.usage);
     } finally {
-      stopCut();
+      stopCut?.();
     }
   };
 
