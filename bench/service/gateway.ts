@@ -11,9 +11,9 @@ export const CONNECTIONS = 50;
 /**
  * The rate of the latency rows: at saturation (a closed loop of 50 connections) latency is
  * ≈ connections / throughput, so it restates req/s; the latency a request *adds* shows at a rate
- * both servers sustain. 1,000 req/s is where LiteLLM publishes its overhead.
+ * both servers sustain (issue 24: 2,000 req/s, a fifth of what the cached path sustains on one core).
  */
-export const FIXED_RATE = 1000;
+export const FIXED_RATE = 2000;
 /** The uncached path decodes: as many connections as prod decodes together (parallelSequences), so none is refused with 429. */
 const DECODE_CONNECTIONS = 8;
 
@@ -111,7 +111,7 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
         rows: ROWS.map((row, i) => [row.path, fmt(med[i]!.rps), med[i]!.p50, med[i]!.p99, med[i]!.non2xx, fmt(med[i]!.cpuUs)]),
         targets: [
           { target: 'cached chat ≥ 50 % of bare POST req/s', measured: pct(cached.rps / barePost.rps), met: cached.rps >= 0.5 * barePost.rps },
-          { target: `p99 added over bare POST ≤ 2 ms, at ${FIXED_RATE.toLocaleString('en-US')} req/s`, measured: `${added} ms (at saturation: ${addedSaturated} ms)`, met: added <= 2 },
+          { target: `p99 added over bare POST ≤ 1 ms, at ${FIXED_RATE.toLocaleString('en-US')} req/s`, measured: `${added} ms (at saturation: ${addedSaturated} ms)`, met: added <= 1 },
           { target: '`GET /v1/models` ≥ 60 % of bare GET req/s', measured: pct(models.rps / bareGet.rps), met: models.rps >= 0.6 * bareGet.rps },
         ],
       },

@@ -1,9 +1,11 @@
 // bench/service: the service's serving speed side by side with its baselines, in one run —
 // the gateway against bare fastify, memory under load, tokens/s and time to first token
-// against node-llama-cpp directly and llama.cpp's llama-server. Figures, not a test.
+// against node-llama-cpp directly and llama.cpp's llama-server, then every decoding path in one
+// table (summary.ts). Figures, not a test.
 // Usage: npm run bench:service [-- --only gateway,memory,tokens,runtime --seconds 10 --runs 3]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { summaryTable } from './summary.js';
 import { printTable, type SectionOptions, type Table } from './table.js';
 
 type Section = (opts: SectionOptions) => Promise<Table[]>;
@@ -30,3 +32,6 @@ for (const name of names) {
   const section = await SECTIONS[name]!();
   for (const t of await section(opts)) console.log(printTable(t));
 }
+// Issue 24's table: the decoding rows of the tokens and runtime sections together.
+const summary = summaryTable();
+if (summary) console.log(printTable(summary));
