@@ -78,8 +78,10 @@ describe('concurrent requests on the local engine', () => {
       return ((await r.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
     };
     const wrong: string[] = [];
-    // Bounded: 30 rounds of 6 requests (4 sequences, so 2 wait and start beside the others' tokens).
-    for (let round = 0; round < 30; round++) {
+    // Bounded: 50 rounds of 6 requests (4 sequences, so 2 wait and start beside the others'
+    // tokens). Before the fix, 4–7 replies in 160–180 came out wrong: 50 rounds fail it
+    // almost surely.
+    for (let round = 0; round < 50; round++) {
       const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => ask(`${round}.${i} ${'x '.repeat(2 + ((i * 7 + round) % 23))}`, ((i * 5 + round) % 4) * 3)));
       wrong.push(...replies.filter((r) => r !== REPLY).map((r) => `round ${round}: ${r}`));
     }
