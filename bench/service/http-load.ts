@@ -89,13 +89,14 @@ function benchFixtures() {
 }
 
 /**
- * gateway-server.js in `mode`, pinned to CPU 0, with UV_THREADPOOL_SIZE=1 as deployed; its
+ * gateway-server.js (of `dist`, default this build) in `mode`, pinned to CPU 0, with UV_THREADPOOL_SIZE=1 as deployed; its
  * stdout (the access log) is a pipe, as a container's is. `nodeArgs` adds e.g. --cpu-prof.
  */
-export async function startServer(mode: 'bare' | 'smartbot', opts: { redisUrl?: string; nodeArgs?: string[] } = {}): Promise<ServerUnderTest> {
+export async function startServer(mode: 'bare' | 'smartbot', opts: { redisUrl?: string; nodeArgs?: string[]; dist?: string } = {}): Promise<ServerUnderTest> {
   const f = benchFixtures();
   const env = { ...process.env, UV_THREADPOOL_SIZE: '1', BENCH_KEY: f.key, BENCH_KEYRING: f.keyring, BENCH_MODEL: f.model, ...(opts.redisUrl ? { BENCH_REDIS_URL: opts.redisUrl } : {}) };
-  const [cmd, args] = pinned(0, process.execPath, [...(opts.nodeArgs ?? []), SERVER, mode]);
+  const server = opts.dist ? join(opts.dist, 'bench/service/gateway-server.js') : SERVER;
+  const [cmd, args] = pinned(0, process.execPath, [...(opts.nodeArgs ?? []), server, mode]);
   const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let lines = 0;
   proc.stdout!.on('data', (d: Buffer) => {

@@ -20,7 +20,8 @@ export interface LocalService {
 }
 
 /** Starts the service on `modelPath`; resolves once /readyz answers 200 (the model is loaded). */
-export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number }): Promise<LocalService> {
+/** `dist`: the build whose service runs (default this one's). */
+export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; dist?: string }): Promise<LocalService> {
   const dev = renderedRuntimeConfig('dev');
   if (dev.model.source !== 'local') throw new Error('rendered/dev no longer serves a local model: bench/service needs one');
   const { key, entry } = mintApiKey('bench', ['chat']);
@@ -39,7 +40,7 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
     limits: { ...dev.limits, memoryBytes: 8 * 2 ** 30 },
   };
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
-  const main = join(repoRoot, 'dist/service/src/main.js');
+  const main = join(opts.dist ?? join(repoRoot, 'dist'), 'service/src/main.js');
   const argv = [process.execPath, main, '--config', join(dir, 'runtime.json')];
   // The access log goes nowhere: written as deployed (one line a request), read by no one.
   const child = spawn(...pinned(opts.cpus, argv[0]!, argv.slice(1)), { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
