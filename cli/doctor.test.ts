@@ -26,7 +26,7 @@ describe('smartbot doctor', () => {
     expect(r.code).toBe(0);
     expect(doc.ok).toBe(true);
     const status = (check: string) => findings(doc.findings, check).map((f) => f.status);
-    for (const check of ['model-present', 'model-sha256', 'model-header', 'model-fit', 'model-load', 'node-version', 'native-binary', 'threads', 'dependencies']) expect(status(check)).toEqual(['ok']);
+    for (const check of ['model-present', 'model-sha256', 'model-header', 'model-fit', 'model-load', 'node-version', 'native-binary', 'cpu-variant', 'threads', 'dependencies']) expect(status(check)).toEqual(['ok']);
     expect(findings(doc.findings, 'model-load')[0]!.summary).toMatch(/^loads for real in node-llama-cpp in \d+ ms \(2 threads, UV_THREADPOOL_SIZE=1, context 2048 × 4 sequences\)$/);
     expect(findings(doc.findings, 'native-binary')[0]!.summary).toMatch(/^node-llama-cpp 3\.21\.1 loads its (CPU|CUDA|Vulkan) binary/);
   }, 120_000);

@@ -3,8 +3,8 @@
 # never downloads node_modules: production dependencies come from the host's npm cache
 # (`npm ci --omit=dev --omit=optional`), and the runtime adds only node-llama-cpp's linux-x64
 # CPU binary (not the CUDA, Vulkan and ARM ones: ~950 MB with them, ~110 MB without) and
-# llama-server, built once from node-llama-cpp's llama.cpp source and cached on this machine
-# (bench/llama-server.sh --portable: ≈ 10–14 min the first time, then instant).
+# llama-server with its CPU variants, built once from node-llama-cpp's llama.cpp source and
+# cached on this machine (bench/llama-server.sh --portable: minutes the first time, then instant).
 # Usage: containers/context.sh service|runtime OUT_DIR     (run `npm run build` first)
 set -euo pipefail
 kind=${1:?usage: context.sh service|runtime OUT_DIR}
@@ -44,8 +44,9 @@ case "$kind" in
     mkdir -p "$out/app/node_modules/@node-llama-cpp"
     cp -r "$root/node_modules/@node-llama-cpp/linux-x64" "$out/app/node_modules/@node-llama-cpp/"
     cp "$root/containers/bin/model_loader" "$out/bin/"
+    # llama-server, its libraries and its CPU variants, as bench/llama-server.sh lays them out.
     server=$("$root/bench/llama-server.sh" --portable)
-    cp "$server" "$out/bin/llama-server"
+    mkdir -p "$out/lib" && cp -a "$(dirname "$server")" "$out/lib/llama-server"
     ;;
   *) echo "context.sh: unknown image $kind" >&2; exit 2 ;;
 esac

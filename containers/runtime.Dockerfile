@@ -1,8 +1,10 @@
 # The llama.cpp runtime: serves one GGUF model over the OpenAI-compatible API. `--config` runs
-# llama.cpp's llama-server (bin/llama-server: built from the llama.cpp source node-llama-cpp
-# ships, portable x86-64-v3, cached by bench/llama-server.sh --portable) behind the runtime's
-# front (service/src/llama-server.ts); the standalone `--path` mode and model_loader use
-# node-llama-cpp (linux-x64 CPU binary only). Build context: containers/context.sh runtime DIR.
+# llama.cpp's llama-server (lib/llama-server/: built from the llama.cpp source node-llama-cpp
+# ships, cached by bench/llama-server.sh --portable; its CPU backend in two variants, x86-64-v3
+# and x86-64-v4 (AVX-512), the best one the node's CPU supports loaded at start, or the one
+# $SMARTBOT_CPU_VARIANT names) behind the runtime's front (service/src/llama-server.ts); the
+# standalone `--path` mode and model_loader use node-llama-cpp (linux-x64 CPU binary only).
+# Build context: containers/context.sh runtime DIR.
 # /opt/bot/bin/model_loader verifies, describes, sizes and registers a model file.
 ARG BASE_IMAGE=node:22-bookworm-slim
 
@@ -11,11 +13,12 @@ WORKDIR /opt/bot
 COPY app/ app/
 COPY scripts/ scripts/
 COPY bin/ bin/
+COPY lib/ lib/
 # llama.cpp's bundled sources and build files are for compiling; the prebuilt binary runs.
 RUN rm -rf app/node_modules/node-llama-cpp/llama/gitRelease.bundle app/node_modules/node-llama-cpp/llama/llama.cpp app/node_modules/node-llama-cpp/templates \
  && find app/node_modules app/dist \( -name '*.d.ts' -o -name '*.map' -o -name '*.md' \) -type f -delete \
  && chmod 0755 bin/* scripts/*.sh \
- && bin/llama-server --version 2>&1 | grep -m1 version \
+ && lib/llama-server/llama-server --version 2>&1 | grep -m1 version \
  && cd app && node --input-type=module -e "await import('node-llama-cpp'); console.log('node-llama-cpp loads')"
 
 FROM ${BASE_IMAGE}
@@ -25,7 +28,7 @@ COPY --from=app /opt/bot /opt/bot
 # node-llama-cpp (--path mode) runs inference on libuv's pool: one pool thread keeps it off
 # llama.cpp's threads.
 ENV NODE_ENV=production \
-    SMARTBOT_LLAMA_SERVER=/opt/bot/bin/llama-server \
+    SMARTBOT_LLAMA_SERVER=/opt/bot/lib/llama-server/llama-server \
     UV_THREADPOOL_SIZE=1 \
     NODE_LLAMA_CPP_SKIP_DOWNLOAD=true \
     SMARTBOT_HEALTH_PORT=8001 \

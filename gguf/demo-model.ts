@@ -27,18 +27,22 @@ export function uniquePieces(text: string): string[] {
   return pieces;
 }
 
-/** A table model whose every answer is `reply`. */
-function replyModel(name: string, reply: string): Buffer {
+/**
+ * A table model whose every greedy answer is `reply`, through real llama.cpp inference.
+ * `padding` adds that many tokens no answer uses, for a vocabulary as large as a real model's
+ * (llama.cpp's per-token work over the logits grows with it).
+ */
+export function replyModel(reply: string, opts: { name: string; padding?: number }): Buffer {
   const pieces = uniquePieces(reply);
-  const vocab = buildVocabulary(pieces);
+  const vocab = buildVocabulary([...Array.from({ length: opts.padding ?? 0 }, (_, i) => `▁pad${i}`), ...pieces]);
   const first = vocab.tokens.length - pieces.length;
   const next = new Map<number, number>();
   for (let i = 0; i < pieces.length; i++) next.set(first + i, i + 1 < pieces.length ? first + i + 1 : vocab.eos);
-  return tableLlamaModel({ name, vocab, next, fallback: first, contextLength: DEMO_CONTEXT_LENGTH });
+  return tableLlamaModel({ name: opts.name, vocab, next, fallback: first, contextLength: DEMO_CONTEXT_LENGTH });
 }
 
 export function buildDemoModel(): Buffer {
-  return replyModel('smartbot-demo', DEMO_REPLY);
+  return replyModel(DEMO_REPLY, { name: 'smartbot-demo' });
 }
 
 /**
@@ -50,7 +54,7 @@ export const SECOND_DEMO_REPLY =
 export const SECOND_DEMO_MODEL_FILE = 'demo-second.gguf';
 
 export function buildSecondDemoModel(): Buffer {
-  return replyModel('smartbot-demo-second', SECOND_DEMO_REPLY);
+  return replyModel(SECOND_DEMO_REPLY, { name: 'smartbot-demo-second' });
 }
 
 /** The built-in models by file name: `smartbot start` makes the ones an environment names and the models directory lacks. */

@@ -1,6 +1,7 @@
 // What the gateway and memory sections of bench/service share: a local redis-server on a free
-// port, the servers under test (gateway-server.ts) pinned to CPU 0, and autocannon in a child
-// process pinned to CPU 1, so the load never competes with the server for its core.
+// port, the servers under test (gateway-server.ts) pinned to CPU 0, and the load (autocannon, or
+// open-loop.ts at a fixed rate) in a child process pinned to CPU 1, so the load never competes
+// with the server for its core.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -88,13 +89,14 @@ function benchFixtures() {
 }
 
 /**
- * gateway-server.js in `mode`, pinned to CPU 0, with UV_THREADPOOL_SIZE=1 as deployed; its
+ * gateway-server.js (of `dist`, default this build) in `mode`, pinned to CPU 0, with UV_THREADPOOL_SIZE=1 as deployed; its
  * stdout (the access log) is a pipe, as a container's is. `nodeArgs` adds e.g. --cpu-prof.
  */
-export async function startServer(mode: 'bare' | 'smartbot', opts: { redisUrl?: string; nodeArgs?: string[] } = {}): Promise<ServerUnderTest> {
+export async function startServer(mode: 'bare' | 'smartbot', opts: { redisUrl?: string; nodeArgs?: string[]; dist?: string } = {}): Promise<ServerUnderTest> {
   const f = benchFixtures();
   const env = { ...process.env, UV_THREADPOOL_SIZE: '1', BENCH_KEY: f.key, BENCH_KEYRING: f.keyring, BENCH_MODEL: f.model, ...(opts.redisUrl ? { BENCH_REDIS_URL: opts.redisUrl } : {}) };
-  const [cmd, args] = pinned(0, process.execPath, [...(opts.nodeArgs ?? []), SERVER, mode]);
+  const server = opts.dist ? join(opts.dist, 'bench/service/gateway-server.js') : SERVER;
+  const [cmd, args] = pinned(0, process.execPath, [...(opts.nodeArgs ?? []), server, mode]);
   const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let lines = 0;
   proc.stdout!.on('data', (d: Buffer) => {
@@ -140,17 +142,14 @@ export interface LoadSpec {
   body?: string;
   connections: number;
   seconds: number;
-  /** A fixed rate over all connections (req/s), instead of as fast as the server answers. */
+  /** A fixed rate over all connections (req/s), evenly spaced (open-loop.ts), instead of as fast as the server answers. */
   rate?: number;
 }
 
-/** autocannon (its CLI, --json) in a child process pinned to CPU 1. */
-export async function autocannon(spec: LoadSpec): Promise<LoadResult> {
-  const args = [AUTOCANNON, '--json', '-c', String(spec.connections), '-d', String(spec.seconds), '-m', spec.method ?? 'GET'];
-  if (spec.rate !== undefined) args.push('-R', String(spec.rate));
-  for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}=${v}`);
-  if (spec.body !== undefined) args.push('-b', spec.body);
-  args.push(spec.url);
+const OPEN_LOOP = fileURLToPath(new URL('./open-loop.js', import.meta.url));
+
+/** Runs `node args` pinned to CPU 1; its last stdout line, parsed as JSON. */
+async function loadProcess<T>(name: string, args: string[]): Promise<T> {
   const [cmd, cmdArgs] = pinned(1, process.execPath, args);
   const proc = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -158,8 +157,21 @@ export async function autocannon(spec: LoadSpec): Promise<LoadResult> {
   proc.stdout!.on('data', (d: Buffer) => (out += d));
   proc.stderr!.on('data', (d: Buffer) => (err += d));
   const code = await new Promise((resolve) => proc.once('exit', resolve));
-  if (code !== 0) throw new Error(`autocannon exited with ${code}: ${err.trim().split('\n').pop()}`);
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number };
+  if (code !== 0) throw new Error(`${name} exited with ${code}: ${err.trim().split('\n').pop()}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+/** The load in a child process pinned to CPU 1: autocannon (its CLI, --json), or at a fixed rate the open-loop generator. */
+export async function autocannon(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.rate !== undefined) {
+    const { url, method, headers, body, rate, seconds, connections } = spec;
+    return loadProcess<LoadResult>('open-loop load', [OPEN_LOOP, JSON.stringify({ url, method, headers, body, rate, seconds, connections })]);
+  }
+  const args = [AUTOCANNON, '--json', '-c', String(spec.connections), '-d', String(spec.seconds), '-m', spec.method ?? 'GET'];
+  for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}=${v}`);
+  if (spec.body !== undefined) args.push('-b', spec.body);
+  args.push(spec.url);
+  const r = await loadProcess<{ requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number }>('autocannon', args);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, responses: r.requests.total };
 }
 

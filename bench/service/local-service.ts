@@ -4,7 +4,7 @@
 // unless asked, on a free loopback port.
 // UV_THREADPOOL_SIZE=1 as deployed; pinned with taskset when there is one.
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mintApiKey } from '../../contract/keyring-file.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
@@ -21,7 +21,8 @@ export interface LocalService {
 }
 
 /** Starts the service on `modelPath`; resolves once /readyz answers 200 (the model is loaded). */
-export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; runtime?: { url: string; port: number } }): Promise<LocalService> {
+/** `dist`: the build whose service runs (default this one's); `runtime`: the deployed path, through the runtime. */
+export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; runtime?: { url: string; port: number }; dist?: string }): Promise<LocalService> {
   const dev = renderedRuntimeConfig('dev');
   if (dev.model?.source !== 'local') throw new Error('rendered/dev no longer serves a local model: bench/service needs one');
   const { key, entry } = mintApiKey('bench', ['chat']);
@@ -42,7 +43,9 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
     ...(opts.runtime ? { runtime: opts.runtime } : {}),
   };
   writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
-  const main = join(repoRoot, 'dist/service/src/entries/main.js');
+  // An older build (bench --compare) may still have its entry beside the library files.
+  const dist = opts.dist ?? join(repoRoot, 'dist');
+  const main = [join(dist, 'service/src/entries/main.js'), join(dist, 'service/src/main.js')].find((f) => existsSync(f)) ?? join(dist, 'service/src/entries/main.js');
   const argv = [process.execPath, main, '--config', join(dir, 'runtime.json')];
   // The access log goes nowhere: written as deployed (one line a request), read by no one.
   const child = spawn(...pinned(opts.cpus, argv[0]!, argv.slice(1)), { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -7,6 +7,8 @@ export interface Table {
   rows: (string | number)[][];
   /** Target checks shown under the table: "met" / "NOT met" with the measured figure. */
   targets?: { target: string; measured: string; met: boolean }[];
+  /** One line under it all (a before/after with --compare). */
+  after?: string;
 }
 
 export interface SectionOptions {
@@ -16,6 +18,8 @@ export interface SectionOptions {
   runs: number;
   /** Print progress lines to stderr. */
   progress: (line: string) => void;
+  /** Another build's dist/ (e.g. of an earlier commit): the tokens and gateway sections measure its service too, interleaved, for a before/after. */
+  compare?: string;
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -29,5 +33,6 @@ export function printTable(t: Table): string {
     lines.push('', '| target | measured | |', '|---|---|---|');
     for (const g of t.targets) lines.push(`| ${g.target} | ${g.measured} | ${g.met ? 'met' : '**NOT met**'} |`);
   }
+  if (t.after) lines.push('', t.after);
   return lines.join('\n') + '\n';
 }

@@ -14,6 +14,7 @@ import { readChunks } from '../../service/src/openai-wire.js';
 import { HAS_TASKSET } from './http-load.js';
 import { startLocalService, type LocalService } from './local-service.js';
 import { benchModel } from './model.js';
+import { recordRates } from './summary.js';
 import { median, type SectionOptions, type Table } from './table.js';
 
 const THREADS = 2;
@@ -95,10 +96,18 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
   } catch (e) {
     return [{ title: 'Tokens/s through the service', note: `not measured: ${(e as Error).message}`, columns: ['path'], rows: [] }];
   }
-  const rates = { direct1: [] as number[], direct4: [] as number[], fresh1: [] as number[], fresh4: [] as number[], same1: [] as number[], same4: [] as number[] };
+  // --compare: another build's service beside this one (a before/after), the same rows interleaved.
+  let other: LocalService | undefined;
+  if (opts.compare)
+    other = await startLocalService({ modelPath: model, threads: THREADS, sequences: SEQUENCES, cpus: '0,1', contextSize: CONTEXT, dist: opts.compare }).catch(async (e: Error) => {
+      await service.stop();
+      throw e;
+    });
+  const rates = { direct1: [] as number[], direct4: [] as number[], fresh1: [] as number[], fresh4: [] as number[], same1: [] as number[], same4: [] as number[], other1: [] as number[], other4: [] as number[] };
   const ttft: Record<1 | 4, number[]> = { 1: [], 4: [] };
   try {
     await ask(service, false, false); // warm-up: the first answer pays for lazy initialisation
+    if (other) await ask(other, false, false);
     // Interleaved, so a noisy neighbour weighs on every row alike.
     for (let run = 1; run <= opts.runs; run++) {
       opts.progress(`run ${run}/${opts.runs}: node-llama-cpp directly, 1 and ${SEQUENCES} sequences`);
@@ -111,11 +120,19 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
       rates.same4.push((await load(service, SEQUENCES, opts.seconds, false, false)).tokensPerSecond);
       ttft[1].push(...(await load(service, 1, opts.seconds, true, true)).ttfts);
       ttft[4].push(...(await load(service, SEQUENCES, opts.seconds, true, true)).ttfts);
+      if (other) {
+        opts.progress(`run ${run}/${opts.runs}: the service of ${opts.compare}, 1 and ${SEQUENCES} concurrent requests (new prompts)`);
+        rates.other1.push((await load(other, 1, opts.seconds, false, true)).tokensPerSecond);
+        rates.other4.push((await load(other, SEQUENCES, opts.seconds, false, true)).tokensPerSecond);
+      }
     }
   } finally {
     await service.stop();
+    await other?.stop();
   }
   const m = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(v)])) as Record<keyof typeof rates, number>;
+  recordRates('direct', 'node-llama-cpp directly (bench/inference-worker)', { one: rates.direct1, four: rates.direct4 });
+  recordRates('service', 'smartbot service, in-process engine (`npm start`), a new prompt each request', { one: rates.fresh1, four: rates.fresh4 });
   // Every run's figure beside the median: on a shared machine the spread says how far to trust it.
   const row = (path: string, streams: number, key: keyof typeof rates) => [path, streams, m[key].toFixed(1), rates[key].map((x) => x.toFixed(0)).join(' / '), pct(m[key] / m.direct1)];
   const where = HAS_TASKSET ? 'engine and service on CPUs 0,1 (taskset; the fetch client shares them)' : 'no taskset: everything shares the CPUs';
@@ -131,11 +148,16 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
         row('smartbot service over HTTP, a new prompt each request', SEQUENCES, 'fresh4'),
         row('smartbot service over HTTP, one prompt repeated (held by the sequences)', 1, 'same1'),
         row('smartbot service over HTTP, one prompt repeated (held by the sequences)', SEQUENCES, 'same4'),
+        ...(other
+          ? [row(`the service of ${opts.compare} (--compare), a new prompt each request`, 1, 'other1'), row(`the service of ${opts.compare} (--compare), a new prompt each request`, SEQUENCES, 'other4')]
+          : []),
       ],
       targets: [
         { target: 'service ≥ 95 % of direct at 1 stream (new prompts)', measured: pct(m.fresh1 / m.direct1), met: m.fresh1 >= 0.95 * m.direct1 },
         { target: `${SEQUENCES} streams ≥ 1.6× the aggregate of 1 (service, new prompts)`, measured: `${(m.fresh4 / m.fresh1).toFixed(2)}× (node-llama-cpp alone: ${(m.direct4 / m.direct1).toFixed(2)}×)`, met: m.fresh4 >= 1.6 * m.fresh1 },
+        { target: `service ≥ 95 % of direct at ${SEQUENCES} streams (new prompts)`, measured: pct(m.fresh4 / m.direct4), met: m.fresh4 >= 0.95 * m.direct4 },
       ],
+      ...(other ? { after: `--compare: ${SEQUENCES} streams give ${(m.other4 / m.other1).toFixed(2)}× the aggregate of 1 with the service of ${opts.compare}, ${(m.fresh4 / m.fresh1).toFixed(2)}× with this one.` } : {}),
     },
     {
       title: 'Time to first token',

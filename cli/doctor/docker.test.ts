@@ -1,5 +1,6 @@
 // Docker, against a stand-in Docker API on a unix socket: an image missing, a container whose
-// log options differ from the environment's, an unhealthy one; and no daemon at all.
+// log options differ from the environment's, an unhealthy one, the CPU variant a runtime
+// container logged; and no daemon at all.
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,14 +11,20 @@ import { tempDir } from '../../test/helpers/temp.js';
 let api: Server;
 afterAll(() => api?.close());
 
-const container = (name: string, log: Record<string, string>, health: object) => ({ Name: `/${name}`, State: { Status: 'running', Health: health }, HostConfig: { LogConfig: { Type: 'json-file', Config: log } } });
+const container = (name: string, image: string, log: Record<string, string>, health: object) => ({ Name: `/${name}`, Config: { Image: image }, State: { Status: 'running', Health: health }, HostConfig: { LogConfig: { Type: 'json-file', Config: log } } });
+/** Docker's log stream: each line framed by 8 bytes (stream 2 = stderr, then its length). */
+const framed = (...lines: string[]) => lines.map((l) => `\u0002\u0000\u0000\u0000\u0000\u0000\u0000${String.fromCharCode(l.length + 1)}${l}\n`).join('');
 const ROUTES: Record<string, [number, unknown]> = {
   '/_ping': [200, 'OK'],
   '/images/ghcr.io/smartbot/smart-bot-service:1.2.0/json': [200, { Id: 'sha256:1' }],
   '/images/ghcr.io/smartbot/smartbot-runtime:1.2.0/json': [404, { message: 'No such image' }],
   [`/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: ['com.docker.compose.project=smartbot-dev'] }))}`]: [200, [{ Id: 'a1' }, { Id: 'b2' }]],
-  '/containers/a1/json': [200, container('smartbot-dev-smartbot-1', { 'max-size': '10m', 'max-file': '3' }, { Status: 'healthy' })],
-  '/containers/b2/json': [200, container('smartbot-dev-smartbot-runtime-1', { 'max-size': '100m' }, { Status: 'unhealthy', Log: [{ Output: 'GET /readyz: 503\n' }] })],
+  '/containers/a1/json': [200, container('smartbot-dev-smartbot-1', 'ghcr.io/smartbot/smart-bot-service:1.2.0', { 'max-size': '10m', 'max-file': '3' }, { Status: 'healthy' })],
+  '/containers/b2/json': [200, container('smartbot-dev-smartbot-runtime-1', 'ghcr.io/smartbot/smartbot-runtime:1.2.0', { 'max-size': '100m' }, { Status: 'unhealthy', Log: [{ Output: 'GET /readyz: 503\n' }] })],
+  '/containers/b2/logs?stdout=1&stderr=1&tail=1000': [
+    200,
+    framed('[2026-01-02 03:04:05] [INFO] model loaded model=demo engine=llama-server cpuVariant=x86-64-v3', '[2026-01-02 03:05:00] [INFO] model loaded model=demo engine=llama-server cpuVariant=x86-64-v4'),
+  ],
 };
 
 describe('doctor: Docker', () => {
@@ -58,6 +65,8 @@ describe('doctor: Docker', () => {
         why: 'its healthcheck fails: compose keeps the service that depends on it from starting, and it is restarted',
         fix: 'Read `docker logs smartbot-dev-smartbot-runtime-1`; the checks above show the usual causes (model, ports, Redis).',
       },
+      // The last start's line counts (the container restarted).
+      { section: 'Docker', check: 'container-cpu-variant', status: 'ok', summary: "smartbot-dev-smartbot-runtime-1 decodes with llama-server's x86-64-v4 (AVX-512) CPU variant" },
     ]);
   });
 

@@ -4,6 +4,7 @@
 // unix socket; without a daemon the section is skipped with a note.
 import { localModels } from './models.js';
 import { request } from 'node:http';
+import { describeVariant, CPU_VARIANTS } from '../../contract/cpu-variants.js';
 import { ok, problem, reason, skip, warn, type Check, type DoctorContext, type Finding } from './check.js';
 
 const section = 'Docker';
@@ -46,6 +47,7 @@ interface ContainerSummary {
 }
 interface ContainerInspect {
   Name: string;
+  Config?: { Image?: string };
   State: { Status: string; Health?: { Status: string; Log?: { Output: string }[] } };
   HostConfig: { LogConfig: { Type: string; Config: Record<string, string> } };
 }
@@ -96,8 +98,19 @@ async function containers(ctx: DoctorContext): Promise<Finding[]> {
     else if (health === 'unhealthy')
       findings.push(problem(section, 'container-health', `${name} is unhealthy${last ? `: ${last}` : ''}`, { why: 'its healthcheck fails: compose keeps the service that depends on it from starting, and it is restarted', fix: `Read \`docker logs ${name}\`; the checks above show the usual causes (model, ports, Redis).` }));
     else findings.push(warn(section, 'container-health', `${name} is running, health ${health ?? 'not checked (no healthcheck)'}`, { why: 'it is not known to serve yet', fix: `Wait for its start period, then run doctor again; \`docker logs ${name}\` shows progress.` }));
+    if (info.State.Status === 'running' && info.Config?.Image === ctx.config.service.runtimeImage) findings.push(await loadedCpuVariant(ctx, c.Id, name));
   }
   return findings;
+}
+
+/** The CPU variant a runtime container's llama-server loaded: its last "model loaded … cpuVariant=…" log line. */
+async function loadedCpuVariant(ctx: DoctorContext, id: string, name: string): Promise<Finding> {
+  // Docker frames each chunk of a container's output with 8 bytes; the lines between are text.
+  const log = String((await dockerGet(ctx.host.dockerSocket, `/containers/${id}/logs?stdout=1&stderr=1&tail=1000`)).body);
+  const level = [...log.matchAll(/\] model loaded [^\n]*\bcpuVariant=(\S+)/g)].at(-1)?.[1];
+  if (!level) return skip(section, 'container-cpu-variant', `${name} has not logged which CPU variant it loaded (not loaded yet, or an image from before the variants)`);
+  const variant = CPU_VARIANTS.find((v) => v.level === level);
+  return ok(section, 'container-cpu-variant', `${name} decodes with llama-server's ${variant ? describeVariant(variant) : level} CPU variant`);
 }
 
 export const docker: Check = {

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { cpuFlags } from '../../contract/cpu-variants.js';
 import { packageRoot } from '../../contract/paths.js';
 
 export interface HostFacts {
@@ -13,6 +14,8 @@ export interface HostFacts {
   engines: string | undefined;
   /** CPUs this process may use, and where that number comes from. */
   cpus: { count: number; source: string };
+  /** The CPU's flags (/proc/cpuinfo); empty where they cannot be read. */
+  cpuFlags: Set<string>;
   env: NodeJS.ProcessEnv;
   /** The Docker API's unix socket: $DOCKER_HOST (unix://…) or /var/run/docker.sock. */
   dockerSocket: string;
@@ -69,6 +72,7 @@ export function hostFacts(overrides: Partial<HostFacts> = {}): HostFacts {
     nodeVersion: process.versions.node,
     engines: enginesNode(root),
     cpus: cpuLimit(),
+    cpuFlags: cpuFlags(),
     env,
     dockerSocket: dockerHost ?? '/var/run/docker.sock',
     gpuDevices: gpuDevices(),

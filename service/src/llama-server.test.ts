@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { buildDemoModel, buildSecondDemoModel } from '../../gguf/demo-model.js';
 import { renderedRuntimeConfig } from '../../test/helpers/service.js';
 import type { LocalModel } from '../../contract/environment.js';
 import type { ServiceConfig } from './config.js';
-import { llamaServerArgs, parseLlamaLogLine, startLlamaServer, type LlamaServerRuntime } from './llama-server.js';
+import { cpuBackends, llamaServerArgs, loadedCpuVariant, parseLlamaLogLine, startLlamaServer, type LlamaServerRuntime } from './llama-server.js';
 import { createLogger } from './telemetry/logger.js';
 import { tempDir } from '../../test/helpers/temp.js';
 
@@ -19,6 +19,9 @@ const FAKE = `#!${process.execPath}
 const http = require('node:http');
 const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
 if (process.env.FAKE_FAIL) { process.stderr.write('E llama_model_load: error loading model: bad magic\\n'); process.exit(1); }
+// ggml's choice: the highest variant among the libraries in the working directory.
+const variant = ['skylakex', 'haswell'].find((v) => require('node:fs').existsSync(\`libggml-cpu-\${v}.so\`));
+if (variant) process.stderr.write(\`0.00.000.000 I load_backend: loaded CPU backend from \${process.cwd()}/libggml-cpu-\${variant}.so\\n\`);
 const start = Date.now();
 process.stderr.write('0.00.000.001 I llama_model_loader: - kv   0: general.architecture str = llama\\n');
 http.createServer((req, res) => {
@@ -36,6 +39,19 @@ const dir = tempDir('smartbot-llama-server-');
 const fake = join(dir, 'llama-server');
 writeFileSync(fake, FAKE);
 chmodSync(fake, 0o755);
+// The image's layout (bench/llama-server.sh --portable): the variants in cpu/, each also alone in cpu/<level>/.
+const variantsDir = join(dir, 'variants');
+const fakeWithVariants = join(variantsDir, 'llama-server');
+mkdirSync(join(variantsDir, 'cpu'), { recursive: true });
+writeFileSync(fakeWithVariants, FAKE);
+chmodSync(fakeWithVariants, 0o755);
+for (const [name, level] of [['haswell', 'x86-64-v3'], ['skylakex', 'x86-64-v4']]) {
+  writeFileSync(join(variantsDir, 'cpu', `libggml-cpu-${name}.so`), '');
+  mkdirSync(join(variantsDir, 'cpu', level!));
+  symlinkSync(`../libggml-cpu-${name}.so`, join(variantsDir, 'cpu', level!, `libggml-cpu-${name}.so`));
+}
+const V3 = new Set(['sse4_2', 'avx', 'avx2', 'bmi2', 'fma', 'f16c']);
+const V4 = new Set([...V3, 'avx512f', 'avx512cd', 'avx512vl', 'avx512dq', 'avx512bw']);
 const model = join(dir, 'demo.gguf');
 const bytes = buildDemoModel();
 writeFileSync(model, bytes);
@@ -112,7 +128,7 @@ describe('the runtime on llama-server', () => {
     expect(lines).toEqual([
       `[2026-01-02 03:04:05] [INFO] llama-server starting threads=2 sequences=4 port=${c.listen.port + 1}\n`,
       `[2026-01-02 03:04:05] [INFO] runtime listening host=127.0.0.1 port=${c.listen.port} engine=llama-server\n`,
-      '[2026-01-02 03:04:05] [INFO] model loaded model=demo engine=llama-server\n',
+      '[2026-01-02 03:04:05] [INFO] model loaded model=demo engine=llama-server cpuVariant=built-in\n',
       '[2026-01-02 03:04:05] [INFO] llama-server: slot launch_slot_: id  0 | task 0 | processing task\n',
       '[2026-01-02 03:04:05] [INFO] shutting down signal=SIGTERM\n',
       '[2026-01-02 03:04:05] [WARN] llama-server: srv    operator(): cleaning up before exit...\n',
@@ -146,6 +162,60 @@ describe('the runtime on llama-server', () => {
     await crash;
     running = undefined;
     expect(lines.slice(-2)).toEqual(['[2026-01-02 03:04:05] [ERROR] llama-server: llama_model_load: error loading model: bad magic\n', '[2026-01-02 03:04:05] [ERROR] llama-server exited code=1\n']);
+  });
+
+  it("runs the build's best CPU variant for this CPU, and reports the one ggml loaded: start line, loaded line, /readyz", async () => {
+    lines.length = 0;
+    const c = config();
+    running = await startLlamaServer(fakeWithVariants, c, 'demo', log, () => {}, { forced: undefined, flags: V4 });
+    await running.loaded;
+    const ready = await fetch(`http://127.0.0.1:${c.listen.port}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', engine: 'llama-server', cpuVariant: 'x86-64-v4' });
+    expect(lines.slice(0, 3)).toEqual([
+      `[2026-01-02 03:04:05] [INFO] llama-server starting threads=2 sequences=4 port=${c.listen.port + 1} cpuVariant=x86-64-v4 cpuVariants=x86-64-v3,x86-64-v4\n`,
+      `[2026-01-02 03:04:05] [INFO] runtime listening host=127.0.0.1 port=${c.listen.port} engine=llama-server\n`,
+      '[2026-01-02 03:04:05] [INFO] model loaded model=demo engine=llama-server cpuVariant=x86-64-v4\n',
+    ]);
+  });
+
+  it('$SMARTBOT_CPU_VARIANT forces a lower variant on a CPU that has a higher one, and it still serves', async () => {
+    lines.length = 0;
+    const c = config();
+    running = await startLlamaServer(fakeWithVariants, c, 'demo', log, () => {}, { forced: 'x86-64-v3', flags: V4 });
+    await running.loaded;
+    const base = `http://127.0.0.1:${c.listen.port}`;
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', engine: 'llama-server', cpuVariant: 'x86-64-v3' });
+    expect((await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"messages":[]}' })).status).toBe(200);
+    expect(lines[0]).toContain(' cpuVariant=x86-64-v3 cpuVariants=x86-64-v3,x86-64-v4 forcedBy=SMARTBOT_CPU_VARIANT\n');
+    expect(lines).toContain('[2026-01-02 03:04:05] [INFO] model loaded model=demo engine=llama-server cpuVariant=x86-64-v3\n');
+  });
+});
+
+describe('cpuBackends', () => {
+  it('offers every variant of the build; expects the best this CPU runs; a build with the backend linked in has none', () => {
+    expect(cpuBackends(fakeWithVariants, undefined, V4)).toMatchObject({ dir: join(variantsDir, 'cpu'), expected: { level: 'x86-64-v4' }, forced: false });
+    expect(cpuBackends(fakeWithVariants, undefined, V3)).toMatchObject({ dir: join(variantsDir, 'cpu'), expected: { level: 'x86-64-v3' } });
+    expect(cpuBackends(fakeWithVariants, 'x86-64-v3', V4)).toMatchObject({ dir: join(variantsDir, 'cpu', 'x86-64-v3'), expected: { level: 'x86-64-v3' }, forced: true });
+    expect(cpuBackends(fake, undefined, V4)).toBeUndefined();
+  });
+
+  it('refuses, with the reason and the way out, a variant this CPU cannot run, one the build lacks, and a CPU below them all', () => {
+    expect(() => cpuBackends(fakeWithVariants, 'x86-64-v4', V3)).toThrow('$SMARTBOT_CPU_VARIANT is x86-64-v4, but this CPU lacks avx512f, avx512cd, avx512vl, avx512dq, avx512bw: set a lower level (x86-64-v3, x86-64-v4), or unset it');
+    expect(() => cpuBackends(fakeWithVariants, 'x86-64-v2', V4)).toThrow('$SMARTBOT_CPU_VARIANT is x86-64-v2, which this llama-server build does not have: set one of x86-64-v3, x86-64-v4, or unset it');
+    expect(() => cpuBackends(fakeWithVariants, undefined, new Set(['sse4_2', 'avx']))).toThrow("this CPU runs none of llama-server's CPU variants (x86-64-v3 (AVX2, FMA, F16C), x86-64-v4 (AVX-512)): it lacks avx2, bmi2, fma, f16c");
+    expect(() => cpuBackends(fake, 'x86-64-v3', V4)).toThrow(`$SMARTBOT_CPU_VARIANT is x86-64-v3, but ${fake} has its CPU backend built in (no cpu/ beside it): unset $SMARTBOT_CPU_VARIANT`);
+  });
+
+  it("reads the variant llama-server loaded from the library it has mapped, else from ggml's log line", () => {
+    const proc = tempDir('smartbot-proc-');
+    mkdirSync(join(proc, '4242'));
+    writeFileSync(
+      join(proc, '4242', 'maps'),
+      '7f00a0000000-7f00a0100000 r-xp 00000000 08:01 1234 /opt/bot/lib/llama-server/libggml-base.so.0.23.0\n7f00b0000000-7f00b0200000 r-xp 00000000 08:01 1240 /opt/bot/lib/llama-server/cpu/libggml-cpu-skylakex.so\n',
+    );
+    expect(loadedCpuVariant(4242, [], proc)?.level).toBe('x86-64-v4');
+    expect(loadedCpuVariant(4243, ['load_backend: loaded CPU backend from ./libggml-cpu-haswell.so'], proc)?.level).toBe('x86-64-v3');
+    expect(loadedCpuVariant(4243, ['llama_model_loader: - kv 0'], proc)).toBeUndefined();
   });
 });
 

@@ -7,13 +7,21 @@
 //     expects); with several models, routed by the request's `model`, and GET /v1/models/<id>
 //     answering each model's readiness;
 //   - llama-server's log lines re-emitted as the service's log lines ([time] [LEVEL] …);
-//   - SIGTERM/SIGINT forwarded; a llama-server exiting on its own ends this process with 1.
+//   - SIGTERM/SIGINT forwarded; a llama-server exiting on its own ends this process with 1;
+//   - the CPU variant: the image's build has llama.cpp's CPU backend as loadable variants
+//     (contract/cpu-variants.ts) in cpu/ beside the binary. ggml loads the best one the CPU
+//     supports from the directory llama-server runs in, so the runtime runs it in cpu/ (ggml
+//     chooses) or, with $SMARTBOT_CPU_VARIANT, in cpu/<level>/ (that variant alone); the variant
+//     ggml loaded (the library llama-server has mapped: a release build does not log it) is
+//     reported: log lines, /readyz.
 // The pipe is node:http's own: a proxy library would bring routing, rewriting and retries that a
 // few loopback upstreams do not need.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { basename, dirname, join, resolve as absolute } from 'node:path';
 import { createInterface } from 'node:readline';
+import { CPU_VARIANT_ENV, CPU_VARIANTS, cpuFlags, describeVariant, missingFlags, variantOfLibrary, type CpuVariant } from '../../contract/cpu-variants.js';
 import { isLocal, modelSet, modelThreads, type LocalServedModel } from '../../contract/models.js';
 import { UserError, type Closable } from '../../contract/run-main.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
@@ -37,7 +45,8 @@ export function llamaServerArgs(config: ServiceConfig, port: number, model: Loca
   const threads = modelThreads(model, config.threads, modelSet(config).models.filter(isLocal).length);
   const sequences = config.inference.parallelSequences;
   return [
-    ['--model', model.path],
+    // Absolute: llama-server runs in its CPU backends' directory.
+    ['--model', absolute(model.path)],
     ['--alias', model.id],
     // llama-server splits its context between the slots; node-llama-cpp gives each sequence contextSize.
     ['--ctx-size', String(model.contextSize * sequences)],
@@ -68,6 +77,69 @@ export function parseLlamaLogLine(line: string): { level: Level; text: string } 
   return m ? { level: LLAMA_LEVELS[m[1]!]!, text: m[2]!.trim() } : { level: 'info', text: text.trim() };
 }
 
+/** Where llama-server finds its CPU backends, and which of them it may load. */
+export interface CpuBackends {
+  /** The directory llama-server runs in: ggml loads the best CPU backend it finds there. */
+  dir: string;
+  /** The variants in that directory. */
+  offered: CpuVariant[];
+  /** The one ggml will load on this CPU (the only one offered when forced). */
+  expected: CpuVariant;
+  forced: boolean;
+}
+
+/**
+ * The CPU backends of the llama-server `binary` for a CPU with `flags` ($SMARTBOT_CPU_VARIANT:
+ * `forced`), or undefined for a build with its CPU backend linked in (bench/llama-server.sh's
+ * native build). A variant this CPU cannot run is refused here, with the reason, rather than by
+ * llama-server finding no backend.
+ */
+export function cpuBackends(binary: string, forced: string | undefined, flags: Set<string>): CpuBackends | undefined {
+  const dir = join(dirname(binary), 'cpu');
+  if (!existsSync(dir)) {
+    if (forced) throw new UserError(`$${CPU_VARIANT_ENV} is ${forced}, but ${binary} has its CPU backend built in (no cpu/ beside it): unset $${CPU_VARIANT_ENV}`, 2);
+    return undefined;
+  }
+  const offered = CPU_VARIANTS.filter((v) => existsSync(join(dir, `libggml-cpu-${v.ggml}.so`)));
+  const levels = offered.map((v) => v.level).join(', ');
+  // Without /proc/cpuinfo nothing is known of the CPU: ggml decides alone.
+  const known = flags.size > 0;
+  const runnable = (v: CpuVariant) => !known || missingFlags(v, flags).length === 0;
+  if (forced) {
+    const variant = offered.find((v) => v.level === forced);
+    if (!variant) throw new UserError(`$${CPU_VARIANT_ENV} is ${forced}, which this llama-server build does not have: set one of ${levels}, or unset it`, 2);
+    if (!runnable(variant)) throw new UserError(`$${CPU_VARIANT_ENV} is ${forced}, but this CPU lacks ${missingFlags(variant, flags).join(', ')}: set a lower level (${levels}), or unset it`, 2);
+    return { dir: join(dir, variant.level), offered, expected: variant, forced: true };
+  }
+  const usable = offered.filter(runnable);
+  if (usable.length === 0)
+    throw new UserError(
+      offered.length === 0
+        ? `${dir} holds none of the CPU variants ${CPU_VARIANTS.map((v) => `libggml-cpu-${v.ggml}.so`).join(', ')}: rebuild the runtime image`
+        : `this CPU runs none of llama-server's CPU variants (${offered.map(describeVariant).join(', ')}): it lacks ${missingFlags(offered[0]!, flags).join(', ')}`,
+      2,
+    );
+  return { dir, offered, expected: usable.at(-1)!, forced: false };
+}
+
+/**
+ * The CPU variant process `pid` has loaded: the ggml CPU library it has mapped (/proc/<pid>/maps;
+ * ggml opens every candidate to score it, then keeps only the one it chose), else the one ggml's
+ * "loaded CPU backend from …" line names (debug builds print it; `log` holds what was printed).
+ */
+export function loadedCpuVariant(pid: number | undefined, log: string[], procDir = '/proc'): CpuVariant | undefined {
+  let maps = '';
+  try {
+    maps = readFileSync(`${procDir}/${pid}/maps`, 'utf8');
+  } catch {
+    // not Linux, or gone
+  }
+  const mapped = /\/(libggml-cpu-[\w.-]+?\.so)\b/.exec(maps)?.[1];
+  const logged = log.map((l) => /loaded CPU backend from (\S+)/.exec(l)?.[1]).find(Boolean);
+  const library = mapped ?? logged;
+  return library ? variantOfLibrary(basename(library)) : undefined;
+}
+
 /** The service retries a 503 with Retry-After, as from the node-llama-cpp runtime while it loads. */
 function notReady(res: ServerResponse, reason: string): void {
   sendError(res, new ApiError('model_not_ready', { reason }));
@@ -90,6 +162,10 @@ interface Child {
   process: ChildProcess;
   loaded: boolean;
   exited: Promise<number>;
+  /** What it printed before its model loaded: where ggml may name the CPU variant it loaded. */
+  startLines: string[];
+  /** The CPU variant it loaded, once it has (a build with several). */
+  variant?: CpuVariant | undefined;
 }
 
 /** Request bodies the front reads to route by `model` (several models); the service's own body limit is far below. */
@@ -101,9 +177,16 @@ const MAX_ROUTED_BODY_BYTES = 64 * 2 ** 20;
  * --model-id). With several models the front routes by the request's `model`, answers GET
  * /v1/models/<id> for each (503 until loaded), and /readyz follows the config's default model.
  * `onCrash` runs when a llama-server exits on its own (default: exit 1, so the container
- * restarts with all of them).
+ * restarts with all of them). `cpu`: the CPU's flags and a forced variant ($SMARTBOT_CPU_VARIANT).
  */
-export async function startLlamaServer(binary: string, config: ServiceConfig, alias: string | undefined, log: Logger, onCrash: () => void = () => process.exit(1)): Promise<LlamaServerRuntime> {
+export async function startLlamaServer(
+  binary: string,
+  config: ServiceConfig,
+  alias: string | undefined,
+  log: Logger,
+  onCrash: () => void = () => process.exit(1),
+  cpu: { forced: string | undefined; flags: Set<string> } = { forced: process.env[CPU_VARIANT_ENV] || undefined, flags: cpuFlags() },
+): Promise<LlamaServerRuntime> {
   try {
     accessSync(binary, constants.X_OK);
   } catch {
@@ -113,6 +196,7 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
   const models = set.models.filter(isLocal).map((m) => (alias && !set.several ? { ...m, id: alias } : m));
   if (!models.length) throw new UserError('the runtime serves local GGUF models only');
   const several = models.length > 1;
+  const backends = cpuBackends(binary, cpu.forced, cpu.flags);
   // The same pre-flight as node-llama-cpp's: each file verified against its sha256, and all sized together.
   await verifyModels(
     models.map((m) => ({ id: m.id, path: m.path, sha256: m.sha256, contextSize: m.contextSize, contextKnob: environmentKnobs(set.names[set.models.findIndex((s) => s.id === m.id)] ?? 'model').contextSize })),
@@ -122,17 +206,26 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
   let closing = false;
   const children: Child[] = models.map((model, i) => {
     const port = config.listen.port + 1 + i;
-    const child: Child = { model, port, process: spawn(binary, llamaServerArgs(config, port, model), { stdio: ['ignore', 'pipe', 'pipe'] }), loaded: false, exited: Promise.resolve(0) };
+    const process_ = spawn(binary, llamaServerArgs(config, port, model), { stdio: ['ignore', 'pipe', 'pipe'], ...(backends ? { cwd: backends.dir } : {}) });
+    const child: Child = { model, port, process: process_, loaded: false, exited: Promise.resolve(0), startLines: [] };
     const name = several ? `llama-server[${model.id}]` : 'llama-server';
     // Until the model is loaded llama-server describes it line by line: debug, not info.
     for (const stream of [child.process.stdout!, child.process.stderr!])
       createInterface({ input: stream }).on('line', (line) => {
         const parsed = parseLlamaLogLine(line);
         if (!parsed) return;
+        if (!child.loaded && child.startLines.length < 1000) child.startLines.push(parsed.text);
         const level = parsed.level === 'info' && !child.loaded ? 'debug' : parsed.level;
         log[level](`${name}: ${parsed.text}`);
       });
-    log.info('llama-server starting', { ...(several ? { model: model.id } : {}), threads: modelThreads(model, config.threads, models.length), sequences: config.inference.parallelSequences, port });
+    log.info('llama-server starting', {
+      ...(several ? { model: model.id } : {}),
+      threads: modelThreads(model, config.threads, models.length),
+      sequences: config.inference.parallelSequences,
+      port,
+      // The variant ggml will load (the best of those offered this CPU runs, or the one forced).
+      ...(backends ? { cpuVariant: backends.expected.level, cpuVariants: backends.offered.map((v) => v.level).join(','), ...(backends.forced ? { forcedBy: CPU_VARIANT_ENV } : {}) } : {}),
+    });
     // 'close', not 'exit': its last log lines (why it stopped) are read by then.
     child.exited = new Promise<number>((resolve) => child.process.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
     child.process.once('error', (e) => log.error('llama-server could not start', { ...(several ? { model: model.id } : {}), error: e.message }));
@@ -148,6 +241,8 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
   const byId = new Map(children.map((c) => [c.model.id, c]));
   // The runtime's readiness follows the default model (the first local one when the default is remote).
   const main = byId.get(set.defaultModel) ?? children[0]!;
+  /** The CPU variant the default model's llama-server loaded ("built-in" for a build without variants). */
+  const cpuVariant = (child = main) => (backends ? (child.variant?.level ?? 'unknown') : 'built-in');
 
   const upstreamHealthy = (port: number) =>
     new Promise<boolean>((resolve) => {
@@ -164,7 +259,11 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
       while (!closing && child.process.exitCode === null) {
         if (await upstreamHealthy(child.port)) {
           child.loaded = true;
-          log.info('model loaded', { model: child.model.id, engine: 'llama-server' });
+          child.variant = backends ? loadedCpuVariant(child.process.pid, child.startLines) : undefined;
+          child.startLines.length = 0;
+          log.info('model loaded', { model: child.model.id, engine: 'llama-server', cpuVariant: cpuVariant(child) });
+          if (backends && child.variant !== backends.expected)
+            log.warn('llama-server loaded another CPU variant than expected', { ...(several ? { model: child.model.id } : {}), expected: backends.expected.level, loaded: cpuVariant(child) });
           return;
         }
         await new Promise((r) => setTimeout(r, 200));
@@ -221,7 +320,7 @@ export async function startLlamaServer(binary: string, config: ServiceConfig, al
       const alive = children.every((c) => c.process.exitCode === null);
       res.writeHead(alive ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: alive ? 'ok' : 'llama-server exited' }));
     } else if (req.method === 'GET' && path === '/readyz') {
-      if (main.loaded) json(res, { status: 'ready' });
+      if (main.loaded) json(res, { status: 'ready', engine: 'llama-server', cpuVariant: cpuVariant() });
       else notReady(res, 'llama-server is loading the model');
     } else if (one) {
       const child = byId.get(decodeURIComponent(one[1]!));

@@ -11,6 +11,7 @@ import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestC
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_REPLY, SECOND_DEMO_REPLY } from '../../gguf/demo-model.js';
+import { bestVariant, CPU_VARIANT_ENV, cpuFlags } from '../../contract/cpu-variants.js';
 import { formatKeyring, mintApiKey, parseKeyring } from '../../contract/keyring-file.js';
 import { LOG_LINE_PATTERN } from '../../contract/telemetry.js';
 import { isLocal, isRemote, modelSet } from '../../contract/models.js';
@@ -225,12 +226,12 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       for (const name of names) expect(metrics).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
     });
 
-    it("local models are decoded by the image's llama-server behind the runtime's front; a remote API stand-in by node-llama-cpp", () => {
+    it("local models are decoded by the image's llama-server behind the runtime's front, on the best CPU variant this CPU runs; a remote API stand-in by node-llama-cpp", () => {
       // A container restarted by an earlier check logs its loads again: each load counts once per model.
       const loaded = (c: StartedTestContainer) => logsOf(c).split('\n').filter((l) => l.includes('] model loaded'));
       if (s!.runtime) {
         const lines = loaded(s!.runtime);
-        expect(lines.every((l) => / engine=llama-server$/.test(l))).toBe(true);
+        expect(lines.every((l) => new RegExp(` engine=llama-server cpuVariant=${bestVariant(cpuFlags())!.level}$`).test(l))).toBe(true);
         expect([...new Set(lines.map((l) => / model=(\S+)/.exec(l)![1]))].sort()).toEqual(modelSet(s!.fx.config).models.filter(isLocal).map((m) => m.id).sort());
       }
       if (s!.upstream) {
@@ -327,4 +328,39 @@ describe.skipIf(!hasDocker)('container smoke test', () => {
       expect(execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', s!.service.getId()], { encoding: 'utf8' })).toBe(serviceStarted);
     }, 60_000);
   });
+});
+
+describe.skipIf(!hasDocker)("the runtime image's CPU variants", () => {
+  let network: StartedNetwork | undefined;
+  let runtime: StartedTestContainer | undefined;
+  afterAll(async () => {
+    await runtime?.stop({ remove: true, removeVolumes: true }).catch(() => {});
+    await network?.stop().catch(() => {});
+  }, 60_000);
+
+  it(`$${CPU_VARIANT_ENV}=x86-64-v3 loads the lower variant (here, where the CPU has ${bestVariant(cpuFlags())?.level ?? 'none'}) and it serves`, async () => {
+    const fx = envFixture('dev');
+    const port = fx.config.runtime?.port ?? LLAMA_RUNTIME.port;
+    network = await new Network().start();
+    runtime = await new GenericContainer(RUNTIME_IMAGE)
+      .withNetwork(network)
+      .withEnvironment({ [CPU_VARIANT_ENV]: 'x86-64-v3' })
+      .withExposedPorts(port)
+      .withBindMounts([
+        { source: fx.files.runtime, target: PATHS.config, mode: 'ro' },
+        { source: fx.files.models, target: PATHS.models, mode: 'ro' },
+      ])
+      // The runtime's own line (llama-server's "model loaded", at debug, comes first).
+      .withWaitStrategy(Wait.forLogMessage(/\[INFO\] model loaded/))
+      .withStartupTimeout(60_000)
+      .start();
+    const logs = logsOf(runtime);
+    expect(logs).toMatch(/\] llama-server starting .* cpuVariant=x86-64-v3 cpuVariants=x86-64-v3,x86-64-v4 forcedBy=SMARTBOT_CPU_VARIANT$/m);
+    expect(logs).toMatch(/\] model loaded .* cpuVariant=x86-64-v3$/m);
+    const base = `http://${runtime.getHost()}:${runtime.getMappedPort(port)}`;
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', engine: 'llama-server', cpuVariant: 'x86-64-v3' });
+    const r = await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hello' }], temperature: 0 }) });
+    expect(r.status).toBe(200);
+    expect((await r.json()).choices[0].message.content).toBe(DEMO_REPLY);
+  }, 120_000);
 });

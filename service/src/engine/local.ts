@@ -24,6 +24,7 @@ import { preflight, PreflightRefusal, type PreflightModel, type PreflightResult 
 import { ApiError } from '../errors.js';
 import { newToolCallId, type FinishReason, type ToolCall } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
+import { DecodeLoop } from './decode-loop.js';
 import { chatHistory, forcedCall, llamaFunctions, toGrammarSchema, withInstruction } from './llama-request.js';
 import { Slots } from './slots.js';
 import { completionBudget, countTokensInPieces } from './token-budget.js';
@@ -74,6 +75,7 @@ interface Runtime {
   model: LlamaModel;
   context: LlamaContext;
   slots: Slots<LlamaContextSequence>;
+  decodeLoop: DecodeLoop;
   wrapper: ChatWrapper;
   LlamaChat: typeof Chat;
 }
@@ -117,11 +119,13 @@ export class LocalEngine implements ChatEngine {
     const { m, llama } = await this.binding();
     const loaded = await llama.loadModel({ modelPath: path, gpuLayers: gpu ? model.gpuLayers! : 0 });
     const context = await loaded.createContext({ contextSize: model.contextSize, sequences, threads });
+    // Sampled one sequence at a time, and every sequence in every batch (decode-loop.ts says why).
+    const decodeLoop = new DecodeLoop(context);
     const slots = new Slots(
-      Array.from({ length: sequences }, () => context.getSequence()),
+      Array.from({ length: sequences }, () => decodeLoop.adopt(context.getSequence())),
       sequences * 4,
     );
-    this.runtime = { llama, model: loaded, context, slots, wrapper: m.resolveChatWrapper(loaded), LlamaChat: m.LlamaChat };
+    this.runtime = { llama, model: loaded, context, slots, decodeLoop, wrapper: m.resolveChatWrapper(loaded), LlamaChat: m.LlamaChat };
     this.state = { ready: true };
     this.log.info('model loaded', { model: this.modelId, ms: Date.now() - started, threads, sequences, contextSize: model.contextSize, chatWrapper: this.runtime.wrapper.wrapperName, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default' });
   }
@@ -140,6 +144,11 @@ export class LocalEngine implements ChatEngine {
 
   busySequences(): number {
     return this.runtime?.slots.busy ?? 0;
+  }
+
+  /** How many decode batches held how many sequences since the model loaded. */
+  batchWidths(): Record<number, number> {
+    return this.runtime?.decodeLoop.batchWidths() ?? {};
   }
 
   private ready(): Runtime {

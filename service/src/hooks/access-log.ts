@@ -1,12 +1,10 @@
 // One log line per request; a client that went away is an info line with status=499
 // aborted=true. A chat request's line names the model that answered (model=…) and any
 // fallback (fallback=from->to). Never the body (prompts) and never the Authorization header.
-import type { FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
 import type { Level } from '../telemetry/logger.js';
 import { appWide } from './app-wide.js';
-import { routeLabel } from './metrics.js';
-import { onRequestEnd } from './request-end.js';
+import { onRequestEnd, type RequestOutcome } from './request-end.js';
 
 /**
  * The access line's level. [ERROR] is kept for what an operator must act on, because log-based
@@ -15,15 +13,15 @@ import { onRequestEnd } from './request-end.js';
  * service saying "not now" with Retry-After (loading, draining, an upstream away), a warning;
  * every other 5xx is an error.
  */
-export function accessLevel(req: Pick<FastifyRequest, 'routeOptions'>, status: number): Level {
-  if (req.routeOptions.config?.probe || status < 500) return 'info';
+export function accessLevel(config: RequestOutcome['config'] | undefined, status: number): Level {
+  if (config?.probe || status < 500) return 'info';
   return status === 503 ? 'warn' : 'error';
 }
 
 export const accessLog = appWide<Pick<ServiceDeps, 'log'>>(async (app, { log }) => {
-  onRequestEnd(app, (req, { status, aborted, ms }) => {
+  onRequestEnd(app, (req, { route, config, status, aborted, ms }) => {
     // A chat request names the model that answered and the fallbacks taken on the way.
     const model = req.answeredBy ? { model: req.answeredBy.model, ...(req.answeredBy.fallbacks.length ? { fallback: req.answeredBy.fallbacks.join(',') } : {}) } : {};
-    log[accessLevel(req, status)]('request completed', { reqId: req.id, method: req.method, route: routeLabel(req), status, ms, ...model, ...(aborted ? { aborted } : {}) });
+    log[accessLevel(config, status)]('request completed', { reqId: req.id, method: req.method, route, status, ms, ...model, ...(aborted ? { aborted } : {}) });
   });
 });

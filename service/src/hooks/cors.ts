@@ -20,7 +20,8 @@ export const cors = appWide<Pick<ServiceDeps, 'config'> & { routes: RouteTable }
   const any = allowedOrigins.includes('*');
   const listed = new Set(allowedOrigins);
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback style, not async: every request passes here, and most have nothing to do.
+  app.addHook('onRequest', (req, reply, done) => {
     const origin = req.headers.origin;
     const allowed = origin !== undefined && (any || listed.has(origin));
     if (allowedOrigins.length > 0) reply.header('vary', 'Origin');
@@ -29,17 +30,18 @@ export const cors = appWide<Pick<ServiceDeps, 'config'> & { routes: RouteTable }
       if (allowCredentials) reply.header('access-control-allow-credentials', 'true');
       reply.header('access-control-expose-headers', EXPOSED);
     }
-    if (req.method !== 'OPTIONS') return;
+    if (req.method !== 'OPTIONS') return done();
     const methods = routes.methodsFor(req.url.split('?')[0]!);
-    if (methods.length === 0) return; // an unknown path: the not-found handler answers 404
+    if (methods.length === 0) return done(); // an unknown path: the not-found handler answers 404
     const asked = req.headers['access-control-request-method'];
     if (origin !== undefined && asked !== undefined) {
-      if (!allowed) throw new ApiError('origin_not_allowed', { origin });
+      if (!allowed) return done(new ApiError('origin_not_allowed', { origin }));
       reply.header('access-control-allow-methods', methods.join(', '));
       const headers = req.headers['access-control-request-headers'];
       if (headers) reply.header('access-control-allow-headers', headers);
       reply.header('access-control-max-age', PREFLIGHT_MAX_AGE);
     } else reply.header('allow', methods.join(', '));
-    return reply.code(204).send();
+    // Answered here: the request goes no further (done is not called).
+    reply.code(204).send();
   });
 });

@@ -6,9 +6,12 @@ import { ApiError } from '../errors.js';
 import { appWide } from './app-wide.js';
 
 export const drain = appWide<Pick<ServiceDeps, 'lifecycle'>>(async (app, { lifecycle }) => {
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.config.public) return;
-    if (lifecycle.draining) throw new ApiError('shutting_down');
-    reply.raw.once('close', lifecycle.begin());
+  // Callback style, not async: every request passes here.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (req.routeOptions.config.public) return done();
+    if (lifecycle.draining) return done(new ApiError('shutting_down'));
+    // `on`: a response closes once, and the end is idempotent; no once-wrapper per request.
+    reply.raw.on('close', lifecycle.begin());
+    done();
   });
 });

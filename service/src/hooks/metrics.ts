@@ -1,13 +1,9 @@
 // Request duration and count by route, method and status (499 for a client that went away):
 // the series the rendered alerts query. And the engine's occupancy (busy sequences, queue): the
 // series the rendered autoscaler queries.
-import type { FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../deps.js';
 import { appWide } from './app-wide.js';
 import { onRequestEnd } from './request-end.js';
-
-/** The route pattern (never the raw URL: bounded label values), or "unmatched" for a 404. */
-export const routeLabel = (req: FastifyRequest) => req.routeOptions.url ?? 'unmatched';
 
 export const requestMetrics = appWide<Pick<ServiceDeps, 'metrics' | 'models' | 'config'>>(async (app, { metrics, models, config }) => {
   // Every model's sequences and queue together: the pod's load, whichever model a request names.
@@ -16,8 +12,7 @@ export const requestMetrics = appWide<Pick<ServiceDeps, 'metrics' | 'models' | '
   // and hashes a label object on every observe() it is handed one. Bounded: routes × Node's
   // methods × statuses.
   const series = new Map<string, { duration: { observe(v: number): void }; count: { inc(): void } }>();
-  onRequestEnd(app, (req, { status, ms }) => {
-    const route = routeLabel(req);
+  onRequestEnd(app, (req, { route, status, ms }) => {
     const key = `${route} ${req.method} ${status}`;
     let s = series.get(key);
     if (!s) {

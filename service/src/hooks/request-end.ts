@@ -5,6 +5,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export interface RequestOutcome {
+  /** The route pattern (never the raw URL: bounded label values), or "unmatched" for a 404. */
+  route: string;
+  /** The route's config (public, probe, scope). */
+  config: FastifyRequest['routeOptions']['config'];
   status: number;
   /** The client closed the connection before the answer was complete. */
   aborted: boolean;
@@ -24,10 +28,13 @@ export function onRequestEnd(app: FastifyInstance, done: Subscriber): void {
   subscribers.set(app, all);
   app.addHook('onRequest', (req, reply, next) => {
     const started = performance.now();
+    // Read once: fastify builds a new routeOptions object at every read.
+    const { url, config } = req.routeOptions;
     let finished = false;
-    reply.raw.once('finish', () => (finished = true));
-    reply.raw.once('close', () => {
-      const outcome = { status: finished ? reply.statusCode : CLIENT_CLOSED, aborted: !finished, ms: Math.round(performance.now() - started) };
+    // A response finishes and closes once: `on`, without a once-wrapper per request.
+    reply.raw.on('finish', () => (finished = true));
+    reply.raw.on('close', () => {
+      const outcome = { route: url ?? 'unmatched', config, status: finished ? reply.statusCode : CLIENT_CLOSED, aborted: !finished, ms: Math.round(performance.now() - started) };
       for (const s of all) s(req, outcome);
     });
     next();

@@ -24,20 +24,29 @@ import { chatCompletionRequestSchema, completion, newAnswerId, SSE_HEADERS, SseW
 export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => {
   const { models, config, metrics, cache, lifecycle, log } = deps;
   const limits = { ...config.http, modelIds: models.ids, maxTokens: config.inference.maxTokens, defaultTemperature: config.inference.defaultTemperature };
+  // The two labelled series, found once (prom-client hashes a label object on every inc() given one).
+  const lookups = { hit: metrics.cacheLookups.labels({ result: 'hit' }), miss: metrics.cacheLookups.labels({ result: 'miss' }) };
 
   const handler = async (request: FastifyRequest<{ Body: ChatCompletionRequest }>, reply: FastifyReply) => {
-    // Stop generating when the client goes away, or when a shutdown's grace period runs out.
-    // The reason is kept here: reading abort.signal makes it (Node makes it lazily, at a cost a
-    // cache hit never needs to pay).
-    const abort = new AbortController();
+    // A model's work stops when the client goes away, or when a shutdown's grace period runs out
+    // (the reason is kept here). The watch starts with the first request sent to a model: a
+    // cache hit has no work to stop, and pays for none of it.
     let cut: CutReason | undefined;
-    const stop = (why: CutReason) => {
-      cut ??= why;
-      abort.abort(why);
-    };
     const cutReason = () => cut;
-    reply.raw.on('close', () => reply.raw.writableFinished || stop('client-gone'));
-    const stopCut = lifecycle.onCut(stop);
+    let abort: AbortController | undefined;
+    let stopCut: (() => void) | undefined;
+    const signal = (): AbortSignal => {
+      if (!abort) {
+        const a = (abort = new AbortController());
+        const stop = (why: CutReason) => {
+          cut ??= why;
+          a.abort(why);
+        };
+        reply.raw.on('close', () => reply.raw.writableFinished || stop('client-gone'));
+        stopCut = lifecycle.onCut(stop);
+      }
+      return abort.signal;
+    };
     try {
       const read = readChatRequest(request.body, limits);
       const chain = models.chain(models.resolve(request.body.model));
@@ -68,7 +77,7 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
         const key = deterministic ? cacheKey(model.id, read) : '';
         if (deterministic) {
           const cached = await cache.get(key);
-          metrics.cacheLookups.inc({ result: cached ? 'hit' : 'miss' });
+          (cached ? lookups.hit : lookups.miss).inc();
           // A cached answer's request passed the model's checks when it was stored.
           if (cached) return begin(model, 'hit'), cached;
         }
@@ -77,7 +86,7 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
           const r = await engine.readiness();
           if (!r.ready) throw new ApiError('model_not_ready', { reason: r.reason ?? 'unknown' });
         }
-        const req: ChatRequest = { ...read, signal: abort.signal };
+        const req: ChatRequest = { ...read, signal: signal() };
         await engine.prepare(req);
         engine.checkCapacity();
         const started = performance.now();
@@ -99,7 +108,7 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
         } catch (e) {
           failure = e;
           const next = chain[i + 1];
-          const reason = answer || abort.signal.aborted || !next ? undefined : fallbackReason(e, model, next);
+          const reason = answer || abort?.signal.aborted || !next ? undefined : fallbackReason(e, model, next);
           if (!reason) break;
           fallbacks.push(`${model.id}->${next!.id}`);
           metrics.fallbacks.inc({ from: model.id, to: next!.id, reason });
@@ -130,7 +139,7 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
       }
       return completion(answer!, result, result.finishReason, result.usage);
     } finally {
-      stopCut();
+      stopCut?.();
     }
   };
 

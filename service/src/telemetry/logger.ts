@@ -20,11 +20,13 @@ export interface Logger {
 
 /** `YYYY-MM-DD HH:MM:SS` (UTC); formatted once a second, not once a line. */
 let stamped = { second: NaN, text: '' };
-function stamp(d: Date): string {
-  const second = Math.floor(d.getTime() / 1000);
-  if (second !== stamped.second) stamped = { second, text: d.toISOString().slice(0, 19).replace('T', ' ') };
+function stamp(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== stamped.second) stamped = { second, text: new Date(ms).toISOString().slice(0, 19).replace('T', ' ') };
   return stamped.text;
 }
+
+const LABEL: Record<Level, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
 /** key=value, quoting values with spaces or quotes; newlines can never split a line. */
 function kv(fields: Fields): string {
@@ -32,22 +34,25 @@ function kv(fields: Fields): string {
   for (const k in fields) {
     const v = fields[k];
     if (v === undefined) continue;
-    out += `${out ? ' ' : ''}${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : String(v).replace(/[\r\n]/g, ' ')}`;
+    // Numbers and booleans print as they are; only text can hold a space, a quote or a newline.
+    out += `${out ? ' ' : ''}${k}=${typeof v !== 'string' ? v : /[\s"=]/.test(v) ? JSON.stringify(v) : v}`;
   }
   return out;
 }
 
+// The access log writes a line per request: no Date, copy or regex replace a line does not need.
 export function createLogger(opts: { format: 'line' | 'json'; level: Level; write?: (line: string) => void; now?: () => Date }, base: Fields = {}): Logger {
   const write = opts.write ?? stdoutWriter().write;
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now ? () => opts.now!().getTime() : Date.now;
+  const hasBase = Object.keys(base).length > 0;
   const emit = (level: Level, msg: string, fields: Fields = {}) => {
     if (ORDER[level] < ORDER[opts.level]) return;
-    const all = { ...base, ...fields };
-    const text = msg.replace(/[\r\n]+/g, ' ');
-    if (opts.format === 'json') write(`${JSON.stringify({ time: now().toISOString(), level, msg: text, ...all })}\n`);
+    const all = hasBase ? { ...base, ...fields } : fields;
+    const text = /[\r\n]/.test(msg) ? msg.replace(/[\r\n]+/g, ' ') : msg;
+    if (opts.format === 'json') write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg: text, ...all })}\n`);
     else {
       const rest = kv(all);
-      write(`[${stamp(now())}] [${level.toUpperCase()}] ${text}${rest ? ` ${rest}` : ''}\n`);
+      write(`[${stamp(now())}] [${LABEL[level]}] ${text}${rest ? ` ${rest}` : ''}\n`);
     }
   };
   return {

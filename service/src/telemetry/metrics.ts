@@ -1,7 +1,10 @@
 // Prometheus metrics under exactly the names the rendered PrometheusRules and the autoscaler's
-// query read (contract/telemetry.ts), plus prom-client's default process metrics.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// query read (contract/telemetry.ts), plus prom-client's default process metrics. The series every
+// request adds to are counted by request-series.ts (prom-client's own cost per call was a few
+// per cent of a cached answer); the rest are prom-client's.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS, METRICS } from '../../../contract/telemetry.js';
+import { RequestCounter, RequestHistogram } from './request-series.js';
 
 /** How full the engine is at one instant: what the scaling series are read from. */
 export interface Occupancy {
@@ -15,15 +18,15 @@ export interface Occupancy {
 
 export interface ServiceMetrics {
   registry: Registry;
-  requestDuration: Histogram<'route' | 'method' | 'status'>;
-  requests: Counter<'route' | 'method' | 'status'>;
+  requestDuration: RequestHistogram<'route' | 'method' | 'status'>;
+  requests: RequestCounter<'route' | 'method' | 'status'>;
   tokensGenerated: Counter<'source' | 'model'>;
   fallbacks: Counter<'from' | 'to' | 'reason'>;
   tokensPerSecond: Gauge;
   queueDepth: Gauge;
   sequencesBusyRatio: Gauge;
   sequences: Gauge;
-  cacheLookups: Counter<'result'>;
+  cacheLookups: RequestCounter<'result'>;
   /**
    * Where the occupancy gauges read from, at every collection (a scrape of /metrics, the
    * console's sampler): gauges set on each change would need every engine to report each change.
@@ -38,8 +41,8 @@ export function createMetrics(): ServiceMetrics {
   let read: (() => Occupancy) | undefined;
   return {
     registry,
-    requestDuration: new Histogram({ name: METRICS.requestDuration, help: 'HTTP request duration in seconds.', labelNames: labels, buckets: DURATION_BUCKETS, registers: [registry] }),
-    requests: new Counter({ name: METRICS.requests, help: 'HTTP responses by route, method and status.', labelNames: labels, registers: [registry] }),
+    requestDuration: new RequestHistogram(METRICS.requestDuration, 'HTTP request duration in seconds.', labels, DURATION_BUCKETS, registry),
+    requests: new RequestCounter(METRICS.requests, 'HTTP responses by route, method and status.', labels, registry),
     tokensGenerated: new Counter({ name: METRICS.tokensGenerated, help: 'Completion tokens generated, by source and the model that answered.', labelNames: ['source', 'model'], registers: [registry] }),
     fallbacks: new Counter({ name: METRICS.fallbacks, help: 'Requests a model handed to its fallback, by model ids and reason.', labelNames: ['from', 'to', 'reason'], registers: [registry] }),
     tokensPerSecond: new Gauge({ name: METRICS.tokensPerSecond, help: 'Generation speed of the last completed request (tokens/s).', registers: [registry] }),
@@ -69,7 +72,7 @@ export function createMetrics(): ServiceMetrics {
         if (read) this.set(read().sequences);
       },
     }),
-    cacheLookups: new Counter({ name: METRICS.cacheLookups, help: 'Response cache lookups by result.', labelNames: ['result'], registers: [registry] }),
+    cacheLookups: new RequestCounter(METRICS.cacheLookups, 'Response cache lookups by result.', ['result'], registry),
     observeOccupancy(r) {
       read = r;
     },

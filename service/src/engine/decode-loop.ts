@@ -1,0 +1,85 @@
+// How the local engine drives node-llama-cpp's decode loop (LlamaContext.dispatchPendingBatch):
+// two changes to node-llama-cpp 3.21.1 (pinned exactly) that none of its options can express.
+// Both reach into its internals, and both fail loudly at load if an upgrade moved them.
+//
+// 1. Sampling, one sequence at a time (correctness). After a batch, node-llama-cpp samples each
+//    sequence's token on libuv's pool, all at once. llama.cpp reorders a batch's output rows
+//    lazily, on the first read of the logits (llama_get_logits_ith → output_reorder: the rows
+//    come out of order when a batch mixes sequences, e.g. one's prompt with the others' next
+//    tokens), and two pool threads reading at once both apply the swaps: a sequence then samples
+//    another sequence's logits, and a greedy reply repeats or skips a token ("… for real real
+//    answers."). With UV_THREADPOOL_SIZE=1 (npm start, the images) the pool runs one job at a
+//    time; any other start (a test runner, `node dist/service/src/entries/main.js`) raced.
+// 2. Full batches (speed). After each decode the loop builds the next batch from the sequences
+//    that have queued their next token by then, a few microtasks after the last sample resolves.
+//    The sequence sampled last is still on its way through LlamaChat then, so it always missed
+//    the batch: with 4 streams every batch held 3 tokens (measured: bench/service, "Tokens/s
+//    through the service"). The loop awaits a per-sequence hook after each batch; here that
+//    hook waits one event-loop turn, by which time every sequence that got a token has queued
+//    its next one. The turn costs one setImmediate per batch.
+import type { LlamaContext, LlamaContextSequence } from 'node-llama-cpp';
+
+/** The addon context node-llama-cpp decodes and samples with (LlamaContext._ctx). */
+interface AddonContext {
+  decodeBatch(): Promise<void>;
+  sampleToken(...args: unknown[]): Promise<unknown>;
+}
+
+/** The hook LlamaContext's decode loop awaits for each sequence after a batch (bound per sequence). */
+const AFTER_BATCH = '_takeIntervalCheckpointIfNeededAfterBatch';
+
+function moved(what: string): Error {
+  return new Error(`node-llama-cpp's internals changed (${what}): service/src/engine/decode-loop.ts needs updating for this version`);
+}
+
+/** Replaces a method of the native addon object (its own properties are read-only, not frozen). */
+function wrap<K extends keyof AddonContext>(addon: AddonContext, name: K, make: (original: AddonContext[K]) => AddonContext[K]): void {
+  if (typeof addon[name] !== 'function') throw moved(`LlamaContext._ctx.${name}`);
+  Object.defineProperty(addon, name, { value: make(addon[name].bind(addon) as AddonContext[K]), configurable: true });
+}
+
+export class DecodeLoop {
+  /** The event-loop turn the decode loop waits for after the current batch; made by the first sequence's hook. */
+  private turn: Promise<void> | undefined;
+  /** Sequences in the batch being decoded, then sampled. */
+  private inBatch = 0;
+  private readonly widths = new Map<number, number>();
+
+  constructor(context: LlamaContext) {
+    const addon = (context as unknown as { _ctx?: AddonContext })._ctx;
+    if (!addon) throw moved('LlamaContext._ctx');
+    wrap(addon, 'decodeBatch', (decode) => () => {
+      if (this.inBatch > 0) this.widths.set(this.inBatch, (this.widths.get(this.inBatch) ?? 0) + 1);
+      this.inBatch = 0;
+      this.turn = undefined;
+      return decode();
+    });
+    let previous: Promise<unknown> = Promise.resolve();
+    wrap(addon, 'sampleToken', (sample) => (...args) => {
+      const next = previous.then(() => sample(...args));
+      previous = next.catch(() => undefined);
+      return next;
+    });
+  }
+
+  /** Makes the decode loop wait, after each batch this sequence is in, for every sequence to queue its next token. */
+  adopt(sequence: LlamaContextSequence): LlamaContextSequence {
+    const internals = sequence as unknown as Record<typeof AFTER_BATCH, (stateLength: number) => unknown>;
+    const after = internals[AFTER_BATCH];
+    if (typeof after !== 'function') throw moved(`LlamaContextSequence.${AFTER_BATCH}`);
+    internals[AFTER_BATCH] = (stateLength) => {
+      this.inBatch++;
+      const turn = (this.turn ??= new Promise<void>((resolve) => setImmediate(resolve)));
+      const own = after(stateLength);
+      return own instanceof Promise ? own.then(() => turn) : turn;
+    };
+    return sequence;
+  }
+
+  /** How many batches held how many sequences, since the engine loaded (for the tests and the bench). */
+  batchWidths(): Record<number, number> {
+    const all = new Map(this.widths);
+    if (this.inBatch > 0) all.set(this.inBatch, (all.get(this.inBatch) ?? 0) + 1);
+    return Object.fromEntries([...all].sort((a, b) => a[0] - b[0]));
+  }
+}
