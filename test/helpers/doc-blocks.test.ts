@@ -3,8 +3,10 @@ import { docBlocks, linePattern, missingLines, parseMarker } from './doc-blocks.
 
 describe('doc block markers', () => {
   it('reads run (exit, timeout), skip (why) and output (lines=)', () => {
-    expect(parseMarker('run')).toEqual({ kind: 'run', exit: 0, timeoutS: 120 });
-    expect(parseMarker('run exit=1 timeout=30')).toEqual({ kind: 'run', exit: 1, timeoutS: 30 });
+    expect(parseMarker('run')).toEqual({ kind: 'run', exit: [0], timeoutS: 120 });
+    expect(parseMarker('run exit=1 timeout=30')).toEqual({ kind: 'run', exit: [1], timeoutS: 30 });
+    expect(parseMarker('run exit=0|1')).toEqual({ kind: 'run', exit: [0, 1], timeoutS: 120 });
+    expect(parseMarker('run exit=ok')).toEqual({ kind: 'invalid', problem: 'exit= takes exit codes, as 1 or 0|1, not ok' });
     expect(parseMarker('skip (needs a cluster)')).toEqual({ kind: 'skip', why: 'needs a cluster' });
     expect(parseMarker('output lines=✔')).toEqual({ kind: 'output', linesStartingWith: '✔' });
   });
@@ -18,7 +20,7 @@ describe('doc block markers', () => {
   it('finds fenced blocks with their language, line and the marker above them; longer fences hold shorter ones', () => {
     const md = ['# t', '<!-- doc-test: run -->', '```sh', 'echo hi', '```', '', '````markdown', '```sh', 'inner', '```', '````', '```', 'plain', '```'].join('\n');
     expect(docBlocks('x.md', md)).toEqual([
-      { file: 'x.md', line: 3, lang: 'sh', text: 'echo hi', marker: { kind: 'run', exit: 0, timeoutS: 120 } },
+      { file: 'x.md', line: 3, lang: 'sh', text: 'echo hi', marker: { kind: 'run', exit: [0], timeoutS: 120 } },
       { file: 'x.md', line: 7, lang: 'markdown', text: '```sh\ninner\n```' },
       { file: 'x.md', line: 12, lang: '', text: 'plain' },
     ]);
