@@ -7,7 +7,7 @@ import { planMarkdown } from '../plan/format/markdown.js';
 import { planText } from '../plan/format/text.js';
 import { buildPlan, planExitCode, type Plan } from '../plan/plan.js';
 import { safeJson } from '../validation/format/safe-text.js';
-import { EXIT, UsageError, type CliIO } from './io.js';
+import { EXIT, progressLine, UsageError, type CliIO } from './io.js';
 
 export const planHelp = `Usage: smartbot plan --base REF [--head REF] [--format text|md|json]
        smartbot plan --from FILE [--format text|md]
@@ -48,10 +48,6 @@ const FORMATS: Record<string, (p: Plan, limit: number) => string> = {
   json: (p) => `${safeJson(p)}\n`,
 };
 
-/** Environments planned before progress lines start, and how often they come. */
-const PROGRESS_FROM = 1000;
-const PROGRESS_EVERY_MS = 5000;
-
 function positive(name: string, value: string | undefined, allowZero = false): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -88,20 +84,13 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   }
   if (values.base === undefined) throw new UsageError('--base REF is required (the branch or commit the change merges into)');
   const jobs = positive('--jobs', values.jobs);
-  const started = Date.now();
-  let said = started;
   const plan = await buildPlan({
     root: values.root ?? '.',
     base: values.base,
     ...(values.head !== undefined ? { head: values.head } : {}),
     ...(values['models-dir'] !== undefined ? { modelsDir: values['models-dir'] } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
-    onProgress: (done, total) => {
-      const now = Date.now();
-      if (total < PROGRESS_FROM || now - said < PROGRESS_EVERY_MS) return;
-      said = now;
-      io.err(`smartbot plan: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} environments planned (${Math.round((now - started) / 1000)} s)\n`);
-    },
+    onProgress: progressLine(io, 'plan', 'planned'),
   });
   io.out(render(plan, limit));
   return planExitCode(plan);

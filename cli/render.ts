@@ -15,7 +15,7 @@ import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
 import { environmentTargets, type EnvironmentResult, type ValidateReport } from '../validation/validate.js';
 import { renderChunk, type RenderChunkInput, type RenderedEnvironment } from './render/chunk.js';
-import { EXIT, UsageError, type CliIO } from './io.js';
+import { EXIT, progressLine, UsageError, type CliIO } from './io.js';
 import { formatOption, maxFileSizeOption } from './validate.js';
 
 export const renderHelp = `Usage: smartbot render [--env NAME] [--out DIR] [--check] [--format text|json|github]
@@ -77,7 +77,12 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const shared: Omit<RenderChunkInput, 'targets'> = { root, outDir, mode, maxFileBytes };
   const script = workerScript(new URL('./render/worker.js', import.meta.url));
   const jobs = script ? workerCount(targets.length, ENVIRONMENTS_PER_WORKER, values.jobs === undefined ? undefined : Number(values.jobs)) : 1;
-  const parts = jobs === 1 ? [renderChunk({ ...shared, targets })] : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map((t) => ({ ...shared, targets: t })));
+  const progress = progressLine(io, 'render', mode === 'check' ? 'checked' : 'rendered');
+  const onProgress = (done: number) => progress(done, targets.length);
+  const parts =
+    jobs === 1
+      ? [renderChunk({ ...shared, targets }, onProgress)]
+      : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map((t) => ({ ...shared, targets: t })), onProgress);
   const results = parts.flat();
   const discard = () => results.forEach((e) => e.staged && rmSync(e.staged, { recursive: true, force: true }));
 

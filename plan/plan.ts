@@ -99,25 +99,11 @@ export async function buildPlan(opts: PlanOptions): Promise<Plan> {
   };
   const script = workerScript(new URL('./worker.js', import.meta.url));
   const jobs = script ? workerCount(pairs.length, ENVIRONMENTS_PER_WORKER, opts.jobs) : 1;
-  const progress = opts.onProgress;
-  let outputs: ChunkOutput[];
-  if (jobs === 1) outputs = [planChunk({ ...shared, pairs }, progress && ((done) => progress(done, pairs.length)))];
-  else {
-    const parts = splitEvenly(pairs, jobs);
-    const done = parts.map(() => 0);
-    outputs = await runWorkers<ChunkInput, ChunkOutput>(
-      script!,
-      parts.map((p) => ({ ...shared, pairs: p })),
-      progress &&
-        ((part, n) => {
-          done[part] = n;
-          progress(
-            done.reduce((a, b) => a + b, 0),
-            pairs.length,
-          );
-        }),
-    );
-  }
+  const progress = opts.onProgress && ((done: number) => opts.onProgress!(done, pairs.length));
+  const outputs =
+    jobs === 1
+      ? [planChunk({ ...shared, pairs }, progress)]
+      : await runWorkers<ChunkInput, ChunkOutput>(script!, splitEvenly(pairs, jobs).map((p) => ({ ...shared, pairs: p })), progress);
   return summarize(base, head, outputs);
 }
 
