@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { progressLine } from './io.js';
+import { progressLine, wholeNumberOption } from './io.js';
 
 describe('progressLine', () => {
   afterEach(() => vi.useRealTimers());
@@ -30,5 +30,16 @@ describe('progressLine', () => {
     vi.advanceTimersByTime(4_000);
     progress(4_000, 10_000);
     expect(lines).toEqual(['smartbot plan: 2,000 of 10,000 environments planned (5 s)\n', 'smartbot plan: 4,000 of 10,000 environments planned (10 s)\n']);
+  });
+});
+
+describe('wholeNumberOption', () => {
+  it('reads a count, or refuses it with the option name and the value given', () => {
+    expect(wholeNumberOption('--jobs', undefined)).toBeUndefined();
+    expect(wholeNumberOption('--jobs', '2')).toBe(2);
+    expect(wholeNumberOption('--max-chars', '0', true)).toBe(0);
+    expect(() => wholeNumberOption('--jobs', '0')).toThrow('--jobs must be a whole number above 0, got "0"');
+    expect(() => wholeNumberOption('--jobs', '1.5')).toThrow('--jobs must be a whole number above 0, got "1.5"');
+    expect(() => wholeNumberOption('--max-chars', '-1', true)).toThrow('--max-chars must be a whole number, got "-1"');
   });
 });

@@ -35,3 +35,11 @@ export function progressLine(io: CliIO, command: string, done: string): (count: 
     io.err(`smartbot ${command}: ${count.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} environments ${done} (${Math.round((now - started) / 1000)} s)\n`);
   };
 }
+
+/** A count option (--jobs, --max-chars): undefined when not given; a usage error unless a whole number (above 0 unless allowZero). */
+export function wholeNumberOption(name: string, value: string | undefined, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || (!allowZero && n === 0)) throw new UsageError(`${name} must be a whole number${allowZero ? '' : ' above 0'}, got "${value}"`);
+  return n;
+}

@@ -7,7 +7,7 @@ import { planMarkdown } from '../plan/format/markdown.js';
 import { planText } from '../plan/format/text.js';
 import { buildPlan, planExitCode, type Plan } from '../plan/plan.js';
 import { safeJson } from '../validation/format/safe-text.js';
-import { EXIT, progressLine, UsageError, type CliIO } from './io.js';
+import { EXIT, progressLine, UsageError, wholeNumberOption, type CliIO } from './io.js';
 
 export const planHelp = `Usage: smartbot plan --base REF [--head REF] [--format text|md|json]
        smartbot plan --from FILE [--format text|md]
@@ -48,13 +48,6 @@ const FORMATS: Record<string, (p: Plan, limit: number) => string> = {
   json: (p) => `${safeJson(p)}\n`,
 };
 
-function positive(name: string, value: string | undefined, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || (!allowZero && n === 0)) throw new UsageError(`${name} must be a whole number${allowZero ? '' : ' above 0'}, got "${value}"`);
-  return n;
-}
-
 export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -74,7 +67,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const format = values.format ?? 'text';
   const render = FORMATS[format];
   if (!render) throw new UsageError(`unknown --format "${format}" (use ${Object.keys(FORMATS).join(', ')})`);
-  const maxChars = positive('--max-chars', values['max-chars'], true) ?? COMMENT_LIMIT;
+  const maxChars = wholeNumberOption('--max-chars', values['max-chars'], true) ?? COMMENT_LIMIT;
   const limit = maxChars === 0 ? Infinity : maxChars;
   if (values.from !== undefined) {
     if (values.base !== undefined || values.head !== undefined) throw new UsageError('--from FILE formats a plan already made: leave out --base and --head');
@@ -83,7 +76,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     return planExitCode(plan);
   }
   if (values.base === undefined) throw new UsageError('--base REF is required (the branch or commit the change merges into)');
-  const jobs = positive('--jobs', values.jobs);
+  const jobs = wholeNumberOption('--jobs', values.jobs);
   const plan = await buildPlan({
     root: values.root ?? '.',
     base: values.base,
