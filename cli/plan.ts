@@ -7,7 +7,7 @@ import { planMarkdown } from '../plan/format/markdown.js';
 import { planText } from '../plan/format/text.js';
 import { buildPlan, planExitCode, type Plan } from '../plan/plan.js';
 import { safeJson } from '../validation/format/safe-text.js';
-import { EXIT, UsageError, type CliIO } from './io.js';
+import { EXIT, progressLine, UsageError, wholeNumberOption, type CliIO } from './io.js';
 
 export const planHelp = `Usage: smartbot plan --base REF [--head REF] [--format text|md|json]
        smartbot plan --from FILE [--format text|md]
@@ -48,17 +48,6 @@ const FORMATS: Record<string, (p: Plan, limit: number) => string> = {
   json: (p) => `${safeJson(p)}\n`,
 };
 
-/** Environments planned before progress lines start, and how often they come. */
-const PROGRESS_FROM = 1000;
-const PROGRESS_EVERY_MS = 5000;
-
-function positive(name: string, value: string | undefined, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || (!allowZero && n === 0)) throw new UsageError(`${name} must be a whole number${allowZero ? '' : ' above 0'}, got "${value}"`);
-  return n;
-}
-
 export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -78,7 +67,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const format = values.format ?? 'text';
   const render = FORMATS[format];
   if (!render) throw new UsageError(`unknown --format "${format}" (use ${Object.keys(FORMATS).join(', ')})`);
-  const maxChars = positive('--max-chars', values['max-chars'], true) ?? COMMENT_LIMIT;
+  const maxChars = wholeNumberOption('--max-chars', values['max-chars'], true) ?? COMMENT_LIMIT;
   const limit = maxChars === 0 ? Infinity : maxChars;
   if (values.from !== undefined) {
     if (values.base !== undefined || values.head !== undefined) throw new UsageError('--from FILE formats a plan already made: leave out --base and --head');
@@ -87,21 +76,14 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     return planExitCode(plan);
   }
   if (values.base === undefined) throw new UsageError('--base REF is required (the branch or commit the change merges into)');
-  const jobs = positive('--jobs', values.jobs);
-  const started = Date.now();
-  let said = started;
+  const jobs = wholeNumberOption('--jobs', values.jobs);
   const plan = await buildPlan({
     root: values.root ?? '.',
     base: values.base,
     ...(values.head !== undefined ? { head: values.head } : {}),
     ...(values['models-dir'] !== undefined ? { modelsDir: values['models-dir'] } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
-    onProgress: (done, total) => {
-      const now = Date.now();
-      if (total < PROGRESS_FROM || now - said < PROGRESS_EVERY_MS) return;
-      said = now;
-      io.err(`smartbot plan: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} environments planned (${Math.round((now - started) / 1000)} s)\n`);
-    },
+    onProgress: progressLine(io, 'plan', 'planned'),
   });
   io.out(render(plan, limit));
   return planExitCode(plan);

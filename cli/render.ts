@@ -15,7 +15,7 @@ import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
 import { environmentTargets, type EnvironmentResult, type ValidateReport } from '../validation/validate.js';
 import { renderChunk, type RenderChunkInput, type RenderedEnvironment } from './render/chunk.js';
-import { EXIT, UsageError, type CliIO } from './io.js';
+import { EXIT, progressLine, UsageError, wholeNumberOption, type CliIO } from './io.js';
 import { formatOption, maxFileSizeOption } from './validate.js';
 
 export const renderHelp = `Usage: smartbot render [--env NAME] [--out DIR] [--check] [--format text|json|github]
@@ -70,14 +70,19 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const root = values.root ?? '.';
   const outDir = join(root, values.out ?? LAYOUT.rendered);
   if (values.env !== undefined && !/^[a-z0-9][-a-z0-9_]*$/.test(values.env)) throw new UsageError(`invalid --env "${values.env}"`);
-  if (values.jobs !== undefined && !/^[1-9]\d*$/.test(values.jobs)) throw new UsageError(`--jobs must be a whole number above 0, got "${values.jobs}"`);
+  const requestedJobs = wholeNumberOption('--jobs', values.jobs);
   const mode = values.check ? 'check' : 'write';
 
   const { targets, empty } = environmentTargets(root, values.env ? [join(root, environmentFile(values.env))] : undefined);
   const shared: Omit<RenderChunkInput, 'targets'> = { root, outDir, mode, maxFileBytes };
   const script = workerScript(new URL('./render/worker.js', import.meta.url));
-  const jobs = script ? workerCount(targets.length, ENVIRONMENTS_PER_WORKER, values.jobs === undefined ? undefined : Number(values.jobs)) : 1;
-  const parts = jobs === 1 ? [renderChunk({ ...shared, targets })] : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map((t) => ({ ...shared, targets: t })));
+  const jobs = script ? workerCount(targets.length, ENVIRONMENTS_PER_WORKER, requestedJobs) : 1;
+  const progress = progressLine(io, 'render', mode === 'check' ? 'checked' : 'rendered');
+  const onProgress = (done: number) => progress(done, targets.length);
+  const parts =
+    jobs === 1
+      ? [renderChunk({ ...shared, targets }, onProgress)]
+      : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map((t) => ({ ...shared, targets: t })), onProgress);
   const results = parts.flat();
   const discard = () => results.forEach((e) => e.staged && rmSync(e.staged, { recursive: true, force: true }));
 

@@ -33,9 +33,10 @@ export function splitEvenly<T>(items: readonly T[], parts: number): T[][] {
   return out;
 }
 
-/** Runs `script` once per input, all at once; outputs in input order. */
-export async function runWorkers<I, O>(script: URL, inputs: readonly I[], onProgress?: (part: number, done: number) => void): Promise<O[]> {
+/** Runs `script` once per input, all at once; outputs in input order. Progress is the units done over all parts. */
+export async function runWorkers<I, O>(script: URL, inputs: readonly I[], onProgress?: (done: number) => void): Promise<O[]> {
   const workers: Worker[] = [];
+  const done = inputs.map(() => 0);
   try {
     return await Promise.all(
       inputs.map(
@@ -45,7 +46,10 @@ export async function runWorkers<I, O>(script: URL, inputs: readonly I[], onProg
             workers.push(w);
             let settled = false;
             w.on('message', (m: Message) => {
-              if ('progress' in m) onProgress?.(part, m.progress);
+              if ('progress' in m) {
+                done[part] = m.progress;
+                onProgress?.(done.reduce((a, b) => a + b, 0));
+              }
               else if ('result' in m) (settled = true), resolve(m.result as O);
               else {
                 settled = true;

@@ -36,11 +36,15 @@ export interface RenderedEnvironment {
   target?: SyncTarget;
 }
 
+/** Environments between two progress reports (a few hundred milliseconds of work). */
+const PROGRESS_EVERY = 500;
+
 export function renderChunk(input: RenderChunkInput, onProgress?: (done: number) => void): RenderedEnvironment[] {
   const validator = new EnvironmentValidator({ root: input.root, maxFileBytes: input.maxFileBytes });
   const out: RenderedEnvironment[] = [];
   let invalid = false;
   for (let i = 0; i < input.targets.length; i++) {
+    if (i > 0 && i % PROGRESS_EVERY === 0) onProgress?.(i);
     const { file, within } = input.targets[i]!;
     const loaded = validator.load(file, within);
     const result = loaded.io ? undefined : validator.check(loaded);
@@ -66,7 +70,6 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
       const staged = stageTree(input.outDir, loaded.name, files);
       if (staged) entry.staged = staged;
     }
-    if (i % 500 === 499) onProgress?.(i + 1);
   }
   onProgress?.(input.targets.length);
   return out;
