@@ -124,7 +124,7 @@ describe.each(runnablePages)('%s: its commands, as a user runs them', (page) => 
         if (b.marker?.kind !== 'run') continue;
         const ran = await runBlock(b.text, cwd, b.marker.timeoutS, groups);
         const shown = `\n--- what it printed ---\n${ran.out.slice(-4000)}`;
-        if (!b.marker.exit.includes(ran.code)) failures.push(`${where(b)}: exit ${ran.code}, the page expects ${b.marker.exit.join(' or ')}${shown}`);
+        if (ran.code === null || !b.marker.exit.includes(ran.code)) failures.push(`${where(b)}: exit ${ran.code}, the page expects ${b.marker.exit.join(' or ')}${shown}`);
         const next = blocks[i + 1];
         if (next?.marker?.kind === 'output') {
           const missing = missingLines(next.text, ran.out, next.marker.linesStartingWith);
