@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { KNEE_FACTOR } from '../contract/scaling.js';
 import { METRICS } from '../contract/telemetry.js';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../gguf/demo-model.js';
+import { seededRandom } from '../gguf/llama-model.js';
 import { HAS_TASKSET } from './service/http-load.js';
 import { startLocalService, type LocalService } from './service/local-service.js';
 import { benchModel } from './service/model.js';
@@ -42,18 +43,6 @@ const SECONDS = Number(values.seconds);
 const RUNS = Number(values.runs);
 const SEQUENCES = Number(values.sequences);
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
-
-/** A seeded uniform [0, 1) generator (mulberry32): the same arrival times in every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const percentile = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]! : NaN);
@@ -108,7 +97,7 @@ interface Step {
 
 /** Poisson arrivals at `rate` req/s for SECONDS; the series sampled meanwhile; every answer awaited. */
 async function step(s: LocalService, modelId: string, offered: number, rate: number, seed: number): Promise<Step> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const samples: { busy: number; queue: number; inFlight: number }[] = [];
   const pending: Promise<{ load: number; ms: number; status: number }>[] = [];
   let inFlight = 0;
