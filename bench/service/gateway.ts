@@ -14,6 +14,8 @@ export const CONNECTIONS = 50;
  * both servers sustain (issue 24: 2,000 req/s, a fifth of what the cached path sustains on one core).
  */
 export const FIXED_RATE = 2000;
+/** The share of FIXED_RATE both fixed-rate rows must answer for their p99s to be compared. */
+const RATE_HELD = 0.9;
 /** The uncached path decodes: as many connections as prod decodes together (parallelSequences), so none is refused with 429. */
 const DECODE_CONNECTIONS = 8;
 
@@ -113,8 +115,11 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
     }
     const med = results.map((rs) => ({ cpuUs: median(rs.map((r) => r.cpuUs)), rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx + r.errors, 0) }));
     const [barePost, cached, bareGet, models, bareAtRate, cachedAtRate] = med as [(typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0], (typeof med)[0]];
-    const added = cachedAtRate.p99 - bareAtRate.p99;
-    const addedSaturated = cached.p99 - barePost.p99;
+    const added = Math.round((cachedAtRate.p99 - bareAtRate.p99) * 100) / 100;
+    const addedSaturated = Math.round((cached.p99 - barePost.p99) * 100) / 100;
+    // A fixed-rate p99 says what a request adds only where both servers kept up with the rate;
+    // below it (a busy machine, a slow load generator) the rows queue, and the difference is noise.
+    const heldRate = Math.min(bareAtRate.rps, cachedAtRate.rps) >= RATE_HELD * FIXED_RATE;
     return [
       {
         title: 'Gateway overhead',
@@ -126,7 +131,13 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
         rows: rows.map((row, i) => [row.path, fmt(med[i]!.rps), med[i]!.p50, med[i]!.p99, med[i]!.non2xx, fmt(med[i]!.cpuUs)]),
         targets: [
           { target: 'cached chat ≥ 50 % of bare POST req/s', measured: pct(cached.rps / barePost.rps), met: cached.rps >= 0.5 * barePost.rps },
-          { target: `p99 added over bare POST ≤ 1 ms, at ${FIXED_RATE.toLocaleString('en-US')} req/s`, measured: `${added} ms (at saturation: ${addedSaturated} ms)`, met: added <= 1 },
+          {
+            target: `p99 added over bare POST ≤ 1 ms, at ${FIXED_RATE.toLocaleString('en-US')} req/s`,
+            measured: heldRate
+              ? `${added} ms (at saturation: ${addedSaturated} ms)`
+              : `not judged: the open loop answered only ${fmt(Math.min(bareAtRate.rps, cachedAtRate.rps))} req/s of ${fmt(FIXED_RATE)} (needs ≥ ${pct(RATE_HELD)}: a busy machine)`,
+            met: heldRate && added <= 1,
+          },
           { target: '`GET /v1/models` ≥ 60 % of bare GET req/s', measured: pct(models.rps / bareGet.rps), met: models.rps >= 0.6 * bareGet.rps },
         ],
         ...(opts.compare
