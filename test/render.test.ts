@@ -112,12 +112,12 @@ describe('smartbot render', () => {
   });
 
   it('changing the autoscaling target changes the ScaledObject and monitoring.json only — no pod restarts', async () => {
-    const { changed, before, after } = await prodChange((t) => t.replace('autoscaling:\n', 'autoscaling:\n  targetBusyPercent: 40\n'));
+    const { changed, before, after } = await prodChange((t) => t.replace('autoscaling:\n', 'autoscaling:\n  targetBusyPercent: 30\n'));
     expect(podTemplates(after)).toEqual(podTemplates(before));
     expect(changed).toEqual([
-      'prod/compose/docker-compose.yml: "targetBusyPercent": 50 → "targetBusyPercent": 40',
-      'prod/kubernetes/monitoring-config.yaml: "targetBusyPercent": 50 → "targetBusyPercent": 40',
-      'prod/kubernetes/scaledobject.yaml: threshold: "0.5" → threshold: "0.4"',
+      'prod/compose/docker-compose.yml: "targetBusyPercent": 40 → "targetBusyPercent": 30',
+      'prod/kubernetes/monitoring-config.yaml: "targetBusyPercent": 40 → "targetBusyPercent": 30',
+      'prod/kubernetes/scaledobject.yaml: threshold: "0.4" → threshold: "0.3"',
     ]);
   });
 
