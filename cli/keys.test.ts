@@ -203,6 +203,22 @@ describe('smartbot keys for JWT signing keys', () => {
 });
 
 describe('smartbot keys log and list', () => {
+  it('log does not hide what it cannot show: lines that are not entries and entries off their hash are counted on stderr, exit 1', async () => {
+    const root = scratchKeysRepo();
+    await keys(root, 'create', '--env', 'dev', '--id', 'ci', '--reason', 'CI smoke tests', ...who);
+    await keys(root, 'create', '--env', 'dev', '--id', 'ops', '--reason', 'on-call', ...who);
+    const file = join(root, 'audit/key-rotations.jsonl');
+    const lines = auditLines(root);
+    const n = lines.length;
+    lines[n - 1] = lines[n - 1]!.replace('"keyId":"ops.1"', '"keyId":"ops.9"');
+    writeFileSync(file, `${lines.join('\n')}\n{"junk":1}\n`);
+    const r = await keys(root, 'log');
+    expect(r.out.split('\n').filter((l) => / dev {2}create /.test(l))).toHaveLength(n);
+    expect(r.err).toBe(`⚠ audit/key-rotations.jsonl: 1 line is not an entry and not shown (first: line ${n + 1}, audit-malformed); 1 entry does not match its hash (first: line ${n}). The history does not verify: run \`smartbot keys verify\` for every problem, at its line.\n`);
+    expect(r.code).toBe(1);
+    expect((await keys(root, 'log', '--json')).code).toBe(1);
+  });
+
   it('log shows what a line wrote escaped: an escape sequence, a bell or a carriage return in a keyId, actor or reason never reaches the terminal', async () => {
     const root = scratchKeysRepo();
     try {
