@@ -108,6 +108,10 @@ export const API_ERRORS = {
   token_key_retired: template<{ kid: string; at: string }>({ code: 'key_expired', message: (p) => `The token's signing key "${p.kid}" retired at ${p.at}: mint a new token with the current key.` }),
   token_key_revoked: template<{ kid: string }>({ code: 'key_revoked', message: (p) => `The token's signing key "${p.kid}" has been revoked: mint a new token with the current key.` }),
   token_refused: template<TokenRefusal>({ code: 'invalid_api_key', message: tokenRefusal }),
+  api_key_unvouched: template<{ line: number; file: string }>({
+    code: 'invalid_api_key',
+    message: (p) => `This API key appears in the key history only at line ${p.line} of ${p.file}, which does not verify: it was not recorded by smartbot keys. Run npx smartbot keys verify.`,
+  }),
   insufficient_scope: template<{ has: readonly Scope[]; need: Scope }>({
     code: 'insufficient_scope',
     message: (p) => `This credential has scope ${p.has.join(', ')}; this endpoint needs ${p.need}.`,

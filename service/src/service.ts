@@ -7,9 +7,11 @@
 import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { isLocal, modelSet, modelThreads, type LocalServedModel, type ServedModel } from '../../contract/models.js';
+import { AUDIT_LOG_FILE } from '../../contract/keyring-file.js';
+import { AuditHistory } from './admin/audit.js';
 import type { ConsoleOptions } from './admin/console.js';
 import { buildAdminApp, buildApp, type ServiceDeps } from './app.js';
-import { keyringAuth, type Authenticate } from './auth/authenticate.js';
+import { keyringAuth, vouchedAuth, type Authenticate } from './auth/authenticate.js';
 import { JwtVerifier } from '../../contract/jwt.js';
 import { environmentKnobs } from '../../gguf/preflight.js';
 import { Keyring } from './auth/keyring.js';
@@ -109,6 +111,13 @@ async function loadLocal(local: InProcess[], config: ServiceConfig): Promise<voi
   for (const [i, { engine }] of local.entries()) await engine.load(files[i]!);
 }
 
+/** Beside its repository (the console's audit option set), the API refuses what the console refuses: a key only a rewritten line holds. */
+function withHistory(auth: Authenticate, audit: ConsoleOptions['audit']): Authenticate {
+  if (!audit) return auth;
+  const history = new AuditHistory(audit.log, audit.workflowKey);
+  return vouchedAuth(auth, async (sha256) => (await history.read())?.unvouched.get(sha256), AUDIT_LOG_FILE);
+}
+
 export async function startService(config: ServiceConfig, opts: StartOptions = {}): Promise<RunningService> {
   const log = opts.log ?? createLogger({ format: config.logging.format, level: config.logging.level });
   const metrics = createMetrics();
@@ -124,7 +133,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   const deps: ServiceDeps = {
     config,
     models,
-    authenticate: opts.authenticate ?? keyringAuth(keyring!, jwt),
+    authenticate: withHistory(opts.authenticate ?? keyringAuth(keyring!, jwt), opts.console?.audit),
     ...(keyring ? { keyring } : {}),
     ...(cache ? { cache } : {}),
     metrics,

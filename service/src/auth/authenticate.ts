@@ -51,6 +51,22 @@ export type Authenticate = (header: string | undefined, need: Scope) => Promise<
 /** The service's own: keyring API keys and JWTs. */
 export const keyringAuth = (keyring: Keyring, jwt: JwtVerifier | undefined): Authenticate => (header, need) => authenticate(header, need, keyring, jwt);
 
+/**
+ * `auth`, refusing an API key that the key history names only in lines that do not verify (a
+ * rewritten past entry with a keyring edited to match): `unvouched` gives such a key's line by
+ * its SHA-256 (admin/audit.ts). Where the service runs beside its repository (`smartbot start`)
+ * the history is there to ask; a pod has only its keyring, and CI's `keys verify --base` guards it.
+ */
+export function vouchedAuth(auth: Authenticate, unvouched: (sha256: string) => Promise<number | undefined>, file: string): Authenticate {
+  return async (header, need) => {
+    const caller = await auth(header, need);
+    if (caller.kind !== 'api-key') return caller;
+    const line = await unvouched(hashKey(/^Bearer\s+(\S+)\s*$/i.exec(header!)![1]!).toString('hex'));
+    if (line !== undefined) throw new ApiError('api_key_unvouched', { line, file });
+    return caller;
+  };
+}
+
 /** The runtime container as a standalone upstream: one bearer key (from its environment). */
 export function staticBearerAuth(key: string): Authenticate {
   const want = hashKey(key);
