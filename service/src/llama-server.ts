@@ -206,8 +206,9 @@ export async function startLlamaServer(
   let closing = false;
   const children: Child[] = models.map((model, i) => {
     const port = config.listen.port + 1 + i;
-    const process_ = spawn(binary, llamaServerArgs(config, port, model), { stdio: ['ignore', 'pipe', 'pipe'], ...(backends ? { cwd: backends.dir } : {}) });
-    const child: Child = { model, port, process: process_, loaded: false, exited: Promise.resolve(0), startLines: [] };
+    // In its CPU backends' directory, where ggml looks for them.
+    const spawned = spawn(binary, llamaServerArgs(config, port, model), { stdio: ['ignore', 'pipe', 'pipe'], ...(backends ? { cwd: backends.dir } : {}) });
+    const child: Child = { model, port, process: spawned, loaded: false, exited: Promise.resolve(0), startLines: [] };
     const name = several ? `llama-server[${model.id}]` : 'llama-server';
     // Until the model is loaded llama-server describes it line by line: debug, not info.
     for (const stream of [child.process.stdout!, child.process.stderr!])

@@ -70,7 +70,7 @@ const modelPath = (m: LocalServedModel, modelsDir?: string) => (modelsDir ? join
  * One engine per model: remote models call their API; local ones the runtime container beside
  * the service (which serves them all), or — in-process — node-llama-cpp here.
  */
-function routedModels(config: ServiceConfig, opts: StartOptions, log: Logger, onDepth: () => void): { routed: RoutedModel[]; local: InProcess[]; defaultId: string } {
+function routedModels(config: ServiceConfig, opts: StartOptions, log: Logger): { routed: RoutedModel[]; local: InProcess[]; defaultId: string } {
   const set = modelSet(config);
   const locals = set.models.filter(isLocal);
   const inProcess = !config.runtime || opts.localInference === 'in-process';
@@ -83,7 +83,7 @@ function routedModels(config: ServiceConfig, opts: StartOptions, log: Logger, on
     let engine;
     if (inProcess) {
       const settings = { model: spec, path: modelPath(spec, opts.modelsDir), threads: modelThreads(spec, config.threads, locals.length), sequences: config.inference.parallelSequences };
-      engine = new LocalEngine(settings, log, onDepth);
+      engine = new LocalEngine(settings, log);
       local.push({ engine, model: spec, path: settings.path, name: set.names[i]! });
     } else engine = new RemoteEngine(runtimeTarget(config, id, set.several), id, log, DEFAULT_RETRY, 'local');
     return { id, engine, fallbacks: m.fallbacks ?? [], contextTokens: spec.contextSize, spec };
@@ -124,10 +124,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   // The runtime container brings its own authenticate and has no keyring mounted.
   const keyring = opts.authenticate ? undefined : new Keyring(config.auth.keyringFile, log);
   const jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt) : undefined;
-  let models: ModelRouter | undefined;
-  const onDepth = () => metrics.queueDepth.set(models?.queueDepth() ?? 0);
-  const { routed, local, defaultId } = routedModels(config, opts, log, onDepth);
-  models = new ModelRouter(routed, defaultId);
+  const { routed, local, defaultId } = routedModels(config, opts, log);
+  // The queue and sequence gauges read every model's engine at collection (telemetry/metrics.ts).
+  const models = new ModelRouter(routed, defaultId);
   const cache = createCache(config, log);
   const lifecycle = new Lifecycle();
   const deps: ServiceDeps = {

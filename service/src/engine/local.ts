@@ -92,7 +92,6 @@ export class LocalEngine implements ChatEngine {
   constructor(
     private readonly settings: LocalModelSettings,
     private readonly log: Logger,
-    private readonly onDepth: (depth: number) => void,
   ) {
     this.modelId = settings.model.id;
   }

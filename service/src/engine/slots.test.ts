@@ -5,17 +5,21 @@ const signal = () => new AbortController().signal;
 
 describe('Slots (sequences and the bounded queue)', () => {
   it('hands out free slots, queues up to the bound, then rejects with queue_full', async () => {
+    // The queue depth the gauge reads at each scrape, after each step.
     const depths: number[] = [];
-    const slots = new Slots(['a', 'b'], 2, (d) => depths.push(d));
+    const slots = new Slots(['a', 'b'], 2);
     expect(await slots.acquire(signal())).toBe('b');
     expect(await slots.acquire(signal())).toBe('a');
     const w1 = slots.acquire(signal());
+    depths.push(slots.depth);
     const w2 = slots.acquire(signal());
-    expect(slots.depth).toBe(2);
+    depths.push(slots.depth);
     await expect(slots.acquire(signal())).rejects.toMatchObject({ code: 'queue_full', status: 429, message: 'The server is at capacity (2 requests waiting): retry shortly.' });
     slots.release('a');
+    depths.push(slots.depth);
     expect(await w1).toBe('a'); // first come, first served
     slots.release('b');
+    depths.push(slots.depth);
     expect(await w2).toBe('b');
     expect(depths).toEqual([1, 2, 1, 0]);
   });

@@ -13,7 +13,6 @@ export class Slots<T> {
   constructor(
     slots: T[],
     private readonly maxWaiting: number,
-    private readonly onDepth: (depth: number) => void = () => {},
   ) {
     this.free = [...slots];
     this.size = slots.length;
@@ -54,13 +53,12 @@ export class Slots<T> {
         signal,
         onAbort: () => {
           const i = this.waiting.indexOf(entry);
-          if (i >= 0) this.waiting.splice(i, 1), this.onDepth(this.waiting.length);
+          if (i >= 0) this.waiting.splice(i, 1);
           reject(new Error('aborted while queued'));
         },
       };
       signal.addEventListener('abort', entry.onAbort, { once: true });
       this.waiting.push(entry);
-      this.onDepth(this.waiting.length);
     });
   }
 
@@ -68,7 +66,6 @@ export class Slots<T> {
     const next = this.waiting.shift();
     if (next) {
       next.signal.removeEventListener('abort', next.onAbort);
-      this.onDepth(this.waiting.length);
       next.resolve(slot);
     } else this.free.push(slot);
   }
