@@ -2,7 +2,7 @@
 // keyring on disk with fresh keys, signing keys, a scripted engine, a log sink, all of them
 // together as the deps of an app; and the real service on the demo model, in-process.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generateSigningKeys, JwtVerifier, keyId, type JwtConfig, type JwtKey } from '../../contract/jwt.js';
@@ -127,13 +127,32 @@ export class ScriptedEngine implements ChatEngine {
   async close() {}
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (nothing listens there now), with the
+ * `span - 1` ports after it free too (the runtime's llama-servers listen on the ports after its
+ * own). Picked below the kernel's ephemeral range (32768–60999): a port the OS hands out is also
+ * what every outgoing connection binds, so under a load test's connection churn a port chosen
+ * that way was taken again before the server under test bound it.
+ */
+export async function freePort(span = 1): Promise<number> {
+  const bind = (port: number) =>
+    new Promise<Server | undefined>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(undefined));
+      s.listen(port, '127.0.0.1', () => resolve(s));
+    });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const first = 20_000 + Math.floor(Math.random() * (12_000 - span));
+    const held: Server[] = [];
+    for (let i = 0; i < span; i++) {
+      const s = await bind(first + i);
+      if (!s) break;
+      held.push(s);
+    }
+    await Promise.all(held.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    if (held.length === span) return first;
+  }
+  throw new Error(`no ${span} free consecutive ports between 20000 and 32000 on 127.0.0.1`);
 }
 
 /**

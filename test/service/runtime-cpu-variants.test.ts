@@ -8,8 +8,7 @@
 // (`apt-get install qemu-user`). Without them it skips with one line, unless REQUIRE_DOCKER=1
 // (CI, which builds the images first), where a missing one fails.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bestVariant, CPU_VARIANTS, cpuFlags } from '../../contract/cpu-variants.js';
@@ -18,20 +17,15 @@ import { sha256File } from '../../gguf/inspect.js';
 import type { ServiceConfig } from '../../service/src/config.js';
 import { startLlamaServer, type LlamaServerRuntime } from '../../service/src/llama-server.js';
 import { createLogger } from '../../service/src/telemetry/logger.js';
-import { repoRoot } from '../helpers/env.js';
+import { hasRuntimeBuild, runtimeLlamaServer } from '../helpers/runtime-build.js';
 import { freePort, renderedRuntimeConfig } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
 
-/** Where bench/llama-server.sh --portable leaves the build (its cache, by llama.cpp tag). */
-const tag = (JSON.parse(readFileSync(join(repoRoot, 'node_modules/node-llama-cpp/llama/llama.cpp.info.json'), 'utf8')) as { tag: string }).tag;
-const binary = join(process.env.SMARTBOT_CACHE ?? join(homedir(), '.cache', 'smartbot'), 'llama-server', `${tag}-cpu-variants`, 'dist', 'llama-server');
-const hasBuild = existsSync(binary);
+const binary = runtimeLlamaServer;
+const hasBuild = hasRuntimeBuild('its CPU variant tests');
 const hasQemu = spawnSync('qemu-x86_64', ['-version']).status === 0;
-const required = process.env.REQUIRE_DOCKER === '1';
-if (required && !hasBuild) throw new Error(`REQUIRE_DOCKER=1 but the runtime image's llama-server is not built (${binary}): run containers/build.sh or bench/llama-server.sh --portable`);
-if (required && !hasQemu) throw new Error('REQUIRE_DOCKER=1 but qemu-x86_64 is missing: apt-get install qemu-user');
-if (!hasBuild) console.log(`the runtime image's llama-server is not built (${binary}): skipping its CPU variant tests (bench/llama-server.sh --portable builds it)`);
-else if (!hasQemu) console.log('qemu-x86_64 is missing: skipping the x86-64-v3 CPU test (apt-get install qemu-user)');
+if (process.env.REQUIRE_DOCKER === '1' && !hasQemu) throw new Error('REQUIRE_DOCKER=1 but qemu-x86_64 is missing: apt-get install qemu-user');
+if (hasBuild && !hasQemu) console.log('qemu-x86_64 is missing: skipping the x86-64-v3 CPU test (apt-get install qemu-user)');
 
 const V3_FLAGS = new Set(CPU_VARIANTS.find((v) => v.level === 'x86-64-v3')!.flags);
 const dir = tempDir('smartbot-cpu-variants-');
@@ -43,7 +37,7 @@ const log = createLogger({ format: 'line', level: 'info', write: (l) => lines.pu
 async function config(): Promise<ServiceConfig> {
   const c = renderedRuntimeConfig('prod');
   if (c.model?.source !== 'local') throw new Error('prod serves a local model');
-  return { ...c, listen: { host: '127.0.0.1', port: await freePort() }, model: { ...c.model, path: model, sha256: await sha256File(model), contextSize: 2048, threads: 1 }, inference: { ...c.inference, parallelSequences: 2 } };
+  return { ...c, listen: { host: '127.0.0.1', port: await freePort(2) }, model: { ...c.model, path: model, sha256: await sha256File(model), contextSize: 2048, threads: 1 }, inference: { ...c.inference, parallelSequences: 2 } };
 }
 
 let running: LlamaServerRuntime | undefined;
