@@ -2,10 +2,11 @@
 // Validates first; an invalid environment prints the validate report and nothing is written.
 // A fleet is rendered on worker threads (render/chunk.ts), each tree staged beside its old one
 // and swapped in only once every environment rendered; the output is the same for any --jobs.
+// The render cache (render/cache.ts) spares the trees whose inputs and files did not change.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { environmentFile, LAYOUT } from '../contract/paths.js';
+import { environmentFile, environmentNameFromFile, LAYOUT } from '../contract/paths.js';
 import { UserError } from '../contract/run-main.js';
 import { runWorkers, splitEvenly, workerCount, workerScript } from '../contract/worker-pool.js';
 import { clusterFiles } from '../generators/clusters.js';
@@ -14,6 +15,7 @@ import { hasErrors, report, sortDiagnostics, type Diagnostic } from '../validati
 import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
 import { environmentTargets, type EnvironmentResult, type ValidateReport } from '../validation/validate.js';
+import { RenderCache, type CacheEntry } from './render/cache.js';
 import { renderChunk, type RenderChunkInput, type RenderedEnvironment } from './render/chunk.js';
 import { EXIT, progressLine, UsageError, wholeNumberOption, type CliIO } from './io.js';
 import { formatOption, maxFileSizeOption } from './validate.js';
@@ -32,6 +34,9 @@ Options:
                   rendered/ is out of date
   --format F      text (default), json, or github (::error annotations for stale files)
   --jobs N        worker threads (default: one per core for large repositories)
+  --no-cache      render and compare every environment in full (default: an environment
+                  whose inputs and rendered files are unchanged since the last run is only
+                  validated; the cache is in .smartbot-cache/)
   --max-file-size SIZE  largest environment, tier or keyring file read (default 1Mi)
   --root DIR      repository root (default: the current directory)
 `;
@@ -59,6 +64,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
       check: { type: 'boolean' },
       format: { type: 'string' },
       jobs: { type: 'string' },
+      'no-cache': { type: 'boolean' },
       'max-file-size': { type: 'string' },
       root: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -74,15 +80,27 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const mode = values.check ? 'check' : 'write';
 
   const { targets, empty } = environmentTargets(root, values.env ? [join(root, environmentFile(values.env))] : undefined);
+  const cache = values['no-cache'] ? RenderCache.disabled() : RenderCache.open(root, outDir);
   const shared: Omit<RenderChunkInput, 'targets'> = { root, outDir, mode, maxFileBytes };
+  /** A part of the run, with the cache's entries for its environments (workers get only theirs). */
+  const part = (t: typeof targets): RenderChunkInput => {
+    if (values['no-cache']) return { ...shared, targets: t };
+    const entries: Record<string, CacheEntry> = {};
+    for (const { file } of t) {
+      const name = environmentNameFromFile(file);
+      const e = cache.entries.get(name);
+      if (e) entries[name] = e;
+    }
+    return { ...shared, targets: t, cache: entries };
+  };
   const script = workerScript(new URL('./render/worker.js', import.meta.url));
   const jobs = script ? workerCount(targets.length, ENVIRONMENTS_PER_WORKER, requestedJobs) : 1;
   const progress = progressLine(io, 'render', mode === 'check' ? 'checked' : 'rendered');
   const onProgress = (done: number) => progress(done, targets.length);
   const parts =
     jobs === 1
-      ? [renderChunk({ ...shared, targets }, onProgress)]
-      : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map((t) => ({ ...shared, targets: t })), onProgress);
+      ? [renderChunk(part(targets), onProgress)]
+      : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map(part), onProgress);
   const results = parts.flat();
   const discard = () => results.forEach((e) => e.staged && rmSync(e.staged, { recursive: true, force: true }));
 
@@ -110,7 +128,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   for (const e of results) {
     if (e.drift) drift.changed.push(...e.drift.changed), drift.missing.push(...e.drift.missing), drift.extra.push(...e.drift.extra);
     else if (e.staged) swapTree(outDir, e.name, e.staged);
-    summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}) });
+    summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}), ...(e.cached ? { cached: true } : {}) });
   }
   // Rendering everything: the fleet's cluster groups too, and trees of environments that no longer exist are stale.
   const rendered = new Set(results.map((e) => e.name));
@@ -133,6 +151,15 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   }
   if (mode === 'check') drift.extra.push(...orphans.map((d) => join(outDir, d) + '/'));
   else for (const d of orphans) rmSync(join(outDir, d), { recursive: true, force: true });
+  // Remembered: what this run rendered or checked and found matching; environments it did not
+  // cover (--env) as they were; none of what no longer exists.
+  const remembered = new Map(cache.entries);
+  for (const e of results) {
+    if (e.record) remembered.set(e.name, e.record);
+    else remembered.delete(e.name);
+  }
+  for (const d of orphans) remembered.delete(d);
+  cache.save(remembered);
   const outcome: RenderOutcome = { outDir, mode, environments: summary, drift, removed: mode === 'check' ? [] : orphans };
   io.out(FORMATTERS[format]!.render(outcome));
   return mode === 'check' && staleCount(outcome) > 0 ? EXIT.invalid : EXIT.ok;

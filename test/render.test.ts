@@ -37,7 +37,8 @@ function renderedObjects(root = repoRoot): Located[] {
 
 describe('smartbot render', () => {
   it('the committed rendered/ tree is exactly what render produces (golden files, drift gate)', async () => {
-    const r = await cli('render', '--check', '--root', repoRoot);
+    // Every file read and compared, whatever a render cache on this checkout knows.
+    const r = await cli('render', '--check', '--no-cache', '--root', repoRoot);
     expect(r.out).toBe(`✔ ${repoRoot.replace(/\/$/, '')}/rendered/ is up to date (dev: 16 files, multi: 17 files, prod: 26 files, staging: 23 files)\n`);
     // The fleet's cluster groups are part of the gate.
     expect(listTree(join(repoRoot, 'rendered/_clusters')).length).toBe(4);
@@ -151,6 +152,55 @@ describe('smartbot render', () => {
     expect(readdirSync(join(root, 'three')).filter((d) => d.startsWith('.'))).toEqual([]);
     rmSync(root, { recursive: true, force: true });
   }, 60_000);
+
+  describe('the render cache', () => {
+    /** render's JSON summary: how many trees were written, and how many the cache knew unchanged. */
+    async function render(root: string, ...args: string[]) {
+      const r = await cli('render', '--root', root, '--format', 'json', ...args);
+      expect(r.code, r.out + r.err).toBe(0);
+      const doc = JSON.parse(r.out) as { written: { env: string }[]; fromCache: number };
+      return { written: doc.written.map((w) => w.env), fromCache: doc.fromCache };
+    }
+
+    it('passes over the trees whose inputs and files are unchanged, and renders again what was edited, added or changed', async () => {
+      const root = scratchRepo(['environments', 'keyrings']);
+      expect(await render(root)).toEqual({ written: ['dev', 'multi', 'prod', 'staging'], fromCache: 0 });
+      expect(readFileSync(join(root, '.smartbot-cache/.gitignore'), 'utf8')).toMatch(/^\*$/m);
+      expect(await render(root)).toEqual({ written: [], fromCache: 4 });
+      const check = await cli('render', '--check', '--root', root);
+      expect(check.out).toBe(`✔ ${root}/rendered/ is up to date (dev: 16 files, multi: 17 files, prod: 26 files, staging: 23 files; 4 known unchanged from the render cache: --no-cache reads every file)\n`);
+
+      // A file edited by hand (same length), a stray file, an environment changed: each renders again.
+      const service = join(root, 'rendered/dev/kubernetes/service.yaml');
+      const original = readFileSync(service, 'utf8');
+      writeFileSync(service, original.replace('port: 18789', 'port: 18788'));
+      writeFileSync(join(root, 'rendered/staging/kubernetes/stray.yaml'), 'x: 1\n');
+      const prod = join(root, 'environments/prod.yaml');
+      writeFileSync(prod, readFileSync(prod, 'utf8').replace('autoscaling:\n', 'autoscaling:\n  targetBusyPercent: 30\n'));
+      const stale = await cli('render', '--check', '--root', root, '--format', 'json');
+      expect(JSON.parse(stale.out)).toMatchObject({ upToDate: false, changed: expect.arrayContaining([service]), extra: [join(root, 'rendered/staging/kubernetes/stray.yaml')], fromCache: 1 });
+      expect(await render(root)).toEqual({ written: ['dev', 'prod', 'staging'], fromCache: 1 });
+      expect(readFileSync(service, 'utf8')).toBe(original);
+      expect(listTree(join(root, 'rendered/staging')).includes('kubernetes/stray.yaml')).toBe(false);
+      expect(await render(root)).toEqual({ written: [], fromCache: 4 });
+      // --no-cache reads every tree; a tree removed by hand is written again.
+      expect(await render(root, '--no-cache')).toEqual({ written: [], fromCache: 0 });
+      rmSync(join(root, 'rendered/multi'), { recursive: true });
+      expect(await render(root)).toEqual({ written: ['multi'], fromCache: 3 });
+    });
+
+    it('is best effort: a cache that cannot be written or read changes nothing but the time', async () => {
+      const root = scratchRepo(['environments', 'keyrings']);
+      writeFileSync(join(root, '.smartbot-cache'), 'not a directory\n');
+      expect(await render(root)).toEqual({ written: ['dev', 'multi', 'prod', 'staging'], fromCache: 0 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 0 });
+      rmSync(join(root, '.smartbot-cache'));
+      expect(await render(root)).toEqual({ written: [], fromCache: 0 });
+      for (const f of readdirSync(join(root, '.smartbot-cache')).filter((f) => f.endsWith('.json'))) writeFileSync(join(root, '.smartbot-cache', f), '{"version": 1, "toolchain": ');
+      expect(await render(root)).toEqual({ written: [], fromCache: 0 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 4 });
+    });
+  });
 
   it('renders values with YAML-hostile characters exactly, without injecting keys', async () => {
     const root = scratchRepo(['environments', 'keyrings']);

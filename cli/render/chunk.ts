@@ -2,13 +2,16 @@
 // validated, rendered and compared with its tree under the output directory, then — writing —
 // staged beside it (generators/output.ts), never swapped in here: the command swaps every
 // staged tree in only when every environment rendered. Each environment is dropped once done.
+// An environment the render cache (cache.ts) knows, with the same inputs and an untouched
+// tree, is validated but neither rendered nor read back.
 import { environmentFile } from '../../contract/paths.js';
 import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
 import { renderEnvironment } from '../../generators/index.js';
-import { compareTree, stageTree, type Drift } from '../../generators/output.js';
+import { compareTree, hasDrift, stageTree, type Drift } from '../../generators/output.js';
 import type { Diagnostic } from '../../validation/diagnostics.js';
 import { refusalMessage, repoPath } from '../../validation/load/repo-file.js';
 import { EnvironmentValidator, type Target } from '../../validation/validate.js';
+import { inputKey, treePaths, treeStamp, type CacheEntry } from './cache.js';
 
 export interface RenderChunkInput {
   root: string;
@@ -16,6 +19,8 @@ export interface RenderChunkInput {
   outDir: string;
   mode: 'write' | 'check';
   maxFileBytes: number;
+  /** The render cache's entries for these environments, by name; absent: --no-cache. */
+  cache?: Record<string, CacheEntry>;
 }
 
 export interface RenderedEnvironment {
@@ -34,6 +39,10 @@ export interface RenderedEnvironment {
   failure?: string;
   /** Where it syncs: the fleet's cluster groups are rendered from these. */
   target?: SyncTarget;
+  /** The render cache knew the tree: not rendered, not read. */
+  cached?: boolean;
+  /** What the render cache should remember of it (absent: a tree that does not match, or no cache). */
+  record?: CacheEntry;
 }
 
 /** Environments between two progress reports (a few hundred milliseconds of work). */
@@ -62,13 +71,31 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
       entry.failure = `keyring ${config.security.keyring.file}: ${refusalMessage(keyring.refusal)}`;
       continue;
     }
+    entry.target = syncTarget(loaded.name, config);
+    const dir = `${input.outDir}/${loaded.name}`;
+    const key = input.cache && inputKey(loaded.name, config, keyring.text);
+    const known = input.cache?.[loaded.name];
+    if (key && known?.key === key && treeStamp(dir, known.paths) === known.stamp) {
+      Object.assign(entry, { files: known.files, cached: true, record: known });
+      continue;
+    }
     const files = renderEnvironment({ name: loaded.name, source: environmentFile(loaded.name), config, keyringJson: keyring.text });
     entry.files = files.length;
-    entry.target = syncTarget(loaded.name, config);
-    if (input.mode === 'check') entry.drift = compareTree(input.outDir, loaded.name, files);
-    else {
+    // The tree as it will stand once this run is over: the staged one (swapped in whole, its
+    // files' mtimes and inodes kept) or the one already there when it matched.
+    let tree: string | undefined;
+    if (input.mode === 'check') {
+      entry.drift = compareTree(input.outDir, loaded.name, files);
+      if (!hasDrift(entry.drift)) tree = dir;
+    } else {
       const staged = stageTree(input.outDir, loaded.name, files);
       if (staged) entry.staged = staged;
+      tree = staged ?? dir;
+    }
+    if (key && tree) {
+      const paths = treePaths(files.map((f) => f.path));
+      const stamp = treeStamp(tree, paths);
+      if (stamp) entry.record = { key, paths, stamp, files: files.length };
     }
   }
   onProgress?.(input.targets.length);

@@ -9,7 +9,8 @@ import type { ValidateReport } from '../validate.js';
 export interface RenderOutcome {
   outDir: string;
   mode: 'write' | 'check';
-  environments: { env: string; files: number; status?: 'written' | 'unchanged' }[];
+  /** cached: the render cache knew the tree unchanged, so it was neither rendered nor read. */
+  environments: { env: string; files: number; status?: 'written' | 'unchanged'; cached?: boolean }[];
   /** check: files that differ from what render produces. */
   drift: { changed: string[]; missing: string[]; extra: string[] };
   /** write: trees of environments that no longer exist, removed. */
@@ -40,6 +41,15 @@ export function renderedSummary(o: RenderOutcome): string {
   const files = o.environments.reduce((n, e) => n + e.files, 0);
   if (o.environments.length <= 10) return o.environments.map((s) => `${s.env}: ${s.files} files`).join(', ');
   return `${o.environments.length.toLocaleString('en-US')} environments, ${files.toLocaleString('en-US')} files`;
+}
+
+/** Environments the render cache knew unchanged (neither rendered nor read). */
+export const cachedCount = (o: RenderOutcome) => o.environments.filter((e) => e.cached).length;
+
+/** "; 9,990 known unchanged from the render cache …" when the cache spared any tree, else "". */
+export function cachedNote(o: RenderOutcome): string {
+  const n = cachedCount(o);
+  return n ? `; ${n.toLocaleString('en-US')} known unchanged from the render cache: --no-cache reads every file` : '';
 }
 
 export interface Formatter {

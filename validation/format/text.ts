@@ -2,7 +2,7 @@
 // What files wrote is shown escaped, and the source line only around the caret (safe-text.ts).
 import type { Diagnostic } from '../diagnostics.js';
 import type { ValidateReport } from '../validate.js';
-import { counts, MAX_SHOWN_FILES, omittedLine, plural, renderedSummary, shownDiagnostics, shownStale, staleCount, type RenderOutcome } from './format.js';
+import { cachedNote, counts, MAX_SHOWN_FILES, omittedLine, plural, renderedSummary, shownDiagnostics, shownStale, staleCount, type RenderOutcome } from './format.js';
 import { excerpt, visible } from './safe-text.js';
 
 export function formatDiagnostic(d: Diagnostic): string {
@@ -39,11 +39,11 @@ export function renderText(o: RenderOutcome): string {
     ];
     if (lines.length <= MAX_SHOWN_FILES) return lines.map((l) => `${l}\n`).join('');
     const written = o.environments.filter((s) => s.status === 'written').length;
-    const total = `${o.environments.length.toLocaleString('en-US')} environments: ${written.toLocaleString('en-US')} rendered, ${(o.environments.length - written).toLocaleString('en-US')} unchanged${o.removed.length ? `, ${o.removed.length.toLocaleString('en-US')} removed` : ''}`;
+    const total = `${o.environments.length.toLocaleString('en-US')} environments: ${written.toLocaleString('en-US')} rendered, ${(o.environments.length - written).toLocaleString('en-US')} unchanged${o.removed.length ? `, ${o.removed.length.toLocaleString('en-US')} removed` : ''}${cachedNote(o)}`;
     return `${lines.slice(0, MAX_SHOWN_FILES).join('\n')}\n… and ${(lines.length - MAX_SHOWN_FILES).toLocaleString('en-US')} more\n${total}\n`;
   }
   const stale = staleCount(o);
-  if (stale === 0) return `✔ ${visible(o.outDir)}/ is up to date (${visible(renderedSummary(o))})\n`;
+  if (stale === 0) return `✔ ${visible(o.outDir)}/ is up to date (${visible(renderedSummary(o))}${cachedNote(o)})\n`;
   const { shown, more } = shownStale(o);
   const lines = shown.map(([kind, p]) => `  ${kind.padEnd(7)}  ${visible(p)}`);
   if (more) lines.push(`  … and ${more.toLocaleString('en-US')} more`);

@@ -1,0 +1,144 @@
+// The render cache: lets `render` (and `render --check`) pass over an environment whose rendered
+// tree it need not make again. An environment's files are a pure function of its name, its
+// validated config, its keyring and the toolchain's generators, so a run records, per
+// environment, a hash of those inputs and a stamp of its tree as written or checked (every
+// file's and directory's size, mtime and inode). The next run validates every environment as
+// always; where the input hash and the tree's stamp both match the record, the tree is exactly
+// what rendering would write, and neither rendering nor reading it back is needed. Any edit to
+// the tree (a file changed, added or removed: its mtime, or its directory's, moves), a new
+// toolchain, or a changed input makes that environment render and compare in full.
+// The cache lives in <root>/.smartbot-cache/ (ignored by its own .gitignore, as pytest's and
+// ruff's caches are); it is best effort: a cache that cannot be read or written is ignored.
+// `--no-cache` reads and writes none.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../contract/paths.js';
+import { templatesDir } from '../../generators/templates.js';
+
+/** What a run knows of one environment's rendered tree. */
+export interface CacheEntry {
+  /** Hash of the environment's rendering inputs (see inputKey). */
+  key: string;
+  /** The tree's files and directories, relative to rendered/<env>/ ("" is the tree itself; directories end in /). */
+  paths: string[];
+  /** Hash of their sizes, mtimes and inodes when recorded. */
+  stamp: string;
+  files: number;
+}
+
+interface CacheFile {
+  version: 1;
+  toolchain: string;
+  /** Distinct path lists (a fleet's environments share a handful of layouts). */
+  layouts: string[][];
+  /** env → [key, layout, stamp, files]. */
+  environments: Record<string, [string, number, string, number]>;
+}
+
+export const CACHE_DIR = '.smartbot-cache';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+
+/**
+ * The generators that turn a config into files, as this process runs them (compiled or from
+ * sources), their templates and the toolchain's version: a new toolchain renders everything.
+ */
+let toolchain: string | undefined;
+export function toolchainFingerprint(): string {
+  if (toolchain) return toolchain;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const hash = createHash('sha256');
+  for (const dir of [join(here, '..', '..', 'generators'), join(here, '..', '..', 'contract'), templatesDir]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((f) => /\.(js|ts|hbs|json)$/.test(f) && !/\.test\./.test(f)).sort();
+    } catch {
+      continue;
+    }
+    for (const f of names) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
+  }
+  hash.update(readFileSync(join(packageRoot, 'package.json')));
+  return (toolchain = hash.digest('base64url'));
+}
+
+/** The inputs an environment's rendered files depend on, besides the toolchain. */
+export function inputKey(name: string, config: unknown, keyringJson: string): string {
+  return sha(`${name}\0${JSON.stringify(config)}\0${keyringJson}`);
+}
+
+/** The stamp of rendered/<env>/ over `paths`; undefined when one is missing or has changed kind. */
+export function treeStamp(dir: string, paths: readonly string[]): string | undefined {
+  const parts: string[] = [];
+  for (const p of paths) {
+    const s = statSync(p === '' ? dir : `${dir}/${p}`, { throwIfNoEntry: false });
+    if (!s || s.isDirectory() !== (p === '' || p.endsWith('/'))) return undefined;
+    parts.push(`${s.size} ${s.mtimeMs} ${s.ino}`);
+  }
+  return sha(parts.join('\n'));
+}
+
+/** The directories of a tree holding `files` (relative paths), each ending in /, the tree itself as "". */
+export function treePaths(files: readonly string[]): string[] {
+  const dirs = new Set<string>(['']);
+  for (const f of files) for (let i = f.indexOf('/'); i >= 0; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i + 1));
+  return [...dirs, ...files];
+}
+
+/** The cache of one output directory. */
+export class RenderCache {
+  private constructor(
+    private readonly file: string | undefined,
+    readonly entries: Map<string, CacheEntry>,
+  ) {}
+
+  static disabled(): RenderCache {
+    return new RenderCache(undefined, new Map());
+  }
+
+  /** The cache of `outDir` under `root`; empty when there is none, or it was made by another toolchain. */
+  static open(root: string, outDir: string): RenderCache {
+    let out: string;
+    try {
+      out = realpathSync(outDir);
+    } catch {
+      out = resolve(outDir);
+    }
+    const file = join(root, CACHE_DIR, `render-${sha(out).slice(0, 16)}.json`);
+    const entries = new Map<string, CacheEntry>();
+    try {
+      const c = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+      if (c.version === 1 && c.toolchain === toolchainFingerprint())
+        for (const [env, [key, layout, stamp, files]] of Object.entries(c.environments)) entries.set(env, { key, paths: c.layouts[layout] ?? [], stamp, files });
+    } catch {
+      // None yet, or unreadable: every environment renders in full.
+    }
+    return new RenderCache(file, entries);
+  }
+
+  /** Writes the entries (replacing the file whole); silent when it cannot. */
+  save(entries: Iterable<[string, CacheEntry]>): void {
+    if (!this.file) return;
+    const layouts: string[][] = [];
+    const layoutIndex = new Map<string, number>();
+    const environments: CacheFile['environments'] = {};
+    for (const [env, e] of entries) {
+      const id = e.paths.join('\0');
+      let i = layoutIndex.get(id);
+      if (i === undefined) layoutIndex.set(id, (i = layouts.push(e.paths) - 1));
+      environments[env] = [e.key, i, e.stamp, e.files];
+    }
+    const body: CacheFile = { version: 1, toolchain: toolchainFingerprint(), layouts, environments };
+    try {
+      const dir = dirname(this.file);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, '.gitignore'), '# smartbot render cache (docs/render.md): safe to delete\n*\n');
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(body));
+      renameSync(tmp, this.file);
+    } catch {
+      // A read-only checkout renders as well, only without the shortcut next time.
+    }
+  }
+}
