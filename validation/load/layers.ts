@@ -165,9 +165,23 @@ export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerRes
   const { chain, diagnostics } = tiers.chain(tier);
   if (!chain) return { diagnostics };
   const value = mergeValues(chain.value, source.value) as Record<string, unknown>;
-  const places = new Map(chain.places);
-  mergePlaces(places, source);
-  // The root is the environment file itself, whatever the tiers said.
-  places.set('', { file: source.file, value: { line: 1, col: 1 }, kind: 'map' });
-  return { env: { name, file: source.file, tier, value, places, layers: [...chain.layers, source] }, diagnostics };
+  // Merged when first asked for: only a problem to point at needs them (most environments have none).
+  let places: Map<string, Placed> | undefined;
+  const env: LayeredEnvironment = {
+    name,
+    file: source.file,
+    tier,
+    value,
+    get places() {
+      if (!places) {
+        places = new Map(chain.places);
+        mergePlaces(places, source);
+        // The root is the environment file itself, whatever the tiers said.
+        places.set('', { file: source.file, value: { line: 1, col: 1 }, kind: 'map' });
+      }
+      return places;
+    },
+    layers: [...chain.layers, source],
+  };
+  return { env, diagnostics };
 }

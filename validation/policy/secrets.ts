@@ -88,13 +88,14 @@ export function scanSecrets(layer: YamlSource): Diagnostic[] {
       return;
     }
     if (typeof value !== 'string' || value === '' || underRef) return;
-    const place = layer.places.get(pointer);
-    const at = { file: layer.file, ...(place?.value ?? { line: 1, col: 1 }) };
-    const field = fieldName(pointer);
     const shape = secretShape(value, isPublicPointer(pointer));
     const why = shape ?? (key && SECRET_NAME.test(key) ? `the key \`${key}\` names a secret` : undefined);
+    if (!why) return;
+    // Places are looked up only for a finding (a file read by the fast path reads them then).
+    const place = layer.places.get(pointer);
+    const at = { file: layer.file, ...(place?.value ?? { line: 1, col: 1 }) };
     // The caret's source line shows where the value starts, never the value.
-    if (why) out.push(withMaskedSource(report('secret-inline', { field, why }, at), at.col, why));
+    out.push(withMaskedSource(report('secret-inline', { field: fieldName(pointer), why }, at), at.col, why));
   };
   walk(layer.value, '', undefined, false);
   return out;
