@@ -10,11 +10,11 @@ import { environmentFile, environmentNameFromFile, LAYOUT } from '../contract/pa
 import { UserError } from '../contract/run-main.js';
 import { runWorkers, splitEvenly, workerCount, workerScript } from '../contract/worker-pool.js';
 import { clusterFiles } from '../generators/clusters.js';
-import { compareTree, stageTree, swapTree, type Drift } from '../generators/output.js';
-import { hasErrors, report, sortDiagnostics, type Diagnostic } from '../validation/diagnostics.js';
+import { compareTree, removeTrees, stageTree, swapTree, type Drift, type ReplacedTree, type StagedTree } from '../generators/output.js';
+import { hasErrors } from '../validation/diagnostics.js';
 import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
-import { environmentTargets, type EnvironmentResult, type ValidateReport } from '../validation/validate.js';
+import { environmentTargets, validateEnvironments } from '../validation/validate.js';
 import { RenderCache, type CacheEntry } from './render/cache.js';
 import { renderChunk, type RenderChunkInput, type RenderedEnvironment } from './render/chunk.js';
 import { EXIT, progressLine, UsageError, wholeNumberOption, type CliIO } from './io.js';
@@ -43,17 +43,6 @@ Options:
 
 /** Below this many environments per worker, a worker's start costs more than it saves. */
 const ENVIRONMENTS_PER_WORKER = 400;
-
-/** Tier problems are reported with the first environment only; each worker reported them with its own first. */
-function withoutRepeats(results: RenderedEnvironment[]): EnvironmentResult[] {
-  const seen = new Set<string>();
-  const once = (e: RenderedEnvironment) => (d: Diagnostic) => {
-    if (d.file === e.file) return true;
-    const key = JSON.stringify([d.file, d.line, d.col, d.rule, d.message]);
-    return !seen.has(key) && Boolean(seen.add(key));
-  };
-  return results.map((e) => ({ file: e.file, name: e.name, diagnostics: e.diagnostics.filter(once(e)) }));
-}
 
 export async function renderCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
@@ -102,17 +91,12 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
       ? [renderChunk(part(targets), onProgress)]
       : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map(part), onProgress);
   const results = parts.flat();
-  const discard = () => results.forEach((e) => e.staged && rmSync(e.staged, { recursive: true, force: true }));
+  const discard = () => results.forEach((e) => e.staged && rmSync(e.staged.dir, { recursive: true, force: true }));
 
-  // As validate reports them: a directory named with no environments in it, then each environment.
-  const environments = [...empty.map((path) => ({ file: path, name: path, diagnostics: [report('io-no-environments', { path }, { file: path, line: 1, col: 1 })] })), ...withoutRepeats(results)];
-  const validated: ValidateReport = {
-    environments,
-    diagnostics: sortDiagnostics(environments.flatMap((e) => e.diagnostics)),
-    ioError: empty.length > 0 || results.some((e) => e.io),
-  };
-  if (validated.ioError || hasErrors(validated.diagnostics)) {
+  // The render pass looked for errors only; when there are any, what `smartbot validate` prints for these environments, warnings included.
+  if (empty.length > 0 || results.some((e) => e.io || hasErrors(e.diagnostics))) {
     discard();
+    const validated = validateEnvironments({ root, maxFileBytes, ...(values.env ? { paths: [join(root, environmentFile(values.env))] } : {}) });
     io.out(FORMATTERS[format]!.validate(validated));
     io.err(`smartbot render: nothing written — fix the problems above first\n`);
     return validated.ioError ? EXIT.usage : EXIT.invalid;
@@ -125,9 +109,14 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
 
   const drift: Drift = { changed: [], missing: [], extra: [] };
   const summary: RenderOutcome['environments'] = [];
+  const replaced: ReplacedTree[] = [];
+  const swap = (env: string, staged: StagedTree) => {
+    const old = swapTree(outDir, env, staged);
+    if (old) replaced.push(old);
+  };
   for (const e of results) {
     if (e.drift) drift.changed.push(...e.drift.changed), drift.missing.push(...e.drift.missing), drift.extra.push(...e.drift.extra);
-    else if (e.staged) swapTree(outDir, e.name, e.staged);
+    else if (e.staged) swap(e.name, e.staged);
     summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}), ...(e.cached ? { cached: true } : {}) });
   }
   // Rendering everything: the fleet's cluster groups too, and trees of environments that no longer exist are stale.
@@ -140,7 +129,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
       drift.changed.push(...d.changed), drift.missing.push(...d.missing), drift.extra.push(...d.extra);
     } else {
       const staged = stageTree(outDir, LAYOUT.clusters, clusters);
-      if (staged) swapTree(outDir, LAYOUT.clusters, staged);
+      if (staged) swap(LAYOUT.clusters, staged);
     }
     try {
       // Names starting with . (staging) or _ (the cluster groups) are not environments.
@@ -151,6 +140,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   }
   if (mode === 'check') drift.extra.push(...orphans.map((d) => join(outDir, d) + '/'));
   else for (const d of orphans) rmSync(join(outDir, d), { recursive: true, force: true });
+  await removeTrees(replaced);
   // Remembered: what this run rendered or checked and found matching; environments it did not
   // cover (--env) as they were; none of what no longer exists.
   const remembered = new Map(cache.entries);

@@ -5,6 +5,7 @@
 // mtime), so a re-render of a large repository costs only reads: one recursive listing and one
 // read per file. `compareTree` is the drift gate behind `render --check`.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { RenderedFile } from './index.js';
 
@@ -35,8 +36,14 @@ export interface Drift {
 export const hasDrift = (d: Drift) => d.changed.length + d.missing.length + d.extra.length > 0;
 
 export function compareTree(outDir: string, env: string, files: RenderedFile[]): Drift {
+  return diffTree(outDir, env, files).drift;
+}
+
+/** What differs, and every file the tree holds now (relative). */
+function diffTree(outDir: string, env: string, files: RenderedFile[]): { drift: Drift; have: string[] } {
   const dir = join(outDir, env);
-  const have = new Set(listTree(dir));
+  const listed = listTree(dir);
+  const have = new Set(listed);
   // Rendered paths are clean relative paths: joined by hand (path.join per file was measurable at 170,000 files).
   const rel = (p: string) => `${dir}/${p}`;
   const drift: Drift = { changed: [], missing: [], extra: [] };
@@ -47,14 +54,21 @@ export function compareTree(outDir: string, env: string, files: RenderedFile[]):
   const wanted = new Set(files.map((f) => f.path));
   for (const p of have) if (!wanted.has(p)) drift.extra.push(rel(p));
   drift.changed.sort(), drift.missing.sort();
-  return drift;
+  return { drift, have: listed };
 }
 
 const stagingDir = (outDir: string, env: string) => join(outDir, `.${env}.tmp-${process.pid}`);
 
-/** Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files: the staged directory, or undefined. */
-export function stageTree(outDir: string, env: string, files: RenderedFile[]): string | undefined {
-  if (!hasDrift(compareTree(outDir, env, files))) return undefined;
+/** A tree staged beside rendered/<env>/, and the files the tree it replaces holds (relative). */
+export interface StagedTree {
+  dir: string;
+  previous: string[];
+}
+
+/** Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files. */
+export function stageTree(outDir: string, env: string, files: RenderedFile[]): StagedTree | undefined {
+  const { drift, have } = diffTree(outDir, env, files);
+  if (!hasDrift(drift)) return undefined;
   const tmp = stagingDir(outDir, env);
   rmSync(tmp, { recursive: true, force: true });
   try {
@@ -69,22 +83,58 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[]): s
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  return tmp;
+  return { dir: tmp, previous: have };
 }
 
-/** Swaps a staged tree in as rendered/<env>/, putting the previous tree back if the swap fails halfway. */
-export function swapTree(outDir: string, env: string, staged: string): void {
+/** A replaced tree moved aside, still to be removed (removeTrees), with the files it held. */
+export interface ReplacedTree {
+  dir: string;
+  files: string[];
+}
+
+/**
+ * Swaps a staged tree in as rendered/<env>/, putting the previous tree back if the swap fails
+ * halfway. The previous tree is moved aside, not removed: the caller removes every replaced
+ * tree at once (removeTrees), off the thread that swaps.
+ */
+export function swapTree(outDir: string, env: string, staged: StagedTree): ReplacedTree | undefined {
   const final = join(outDir, env);
   const old = join(outDir, `.${env}.old-${process.pid}`);
+  let moved = false;
   try {
-    if (existsSync(final)) renameSync(final, old);
-    renameSync(staged, final);
+    if (existsSync(final)) renameSync(final, old), (moved = true);
+    renameSync(staged.dir, final);
   } catch (e) {
     if (!existsSync(final) && existsSync(old)) renameSync(old, final);
-    rmSync(staged, { recursive: true, force: true });
+    rmSync(staged.dir, { recursive: true, force: true });
     throw e;
   }
-  rmSync(old, { recursive: true, force: true });
+  return moved ? { dir: old, files: staged.previous } : undefined;
+}
+
+/**
+ * Removes replaced trees: one unlink per file they held, then their directories, deepest first,
+ * all in flight at once on libuv's threads (Node's recursive rm stats and lists every entry
+ * first, which cost a fleet's tier change as much as writing the new trees). A tree holding
+ * anything else by then is removed recursively.
+ */
+export async function removeTrees(trees: readonly ReplacedTree[]): Promise<void> {
+  const BATCH = 256;
+  for (let i = 0; i < trees.length; i += BATCH) {
+    await Promise.all(
+      trees.slice(i, i + BATCH).map(async ({ dir, files }) => {
+        try {
+          await Promise.all(files.map((f) => unlink(`${dir}/${f}`)));
+          const dirs = new Set<string>();
+          for (const f of files) for (let j = f.lastIndexOf('/'); j > 0; j = f.lastIndexOf('/', j - 1)) dirs.add(f.slice(0, j));
+          for (const d of [...dirs].sort((a, b) => b.length - a.length)) await rmdir(`${dir}/${d}`);
+          await rmdir(dir);
+        } catch {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }),
+    );
+  }
 }
 
 /** Writes rendered/<env>/ unless it already holds exactly these files; says which happened. */
@@ -92,6 +142,7 @@ export function writeTree(outDir: string, env: string, files: RenderedFile[]): '
   mkdirSync(outDir, { recursive: true });
   const staged = stageTree(outDir, env, files);
   if (!staged) return 'unchanged';
-  swapTree(outDir, env, staged);
+  const replaced = swapTree(outDir, env, staged);
+  if (replaced) rmSync(replaced.dir, { recursive: true, force: true });
   return 'written';
 }

@@ -105,6 +105,12 @@ export interface ValidatorOptions extends Omit<ValidateOptions, 'paths' | 'maxFi
   tierProblemsEveryTime?: boolean;
   /** Shared with another validator over a file set holding mostly the same files (plan's other side). */
   parses?: RecentParses;
+  /**
+   * false: report errors only. Locating a warning reads its file's places in full, half of a
+   * fleet's validation where local models are sized without their files; render, which only
+   * asks whether anything is wrong, prints `validate`'s own report when something is.
+   */
+  warnings?: boolean;
 }
 
 /**
@@ -158,7 +164,7 @@ export class EnvironmentValidator {
     }
     if (env) {
       const schema = checkSchema(env);
-      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root: this.opts.root, modelsDir: this.modelsDir, readModelFiles: this.opts.readModelFiles ?? true, exists: this.exists, files: this.files }));
+      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root: this.opts.root, modelsDir: this.modelsDir, readModelFiles: this.opts.readModelFiles ?? true, exists: this.exists, files: this.files, warnings: this.opts.warnings ?? true }));
     }
     sortDiagnostics(diagnostics);
     if (own) releaseSource(own.file);

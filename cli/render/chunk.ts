@@ -7,7 +7,7 @@
 import { environmentFile } from '../../contract/paths.js';
 import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
 import { renderEnvironment } from '../../generators/index.js';
-import { compareTree, hasDrift, stageTree, type Drift } from '../../generators/output.js';
+import { compareTree, hasDrift, stageTree, type Drift, type StagedTree } from '../../generators/output.js';
 import type { Diagnostic } from '../../validation/diagnostics.js';
 import { refusalMessage, repoPath } from '../../validation/load/repo-file.js';
 import { EnvironmentValidator, type Target } from '../../validation/validate.js';
@@ -32,7 +32,7 @@ export interface RenderedEnvironment {
   /** Rendered (the environment is valid): how many files. */
   files?: number;
   /** write: the staged tree to swap in; absent when the tree already holds exactly these files. */
-  staged?: string;
+  staged?: StagedTree;
   /** check: what differs. */
   drift?: Drift;
   /** A keyring that validated but could not be read for rendering. */
@@ -49,7 +49,7 @@ export interface RenderedEnvironment {
 const PROGRESS_EVERY = 500;
 
 export function renderChunk(input: RenderChunkInput, onProgress?: (done: number) => void): RenderedEnvironment[] {
-  const validator = new EnvironmentValidator({ root: input.root, maxFileBytes: input.maxFileBytes });
+  const validator = new EnvironmentValidator({ root: input.root, maxFileBytes: input.maxFileBytes, warnings: false });
   const out: RenderedEnvironment[] = [];
   let invalid = false;
   for (let i = 0; i < input.targets.length; i++) {
@@ -90,7 +90,7 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     } else {
       const staged = stageTree(input.outDir, loaded.name, files);
       if (staged) entry.staged = staged;
-      tree = staged ?? dir;
+      tree = staged?.dir ?? dir;
     }
     if (key && tree) {
       const paths = treePaths(files.map((f) => f.path));

@@ -3,6 +3,7 @@
 // (test/fixtures/invalid/ + expected.json); a test fails while a rule has none.
 import { placeOf, type LayeredEnvironment } from '../load/layers.js';
 import { report as makeDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { RULES } from '../rules.js';
 import type { SmartbotEnvironment } from '../../contract/environment.js';
 import { alerts } from './alerts.js';
 import { autoscaling } from './autoscaling.js';
@@ -18,7 +19,10 @@ import { jwtKeys, keyringContents } from './keyring.js';
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelChoice, modelFile, cors, serverTimeouts];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'>;
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'> & {
+  /** false: errors only (render, which stops on errors and never shows warnings, skips locating them). */
+  warnings?: boolean;
+};
 
 /** Runs each policy whose inputs the schema accepted; `schemaErrorPointers` are the ajv instance paths that failed. */
 export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readonly string[], opts: PolicyOptions): Diagnostic[] {
@@ -33,6 +37,7 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     exists: opts.exists,
     files: opts.files,
     report: (rule, params, pointer, prefer) => {
+      if (opts.warnings === false && RULES[rule].severity !== 'error') return;
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));
     },
   };
