@@ -1,6 +1,6 @@
 // bench/fleet: the CLI at fleet scale, on git repositories of N synthetic environments
-// (bench/synthetic.ts): validate, render (into an empty tree, then again unchanged), render
-// --check, and plan of a one-line tier change reaching two thirds of them (resources.cpu in the
+// (bench/synthetic.ts): validate, render (into an empty tree, then again unchanged, with and
+// without the render cache), render --check, render of a tier change reaching two thirds, and plan of a one-line tier change reaching two thirds of them (resources.cpu in the
 // base tier, which the enterprise tier overrides) and of a change that alters nothing (a comment).
 // Each step is the real CLI in a child process, timed with /usr/bin/time: wall and CPU seconds,
 // peak RSS (worker threads included), the size of what it printed, and the plan's group count.
@@ -63,16 +63,20 @@ for (const n of sizes) {
     row('validate', run(['validate'], root), '');
     const render = run(['render'], root);
     row('render (empty rendered/)', render, '');
-    row('render (unchanged)', run(['render'], root), '');
+    row('render (unchanged, render cache)', run(['render'], root), '');
+    row('render (unchanged, --no-cache)', run(['render', '--no-cache'], root), '');
     const check = run(['render', '--check'], root);
-    row('render --check (up to date)', check, kb(check.out));
+    row('render --check (up to date, render cache)', check, kb(check.out));
     // A stale tree: every base-tier environment's deployment differs from what render makes.
     const tiers = join(root, 'environments/tiers/base.yaml');
     const text = readFileSync(tiers, 'utf8');
     writeFileSync(tiers, text.replace('memory: 4Gi', 'memory: 5Gi'));
     const stale = run(['render', '--check'], root);
     row('render --check (stale)', stale, kb(stale.out));
+    const changed = Math.round((2 * n) / 3).toLocaleString('en-US');
+    row(`render, tier change (${changed} environments change; render cache)`, run(['render'], root), '');
     writeFileSync(tiers, text);
+    row(`render, tier change back (--no-cache)`, run(['render', '--no-cache'], root), '');
     rmSync(join(root, 'rendered'), { recursive: true, force: true });
     git(root, 'add', '-A');
     git(root, 'commit', '-q', '-m', 'base');

@@ -65,10 +65,17 @@ export interface StagedTree {
   previous: string[];
 }
 
-/** Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files. */
-export function stageTree(outDir: string, env: string, files: RenderedFile[]): StagedTree | undefined {
-  const { drift, have } = diffTree(outDir, env, files);
-  if (!hasDrift(drift)) return undefined;
+/**
+ * Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files.
+ * `previous`: the caller knows the tree differs and holds these files (nothing is read).
+ */
+export function stageTree(outDir: string, env: string, files: RenderedFile[], previous?: string[]): StagedTree | undefined {
+  let have = previous;
+  if (!have) {
+    const diff = diffTree(outDir, env, files);
+    if (!hasDrift(diff.drift)) return undefined;
+    have = diff.have;
+  }
   const tmp = stagingDir(outDir, env);
   rmSync(tmp, { recursive: true, force: true });
   try {

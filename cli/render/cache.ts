@@ -25,21 +25,28 @@ export interface CacheEntry {
   paths: string[];
   /** Hash of their sizes, mtimes and inodes when recorded. */
   stamp: string;
-  files: number;
+  /** Each file's content hash (contentHash), in the order the files appear in `paths`. */
+  contents: string[];
 }
 
 interface CacheFile {
-  version: 1;
+  version: 2;
   toolchain: string;
   /** Distinct path lists (a fleet's environments share a handful of layouts). */
   layouts: string[][];
-  /** env → [key, layout, stamp, files]. */
-  environments: Record<string, [string, number, string, number]>;
+  /** env → [key, layout, stamp, content hashes joined by spaces]. */
+  environments: Record<string, [string, number, string, string]>;
 }
 
 export const CACHE_DIR = '.smartbot-cache';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+
+/** A rendered file's content, for comparing a new rendering with a tree known to be unchanged since it was recorded. */
+export const contentHash = (text: string) => createHash('sha1').update(text).digest('base64url').slice(0, 22);
+
+/** The files of a cache entry's tree (its paths less the directories), relative. */
+export const entryFiles = (e: CacheEntry) => e.paths.filter((p) => p !== '' && !p.endsWith('/'));
 
 /**
  * The generators that turn a config into files, as this process runs them (compiled or from
@@ -109,8 +116,8 @@ export class RenderCache {
     const entries = new Map<string, CacheEntry>();
     try {
       const c = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
-      if (c.version === 1 && c.toolchain === toolchainFingerprint())
-        for (const [env, [key, layout, stamp, files]] of Object.entries(c.environments)) entries.set(env, { key, paths: c.layouts[layout] ?? [], stamp, files });
+      if (c.version === 2 && c.toolchain === toolchainFingerprint())
+        for (const [env, [key, layout, stamp, contents]] of Object.entries(c.environments)) entries.set(env, { key, paths: c.layouts[layout] ?? [], stamp, contents: contents ? contents.split(' ') : [] });
     } catch {
       // None yet, or unreadable: every environment renders in full.
     }
@@ -127,9 +134,9 @@ export class RenderCache {
       const id = e.paths.join('\0');
       let i = layoutIndex.get(id);
       if (i === undefined) layoutIndex.set(id, (i = layouts.push(e.paths) - 1));
-      environments[env] = [e.key, i, e.stamp, e.files];
+      environments[env] = [e.key, i, e.stamp, e.contents.join(' ')];
     }
-    const body: CacheFile = { version: 1, toolchain: toolchainFingerprint(), layouts, environments };
+    const body: CacheFile = { version: 2, toolchain: toolchainFingerprint(), layouts, environments };
     try {
       const dir = dirname(this.file);
       mkdirSync(dir, { recursive: true });

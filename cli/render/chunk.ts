@@ -6,12 +6,12 @@
 // tree, is validated but neither rendered nor read back.
 import { environmentFile } from '../../contract/paths.js';
 import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
-import { renderEnvironment } from '../../generators/index.js';
+import { renderEnvironment, type RenderedFile } from '../../generators/index.js';
 import { compareTree, hasDrift, stageTree, type Drift, type StagedTree } from '../../generators/output.js';
 import type { Diagnostic } from '../../validation/diagnostics.js';
 import { refusalMessage, repoPath } from '../../validation/load/repo-file.js';
 import { EnvironmentValidator, type Target } from '../../validation/validate.js';
-import { inputKey, treePaths, treeStamp, type CacheEntry } from './cache.js';
+import { contentHash, entryFiles, inputKey, treePaths, treeStamp, type CacheEntry } from './cache.js';
 
 export interface RenderChunkInput {
   root: string;
@@ -45,6 +45,21 @@ export interface RenderedEnvironment {
   record?: CacheEntry;
 }
 
+/** How `files` differ from a tree the cache recorded and that is untouched since: by content hash, nothing read. */
+function knownDrift(dir: string, known: CacheEntry, files: RenderedFile[], contents: string[]): Drift {
+  const had = new Map(entryFiles(known).map((p, i) => [p, known.contents[i]]));
+  const drift: Drift = { changed: [], missing: [], extra: [] };
+  files.forEach((f, i) => {
+    const before = had.get(f.path);
+    if (before === undefined) drift.missing.push(`${dir}/${f.path}`);
+    else if (before !== contents[i]) drift.changed.push(`${dir}/${f.path}`);
+    had.delete(f.path);
+  });
+  for (const p of had.keys()) drift.extra.push(`${dir}/${p}`);
+  drift.changed.sort(), drift.missing.sort(), drift.extra.sort();
+  return drift;
+}
+
 /** Environments between two progress reports (a few hundred milliseconds of work). */
 const PROGRESS_EVERY = 500;
 
@@ -75,27 +90,31 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     const dir = `${input.outDir}/${loaded.name}`;
     const key = input.cache && inputKey(loaded.name, config, keyring.text);
     const known = input.cache?.[loaded.name];
-    if (key && known?.key === key && treeStamp(dir, known.paths) === known.stamp) {
-      Object.assign(entry, { files: known.files, cached: true, record: known });
+    // The tree as the cache recorded it, untouched since: what it holds is known without reading it.
+    const intact = key && known && treeStamp(dir, known.paths) === known.stamp ? known : undefined;
+    if (intact && intact.key === key) {
+      Object.assign(entry, { files: intact.contents.length, cached: true, record: intact });
       continue;
     }
     const files = renderEnvironment({ name: loaded.name, source: environmentFile(loaded.name), config, keyringJson: keyring.text });
     entry.files = files.length;
+    const contents = key ? files.map((f) => contentHash(f.text)) : [];
     // The tree as it will stand once this run is over: the staged one (swapped in whole, its
     // files' mtimes and inodes kept) or the one already there when it matched.
     let tree: string | undefined;
+    const drift = intact ? knownDrift(dir, intact, files, contents) : undefined;
     if (input.mode === 'check') {
-      entry.drift = compareTree(input.outDir, loaded.name, files);
+      entry.drift = drift ?? compareTree(input.outDir, loaded.name, files);
       if (!hasDrift(entry.drift)) tree = dir;
     } else {
-      const staged = stageTree(input.outDir, loaded.name, files);
+      const staged = drift && !hasDrift(drift) ? undefined : stageTree(input.outDir, loaded.name, files, intact && entryFiles(intact));
       if (staged) entry.staged = staged;
       tree = staged?.dir ?? dir;
     }
     if (key && tree) {
       const paths = treePaths(files.map((f) => f.path));
       const stamp = treeStamp(tree, paths);
-      if (stamp) entry.record = { key, paths, stamp, files: files.length };
+      if (stamp) entry.record = { key, paths, stamp, contents };
     }
   }
   onProgress?.(input.targets.length);
