@@ -4,7 +4,7 @@
 // environment leaves rendered/ as it was. Unchanged trees are not touched (no write, no new
 // mtime), so a re-render of a large repository costs only reads: one recursive listing and one
 // read per file. `compareTree` is the drift gate behind `render --check`.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { RenderedFile } from './index.js';
@@ -39,22 +39,24 @@ export function compareTree(outDir: string, env: string, files: RenderedFile[]):
   return diffTree(outDir, env, files).drift;
 }
 
-/** What differs, and every file the tree holds now (relative). */
-function diffTree(outDir: string, env: string, files: RenderedFile[]): { drift: Drift; have: string[] } {
+/** What differs, every file the tree holds now, and those of `files` it already holds as they are (relative). */
+function diffTree(outDir: string, env: string, files: RenderedFile[]): { drift: Drift; have: string[]; same: Set<string> } {
   const dir = join(outDir, env);
   const listed = listTree(dir);
   const have = new Set(listed);
   // Rendered paths are clean relative paths: joined by hand (path.join per file was measurable at 170,000 files).
   const rel = (p: string) => `${dir}/${p}`;
   const drift: Drift = { changed: [], missing: [], extra: [] };
+  const same = new Set<string>();
   for (const f of files) {
     if (!have.has(f.path)) drift.missing.push(rel(f.path));
     else if (readFileSync(rel(f.path), 'utf8') !== f.text) drift.changed.push(rel(f.path));
+    else same.add(f.path);
   }
   const wanted = new Set(files.map((f) => f.path));
   for (const p of have) if (!wanted.has(p)) drift.extra.push(rel(p));
   drift.changed.sort(), drift.missing.sort();
-  return { drift, have: listed };
+  return { drift, have: listed, same };
 }
 
 const stagingDir = (outDir: string, env: string) => join(outDir, `.${env}.tmp-${process.pid}`);
@@ -67,23 +69,37 @@ export interface StagedTree {
 
 /**
  * Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files.
- * `previous`: the caller knows the tree differs and holds these files (nothing is read).
+ * `known`: the caller knows the tree differs, holds `previous`, and holds the files in `same`
+ * as they are (nothing is read). A file the tree already holds is hard-linked into the new tree
+ * rather than written again (a tier change rewrites one or two files of each tree); where
+ * links are refused, it is written.
  */
-export function stageTree(outDir: string, env: string, files: RenderedFile[], previous?: string[]): StagedTree | undefined {
-  let have = previous;
-  if (!have) {
+export function stageTree(outDir: string, env: string, files: RenderedFile[], known?: { previous: string[]; same: ReadonlySet<string> }): StagedTree | undefined {
+  let have = known?.previous;
+  let same = known?.same;
+  if (!have || !same) {
     const diff = diffTree(outDir, env, files);
     if (!hasDrift(diff.drift)) return undefined;
-    have = diff.have;
+    ({ have, same } = diff);
   }
   const tmp = stagingDir(outDir, env);
+  const current = join(outDir, env);
   rmSync(tmp, { recursive: true, force: true });
   try {
     const made = new Set<string>();
+    let linking = true;
     for (const f of files) {
       const path = join(tmp, f.path);
       const dir = dirname(path);
       if (!made.has(dir)) mkdirSync(dir, { recursive: true }), made.add(dir);
+      if (linking && same.has(f.path)) {
+        try {
+          linkSync(`${current}/${f.path}`, path);
+          continue;
+        } catch {
+          linking = false;
+        }
+      }
       writeFileSync(path, f.text);
     }
   } catch (e) {

@@ -1,7 +1,7 @@
 // Rendered manifests, proven by the tools a cluster operator trusts: the Kubernetes and CRD
 // models, an unknown-field check, kubectl kustomize, and the committed golden tree.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -179,8 +179,12 @@ describe('smartbot render', () => {
       writeFileSync(prod, readFileSync(prod, 'utf8').replace('autoscaling:\n', 'autoscaling:\n  targetBusyPercent: 30\n'));
       const stale = await cli('render', '--check', '--root', root, '--format', 'json');
       expect(JSON.parse(stale.out)).toMatchObject({ upToDate: false, changed: expect.arrayContaining([service]), extra: [join(root, 'rendered/staging/kubernetes/stray.yaml')], fromCache: 1 });
+      const mtime = (f: string) => statSync(join(root, 'rendered/prod', f)).mtimeMs;
+      const deployment = mtime('kubernetes/deployment.yaml');
       expect(await render(root)).toEqual({ written: ['dev', 'prod', 'staging'], fromCache: 1 });
       expect(readFileSync(service, 'utf8')).toBe(original);
+      // prod's tree is new, but the files the change left as they were are the same files (linked, not written again).
+      expect(mtime('kubernetes/deployment.yaml')).toBe(deployment);
       expect(listTree(join(root, 'rendered/staging')).includes('kubernetes/stray.yaml')).toBe(false);
       expect(await render(root)).toEqual({ written: [], fromCache: 4 });
       // --no-cache reads every tree; a tree removed by hand is written again.

@@ -45,19 +45,21 @@ export interface RenderedEnvironment {
   record?: CacheEntry;
 }
 
-/** How `files` differ from a tree the cache recorded and that is untouched since: by content hash, nothing read. */
-function knownDrift(dir: string, known: CacheEntry, files: RenderedFile[], contents: string[]): Drift {
+/** How `files` differ from a tree the cache recorded and that is untouched since, and which it holds as they are: by content hash, nothing read. */
+function knownDrift(dir: string, known: CacheEntry, files: RenderedFile[], contents: string[]): { drift: Drift; same: Set<string> } {
   const had = new Map(entryFiles(known).map((p, i) => [p, known.contents[i]]));
   const drift: Drift = { changed: [], missing: [], extra: [] };
+  const same = new Set<string>();
   files.forEach((f, i) => {
     const before = had.get(f.path);
     if (before === undefined) drift.missing.push(`${dir}/${f.path}`);
     else if (before !== contents[i]) drift.changed.push(`${dir}/${f.path}`);
+    else same.add(f.path);
     had.delete(f.path);
   });
   for (const p of had.keys()) drift.extra.push(`${dir}/${p}`);
   drift.changed.sort(), drift.missing.sort(), drift.extra.sort();
-  return drift;
+  return { drift, same };
 }
 
 /** Environments between two progress reports (a few hundred milliseconds of work). */
@@ -102,12 +104,12 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     // The tree as it will stand once this run is over: the staged one (swapped in whole, its
     // files' mtimes and inodes kept) or the one already there when it matched.
     let tree: string | undefined;
-    const drift = intact ? knownDrift(dir, intact, files, contents) : undefined;
+    const versus = intact ? knownDrift(dir, intact, files, contents) : undefined;
     if (input.mode === 'check') {
-      entry.drift = drift ?? compareTree(input.outDir, loaded.name, files);
+      entry.drift = versus?.drift ?? compareTree(input.outDir, loaded.name, files);
       if (!hasDrift(entry.drift)) tree = dir;
     } else {
-      const staged = drift && !hasDrift(drift) ? undefined : stageTree(input.outDir, loaded.name, files, intact && entryFiles(intact));
+      const staged = versus && !hasDrift(versus.drift) ? undefined : stageTree(input.outDir, loaded.name, files, intact && versus && { previous: entryFiles(intact), same: versus.same });
       if (staged) entry.staged = staged;
       tree = staged?.dir ?? dir;
     }
