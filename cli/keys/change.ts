@@ -6,6 +6,7 @@ import type { UnsealedEntry } from '../../contract/audit-log.js';
 import { generateSigningKeys, keyId } from '../../contract/jwt.js';
 import { AUDIT_LOG_FILE, fingerprint, KEY_NAME, mintApiKey, SCOPES, type Scope } from '../../contract/keyring-file.js';
 import { currentKeys, record } from '../../keys/record.js';
+import { environmentFile } from '../../contract/paths.js';
 import { EXIT, UsageError } from '../io.js';
 import { change, envOption, need, nextId, nextSteps, parseInstant, parseOverlap, provenanceOf, recordWithSecret, type KeysRun } from './options.js';
 
@@ -90,7 +91,7 @@ export async function jwtKeyChange(action: 'create' | 'rotate', run: KeysRun): P
   };
   const { sealed, shown } = recordWithSecret(io, v.out, privateKey, `the private key ${kid}`, () => record(settings, env, state, [entry], who));
   io.err(
-    `${action === 'create' ? 'added' : `rotated ${active!.kid} (retiring until ${sealed[0]!.retires!.until}) →`} JWT signing key ${kid} in environments/${env}.yaml, audit seq ${sealed[0]!.seq}${shown}. Sign tokens with it: npx smartbot token --env ${env} --key FILE …. ${nextSteps(`environments/${env}.yaml`, AUDIT_LOG_FILE)}\n`,
+    `${action === 'create' ? 'added' : `rotated ${active!.kid} (retiring until ${sealed[0]!.retires!.until}) →`} JWT signing key ${kid} in ${environmentFile(env)}, audit seq ${sealed[0]!.seq}${shown}. Sign tokens with it: npx smartbot token --env ${env} --key FILE …. ${nextSteps(environmentFile(env), AUDIT_LOG_FILE)}\n`,
   );
   return EXIT.ok;
 }

@@ -12,11 +12,12 @@ import { visible } from '../../validation/format/safe-text.js';
 import { entriesOf, parseAuditLog, type AuditEntry } from '../../contract/audit-log.js';
 import { boundedRequest, githubFromEnv, GITHUB_RUN_TIMEOUT_MS, parseRepo, requireToken, type GitHubClientOverrides } from '../github-env.js';
 import { EXIT } from '../io.js';
+import { LAYOUT } from '../../contract/paths.js';
 import type { KeysRun } from './options.js';
 import { runDeadline, untilDeadline } from '../http.js';
 
 /** What a key change touches: the log, the keyrings, environment files (JWT key lists), and their rendering. */
-export const KEY_CHANGE_DIRS = ['audit', 'keyrings', 'environments', 'rendered'];
+export const KEY_CHANGE_DIRS = [LAYOUT.audit, LAYOUT.keyrings, LAYOUT.environments, LAYOUT.rendered];
 
 const HINTS: FailureHints = {
   forbidden: 'the token needs contents: write and pull-requests: write (in a workflow: its permissions block)',

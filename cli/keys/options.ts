@@ -6,6 +6,7 @@ import { REASON_MAX_CHARS, type AuditEntry } from '../../contract/audit-log.js';
 import { API_KEY_SHAPE, type KeyEntry } from '../../contract/keyring-file.js';
 import { provenance, writeSecretFile, type Provenance } from '../../keys/record.js';
 import { ENV_NAME, type KeySettings } from '../../keys/settings.js';
+import { environmentFile } from '../../contract/paths.js';
 import { secretShape } from '../../validation/policy/secrets.js';
 import { UsageError, type CliIO } from '../io.js';
 
@@ -59,7 +60,7 @@ export const need = (value: string | undefined, option: string, example: string)
 export function envOption(run: KeysRun, example = 'dev'): string {
   const env = need(run.v.env, '--env', example);
   if (!ENV_NAME.test(env)) throw new UsageError(`invalid --env "${env}": a name from environments/`);
-  if (!run.settings.has(env)) throw new UsageError(`no environment "${env}": ${run.settings.root}/environments/${env}.yaml does not exist`);
+  if (!run.settings.has(env)) throw new UsageError(`no environment "${env}": ${run.settings.root}/${environmentFile(env)} does not exist`);
   return env;
 }
 

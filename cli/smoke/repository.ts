@@ -4,12 +4,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { smokeConfig } from '../../contract/smoke-config.js';
+import { environmentFile } from '../../contract/paths.js';
 import { validateEnvironments } from '../../validation/validate.js';
 import { UsageError } from '../io.js';
 import type { Targets } from './targets.js';
 
 export function smokeFromRepository(root: string, env: string): Targets | undefined {
-  const source = join('environments', `${env}.yaml`);
+  const source = environmentFile(env);
   const file = join(root, source);
   if (!existsSync(file)) return undefined;
   const report = validateEnvironments({ root, paths: [file] });

@@ -19,6 +19,8 @@ export interface Targets {
 /** Reads environments/<env>.yaml through validation; undefined when the repository has no such file. */
 export type RepositoryReader = (root: string, env: string) => Targets | undefined;
 
+// Joined here, not through contract/paths.ts: that module finds the toolchain's schema when it
+// loads, and the service image's smoke entry ships without it.
 export const RENDERED_SMOKE_CONFIG = (env: string) => join('rendered', env, 'kubernetes', 'smoke-config.yaml');
 
 const ENV_NAME = /^[a-z0-9][-a-z0-9_]*$/;
