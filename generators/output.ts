@@ -42,21 +42,35 @@ export function compareTree(outDir: string, env: string, files: RenderedFile[]):
 /** What differs, every file the tree holds now, and those of `files` it already holds as they are (relative). */
 function diffTree(outDir: string, env: string, files: RenderedFile[]): { drift: Drift; have: string[]; same: Set<string> } {
   const dir = join(outDir, env);
-  const listed = listTree(dir);
-  const have = new Set(listed);
+  const have = listTree(dir);
   // Rendered paths are clean relative paths: joined by hand (path.join per file was measurable at 170,000 files).
-  const rel = (p: string) => `${dir}/${p}`;
+  return { ...driftAgainst(dir, files, have, (f) => readFileSync(`${dir}/${f.path}`, 'utf8') === f.text), have };
+}
+
+/**
+ * How `files` differ from the tree at `dir` that holds `have` (relative paths), `unchanged`
+ * telling whether a file it holds is as rendered (by reading it, or by a recorded content hash);
+ * and which files it holds as they are. Paths in the drift are `dir`/path, each list sorted.
+ */
+export function driftAgainst(dir: string, files: RenderedFile[], have: Iterable<string>, unchanged: (file: RenderedFile, index: number) => boolean): { drift: Drift; same: Set<string> } {
+  const extra = new Set(have);
   const drift: Drift = { changed: [], missing: [], extra: [] };
   const same = new Set<string>();
-  for (const f of files) {
-    if (!have.has(f.path)) drift.missing.push(rel(f.path));
-    else if (readFileSync(rel(f.path), 'utf8') !== f.text) drift.changed.push(rel(f.path));
+  files.forEach((f, i) => {
+    if (!extra.delete(f.path)) drift.missing.push(`${dir}/${f.path}`);
+    else if (!unchanged(f, i)) drift.changed.push(`${dir}/${f.path}`);
     else same.add(f.path);
-  }
-  const wanted = new Set(files.map((f) => f.path));
-  for (const p of have) if (!wanted.has(p)) drift.extra.push(rel(p));
-  drift.changed.sort(), drift.missing.sort();
-  return { drift, have: listed, same };
+  });
+  for (const p of extra) drift.extra.push(`${dir}/${p}`);
+  drift.changed.sort(), drift.missing.sort(), drift.extra.sort();
+  return { drift, same };
+}
+
+/** The directories holding `files` (relative paths), deepest last, each without a trailing slash. */
+export function directoriesOf(files: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const f of files) for (let i = f.indexOf('/'); i >= 0; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i));
+  return [...dirs];
 }
 
 const stagingDir = (outDir: string, env: string) => join(outDir, `.${env}.tmp-${process.pid}`);
@@ -148,9 +162,8 @@ export async function removeTrees(trees: readonly ReplacedTree[]): Promise<void>
       trees.slice(i, i + BATCH).map(async ({ dir, files }) => {
         try {
           await Promise.all(files.map((f) => unlink(`${dir}/${f}`)));
-          const dirs = new Set<string>();
-          for (const f of files) for (let j = f.lastIndexOf('/'); j > 0; j = f.lastIndexOf('/', j - 1)) dirs.add(f.slice(0, j));
-          for (const d of [...dirs].sort((a, b) => b.length - a.length)) await rmdir(`${dir}/${d}`);
+          // A directory's path is longer than its parent's: longest first removes children first.
+          for (const d of directoriesOf(files).sort((a, b) => b.length - a.length)) await rmdir(`${dir}/${d}`);
           await rmdir(dir);
         } catch {
           await rm(dir, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../../contract/paths.js';
+import { directoriesOf } from '../../generators/output.js';
 import { templatesDir } from '../../generators/templates.js';
 
 /** What a run knows of one environment's rendered tree. */
@@ -88,9 +89,7 @@ export function treeStamp(dir: string, paths: readonly string[]): string | undef
 
 /** The directories of a tree holding `files` (relative paths), each ending in /, the tree itself as "". */
 export function treePaths(files: readonly string[]): string[] {
-  const dirs = new Set<string>(['']);
-  for (const f of files) for (let i = f.indexOf('/'); i >= 0; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i + 1));
-  return [...dirs, ...files];
+  return ['', ...directoriesOf(files).map((d) => `${d}/`), ...files];
 }
 
 /** The cache of one output directory. */

@@ -7,7 +7,7 @@
 import { environmentFile } from '../../contract/paths.js';
 import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
 import { renderEnvironment, type RenderedFile } from '../../generators/index.js';
-import { compareTree, hasDrift, stageTree, type Drift, type StagedTree } from '../../generators/output.js';
+import { compareTree, driftAgainst, hasDrift, stageTree, type Drift, type StagedTree } from '../../generators/output.js';
 import type { Diagnostic } from '../../validation/diagnostics.js';
 import { refusalMessage, repoPath } from '../../validation/load/repo-file.js';
 import { EnvironmentValidator, type Target } from '../../validation/validate.js';
@@ -45,21 +45,10 @@ export interface RenderedEnvironment {
   record?: CacheEntry;
 }
 
-/** How `files` differ from a tree the cache recorded and that is untouched since, and which it holds as they are: by content hash, nothing read. */
+/** How `files` differ from a tree the cache recorded and that is untouched since: by content hash, nothing read. */
 function knownDrift(dir: string, known: CacheEntry, files: RenderedFile[], contents: string[]): { drift: Drift; same: Set<string> } {
-  const had = new Map(entryFiles(known).map((p, i) => [p, known.contents[i]]));
-  const drift: Drift = { changed: [], missing: [], extra: [] };
-  const same = new Set<string>();
-  files.forEach((f, i) => {
-    const before = had.get(f.path);
-    if (before === undefined) drift.missing.push(`${dir}/${f.path}`);
-    else if (before !== contents[i]) drift.changed.push(`${dir}/${f.path}`);
-    else same.add(f.path);
-    had.delete(f.path);
-  });
-  for (const p of had.keys()) drift.extra.push(`${dir}/${p}`);
-  drift.changed.sort(), drift.missing.sort(), drift.extra.sort();
-  return { drift, same };
+  const recorded = new Map(entryFiles(known).map((p, i) => [p, known.contents[i]]));
+  return driftAgainst(dir, files, recorded.keys(), (f, i) => recorded.get(f.path) === contents[i]);
 }
 
 /** Environments between two progress reports (a few hundred milliseconds of work). */

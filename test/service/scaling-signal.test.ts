@@ -95,6 +95,9 @@ interface Step {
   p99: number;
 }
 
+/** A ramp's steps, a line each, for a failure message. */
+const stepTable = (steps: Step[]) => steps.map((s) => `${s.clients} clients: load ${s.load.toFixed(2)} (max ${s.maxLoad.toFixed(2)}), p99 ${s.p99.toFixed(0)} ms`).join('\n');
+
 /** One ramp: CONCURRENCY clients in turn, each step STEP_MS long, sampling /metrics every 20 ms. */
 async function ramp(s: UnderTest): Promise<Step[]> {
   let asked = 0;
@@ -133,7 +136,7 @@ describe('the scaling signal under load', () => {
   it('is served by /metrics, rises above the target and past 1 once requests queue, and falls back to 0', async () => {
     expect(await scrape(demo)).toEqual({ busy: 0, queue: 0, sequences: SEQUENCES, load: 0 });
     const steps = await ramp(demo);
-    const table = steps.map((s) => `${s.clients} clients: load ${s.load.toFixed(2)} (max ${s.maxLoad.toFixed(2)}), p99 ${s.p99.toFixed(0)} ms`).join('\n');
+    const table = stepTable(steps);
     // One client holds one of the 4 sequences; past the target with two.
     expect(steps[0]!.load, table).toBe(1 / SEQUENCES);
     expect(steps.findIndex((s) => s.load > target()), table).toBe(1);
@@ -183,7 +186,7 @@ describe.skipIf(!hasRuntimeBuild('the scaling signal on the deployed path'))('th
       const signalAt = steps.findIndex((s) => s.load > target());
       const window = (i: number) => steps.slice(i, i + FOR_STEPS);
       const p99At = steps.findIndex((_, i) => window(i).length === FOR_STEPS && window(i).every((s) => s.p99 > threshold));
-      const table = steps.map((s) => `${s.clients} clients: load ${s.load.toFixed(2)} (max ${s.maxLoad.toFixed(2)}), p99 ${s.p99.toFixed(0)} ms`).join('\n');
+      const table = stepTable(steps);
       const at = (i: number) => (i < 0 ? 'never' : `at ${steps[i]!.clients} clients`);
       seen.push(`ramp ${attempt}: the signal passed ${target()} ${at(signalAt)}, p99 stayed over ${threshold.toFixed(0)} ms ${at(p99At)}\n${table}`);
       shown = signalAt >= 0 && p99At >= 0 && signalAt < p99At;
