@@ -21,8 +21,8 @@ export interface LocalService {
 }
 
 /** Starts the service on `modelPath`; resolves once /readyz answers 200 (the model is loaded). */
-/** `dist`: the build whose service runs (default this one's); `runtime`: the deployed path, through the runtime. */
-export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; runtime?: { url: string; port: number }; dist?: string }): Promise<LocalService> {
+/** `dist`: the build whose service runs (default this one's); `runtime`: the deployed path, through the runtime; `nodeArgs`: e.g. --cpu-prof. */
+export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; runtime?: { url: string; port: number }; dist?: string; nodeArgs?: string[] }): Promise<LocalService> {
   const dev = renderedRuntimeConfig('dev');
   if (dev.model?.source !== 'local') throw new Error('rendered/dev no longer serves a local model: bench/service needs one');
   const { key, entry } = mintApiKey('bench', ['chat']);
@@ -46,13 +46,14 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
   // An older build (bench --compare) may still have its entry beside the library files.
   const dist = opts.dist ?? join(repoRoot, 'dist');
   const main = [join(dist, 'service/src/entries/main.js'), join(dist, 'service/src/main.js')].find((f) => existsSync(f)) ?? join(dist, 'service/src/entries/main.js');
-  const argv = [process.execPath, main, '--config', join(dir, 'runtime.json')];
+  const argv = [process.execPath, ...(opts.nodeArgs ?? []), main, '--config', join(dir, 'runtime.json')];
   // The access log goes nowhere: written as deployed (one line a request), read by no one.
   const child = spawn(...pinned(opts.cpus, argv[0]!, argv.slice(1)), { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const stop = async () => {
-    await stopProcess(child, () => child.kill('SIGTERM'), 30_000);
+    // Past the service's own grace period (30 s), so that it exits by itself: --cpu-prof writes its profile only then.
+    await stopProcess(child, () => child.kill('SIGTERM'), 45_000);
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;

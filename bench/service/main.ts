@@ -2,7 +2,7 @@
 // the gateway against bare fastify, memory under load, tokens/s and time to first token
 // against node-llama-cpp directly and llama.cpp's llama-server, then every decoding path in one
 // table (summary.ts). Figures, not a test.
-// Usage: npm run bench:service [-- --only gateway,memory,tokens,runtime --seconds 10 --runs 3
+// Usage: npm run bench:service [-- --only gateway,memory,tokens,runtime,relay --seconds 10 --runs 3
 //        --compare OTHER/dist]   (--compare: also the service of another build, e.g. an earlier
 //        commit's, interleaved with this one's: a before/after; build it with `npm run build` in
 //        a worktree of that commit)
@@ -19,12 +19,14 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   memory: async () => (await import('./memory.js')).memoryTables,
   tokens: async () => (await import('./tokens.js')).tokenTables,
   runtime: async () => (await import('./runtime.js')).runtimeTables,
+  relay: async () => (await import('./relay.js')).relayTables,
 };
 
 const { values } = parseArgs({
   options: { only: { type: 'string' }, seconds: { type: 'string', default: '10' }, runs: { type: 'string', default: '3' }, compare: { type: 'string' } },
 });
-const names = values.only ? values.only.split(',') : Object.keys(SECTIONS);
+// relay repeats rows the runtime section has (for an A/B of the service's hop): run it by name.
+const names = values.only ? values.only.split(',') : Object.keys(SECTIONS).filter((n) => n !== 'relay');
 const unknown = names.filter((n) => !(n in SECTIONS));
 if (unknown.length) {
   console.error(`bench:service: unknown section ${unknown.join(', ')} (known: ${Object.keys(SECTIONS).join(', ')})`);

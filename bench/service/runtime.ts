@@ -20,16 +20,16 @@ import { median, type SectionOptions, type Table } from './table.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dist = join(root, 'dist');
-const THREADS = 2;
-const SLOTS = 4;
+export const THREADS = 2;
+export const SLOTS = 4;
 const CONTEXT = 2048;
 const MAX_TOKENS = 128;
 const READY_TIMEOUT_MS = 120_000;
 /** The id every server here answers to: the model file's base name (the runtime's default). */
-const MODEL_ID = basename(benchModel(), '.gguf');
+export const MODEL_ID = basename(benchModel(), '.gguf');
 
 /** A server under test: how to start it, where it answers, and what stops it. */
-interface Server {
+export interface Server {
   name: string;
   base: string;
   stop: () => void | Promise<void>;
@@ -72,7 +72,7 @@ async function fetchRetryingStaleSocket(url: string, init: RequestInit): Promise
 }
 
 /** One closed-loop run: `streams` clients each send request after request for `seconds`. */
-async function decode(base: string, streams: number, seconds: number, headers: Record<string, string> = {}): Promise<{ tokensPerSecond: number; ttftMs: number[] }> {
+export async function decode(base: string, streams: number, seconds: number, headers: Record<string, string> = {}): Promise<{ tokensPerSecond: number; ttftMs: number[] }> {
   const deadline = Date.now() + seconds * 1000;
   const t0 = performance.now();
   let tokens = 0;
@@ -118,7 +118,7 @@ async function decode(base: string, streams: number, seconds: number, headers: R
  * The rows the issue judges against each other (the deployed pair against native llama-server)
  * swing by 2× between single runs on a shared machine: they run at least this many times.
  */
-const JUDGED_RUNS = 5;
+export const JUDGED_RUNS = 5;
 
 /** Aggregate tokens/s of every run (`runs`, default --runs) at 1 and at SLOTS concurrent requests. */
 async function rates(server: Server, opts: SectionOptions, headers?: Record<string, string>, runs = opts.runs): Promise<Rates> {
@@ -145,7 +145,7 @@ export function llamaServerBinary(flavour: 'native' | 'portable'): string {
 const cpusFor = (threads: number) => (threads > 1 ? '0,1' : '0');
 
 /** llama.cpp's llama-server as llama.cpp ships it: same model, threads, slots and context per slot. */
-const llamaServer = (bin: string, threads: number) =>
+export const llamaServer = (bin: string, threads: number) =>
   spawnServer(`llama-server -t ${threads} -np ${SLOTS}`, cpusFor(threads), bin, (port) => [
     '-m', benchModel(), '-t', String(threads), '-np', String(SLOTS), '-c', String(CONTEXT * SLOTS), '--host', '127.0.0.1', '--port', String(port), '--no-webui',
   ], '/health');
@@ -200,7 +200,7 @@ async function underNeighbour(server: Server, opts: SectionOptions): Promise<{ q
 }
 
 const fmt = (n: number) => n.toFixed(0);
-const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
+export const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
 
 /** Runs `measure` on a server started by `start`; a server that cannot start skips its row with one line. */
 async function withServer<T>(opts: SectionOptions, label: string, start: () => Promise<Server>, measure: (s: Server) => Promise<T>): Promise<T | undefined> {

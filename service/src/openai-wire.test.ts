@@ -66,6 +66,30 @@ describe('SseWriter', () => {
     expect(events.slice(3)).toEqual([`data: {"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1764115200,"model":"demo","choices":[],"usage":${JSON.stringify(usage)}}`, 'data: [DONE]', '']);
   });
 
+  it("encodes a delta byte for byte as chunk() does, with or without usage, whatever the content's characters", async () => {
+    const content = 'quote " backslash \\ newline \n tab \t émoji 🙂 nul \u0000 "content":""';
+    for (const includeUsage of [false, true]) {
+      const w = new SseWriter({ ...answer, model: 'a "quoted" model' }, { includeUsage });
+      w.delta(content);
+      w.finish('stop', usage);
+      expect((await text(w.stream)).split('\n\n')[1]).toBe(`data: ${JSON.stringify(chunk({ ...answer, model: 'a "quoted" model' }, { content }, null, includeUsage ? null : undefined))}`);
+    }
+  });
+
+  it('sends the events written in one turn as one write, in order', async () => {
+    const w = new SseWriter(answer);
+    const writes: string[] = [];
+    w.stream.on('data', (b: Buffer) => writes.push(b.toString()));
+    w.delta('a');
+    w.delta('b');
+    await new Promise((r) => setImmediate(r));
+    w.delta('c');
+    w.finish('stop', usage);
+    await new Promise((r) => w.stream.once('end', r));
+    expect(writes.map((x) => x.split('\n\n').length - 1)).toEqual([3, 3]); // role, a, b; then c, the finish chunk and [DONE] with the end
+    expect(writes.join('').split('\n\n').slice(1, 4).map((e) => JSON.parse(e.slice(6)).choices[0].delta.content)).toEqual(['a', 'b', 'c']);
+  });
+
   it('sends tool calls whole, each with its index, id and arguments', async () => {
     const w = new SseWriter(answer);
     w.toolCalls([{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }]);

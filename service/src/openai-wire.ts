@@ -314,30 +314,58 @@ export function readCompletion(doc: unknown): { content: string | null; toolCall
 }
 
 /**
- * The data payloads of an SSE body in order, up to `[DONE]`. An event ends at a blank line; its
- * `data:` lines join with "\n"; comments and other fields are skipped; lines end in LF or CRLF
- * and may split across reads; an event the body ends inside is incomplete and dropped (the
- * WHATWG event-stream rules). Written here because the service image ships only production
+ * The data payloads of an SSE body, read by read: push() each read and get the payloads of the
+ * events it completed, up to `[DONE]` (then `done`). An event ends at a blank line; its `data:`
+ * lines join with "\n"; comments and other fields are skipped; lines end in LF or CRLF and may
+ * split across reads; an event the body ends inside is incomplete and dropped (the WHATWG
+ * event-stream rules). Synchronous, so a relay handles all the events of one read in one go (one
+ * await per read, not per event). Written here because the service image ships only production
  * dependencies, and none of them parses SSE.
  */
-export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  let data: string[] = [];
-  for await (const part of body) {
-    buffered += decoder.decode(part, { stream: true });
+export class SseParser {
+  private readonly decoder = new TextDecoder();
+  /** The start of a line the last read ended inside. */
+  private rest = '';
+  private data: string[] = [];
+  /** `[DONE]` came: what follows it is not read. */
+  done = false;
+
+  push(part: Uint8Array): string[] {
+    const payloads: string[] = [];
+    if (this.done) return payloads;
+    const text = this.rest + this.decoder.decode(part, { stream: true });
+    let start = 0;
     let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl).replace(/\r$/, '');
-      buffered = buffered.slice(nl + 1);
-      if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      else if (line === '' && data.length > 0) {
-        const payload = data.join('\n');
-        data = [];
-        if (payload === '[DONE]') return;
-        yield payload;
+    // Lines are read in place (indexOf from a cursor): no copy of the rest of the read per line.
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      if (end === start) {
+        if (this.data.length > 0) {
+          const payload = this.data.length === 1 ? this.data[0]! : this.data.join('\n');
+          this.data = [];
+          if (payload === '[DONE]') {
+            this.done = true;
+            this.rest = '';
+            return payloads;
+          }
+          payloads.push(payload);
+        }
+      } else if (text.startsWith('data:', start)) {
+        this.data.push(text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, end));
       }
+      start = nl + 1;
     }
+    this.rest = start === 0 ? text : text.slice(start);
+    return payloads;
+  }
+}
+
+/** The data payloads of an SSE body in order, up to `[DONE]` (SseParser's rules). */
+export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const parser = new SseParser();
+  for await (const part of body) {
+    yield* parser.push(part);
+    if (parser.done) return;
   }
 }
 
@@ -348,23 +376,31 @@ export interface StreamPiece {
   usage?: Usage;
 }
 
-/** The chunks of an upstream chat stream; a malformed chunk or an error event throws. */
+/** One chunk of an upstream chat stream; a malformed chunk or an error event throws. */
+export function readChunk(data: string): StreamPiece {
+  let doc: Partial<ChatCompletionChunk> & Partial<ErrorBody>;
+  try {
+    doc = JSON.parse(data);
+  } catch {
+    throw new WireFormatError('sent a malformed stream chunk');
+  }
+  if (doc.error) throw new StreamErrorEvent(String(doc.error.message ?? 'unknown error'));
+  const choice = doc.choices?.[0];
+  const piece: StreamPiece = {};
+  // Set field by field: a token's chunk usually has only its delta.
+  if (choice?.delta?.content) piece.delta = choice.delta.content;
+  if (Array.isArray(choice?.delta?.tool_calls) && choice.delta.tool_calls.length) piece.toolCalls = choice.delta.tool_calls;
+  if (choice?.finish_reason) piece.finishReason = finishReason(choice.finish_reason);
+  if (doc.usage) piece.usage = doc.usage;
+  return piece;
+}
+
+/** The chunks of an upstream chat stream (readChunk's, in order). */
 export async function* readChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamPiece> {
-  for await (const data of sseData(body)) {
-    let doc: Partial<ChatCompletionChunk> & Partial<ErrorBody>;
-    try {
-      doc = JSON.parse(data);
-    } catch {
-      throw new WireFormatError('sent a malformed stream chunk');
-    }
-    if (doc.error) throw new StreamErrorEvent(String(doc.error.message ?? 'unknown error'));
-    const choice = doc.choices?.[0];
-    yield {
-      ...(choice?.delta?.content ? { delta: choice.delta.content } : {}),
-      ...(Array.isArray(choice?.delta?.tool_calls) && choice.delta.tool_calls.length ? { toolCalls: choice.delta.tool_calls } : {}),
-      ...(choice?.finish_reason ? { finishReason: finishReason(choice.finish_reason) } : {}),
-      ...(doc.usage ? { usage: doc.usage } : {}),
-    };
+  const parser = new SseParser();
+  for await (const part of body) {
+    for (const data of parser.push(part)) yield readChunk(data);
+    if (parser.done) return;
   }
 }
 
@@ -418,12 +454,22 @@ export class SseWriter {
   private lastWrite = Date.now();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly usageField: null | undefined;
+  /** A content chunk's bytes around its content: the same for every delta of the answer, so encoded once. */
+  private readonly deltaHead: string;
+  private readonly deltaTail: string;
+  /** Events written in this turn of the event loop: they go out as one write, at its end. */
+  private pending = '';
 
   constructor(
     private readonly answer: AnswerId,
     private readonly options: SseOptions = {},
   ) {
     this.usageField = options.includeUsage ? null : undefined;
+    // JSON.stringify of a chunk whose content is "", cut there: a delta is then head + its content's JSON + tail.
+    const empty = event(chunk(answer, { content: '' }, null, this.usageField));
+    const at = empty.indexOf('"content":""') + '"content":'.length;
+    this.deltaHead = empty.slice(0, at);
+    this.deltaTail = empty.slice(at + 2);
     this.write(event(chunk(answer, { role: 'assistant', content: '' }, null, this.usageField)));
     const every = options.heartbeatMs ?? SSE_HEARTBEAT_MS;
     this.heartbeat = setInterval(() => Date.now() - this.lastWrite >= every && this.write(SSE_PING), Math.max(10, Math.floor(every / 2)));
@@ -435,16 +481,25 @@ export class SseWriter {
     // After the client left, fastify destroys the stream: what the model still says goes nowhere.
     if (this.stream.writableEnded || this.stream.destroyed) return;
     this.lastWrite = Date.now();
-    this.stream.write(text);
+    if (this.pending === '') queueMicrotask(this.flush);
+    this.pending += text;
   }
+
+  private readonly flush = (): void => {
+    const text = this.pending;
+    this.pending = '';
+    if (text && !this.stream.writableEnded && !this.stream.destroyed) this.stream.write(text);
+  };
 
   private end(text: string): void {
     clearInterval(this.heartbeat);
-    if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.end(text + DONE);
+    const pending = this.pending;
+    this.pending = '';
+    if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.end(pending + text + DONE);
   }
 
   delta(content: string): void {
-    this.write(event(chunk(this.answer, { content }, null, this.usageField)));
+    this.write(this.deltaHead + JSON.stringify(content) + this.deltaTail);
   }
 
   toolCalls(calls: ToolCall[]): void {

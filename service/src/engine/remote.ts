@@ -9,7 +9,7 @@
 import type { RemoteModel } from '../../../contract/environment.js';
 import { readSecret, type ServiceConfig } from '../config.js';
 import { ApiError, RELAYED_CODES, type RelayedCode } from '../errors.js';
-import { readChunks, readCompletion, StreamErrorEvent, ToolCallAssembler, WireFormatError, type ChatCompletionRequest } from '../openai-wire.js';
+import { readChunk, readCompletion, SseParser, StreamErrorEvent, ToolCallAssembler, WireFormatError, type ChatCompletionRequest } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatEngine, ChatRequest, ChatResult, Readiness } from './types.js';
 
@@ -215,11 +215,17 @@ export class RemoteEngine implements ChatEngine {
       let finishReason: ChatResult['finishReason'] = 'stop';
       let usage: ChatResult['usage'] | undefined;
       let chunks = 0;
-      for await (const c of readChunks(r.body as unknown as AsyncIterable<Uint8Array>)) {
-        if (c.delta) (content += c.delta), chunks++, onDelta(c.delta);
-        if (c.toolCalls) calls.add(c.toolCalls);
-        if (c.finishReason) finishReason = c.finishReason;
-        if (c.usage) usage = c.usage;
+      // The chunks of one read are handled in one go: one await per read, not per chunk.
+      const parser = new SseParser();
+      for await (const part of r.body as unknown as AsyncIterable<Uint8Array>) {
+        for (const data of parser.push(part)) {
+          const c = readChunk(data);
+          if (c.delta) (content += c.delta), chunks++, onDelta(c.delta);
+          if (c.toolCalls) calls.add(c.toolCalls);
+          if (c.finishReason) finishReason = c.finishReason;
+          if (c.usage) usage = c.usage;
+        }
+        if (parser.done) break;
       }
       const toolCalls = calls.result;
       return { content: toolCalls && !content ? null : content, ...(toolCalls ? { toolCalls } : {}), finishReason, usage: usage ?? { prompt_tokens: 0, completion_tokens: chunks, total_tokens: chunks } };

@@ -1,0 +1,74 @@
+// bench/service section "relay": the service's hop alone, on the deployed pair's shape without
+// containers — the service (this build, and --compare's) in front of one runtime on llama-server
+// (the image's portable build), against native llama-server and the runtime alone, all on the
+// same model, threads and slots. Every run measures each server in turn (native, runtime,
+// service, compared service, native, …), so a shared machine's swings fall on all of them alike.
+// BENCH_CPU_PROF=DIR writes this build's service's CPU profile there (profile-summary.ts reads it).
+import { benchModel } from './model.js';
+import { startLocalService, type LocalService } from './local-service.js';
+import { decode, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, THREADS, type Server } from './runtime.js';
+import { spread, type Rates } from './summary.js';
+import { median, type SectionOptions, type Table } from './table.js';
+
+interface Subject {
+  label: string;
+  base: string;
+  headers?: Record<string, string>;
+  rates: Rates;
+}
+
+export async function relayTables(opts: SectionOptions): Promise<Table[]> {
+  const runs = Math.max(JUDGED_RUNS, opts.runs);
+  const stops: (() => void | Promise<void>)[] = [];
+  try {
+    const native: Server = await llamaServer(llamaServerBinary('native'), THREADS);
+    stops.push(native.stop);
+    const runtime = await runtimeOnLlamaServer(llamaServerBinary('portable'), THREADS);
+    stops.push(runtime.stop);
+    const service = async (dist: string | undefined, nodeArgs: string[] = []): Promise<LocalService> => {
+      const s = await startLocalService({ modelPath: benchModel(), threads: THREADS, sequences: SLOTS, cpus: '0,1', runtime: { url: `${runtime.base}/v1`, port: Number(new URL(runtime.base).port) }, nodeArgs, ...(dist ? { dist } : {}) });
+      stops.push(s.stop);
+      return s;
+    };
+    const prof = process.env.BENCH_CPU_PROF;
+    const mine = await service(undefined, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []);
+    const subjects: Subject[] = [
+      { label: `llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`, base: native.base, rates: { one: [], four: [] } },
+      { label: runtime.name, base: runtime.base, rates: { one: [], four: [] } },
+      { label: 'service → runtime (this build)', base: mine.url, headers: { authorization: `Bearer ${mine.key}` }, rates: { one: [], four: [] } },
+    ];
+    if (opts.compare) {
+      const theirs = await service(opts.compare);
+      subjects.push({ label: `service → runtime (${opts.compare})`, base: theirs.url, headers: { authorization: `Bearer ${theirs.key}` }, rates: { one: [], four: [] } });
+    }
+    for (const s of subjects) await decode(s.base, 1, 1, s.headers); // warm-up
+    for (let run = 1; run <= runs; run++) {
+      for (const s of subjects) {
+        s.rates.one.push((await decode(s.base, 1, opts.seconds, s.headers)).tokensPerSecond);
+        s.rates.four.push((await decode(s.base, SLOTS, opts.seconds, s.headers)).tokensPerSecond);
+      }
+      opts.progress(`run ${run}/${runs}: ${subjects.map((s) => `${s.rates.four.at(-1)!.toFixed(0)}`).join(' / ')} tokens/s at ${SLOTS} streams`);
+    }
+    const [base] = subjects;
+    const one = median(base!.rates.one);
+    const four = median(base!.rates.four);
+    const ours = subjects[2]!.rates;
+    const targets: Table['targets'] = [
+      { target: 'service → runtime ≥ 90 % of llama-server, 1 stream', measured: pct(median(ours.one), one), met: median(ours.one) >= 0.9 * one },
+      { target: `service → runtime ≥ 90 % of llama-server, ${SLOTS} streams`, measured: pct(median(ours.four), four), met: median(ours.four) >= 0.9 * four },
+    ];
+    const theirs = subjects[3]?.rates;
+    return [
+      {
+        title: "The service's relay: service → runtime against llama-server (tokens/s)",
+        note: `Seeded 58M F16 model, ${THREADS} threads, ${SLOTS} slots, streamed answers of up to 128 tokens at temperature 0; aggregate tokens/s over ${opts.seconds} s of closed-loop requests, median (range) of ${runs} interleaved runs. Every process on CPUs 0,1, the client too.`,
+        columns: ['server', '1 stream', `${SLOTS} streams`, 'vs native, 1', `vs native, ${SLOTS}`],
+        rows: subjects.map((s) => [s.label, spread(s.rates.one), spread(s.rates.four), pct(median(s.rates.one), one), pct(median(s.rates.four), four)]),
+        targets,
+        ...(theirs ? { after: `This build's service against ${opts.compare}'s: ${pct(median(ours.one), median(theirs.one))} at 1 stream, ${pct(median(ours.four), median(theirs.four))} at ${SLOTS}.` } : {}),
+      },
+    ];
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+}
