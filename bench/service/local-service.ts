@@ -17,6 +17,8 @@ export interface LocalService {
   url: string;
   /** A chat-scoped API key. */
   key: string;
+  /** The service's process (taskset execs node: the same pid). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -63,5 +65,5 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
     await stop();
     throw new Error(`the service did not start: ${(e as Error).message}`);
   }
-  return { url, key, stop };
+  return { url, key, pid: child.pid!, stop };
 }

@@ -5,6 +5,7 @@
 // service, compared service, native, …), so a shared machine's swings fall on all of them alike.
 // BENCH_CPU_PROF=DIR writes this build's service's CPU profile there (profile-summary.ts reads it).
 import { benchModel } from './model.js';
+import { cpuSeconds } from './http-load.js';
 import { startLocalService, type LocalService } from './local-service.js';
 import { decode, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, THREADS, type Server } from './runtime.js';
 import { spread, type Rates } from './summary.js';
@@ -15,6 +16,9 @@ interface Subject {
   base: string;
   headers?: Record<string, string>;
   rates: Rates;
+  /** A service's process: its CPU time per token relayed at 4 streams is measured too. */
+  pid?: number;
+  cpuUsPerToken: number[];
 }
 
 export async function relayTables(opts: SectionOptions): Promise<Table[]> {
@@ -33,19 +37,22 @@ export async function relayTables(opts: SectionOptions): Promise<Table[]> {
     const prof = process.env.BENCH_CPU_PROF;
     const mine = await service(undefined, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []);
     const subjects: Subject[] = [
-      { label: `llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`, base: native.base, rates: { one: [], four: [] } },
-      { label: runtime.name, base: runtime.base, rates: { one: [], four: [] } },
-      { label: 'service → runtime (this build)', base: mine.url, headers: { authorization: `Bearer ${mine.key}` }, rates: { one: [], four: [] } },
+      { label: `llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`, base: native.base, rates: { one: [], four: [] }, cpuUsPerToken: [] },
+      { label: runtime.name, base: runtime.base, rates: { one: [], four: [] }, cpuUsPerToken: [] },
+      { label: 'service → runtime (this build)', base: mine.url, headers: { authorization: `Bearer ${mine.key}` }, pid: mine.pid, rates: { one: [], four: [] }, cpuUsPerToken: [] },
     ];
     if (opts.compare) {
       const theirs = await service(opts.compare);
-      subjects.push({ label: `service → runtime (${opts.compare})`, base: theirs.url, headers: { authorization: `Bearer ${theirs.key}` }, rates: { one: [], four: [] } });
+      subjects.push({ label: `service → runtime (${opts.compare})`, base: theirs.url, headers: { authorization: `Bearer ${theirs.key}` }, pid: theirs.pid, rates: { one: [], four: [] }, cpuUsPerToken: [] });
     }
     for (const s of subjects) await decode(s.base, 1, 1, s.headers); // warm-up
     for (let run = 1; run <= runs; run++) {
       for (const s of subjects) {
         s.rates.one.push((await decode(s.base, 1, opts.seconds, s.headers)).tokensPerSecond);
-        s.rates.four.push((await decode(s.base, SLOTS, opts.seconds, s.headers)).tokensPerSecond);
+        const cpu = s.pid ? cpuSeconds(s.pid) : 0;
+        const four = await decode(s.base, SLOTS, opts.seconds, s.headers);
+        s.rates.four.push(four.tokensPerSecond);
+        if (s.pid) s.cpuUsPerToken.push(((cpuSeconds(s.pid) - cpu) * 1e6) / four.tokens);
       }
       opts.progress(`run ${run}/${runs}: ${subjects.map((s) => `${s.rates.four.at(-1)!.toFixed(0)}`).join(' / ')} tokens/s at ${SLOTS} streams`);
     }
@@ -61,9 +68,9 @@ export async function relayTables(opts: SectionOptions): Promise<Table[]> {
     return [
       {
         title: "The service's relay: service → runtime against llama-server (tokens/s)",
-        note: `Seeded 58M F16 model, ${THREADS} threads, ${SLOTS} slots, streamed answers of up to 128 tokens at temperature 0; aggregate tokens/s over ${opts.seconds} s of closed-loop requests, median (range) of ${runs} interleaved runs. Every process on CPUs 0,1, the client too.`,
-        columns: ['server', '1 stream', `${SLOTS} streams`, 'vs native, 1', `vs native, ${SLOTS}`],
-        rows: subjects.map((s) => [s.label, spread(s.rates.one), spread(s.rates.four), pct(median(s.rates.one), one), pct(median(s.rates.four), four)]),
+        note: `Seeded 58M F16 model, ${THREADS} threads, ${SLOTS} slots, streamed answers of up to 128 tokens at temperature 0; aggregate tokens/s over ${opts.seconds} s of closed-loop requests, median (range) of ${runs} interleaved runs. Every process on CPUs 0,1, the client too; a service's CPU time (user + system, /proc) over the ${SLOTS}-stream runs per token it relayed.`,
+        columns: ['server', '1 stream', `${SLOTS} streams`, 'vs native, 1', `vs native, ${SLOTS}`, `service CPU µs/token, ${SLOTS} streams`],
+        rows: subjects.map((s) => [s.label, spread(s.rates.one), spread(s.rates.four), pct(median(s.rates.one), one), pct(median(s.rates.four), four), s.pid ? spread(s.cpuUsPerToken) : '–']),
         targets,
         ...(theirs ? { after: `This build's service against ${opts.compare}'s: ${pct(median(ours.one), median(theirs.one))} at 1 stream, ${pct(median(ours.four), median(theirs.four))} at ${SLOTS}.` } : {}),
       },

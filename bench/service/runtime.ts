@@ -72,7 +72,7 @@ async function fetchRetryingStaleSocket(url: string, init: RequestInit): Promise
 }
 
 /** One closed-loop run: `streams` clients each send request after request for `seconds`. */
-export async function decode(base: string, streams: number, seconds: number, headers: Record<string, string> = {}): Promise<{ tokensPerSecond: number; ttftMs: number[] }> {
+export async function decode(base: string, streams: number, seconds: number, headers: Record<string, string> = {}): Promise<{ tokensPerSecond: number; tokens: number; ttftMs: number[] }> {
   const deadline = Date.now() + seconds * 1000;
   const t0 = performance.now();
   let tokens = 0;
@@ -111,7 +111,7 @@ export async function decode(base: string, streams: number, seconds: number, hea
       }
     }),
   );
-  return { tokensPerSecond: tokens / ((performance.now() - t0) / 1000), ttftMs };
+  return { tokensPerSecond: tokens / ((performance.now() - t0) / 1000), tokens, ttftMs };
 }
 
 /**
