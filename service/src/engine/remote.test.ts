@@ -175,6 +175,25 @@ describe('remote engine', () => {
     expect(JSON.parse(seen[0]!.body).stream).toBe(true);
   });
 
+  it('streamed answers reuse one connection to the upstream, whose body ends after [DONE]', async () => {
+    // As llama-server does: `[DONE]` in one write, the end of the chunked body in the next.
+    const ports: number[] = [];
+    const streamed: Handler = (q, res) => {
+      ports.push(q.socket.remotePort!);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+      setTimeout(() => res.end(), 20);
+    };
+    script = [streamed, streamed];
+    const e = engine();
+    for (let i = 0; i < 2; i++) {
+      expect(await e.chat(req(), () => {})).toMatchObject({ content: 'Hi', finishReason: 'stop' });
+      await new Promise((r) => setTimeout(r, 50)); // the body's end arrives
+    }
+    expect(ports).toHaveLength(2);
+    expect(ports[1]).toBe(ports[0]);
+  });
+
   it('an error event mid-stream fails the request after the deltas it relayed', async () => {
     script = [
       (_q, res) => {

@@ -29,6 +29,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
   });
 
+/** Reads what is left of a body (its end after `[DONE]`), so that its connection is reused; a failure there changes nothing. */
+async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    while (!(await reader.read()).done);
+  } catch {
+    // the answer is complete; the connection is simply not reused
+  }
+}
+
 /** An upstream's 400 as the client's 400: its message, param and (when it is one of ours) code. */
 function relayedRefusal(text: string): ApiError {
   let error: { message?: unknown; code?: unknown; param?: unknown } | undefined;
@@ -217,16 +226,26 @@ export class RemoteEngine implements ChatEngine {
       let chunks = 0;
       // The chunks of one read are handled in one go: one await per read, not per chunk.
       const parser = new SseParser();
-      for await (const part of r.body as unknown as AsyncIterable<Uint8Array>) {
-        for (const data of parser.push(part)) {
-          const c = readChunk(data);
-          if (c.delta) (content += c.delta), chunks++, onDelta(c.delta);
-          if (c.toolCalls) calls.add(c.toolCalls);
-          if (c.finishReason) finishReason = c.finishReason;
-          if (c.usage) usage = c.usage;
+      const reader = (r.body as ReadableStream<Uint8Array>).getReader();
+      try {
+        while (!parser.done) {
+          const read = await reader.read();
+          if (read.done) break;
+          for (const data of parser.push(read.value)) {
+            const c = readChunk(data);
+            if (c.delta) (content += c.delta), chunks++, onDelta(c.delta);
+            if (c.toolCalls) calls.add(c.toolCalls);
+            if (c.finishReason) finishReason = c.finishReason;
+            if (c.usage) usage = c.usage;
+          }
         }
-        if (parser.done) break;
+      } catch (e) {
+        void reader.cancel().catch(() => {});
+        throw e;
       }
+      // After `[DONE]` the body's end is read in the background, not cancelled: fetch drops a
+      // connection whose body was cancelled, and the next request would open a new one.
+      if (parser.done) void readToEnd(reader);
       const toolCalls = calls.result;
       return { content: toolCalls && !content ? null : content, ...(toolCalls ? { toolCalls } : {}), finishReason, usage: usage ?? { prompt_tokens: 0, completion_tokens: chunks, total_tokens: chunks } };
     } catch (e) {
