@@ -150,6 +150,13 @@ describe('smartbot render', () => {
     // dev-0 rendered (and was staged) in another worker: neither swapped in nor left behind.
     expect(tree('three')).toEqual(before);
     expect(readdirSync(join(root, 'three')).filter((d) => d.startsWith('.'))).toEqual([]);
+    // Every tree changes: the replaced ones are removed on three worker threads, none left behind.
+    for (let i = 0; i < 6; i++) writeFileSync(join(root, `environments/dev-${i}.yaml`), dev.replace('level: debug', 'level: warn').replace('namespace: smartbot-dev', `namespace: smartbot-dev-${i}`));
+    expect(spawnCli(['render', '--root', root, '--out', 'three', '--jobs', '3']).code).toBe(0);
+    expect(spawnCli(['render', '--root', root, '--out', 'one', '--jobs', '1']).code).toBe(0);
+    expect(tree('three')).toEqual(tree('one'));
+    expect(tree('three')).not.toEqual(before);
+    expect(readdirSync(join(root, 'three')).filter((d) => d.startsWith('.'))).toEqual([]);
     rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
