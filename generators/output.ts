@@ -80,6 +80,11 @@ export interface StagedTree {
   previous: string[];
 }
 
+/** A tree just staged: which of its files are hard links to the tree it replaces (same inode and mtime). */
+export interface Staging extends StagedTree {
+  linked: Set<string>;
+}
+
 /**
  * Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files.
  * `known`: the caller knows the tree differs, holds `previous`, and holds the files in `same`
@@ -87,7 +92,7 @@ export interface StagedTree {
  * rather than written again (a tier change rewrites one or two files of each tree); where
  * links are refused, it is written.
  */
-export function stageTree(outDir: string, env: string, files: RenderedFile[], known?: { previous: string[]; same: ReadonlySet<string> }): StagedTree | undefined {
+export function stageTree(outDir: string, env: string, files: RenderedFile[], known?: { previous: string[]; same: ReadonlySet<string> }): Staging | undefined {
   let have = known?.previous;
   let same = known?.same;
   if (!have || !same) {
@@ -97,9 +102,10 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
   }
   const tmp = stagingDir(outDir, env);
   const current = join(outDir, env);
-  rmSync(tmp, { recursive: true, force: true });
+  const linked = new Set<string>();
   try {
-    const made = new Set<string>();
+    makeEmptyDir(tmp);
+    const made = new Set<string>([tmp]);
     let linking = true;
     for (const f of files) {
       const path = join(tmp, f.path);
@@ -108,6 +114,7 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
       if (linking && same.has(f.path)) {
         try {
           linkSync(`${current}/${f.path}`, path);
+          linked.add(f.path);
           continue;
         } catch {
           linking = false;
@@ -119,7 +126,16 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  return { dir: tmp, previous: have };
+  return { dir: tmp, previous: have, linked };
+}
+
+/** Makes `dir` an empty directory: one left by a crashed run of the same pid is cleared first. */
+function makeEmptyDir(dir: string): void {
+  // A recursive mkdir answers undefined when the directory was there already.
+  if (mkdirSync(dir, { recursive: true }) === undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+  }
 }
 
 /** A replaced tree moved aside, still to be removed (removeTrees), with the files it held. */

@@ -76,16 +76,28 @@ export function inputKey(name: string, config: unknown, keyringJson: string): st
   return sha(`${name}\0${JSON.stringify(config)}\0${keyringJson}`);
 }
 
-/** The stamp of rendered/<env>/ over `paths`; undefined when one is missing or has changed kind. */
-export function treeStamp(dir: string, paths: readonly string[]): string | undefined {
+/**
+ * What the stamp of rendered/<env>/ is made of: each of `paths`' size, mtime and inode, in order;
+ * undefined when one is missing or has changed kind. `known` gives the lines already known (a
+ * file hard-linked from a tree just stat-ed keeps its size, mtime and inode): those are not stat-ed.
+ */
+export function statTree(dir: string, paths: readonly string[], known?: ReadonlyMap<string, string>): string[] | undefined {
   const parts: string[] = [];
   for (const p of paths) {
+    const line = known?.get(p);
+    if (line !== undefined) {
+      parts.push(line);
+      continue;
+    }
     const s = statSync(p === '' ? dir : `${dir}/${p}`, { throwIfNoEntry: false });
     if (!s || s.isDirectory() !== (p === '' || p.endsWith('/'))) return undefined;
     parts.push(`${s.size} ${s.mtimeMs} ${s.ino}`);
   }
-  return sha(parts.join('\n'));
+  return parts;
 }
+
+/** A tree's stamp, from statTree's lines. */
+export const stampOf = (parts: readonly string[]) => sha(parts.join('\n'));
 
 /** The directories of a tree holding `files` (relative paths), each ending in /, the tree itself as "". */
 export function treePaths(files: readonly string[]): string[] {

@@ -11,7 +11,7 @@ import { compareTree, driftAgainst, hasDrift, stageTree, type Drift, type Staged
 import type { Diagnostic } from '../../validation/diagnostics.js';
 import { refusalMessage, repoPath } from '../../validation/load/repo-file.js';
 import { EnvironmentValidator, type Target } from '../../validation/validate.js';
-import { contentHash, entryFiles, inputKey, treePaths, treeStamp, type CacheEntry } from './cache.js';
+import { contentHash, entryFiles, inputKey, stampOf, statTree, treePaths, type CacheEntry } from './cache.js';
 
 export interface RenderChunkInput {
   root: string;
@@ -82,7 +82,8 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     const key = input.cache && inputKey(loaded.name, config, keyring.text);
     const known = input.cache?.[loaded.name];
     // The tree as the cache recorded it, untouched since: what it holds is known without reading it.
-    const intact = key && known && treeStamp(dir, known.paths) === known.stamp ? known : undefined;
+    const knownStat = key && known ? statTree(dir, known.paths) : undefined;
+    const intact = knownStat && stampOf(knownStat) === known!.stamp ? known : undefined;
     if (intact && intact.key === key) {
       Object.assign(entry, { files: intact.contents.length, cached: true, record: intact });
       continue;
@@ -93,19 +94,25 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     // The tree as it will stand once this run is over: the staged one (swapped in whole, its
     // files' mtimes and inodes kept) or the one already there when it matched.
     let tree: string | undefined;
+    let reuse: Map<string, string> | undefined;
     const versus = intact ? knownDrift(dir, intact, files, contents) : undefined;
     if (input.mode === 'check') {
       entry.drift = versus?.drift ?? compareTree(input.outDir, loaded.name, files);
       if (!hasDrift(entry.drift)) tree = dir;
     } else {
       const staged = versus && !hasDrift(versus.drift) ? undefined : stageTree(input.outDir, loaded.name, files, intact && versus && { previous: entryFiles(intact), same: versus.same });
-      if (staged) entry.staged = staged;
+      if (staged) entry.staged = { dir: staged.dir, previous: staged.previous };
       tree = staged?.dir ?? dir;
+      // Files linked from the tree just stat-ed keep its lines; the tree itself, when kept, all of them.
+      if (intact && knownStat) {
+        const lines = new Map(intact.paths.map((p, i) => [p, knownStat[i]!]));
+        reuse = staged ? new Map([...staged.linked].map((p) => [p, lines.get(p)!])) : lines;
+      }
     }
     if (key && tree) {
       const paths = treePaths(files.map((f) => f.path));
-      const stamp = treeStamp(tree, paths);
-      if (stamp) entry.record = { key, paths, stamp, contents };
+      const parts = statTree(tree, paths, reuse);
+      if (parts) entry.record = { key, paths, stamp: stampOf(parts), contents };
     }
   }
   onProgress?.(input.targets.length);
