@@ -10,7 +10,7 @@
 // The cache lives in <root>/.smartbot-cache/ (ignored by its own .gitignore, as pytest's and
 // ruff's caches are); it is best effort: a cache that cannot be read or written is ignored.
 // `--no-cache` reads and writes none.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,10 +41,11 @@ interface CacheFile {
 
 export const CACHE_DIR = '.smartbot-cache';
 
-const sha = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+// crypto.hash (one call, no Hash object) is twice as fast as createHash for a file's few KiB.
+const sha = (text: string) => hash('sha256', text, 'base64url').slice(0, 32);
 
 /** A rendered file's content, for comparing a new rendering with a tree known to be unchanged since it was recorded. */
-export const contentHash = (text: string) => createHash('sha1').update(text).digest('base64url').slice(0, 22);
+export const contentHash = (text: string) => hash('sha1', text, 'base64url').slice(0, 22);
 
 /** The files of a cache entry's tree (its paths less the directories), relative. */
 export const entryFiles = (e: CacheEntry) => e.paths.filter((p) => p !== '' && !p.endsWith('/'));
@@ -57,7 +58,7 @@ let toolchain: string | undefined;
 export function toolchainFingerprint(): string {
   if (toolchain) return toolchain;
   const here = dirname(fileURLToPath(import.meta.url));
-  const hash = createHash('sha256');
+  const digest = createHash('sha256');
   for (const dir of [join(here, '..', '..', 'generators'), join(here, '..', '..', 'contract'), templatesDir]) {
     let names: string[];
     try {
@@ -65,10 +66,10 @@ export function toolchainFingerprint(): string {
     } catch {
       continue;
     }
-    for (const f of names) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
+    for (const f of names) digest.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
   }
-  hash.update(readFileSync(join(packageRoot, 'package.json')));
-  return (toolchain = hash.digest('base64url'));
+  digest.update(readFileSync(join(packageRoot, 'package.json')));
+  return (toolchain = digest.digest('base64url'));
 }
 
 /** The inputs an environment's rendered files depend on, besides the toolchain. */
