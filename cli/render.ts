@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { environmentFile, environmentNameFromFile, LAYOUT } from '../contract/paths.js';
 import { UserError } from '../contract/run-main.js';
-import { runWorkers, splitEvenly, workerCount, workerScript } from '../contract/worker-pool.js';
+import { runWorkers, splitEvenly, WorkerPool, workerCount, workerScript } from '../contract/worker-pool.js';
 import { clusterFiles } from '../generators/clusters.js';
 import { compareTree, removeTrees, stageTree, swapTree, type Drift, type ReplacedTree, type StagedTree } from '../generators/output.js';
 import { hasErrors } from '../validation/diagnostics.js';
@@ -43,6 +43,8 @@ Options:
 
 /** Below this many environments per worker, a worker's start costs more than it saves. */
 const ENVIRONMENTS_PER_WORKER = 400;
+/** Parts per worker: a worker slowed by a neighbour takes fewer of them (each part costs one validator's set-up). */
+const PARTS_PER_WORKER = 4;
 /** Replaced trees per removing worker (one tree ≈ 0.2 ms; a worker that imports only fs starts in ≈ 40 ms). */
 const TREES_PER_REMOVER = 500;
 
@@ -71,27 +73,32 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const mode = values.check ? 'check' : 'write';
 
   const { targets, empty } = environmentTargets(root, values.env ? [join(root, environmentFile(values.env))] : undefined);
-  const cache = values['no-cache'] ? RenderCache.disabled() : RenderCache.open(root, outDir);
-  const shared: Omit<RenderChunkInput, 'targets'> = { root, outDir, mode, maxFileBytes };
-  /** A part of the run, with the cache's entries for its environments (workers get only theirs). */
-  const part = (t: typeof targets): RenderChunkInput => {
-    if (values['no-cache']) return { ...shared, targets: t };
-    const entries: Record<string, CacheEntry> = {};
-    for (const { file } of t) {
-      const name = environmentNameFromFile(file);
-      const e = cache.entries.get(name);
-      if (e) entries[name] = e;
-    }
-    return { ...shared, targets: t, cache: entries };
-  };
   const script = workerScript(new URL('./render/worker.js', import.meta.url));
   const jobs = script ? workerCount(targets.length, ENVIRONMENTS_PER_WORKER, requestedJobs) : 1;
-  const progress = progressLine(io, 'render', mode === 'check' ? 'checked' : 'rendered');
-  const onProgress = (done: number) => progress(done, targets.length);
-  const parts =
-    jobs === 1
-      ? [renderChunk(part(targets), onProgress)]
-      : await runWorkers<RenderChunkInput, RenderedEnvironment[]>(script!, splitEvenly(targets, jobs).map(part), onProgress);
+  // Started first: the workers load the toolchain while this thread reads the render cache.
+  const pool = jobs > 1 ? new WorkerPool<RenderChunkInput, RenderedEnvironment[]>(script!, jobs) : undefined;
+  let parts: RenderedEnvironment[][];
+  let cache = RenderCache.disabled();
+  try {
+    if (!values['no-cache']) cache = RenderCache.open(root, outDir);
+    const shared: Omit<RenderChunkInput, 'targets'> = { root, outDir, mode, maxFileBytes };
+    /** A part of the run, with the cache's entries for its environments (workers get only theirs). */
+    const part = (t: typeof targets): RenderChunkInput => {
+      if (values['no-cache']) return { ...shared, targets: t };
+      const entries: Record<string, CacheEntry> = {};
+      for (const { file } of t) {
+        const name = environmentNameFromFile(file);
+        const e = cache.entries.get(name);
+        if (e) entries[name] = e;
+      }
+      return { ...shared, targets: t, cache: entries };
+    };
+    const progress = progressLine(io, 'render', mode === 'check' ? 'checked' : 'rendered');
+    const onProgress = (done: number) => progress(done, targets.length);
+    parts = pool ? await pool.run(splitEvenly(targets, Math.min(targets.length, jobs * PARTS_PER_WORKER)).map(part), onProgress) : [renderChunk(part(targets), onProgress)];
+  } finally {
+    await pool?.close();
+  }
   const results = parts.flat();
   const discard = () => results.forEach((e) => e.staged && rmSync(e.staged.dir, { recursive: true, force: true }));
 

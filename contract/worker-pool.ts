@@ -1,15 +1,13 @@
 // Work split over worker threads, for commands whose environments are independent (render,
-// plan). Each worker gets one input and answers one output; progress may be posted meanwhile.
+// plan). A worker answers each input it is given with one output; progress may be posted meanwhile.
 // Callers split the work into contiguous, ordered parts and merge the outputs in that order,
 // so the result does not depend on how many workers ran. A worker's UserError reaches the
 // caller as the same one-line UserError.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { UserError } from './run-main.js';
-
-type Message = { progress: number } | { result: unknown } | { error: { message: string; exitCode?: number; stack?: string } };
 
 /**
  * How many workers pay for `items` units of work: at most one per core, and none below
@@ -33,52 +31,90 @@ export function splitEvenly<T>(items: readonly T[], parts: number): T[][] {
   return out;
 }
 
-/** Runs `script` once per input, all at once; outputs in input order. Progress is the units done over all parts. */
-export async function runWorkers<I, O>(script: URL, inputs: readonly I[], onProgress?: (done: number) => void): Promise<O[]> {
-  const workers: Worker[] = [];
-  const done = inputs.map(() => 0);
-  try {
-    return await Promise.all(
-      inputs.map(
-        (input, part) =>
-          new Promise<O>((resolve, reject) => {
-            const w = new Worker(script, { workerData: input });
-            workers.push(w);
-            let settled = false;
-            w.on('message', (m: Message) => {
-              if ('progress' in m) {
-                done[part] = m.progress;
-                onProgress?.(done.reduce((a, b) => a + b, 0));
-              }
-              else if ('result' in m) (settled = true), resolve(m.result as O);
-              else {
-                settled = true;
-                const e = m.error.exitCode === 1 || m.error.exitCode === 2 ? new UserError(m.error.message, m.error.exitCode) : new Error(m.error.message);
-                if (m.error.stack) e.stack = m.error.stack;
-                reject(e);
-              }
-            });
-            w.on('error', (e) => ((settled = true), reject(e)));
-            w.on('exit', (code) => {
-              if (!settled) reject(new Error(`a worker thread exited with code ${code} before answering`));
-            });
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+/** Between the pool and a worker: the inputs go out with their part number, progress and outputs come back with it. */
+type Message = { part: number } & ({ progress: number } | { result: unknown } | { error: { message: string; exitCode?: number; stack?: string } });
+
+/**
+ * Worker threads running `script`, started at once so that they load their modules while the
+ * caller prepares the inputs. `run` gives each input to the next free worker: a caller may cut
+ * the work into more parts than workers, so that a worker slowed down by a neighbour on a
+ * shared machine does not hold the others up at the end.
+ */
+export class WorkerPool<I, O> {
+  private readonly workers: Worker[];
+
+  constructor(script: URL, size: number) {
+    this.workers = Array.from({ length: size }, () => new Worker(script));
+  }
+
+  /** Every input's output, in input order; progress is the units done over all parts. */
+  run(inputs: readonly I[], onProgress?: (done: number) => void): Promise<O[]> {
+    const done = inputs.map(() => 0);
+    const outputs: O[] = new Array(inputs.length);
+    let next = 0;
+    let answered = 0;
+    return new Promise<O[]>((resolve, reject) => {
+      if (inputs.length === 0) return resolve([]);
+      let failed = false;
+      const detach = () => this.workers.forEach((w) => w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit'));
+      const fail = (e: Error) => {
+        if (failed) return;
+        (failed = true), detach(), reject(e);
+      };
+      const feed = (w: Worker) => {
+        if (next < inputs.length) w.postMessage({ part: next, input: inputs[next++] });
+      };
+      for (const w of this.workers) {
+        let busy = false;
+        w.on('message', (m: Message) => {
+          if ('progress' in m) {
+            done[m.part] = m.progress;
+            onProgress?.(done.reduce((a, b) => a + b, 0));
+          } else if ('result' in m) {
+            outputs[m.part] = m.result as O;
+            busy = next < inputs.length;
+            if (++answered === inputs.length) detach(), resolve(outputs);
+            else feed(w);
+          } else {
+            const e = m.error.exitCode === 1 || m.error.exitCode === 2 ? new UserError(m.error.message, m.error.exitCode) : new Error(m.error.message);
+            if (m.error.stack) e.stack = m.error.stack;
+            fail(e);
+          }
+        });
+        w.on('error', fail);
+        w.on('exit', (code) => busy && fail(new Error(`a worker thread exited with code ${code} before answering`)));
+        busy = next < inputs.length;
+        feed(w);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
-/** The worker side: answers `workerData` with `work`'s output, or its error. */
+/** Runs `script` once per input on a pool of `size` workers (default: one per input); outputs in input order. */
+export async function runWorkers<I, O>(script: URL, inputs: readonly I[], onProgress?: (done: number) => void, size = inputs.length): Promise<O[]> {
+  const pool = new WorkerPool<I, O>(script, Math.max(1, Math.min(size, inputs.length)));
+  try {
+    return await pool.run(inputs, onProgress);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The worker side: answers each input posted to it with `work`'s output, or its error; it lives until the pool closes. */
 export function serveWorker<I, O>(work: (input: I, progress: (done: number) => void) => O): void {
   if (isMainThread || !parentPort) return;
   const port = parentPort;
-  try {
-    const result = work(workerData as I, (done) => port.postMessage({ progress: done } satisfies Message));
-    port.postMessage({ result } satisfies Message);
-  } catch (e) {
-    const err = e as Error;
-    port.postMessage({ error: { message: err.message, ...(e instanceof UserError ? { exitCode: e.exitCode } : {}), ...(err.stack ? { stack: err.stack } : {}) } } satisfies Message);
-  }
+  port.on('message', ({ part, input }: { part: number; input: I }) => {
+    try {
+      const result = work(input, (done) => port.postMessage({ part, progress: done } satisfies Message));
+      port.postMessage({ part, result } satisfies Message);
+    } catch (e) {
+      const err = e as Error;
+      port.postMessage({ part, error: { message: err.message, ...(e instanceof UserError ? { exitCode: e.exitCode } : {}), ...(err.stack ? { stack: err.stack } : {}) } } satisfies Message);
+    }
+  });
 }
