@@ -13,6 +13,7 @@ import { LLAMA_RUNTIME, PATHS, type ServiceConfig } from '../../contract/service
 import { sha256File } from '../../gguf/inspect.js';
 import { LLAMA_SERVER_ENV } from '../../service/src/llama-server.js';
 import { readChunks } from '../../service/src/openai-wire.js';
+import { freePort } from '../../test/helpers/service.js';
 import { pinned, stopProcess, waitReady } from './http-load.js';
 import { benchModel } from './model.js';
 import { recordRates, spread, type Rates } from './summary.js';
@@ -35,11 +36,11 @@ export interface Server {
   stop: () => void | Promise<void>;
 }
 
-let nextPort = 18_900;
 /** Starts `cmd args` pinned to `cpus` (taskset), and waits until `readyPath` answers 200. */
 async function spawnServer(name: string, cpus: string, cmd: string, args: (port: number) => string[], readyPath: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const port = nextPort;
-  nextPort += 2; // the runtime on llama-server uses the next port for llama-server itself
+  // Two free ports (the runtime on llama-server uses the next one for llama-server itself),
+  // never fixed ones: a second bench on the machine would answer on them instead.
+  const port = await freePort(2);
   let out = '';
   const [command, commandArgs] = pinned(cpus, cmd, args(port));
   const child = spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -159,13 +160,12 @@ const runtimeEntry = (threads: number) =>
 /** The runtime entry as the runtime image runs it (`runtime --config`, llama-server behind its front). */
 export async function runtimeOnLlamaServer(bin: string, threads: number, slots = SLOTS): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'smartbot-bench-runtime-'));
-  const port = nextPort;
   const c = await pairConfig(threads, slots);
-  const config = { ...c, model: { ...c.model, path: benchModel() }, listen: { host: '127.0.0.1', port } };
-  writeFileSync(join(dir, 'runtime.json'), JSON.stringify(config));
-  const server = await spawnServer(`runtime (llama-server) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, () => [
-    join(dist, 'service/src/entries/llama-runtime.js'), '--config', join(dir, 'runtime.json'), '--port', String(port),
-  ], '/readyz', { [LLAMA_SERVER_ENV]: bin }).catch((e) => {
+  // The config names the port spawnServer picks: written once it has.
+  const server = await spawnServer(`runtime (llama-server) ${threads} thread${threads > 1 ? 's' : ''}`, cpusFor(threads), process.execPath, (port) => {
+    writeFileSync(join(dir, 'runtime.json'), JSON.stringify({ ...c, model: { ...c.model, path: benchModel() }, listen: { host: '127.0.0.1', port } }));
+    return [join(dist, 'service/src/entries/llama-runtime.js'), '--config', join(dir, 'runtime.json'), '--port', String(port)];
+  }, '/readyz', { [LLAMA_SERVER_ENV]: bin }).catch((e) => {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   });
