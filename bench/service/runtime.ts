@@ -58,17 +58,19 @@ async function spawnServer(name: string, cpus: string, cmd: string, args: (port:
 }
 
 /**
- * fetch, sent once more when the connection it reused had been closed by the server in the
+ * fetch, sent again when the connection it reused had been closed by the server in the
  * meantime (llama-server closes idle keep-alive connections; fetch then fails before any byte of
  * an answer arrived, and the request never reached the server).
  */
 async function fetchRetryingStaleSocket(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (e) {
-    const code = ((e as { cause?: { code?: string } }).cause?.code) ?? '';
-    if (!(e instanceof TypeError) || !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(code)) throw e;
-    return fetch(url, init);
+  // Each pooled connection may be one the server closed (at 4 streams, up to 4 of them).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      const code = ((e as { cause?: { code?: string } }).cause?.code) ?? '';
+      if (!(e instanceof TypeError) || !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(code) || attempt > SLOTS) throw e;
+    }
   }
 }
 
