@@ -11,7 +11,7 @@ import { repoRoot } from './env.js';
 const tag = (JSON.parse(readFileSync(join(repoRoot, 'node_modules/node-llama-cpp/llama/llama.cpp.info.json'), 'utf8')) as { tag: string }).tag;
 
 /** The build's llama-server (its CPU variants beside it in cpu/). */
-export const runtimeLlamaServer = join(process.env.SMARTBOT_CACHE ?? join(homedir(), '.cache', 'smartbot'), 'llama-server', `${tag}-cpu-variants-prebuilt`, 'dist', 'llama-server');
+export const runtimeLlamaServer = join(process.env.SMARTBOT_CACHE ?? join(homedir(), '.cache', 'smartbot'), 'llama-server', `${tag}-cpu-variants`, 'dist', 'llama-server');
 
 /** Whether the build is here; throws under REQUIRE_DOCKER=1 when it is not, and says once what skips otherwise. */
 export function hasRuntimeBuild(skipping: string): boolean {
