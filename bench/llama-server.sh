@@ -67,7 +67,7 @@ if [ "$flavour" = native ]; then
     -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF >&2
   cmake --build "$cache/build" --target llama-server -j"$(nproc)" >&2
 else
-  cmake -S "$root/bench/llama-server" -B "$cache/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_SOURCE="$cache" -DPREBUILT="$prebuilt" \
+  cmake -S "$root/bench/llama-server" -B "$cache/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_SOURCE="$cache" -DLLAMA_TAG="$tag" -DPREBUILT="$prebuilt" \
     "-DCMAKE_INSTALL_RPATH=\$ORIGIN" -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON >&2
   cmake --build "$cache/build" --target llama-server -j"$(nproc)" >&2
   out="$cache/dist.partial"
