@@ -6,18 +6,18 @@
 #   bench/llama-server.sh             this machine's build of everything (-march=native, OpenMP):
 #                                     bench/service's baseline, llama-server as llama.cpp builds it
 #                                     by default; ≈ 7–14 min at -j2 the first time.
-#   bench/llama-server.sh --portable  the runtime image's build (containers/context.sh): only the
-#                                     server (bench/llama-server/CMakeLists.txt: tools/server, the
-#                                     multimodal library, cpp-httplib; ≈ 4.5 CPU-min), linked
-#                                     against the ggml, llama and llama-common libraries of
-#                                     node-llama-cpp's prebuilt linux-x64 package (the same tag):
-#                                     the CPU backend as loadable variants (GGML_BACKEND_DL), those
-#                                     of CPU_VARIANTS in contract/cpu-variants.ts (x86-64-v3: AVX2,
-#                                     FMA, F16C, any x86-64 server since 2015; x86-64-v4: AVX-512),
-#                                     the best one the CPU supports chosen when llama-server starts;
+#   bench/llama-server.sh --portable  the runtime image's build (containers/context.sh): the
+#                                     server alone (bench/llama-server/CMakeLists.txt: tools/server,
+#                                     the multimodal library, cpp-httplib) linked against the ggml,
+#                                     llama and llama-common libraries of node-llama-cpp's prebuilt
+#                                     linux-x64 package (the same tag), and the CPU backend as
+#                                     loadable variants (GGML_BACKEND_DL) compiled here: those of
+#                                     CPU_VARIANTS in contract/cpu-variants.ts (x86-64-v3: AVX2, FMA,
+#                                     F16C, any x86-64 server since 2015; x86-64-v4: AVX-512), the
+#                                     best one the CPU supports chosen when llama-server starts;
 #                                     ggml's own thread pool, no OpenMP (no libgomp in the image;
-#                                     `--poll 0` lets waiting threads sleep). Laid out as the image
-#                                     ships it:
+#                                     `--poll 0` lets waiting threads sleep). ≈ 3 min at -j2 the
+#                                     first time. Laid out as the image ships it:
 #                                       llama-server, lib*.so    the server and its libraries ($ORIGIN)
 #                                       cpu/libggml-cpu-*.so     every variant: ggml loads the best
 #                                       cpu/<level>/             one variant alone (a link), to force it
@@ -50,9 +50,6 @@ if [ "$flavour" = prebuilt ]; then
   variants=$(node -e 'const s = require("fs").readFileSync(process.argv[1], "utf8");
     console.log([...s.matchAll(/\{ level: .([\w.-]+)., ggml: .(\w+)./g)].map((m) => `${m[2]}:${m[1]}`).join(" "))' "$root/contract/cpu-variants.ts")
   [ -n "$variants" ] || { echo "llama-server: found no CPU_VARIANTS in contract/cpu-variants.ts (update this script's reader)" >&2; exit 1; }
-  for v in $variants; do
-    [ -f "$prebuilt/libggml-cpu-${v%%:*}.so" ] || { echo "llama-server: $prebuilt has no libggml-cpu-${v%%:*}.so (contract/cpu-variants.ts names a variant node-llama-cpp does not ship)" >&2; exit 1; }
-  done
 fi
 mkdir -p "$(dirname "$cache")"
 exec 9>"$cache.lock"
@@ -70,14 +67,28 @@ else
   cmake -S "$root/bench/llama-server" -B "$cache/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_SOURCE="$cache" -DLLAMA_TAG="$tag" -DPREBUILT="$prebuilt" \
     "-DCMAKE_INSTALL_RPATH=\$ORIGIN" -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON >&2
   cmake --build "$cache/build" --target llama-server -j"$(nproc)" >&2
+  # The CPU variants are compiled here rather than taken from the package: its builds (GCC 11)
+  # decode ≈ 18 % slower at 4 streams on this AVX-512 machine (docs/performance.md). Only they and
+  # ggml-base (to link against: the image ships the package's, same tag, same unversioned soname)
+  # are built, from llama.cpp's own CMake files with ggml's fourteen variants configured.
+  targets=()
+  for v in $variants; do
+    grep -qE "^[[:space:]]*ggml_add_cpu_backend_variant\(${v%%:*}[ )]" "$cache/ggml/src/CMakeLists.txt" || { echo "llama-server: ggml/src/CMakeLists.txt of $tag has no CPU variant ${v%%:*} (contract/cpu-variants.ts names it)" >&2; exit 1; }
+    targets+=("ggml-cpu-${v%%:*}")
+  done
+  cmake -S "$cache" -B "$cache/build-cpu" -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_TOOLS=OFF \
+    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF \
+    -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DBUILD_SHARED_LIBS=ON -DGGML_OPENMP=OFF \
+    -DCMAKE_PLATFORM_NO_VERSIONED_SONAME=ON "-DCMAKE_INSTALL_RPATH=\$ORIGIN" -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON >&2
+  cmake --build "$cache/build-cpu" --target "${targets[@]}" -j"$(nproc)" >&2
   out="$cache/dist.partial"
   rm -rf "$out" && mkdir -p "$out/cpu"
   cp "$cache/build/server/llama-server" "$out/"
-  # Every prebuilt library but the node addon; of the CPU variants only the image's.
+  # Every prebuilt library but the node addon and the package's own CPU variants.
   find "$prebuilt" -maxdepth 1 -name 'lib*.so' ! -name 'libggml-cpu-*' -exec cp -t "$out/" {} +
   for v in $variants; do
     name=${v%%:*} level=${v#*:}
-    cp "$prebuilt/libggml-cpu-$name.so" "$out/cpu/"
+    cp "$cache/build-cpu/bin/libggml-cpu-$name.so" "$out/cpu/"
     mkdir -p "$out/cpu/$level" && ln -s "../libggml-cpu-$name.so" "$out/cpu/$level/libggml-cpu-$name.so"
   done
   mv "$out" "$cache/dist"
