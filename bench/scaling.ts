@@ -9,7 +9,7 @@
 // lowest load from which on p99 stays over KNEE_FACTOR × its value with nothing in flight.
 // Usage: npm run bench:scaling [-- --seconds 20 --runs 3 --sequences 4 --models demo,58m,runtime]
 // (runtime: the deployed path, the service in front of the runtime on llama-server; it needs
-// the portable llama-server build that bench/llama-server.sh --portable caches, ≈ 10 min once.)
+// the portable llama-server build that bench/llama-server.sh --portable caches, ≈ 3 min once.)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

@@ -3,8 +3,10 @@
 # never downloads node_modules: production dependencies come from the host's npm cache
 # (`npm ci --omit=dev --omit=optional`), and the runtime adds only node-llama-cpp's linux-x64
 # CPU binary (not the CUDA, Vulkan and ARM ones: ~950 MB with them, ~110 MB without) and
-# llama-server with its CPU variants, built once from node-llama-cpp's llama.cpp source and
-# cached on this machine (bench/llama-server.sh --portable: minutes the first time, then instant).
+# llama-server with its libraries and CPU variants: the server and the variants compiled once
+# from node-llama-cpp's llama.cpp source, against that package's prebuilt ggml and llama
+# libraries, and cached on this machine (bench/llama-server.sh --portable: ≈ 3 min at -j2 the
+# first time, then instant).
 # Usage: containers/context.sh service|runtime OUT_DIR     (run `npm run build` first)
 set -euo pipefail
 kind=${1:?usage: context.sh service|runtime OUT_DIR}

@@ -1,7 +1,8 @@
 # The llama.cpp runtime: serves one GGUF model over the OpenAI-compatible API. `--config` runs
-# llama.cpp's llama-server (lib/llama-server/: built from the llama.cpp source node-llama-cpp
-# ships, cached by bench/llama-server.sh --portable; its CPU backend in two variants, x86-64-v3
-# and x86-64-v4 (AVX-512), the best one the node's CPU supports loaded at start, or the one
+# llama.cpp's llama-server (lib/llama-server/: the server compiled from the llama.cpp source
+# node-llama-cpp ships, on the ggml/llama libraries of its prebuilt linux-x64 package, cached by
+# bench/llama-server.sh --portable; its CPU backend in two variants, x86-64-v3 and x86-64-v4
+# (AVX-512), the best one the node's CPU supports loaded at start, or the one
 # $SMARTBOT_CPU_VARIANT names) behind the runtime's front (service/src/llama-server.ts); the
 # standalone `--path` mode and model_loader use node-llama-cpp (linux-x64 CPU binary only).
 # Build context: containers/context.sh runtime DIR.

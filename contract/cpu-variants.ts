@@ -1,8 +1,9 @@
-// The CPU variants of llama.cpp's CPU backend that the runtime image ships
-// (bench/llama-server.sh --portable builds them with GGML_BACKEND_DL; keep its `variants` list
-// in step): each an x86-64 microarchitecture level, the ggml library that implements it, and the
-// CPU flags it needs. When llama-server starts, ggml loads the best one this CPU supports; the
-// runtime reports which (its log, /readyz) and doctor predicts it for a host. Ordered lowest first.
+// The CPU variants of llama.cpp's CPU backend that the runtime image ships (bench/llama-server.sh
+// --portable reads this list and compiles these of ggml's fourteen; keep the one-line
+// `{ level: '…', ggml: '…'` form it reads): each an x86-64 microarchitecture level, the ggml
+// library that implements it, and the CPU flags it needs. When llama-server starts, ggml loads
+// the best one this CPU supports; the runtime reports which (its log, /readyz) and doctor
+// predicts it for a host. Ordered lowest first.
 import { readFileSync } from 'node:fs';
 
 export interface CpuVariant {
