@@ -1,6 +1,6 @@
 // How the local engine drives node-llama-cpp's decode loop (LlamaContext.dispatchPendingBatch):
-// two changes to node-llama-cpp 3.21.1 (pinned exactly) that none of its options can express.
-// Both reach into its internals, and both fail loudly at load if an upgrade moved them.
+// three changes to node-llama-cpp 3.21.1 (pinned exactly) that none of its options can express.
+// All reach into its internals (addon-context.ts), and fail loudly at load if an upgrade moved them.
 //
 // 1. Sampling, one sequence at a time (correctness). After a batch, node-llama-cpp samples each
 //    sequence's token on libuv's pool, all at once. llama.cpp reorders a batch's output rows
@@ -17,26 +17,13 @@
 //    through the service"). The loop awaits a per-sequence hook after each batch; here that
 //    hook waits one event-loop turn, by which time every sequence that got a token has queued
 //    its next one. The turn costs one setImmediate per batch.
+// 3. One pass per batch (speed): the batch's sequences in ascending order (batch-order.ts says why).
 import type { LlamaContext, LlamaContextSequence } from 'node-llama-cpp';
-
-/** The addon context node-llama-cpp decodes and samples with (LlamaContext._ctx). */
-interface AddonContext {
-  decodeBatch(): Promise<void>;
-  sampleToken(...args: unknown[]): Promise<unknown>;
-}
+import { addonOf, moved, wrap } from './addon-context.js';
+import { orderBatchesBySequence } from './batch-order.js';
 
 /** The hook LlamaContext's decode loop awaits for each sequence after a batch (bound per sequence). */
 const AFTER_BATCH = '_takeIntervalCheckpointIfNeededAfterBatch';
-
-function moved(what: string): Error {
-  return new Error(`node-llama-cpp's internals changed (${what}): service/src/engine/decode-loop.ts needs updating for this version`);
-}
-
-/** Replaces a method of the native addon object (its own properties are read-only, not frozen). */
-function wrap<K extends keyof AddonContext>(addon: AddonContext, name: K, make: (original: AddonContext[K]) => AddonContext[K]): void {
-  if (typeof addon[name] !== 'function') throw moved(`LlamaContext._ctx.${name}`);
-  Object.defineProperty(addon, name, { value: make(addon[name].bind(addon) as AddonContext[K]), configurable: true });
-}
 
 export class DecodeLoop {
   /** The event-loop turn the decode loop waits for after the current batch; made by the first sequence's hook. */
@@ -46,8 +33,8 @@ export class DecodeLoop {
   private readonly widths = new Map<number, number>();
 
   constructor(context: LlamaContext) {
-    const addon = (context as unknown as { _ctx?: AddonContext })._ctx;
-    if (!addon) throw moved('LlamaContext._ctx');
+    const addon = addonOf(context);
+    orderBatchesBySequence(addon);
     wrap(addon, 'decodeBatch', (decode) => () => {
       if (this.inBatch > 0) this.widths.set(this.inBatch, (this.widths.get(this.inBatch) ?? 0) + 1);
       this.inBatch = 0;
