@@ -178,8 +178,10 @@ describe('remote engine', () => {
   it('streamed answers reuse one connection to the upstream, whose body ends after [DONE]', async () => {
     // As llama-server does: `[DONE]` in one write, the end of the chunked body in the next.
     const ports: number[] = [];
+    let ended: Promise<void> = Promise.resolve();
     const streamed: Handler = (q, res) => {
       ports.push(q.socket.remotePort!);
+      ended = new Promise((r) => res.on('finish', () => r()));
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
       setTimeout(() => res.end(), 20);
@@ -188,7 +190,9 @@ describe('remote engine', () => {
     const e = engine();
     for (let i = 0; i < 2; i++) {
       expect(await e.chat(req(), () => {})).toMatchObject({ content: 'Hi', finishReason: 'stop' });
-      await new Promise((r) => setTimeout(r, 50)); // the body's end arrives
+      // The body's end is sent, then read by the engine in the background: time for that on a busy machine.
+      await ended;
+      await new Promise((r) => setTimeout(r, 250));
     }
     expect(ports).toHaveLength(2);
     expect(ports[1]).toBe(ports[0]);
