@@ -230,6 +230,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in chro
       await other.goto(`${url}/login`);
       await other.fill('#token', keys.admin.key);
       await other.click('button[type=submit]');
+      // The sign-in's redirect first: a page load started before its cookie is set lands on /login.
+      await other.waitForURL((u) => u.pathname !== '/login');
       await other.goto(`${url}/audit`);
       expect(await other.textContent('.env')).toBe(HOSTILE_ENV);
       expect(await other.locator('tbody th').first().textContent()).toBe(HOSTILE_KEY_ID);
