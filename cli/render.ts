@@ -1,6 +1,6 @@
 // `smartbot render [--env NAME] [--out DIR] [--check] [--format text|json|github]`
 // Validates first; an invalid environment prints the validate report and nothing is written.
-// A fleet is rendered on worker threads (render/chunk.ts), each tree staged beside its old one
+// A fleet is rendered on worker threads (render/chunk.ts), each change staged beside its tree
 // and swapped in only once every environment rendered; the output is the same for any --jobs.
 // The render cache (render/cache.ts) spares the trees whose inputs and files did not change.
 import { readdirSync, rmSync } from 'node:fs';
@@ -10,12 +10,12 @@ import { environmentFile, environmentNameFromFile, LAYOUT } from '../contract/pa
 import { UserError } from '../contract/run-main.js';
 import { runWorkers, splitEvenly, WorkerPool, workerCount, workerScript } from '../contract/worker-pool.js';
 import { clusterFiles } from '../generators/clusters.js';
-import { compareTree, removeTrees, stageTree, swapTree, type Drift, type ReplacedTree, type StagedTree } from '../generators/output.js';
+import { compareTree, discardStaged, removeTrees, stageTree, swapTree, type Drift, type ReplacedTree, type StagedTree } from '../generators/output.js';
 import { hasErrors } from '../validation/diagnostics.js';
 import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
 import { environmentTargets, validateEnvironments } from '../validation/validate.js';
-import { RenderCache, type CacheEntry } from './render/cache.js';
+import { RenderCache, stampOf, statTree, type CacheEntry } from './render/cache.js';
 import { renderChunk, type RenderChunkInput, type RenderedEnvironment } from './render/chunk.js';
 import { EXIT, progressLine, UsageError, wholeNumberOption, type CliIO } from './io.js';
 import { formatOption, maxFileSizeOption } from './validate.js';
@@ -24,8 +24,9 @@ export const renderHelp = `Usage: smartbot render [--env NAME] [--out DIR] [--ch
 
 Validates, then renders every environment (or --env NAME) to rendered/<env>/:
 kubernetes/ (objects + kustomization.yaml), compose/docker-compose.yml, and the Argo CD or
-Flux bootstrap objects. Each environment's tree is swapped in whole, never half-written, and
-only once every environment rendered.
+Flux bootstrap objects. Changes are staged and swapped in with renames, never a half-written
+file, and only once every environment rendered: a tree whose file list changes is swapped in
+whole, one whose files only change content has just those files replaced.
 
 Options:
   --env NAME      only this environment (environments/NAME.yaml)
@@ -100,7 +101,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
     await pool?.close();
   }
   const results = parts.flat();
-  const discard = () => results.forEach((e) => e.staged && rmSync(e.staged.dir, { recursive: true, force: true }));
+  const discard = () => discardStaged(outDir, results.flatMap((e) => (e.staged ? [e.staged] : [])));
 
   // The render pass looked for errors only; when there are any, what `smartbot validate` prints for these environments, warnings included.
   if (empty.length > 0 || results.some((e) => e.io || hasErrors(e.diagnostics))) {
@@ -120,13 +121,26 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const summary: RenderOutcome['environments'] = [];
   const replaced: ReplacedTree[] = [];
   const swap = (env: string, staged: StagedTree) => {
-    const old = swapTree(outDir, env, staged);
+    let old: ReplacedTree | undefined;
+    try {
+      old = swapTree(outDir, env, staged);
+    } catch (e) {
+      const partly = 'patch' in staged ? ' (its changed files are replaced one by one: some may be new, some old)' : '';
+      throw new UserError(`could not swap in ${join(outDir, env)}/${partly}: ${(e as Error).message} — fix that and run smartbot render again`);
+    }
     if (old) replaced.push(old);
   };
   for (const e of results) {
     if (e.drift) drift.changed.push(...e.drift.changed), drift.missing.push(...e.drift.missing), drift.extra.push(...e.drift.extra);
     else if (e.staged) swap(e.name, e.staged);
     summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}), ...(e.cached ? { cached: true } : {}) });
+  }
+  // A patched tree's stamp: its replaced files and their directories stat-ed now they are in place.
+  for (const e of results) {
+    if (!e.stampAfterSwap || !e.record) continue;
+    const parts = statTree(join(outDir, e.name), e.record.paths, e.stampAfterSwap);
+    if (parts) e.record.stamp = stampOf(parts);
+    else delete e.record;
   }
   // Rendering everything: the fleet's cluster groups too, and trees of environments that no longer exist are stale.
   const rendered = new Set(results.map((e) => e.name));
@@ -147,6 +161,8 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
       // No output directory yet.
     }
   }
+  // The patch directory, empty once every patch is in.
+  if (mode === 'write') discardStaged(outDir, []);
   if (mode === 'check') drift.extra.push(...orphans.map((d) => join(outDir, d) + '/'));
   else for (const d of orphans) rmSync(join(outDir, d), { recursive: true, force: true });
   // Many replaced trees (a tier change) are removed on worker threads: unlinks of distinct trees run in parallel.

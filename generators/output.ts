@@ -1,9 +1,11 @@
-// Writing rendered trees without ever leaving a half-written one: each environment's tree is
-// staged into a temporary sibling directory, then swapped in with renames. A run stages every
-// tree it changes first and swaps them only when every environment rendered, so an invalid
-// environment leaves rendered/ as it was. Unchanged trees are not touched (no write, no new
-// mtime), so a re-render of a large repository costs only reads: one recursive listing and one
-// read per file. `compareTree` is the drift gate behind `render --check`.
+// Writing rendered trees without ever leaving a half-written file: each environment's changes
+// are staged beside rendered/ first and swapped in with renames only when every environment
+// rendered, so an invalid environment leaves rendered/ as it was. A tree whose file list
+// changes is staged whole in a sibling directory and swapped in whole; a tree whose files only
+// change content (a tier change: one or two files of each tree) has just those files staged,
+// each renamed over its old copy (the rest of the tree is not touched: staging it whole cost
+// a link per kept file and an unlink per old file, 60 system calls a tree). Unchanged trees are
+// not touched (no write, no new mtime). `compareTree` is the drift gate behind `render --check`.
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { RenderedFile } from './index.js';
@@ -74,23 +76,25 @@ export function directoriesOf(files: readonly string[]): string[] {
 
 const stagingDir = (outDir: string, env: string) => join(outDir, `.${env}.tmp-${process.pid}`);
 
-/** A tree staged beside rendered/<env>/, and the files the tree it replaces holds (relative). */
-export interface StagedTree {
-  dir: string;
-  previous: string[];
-}
-
-/** A tree just staged: which of its files are hard links to the tree it replaces (same inode and mtime). */
-export interface Staging extends StagedTree {
-  linked: Set<string>;
-}
+/** Where a run stages the changed files of trees it patches: one flat directory, `<env>.<n>` (environment names hold no dot). */
+export const patchDir = (outDir: string) => join(outDir, `.patch-${process.pid}`);
 
 /**
- * Writes rendered/<env>/'s new tree beside it, unless it already holds exactly these files.
+ * A tree staged beside rendered/<env>/: whole, in `dir` (with the files the tree it replaces
+ * holds, relative), or as `patch`: the files whose content changed (relative), staged as
+ * patchDir/<env>.<n>, the tree's file list unchanged.
+ */
+export type StagedTree = { dir: string; previous: string[] } | { patch: string[] };
+
+/** A tree just staged whole: which of its files are hard links to the tree it replaces (same inode and mtime). */
+export type Staging = { patch: string[] } | { dir: string; previous: string[]; linked: Set<string> };
+
+/**
+ * Stages rendered/<env>/'s new content, unless the tree already holds exactly these files.
  * `known`: the caller knows the tree differs, holds `previous`, and holds the files in `same`
- * as they are (nothing is read). A file the tree already holds is hard-linked into the new tree
- * rather than written again (a tier change rewrites one or two files of each tree); where
- * links are refused, it is written.
+ * as they are (nothing is read). A tree holding the same file list gets a patch; another is
+ * staged whole, a file it already holds hard-linked rather than written again (where links
+ * are refused, written).
  */
 export function stageTree(outDir: string, env: string, files: RenderedFile[], known?: { previous: string[]; same: ReadonlySet<string> }): Staging | undefined {
   let have = known?.previous;
@@ -100,6 +104,8 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
     if (!hasDrift(diff.drift)) return undefined;
     ({ have, same } = diff);
   }
+  const held = new Set(have);
+  if (held.size > 0 && held.size === files.length && files.every((f) => held.has(f.path))) return stagePatch(outDir, env, files.filter((f) => !same.has(f.path)));
   const tmp = stagingDir(outDir, env);
   const current = join(outDir, env);
   const linked = new Set<string>();
@@ -129,6 +135,22 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
   return { dir: tmp, previous: have, linked };
 }
 
+/** Writes the changed files of rendered/<env>/ into patchDir (made on first use; a run removes it once swapped). */
+function stagePatch(outDir: string, env: string, changed: RenderedFile[]): Staging {
+  const dir = patchDir(outDir);
+  changed.forEach((f, n) => {
+    const path = `${dir}/${env}.${n}`;
+    try {
+      writeFileSync(path, f.text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path, f.text);
+    }
+  });
+  return { patch: changed.map((f) => f.path) };
+}
+
 /** Makes `dir` an empty directory: one left by a crashed run of the same pid is cleared first. */
 function makeEmptyDir(dir: string): void {
   // A recursive mkdir answers undefined when the directory was there already.
@@ -145,12 +167,17 @@ export interface ReplacedTree {
 }
 
 /**
- * Swaps a staged tree in as rendered/<env>/, putting the previous tree back if the swap fails
- * halfway. The previous tree is moved aside, not removed: the caller removes every replaced
- * tree once all are swapped (removeTrees).
+ * Swaps a staged tree in as rendered/<env>/. Whole: the previous tree is moved aside (put back
+ * if the swap fails halfway), not removed: the caller removes every replaced tree once all are
+ * swapped (removeTrees). A patch: each changed file renamed over its old copy.
  */
 export function swapTree(outDir: string, env: string, staged: StagedTree): ReplacedTree | undefined {
   const final = join(outDir, env);
+  if ('patch' in staged) {
+    const from = patchDir(outDir);
+    staged.patch.forEach((p, n) => renameSync(`${from}/${env}.${n}`, `${final}/${p}`));
+    return undefined;
+  }
   const old = join(outDir, `.${env}.old-${process.pid}`);
   let moved = false;
   try {
@@ -162,6 +189,12 @@ export function swapTree(outDir: string, env: string, staged: StagedTree): Repla
     throw e;
   }
   return moved ? { dir: old, files: staged.previous } : undefined;
+}
+
+/** Removes what a run staged and did not swap in (an environment was invalid), or the patch directory once swapped. */
+export function discardStaged(outDir: string, staged: readonly StagedTree[]): void {
+  for (const s of staged) if ('dir' in s) rmSync(s.dir, { recursive: true, force: true });
+  rmSync(patchDir(outDir), { recursive: true, force: true });
 }
 
 /**
@@ -191,5 +224,6 @@ export function writeTree(outDir: string, env: string, files: RenderedFile[]): '
   if (!staged) return 'unchanged';
   const replaced = swapTree(outDir, env, staged);
   if (replaced) rmSync(replaced.dir, { recursive: true, force: true });
+  discardStaged(outDir, []);
   return 'written';
 }

@@ -186,13 +186,21 @@ describe('smartbot render', () => {
       writeFileSync(prod, readFileSync(prod, 'utf8').replace('autoscaling:\n', 'autoscaling:\n  targetBusyPercent: 30\n'));
       const stale = await cli('render', '--check', '--root', root, '--format', 'json');
       expect(JSON.parse(stale.out)).toMatchObject({ upToDate: false, changed: expect.arrayContaining([service]), extra: [join(root, 'rendered/staging/kubernetes/stray.yaml')], fromCache: 1 });
-      const mtime = (f: string) => statSync(join(root, 'rendered/prod', f)).mtimeMs;
-      const deployment = mtime('kubernetes/deployment.yaml');
+      const inode = (f: string) => statSync(join(root, 'rendered', f)).ino;
+      const watched = ['prod', 'prod/kubernetes/deployment.yaml', 'prod/kubernetes/scaledobject.yaml', 'staging'];
+      const before = watched.map(inode);
+      const scaledObject = readFileSync(join(root, 'rendered/prod/kubernetes/scaledobject.yaml'), 'utf8');
       expect(await render(root)).toEqual({ written: ['dev', 'prod', 'staging'], fromCache: 1 });
       expect(readFileSync(service, 'utf8')).toBe(original);
-      // prod's tree is new, but the files the change left as they were are the same files (linked, not written again).
-      expect(mtime('kubernetes/deployment.yaml')).toBe(deployment);
+      // prod's file list is the same: only the files the change rewrote are replaced (the tree and its other files keep
+      // their inodes). staging's held a stray file: its tree is swapped in whole, the stray gone. Nothing staged is left.
+      const after = watched.map(inode);
+      expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+      expect([after[2] === before[2], after[3] === before[3]]).toEqual([false, false]);
+      expect(readFileSync(join(root, 'rendered/prod/kubernetes/scaledobject.yaml'), 'utf8')).not.toBe(scaledObject);
+      expect(readdirSync(join(root, 'rendered')).filter((d) => d.startsWith('.'))).toEqual([]);
       expect(listTree(join(root, 'rendered/staging')).includes('kubernetes/stray.yaml')).toBe(false);
+      expect(readdirSync(join(root, 'rendered')).filter((d) => d.startsWith('.'))).toEqual([]);
       expect(await render(root)).toEqual({ written: [], fromCache: 4 });
       // --no-cache reads every tree; a tree removed by hand is written again.
       expect(await render(root, '--no-cache')).toEqual({ written: [], fromCache: 0 });

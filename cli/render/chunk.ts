@@ -43,6 +43,8 @@ export interface RenderedEnvironment {
   cached?: boolean;
   /** What the render cache should remember of it (absent: a tree that does not match, or no cache). */
   record?: CacheEntry;
+  /** A patched tree: the record's stamp is taken once the patch is swapped in, these lines (by path) known. */
+  stampAfterSwap?: Map<string, string>;
 }
 
 /** How `files` differ from a tree the cache recorded and that is untouched since: by content hash, nothing read. */
@@ -96,18 +98,27 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     let tree: string | undefined;
     let reuse: Map<string, string> | undefined;
     const versus = intact ? knownDrift(dir, intact, files, contents) : undefined;
+    const lines = intact && knownStat ? new Map(intact.paths.map((p, i) => [p, knownStat[i]!])) : undefined;
     if (input.mode === 'check') {
       entry.drift = versus?.drift ?? compareTree(input.outDir, loaded.name, files);
       if (!hasDrift(entry.drift)) tree = dir;
     } else {
       const staged = versus && !hasDrift(versus.drift) ? undefined : stageTree(input.outDir, loaded.name, files, intact && versus && { previous: entryFiles(intact), same: versus.same });
+      if (staged && 'patch' in staged) {
+        // Patched in place once every environment rendered: its stamp is taken after the swap,
+        // re-stat-ing only the replaced files and the directories they were renamed into.
+        entry.staged = staged;
+        if (key) {
+          for (const p of staged.patch) lines?.delete(p), lines?.delete(p.slice(0, p.lastIndexOf('/') + 1));
+          entry.record = { key, paths: treePaths(files.map((f) => f.path)), stamp: '', contents };
+          entry.stampAfterSwap = lines ?? new Map();
+        }
+        continue;
+      }
       if (staged) entry.staged = { dir: staged.dir, previous: staged.previous };
       tree = staged?.dir ?? dir;
       // Files linked from the tree just stat-ed keep its lines; the tree itself, when kept, all of them.
-      if (intact && knownStat) {
-        const lines = new Map(intact.paths.map((p, i) => [p, knownStat[i]!]));
-        reuse = staged ? new Map([...staged.linked].map((p) => [p, lines.get(p)!])) : lines;
-      }
+      if (lines) reuse = staged ? new Map([...staged.linked].map((p) => [p, lines.get(p)!])) : lines;
     }
     if (key && tree) {
       const paths = treePaths(files.map((f) => f.path));
