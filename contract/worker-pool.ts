@@ -56,7 +56,12 @@ export class WorkerPool<I, O> {
     return new Promise<O[]>((resolve, reject) => {
       if (inputs.length === 0) return resolve([]);
       let failed = false;
-      const detach = () => this.workers.forEach((w) => w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit'));
+      /** This run's own listeners, removed when it settles (a pool runs again, and others may listen too). */
+      // Worker.on's own listener type.
+      type Listener = (...args: any[]) => void;
+      const attached: [Worker, string, Listener][] = [];
+      const listen = (w: Worker, event: string, f: Listener) => (w.on(event, f), attached.push([w, event, f]));
+      const detach = () => attached.forEach(([w, event, f]) => w.off(event, f));
       const fail = (e: Error) => {
         if (failed) return;
         (failed = true), detach(), reject(e);
@@ -66,7 +71,7 @@ export class WorkerPool<I, O> {
       };
       for (const w of this.workers) {
         let busy = false;
-        w.on('message', (m: Message) => {
+        listen(w, 'message', (m: Message) => {
           if ('progress' in m) {
             done[m.part] = m.progress;
             onProgress?.(done.reduce((a, b) => a + b, 0));
@@ -81,8 +86,8 @@ export class WorkerPool<I, O> {
             fail(e);
           }
         });
-        w.on('error', fail);
-        w.on('exit', (code) => busy && fail(new Error(`a worker thread exited with code ${code} before answering`)));
+        listen(w, 'error', fail);
+        listen(w, 'exit', (code: number) => busy && fail(new Error(`a worker thread exited with code ${code} before answering`)));
         busy = next < inputs.length;
         feed(w);
       }

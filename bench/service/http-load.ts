@@ -5,12 +5,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKeyring, mintApiKey } from '../../contract/keyring-file.js';
 import { buildDemoModel, DEMO_MODEL_FILE } from '../../gguf/demo-model.js';
+import { freePort } from '../../test/helpers/service.js';
 
 const require = createRequire(import.meta.url);
 const AUTOCANNON = require.resolve('autocannon/autocannon.js');
@@ -19,14 +19,6 @@ const SERVER = fileURLToPath(new URL('./gateway-server.js', import.meta.url));
 export const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 /** `cmd args` pinned to `cpus` ("0", "0,1") when taskset exists, as a spawn command line. */
 export const pinned = (cpus: number | string, cmd: string, args: string[]): [string, string[]] => (HAS_TASKSET ? ['taskset', ['-c', String(cpus), cmd, ...args]] : [cmd, args]);
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 /** A throwaway redis-server (no persistence) on a free loopback port, or undefined with the reason. */
 export async function startRedis(): Promise<{ url: string; stop: () => Promise<void> } | { missing: string }> {

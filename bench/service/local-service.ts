@@ -10,8 +10,8 @@ import { mintApiKey } from '../../contract/keyring-file.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
 import { sha256File } from '../../gguf/inspect.js';
 import { repoRoot } from '../../test/helpers/env.js';
-import { renderedRuntimeConfig, tempKeyring } from '../../test/helpers/service.js';
-import { freePort, pinned, stopProcess, waitReady } from './http-load.js';
+import { freePort, renderedRuntimeConfig, tempKeyring } from '../../test/helpers/service.js';
+import { pinned, stopProcess, waitReady } from './http-load.js';
 
 export interface LocalService {
   url: string;
