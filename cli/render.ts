@@ -35,9 +35,10 @@ Options:
                   rendered/ is out of date
   --format F      text (default), json, or github (::error annotations for stale files)
   --jobs N        worker threads (default: one per core for large repositories)
-  --no-cache      render and compare every environment in full (default: an environment
-                  whose inputs and rendered files are unchanged since the last run is only
-                  validated; the cache is in .smartbot-cache/)
+  --no-cache      validate, render and compare every environment in full (default: an
+                  environment whose inputs and rendered files are unchanged since the last
+                  run is not rendered, nor validated again when nothing its validation read
+                  changed; the cache is in .smartbot-cache/)
   --max-file-size SIZE  largest environment, tier or keyring file read (default 1Mi)
   --root DIR      repository root (default: the current directory)
 `;
@@ -133,7 +134,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   for (const e of results) {
     if (e.drift) drift.changed.push(...e.drift.changed), drift.missing.push(...e.drift.missing), drift.extra.push(...e.drift.extra);
     else if (e.staged) swap(e.name, e.staged);
-    summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}), ...(e.cached ? { cached: true } : {}) });
+    summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}), ...(e.cached ? { cached: e.cached } : {}) });
   }
   // A patched tree's stamp: its replaced files and their directories stat-ed now they are in place.
   for (const e of results) {

@@ -1,7 +1,7 @@
 // Rendered manifests, proven by the tools a cluster operator trusts: the Kubernetes and CRD
 // models, an unknown-field check, kubectl kustomize, and the committed golden tree.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -161,21 +161,21 @@ describe('smartbot render', () => {
   }, 60_000);
 
   describe('the render cache', () => {
-    /** render's JSON summary: how many trees were written, and how many the cache knew unchanged. */
+    /** render's JSON summary: how many trees were written, how many the cache knew unchanged, and of those how many were not validated again. */
     async function render(root: string, ...args: string[]) {
       const r = await cli('render', '--root', root, '--format', 'json', ...args);
       expect(r.code, r.out + r.err).toBe(0);
-      const doc = JSON.parse(r.out) as { written: { env: string }[]; fromCache: number };
-      return { written: doc.written.map((w) => w.env), fromCache: doc.fromCache };
+      const doc = JSON.parse(r.out) as { written: { env: string }[]; fromCache: number; notValidatedAgain: number };
+      return { written: doc.written.map((w) => w.env), fromCache: doc.fromCache, again: doc.fromCache - doc.notValidatedAgain };
     }
 
     it('passes over the trees whose inputs and files are unchanged, and renders again what was edited, added or changed', async () => {
       const root = scratchRepo(['environments', 'keyrings']);
-      expect(await render(root)).toEqual({ written: ['dev', 'multi', 'prod', 'staging'], fromCache: 0 });
+      expect(await render(root)).toEqual({ written: ['dev', 'multi', 'prod', 'staging'], fromCache: 0, again: 0 });
       expect(readFileSync(join(root, '.smartbot-cache/.gitignore'), 'utf8')).toMatch(/^\*$/m);
-      expect(await render(root)).toEqual({ written: [], fromCache: 4 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 0 });
       const check = await cli('render', '--check', '--root', root);
-      expect(check.out).toBe(`✔ ${root}/rendered/ is up to date (dev: 16 files, multi: 17 files, prod: 26 files, staging: 23 files; 4 known unchanged from the render cache: --no-cache reads every file)\n`);
+      expect(check.out).toBe(`✔ ${root}/rendered/ is up to date (dev: 16 files, multi: 17 files, prod: 26 files, staging: 23 files; 4 known unchanged from the render cache (4 with every input as recorded: not validated again): --no-cache validates and reads everything)\n`);
 
       // A file edited by hand (same length), a stray file, an environment changed: each renders again.
       const service = join(root, 'rendered/dev/kubernetes/service.yaml');
@@ -190,7 +190,7 @@ describe('smartbot render', () => {
       const watched = ['prod', 'prod/kubernetes/deployment.yaml', 'prod/kubernetes/scaledobject.yaml', 'staging'];
       const before = watched.map(inode);
       const scaledObject = readFileSync(join(root, 'rendered/prod/kubernetes/scaledobject.yaml'), 'utf8');
-      expect(await render(root)).toEqual({ written: ['dev', 'prod', 'staging'], fromCache: 1 });
+      expect(await render(root)).toEqual({ written: ['dev', 'prod', 'staging'], fromCache: 1, again: 0 });
       expect(readFileSync(service, 'utf8')).toBe(original);
       // prod's file list is the same: only the files the change rewrote are replaced (the tree and its other files keep
       // their inodes). staging's held a stray file: its tree is swapped in whole, the stray gone. Nothing staged is left.
@@ -201,23 +201,48 @@ describe('smartbot render', () => {
       expect(readdirSync(join(root, 'rendered')).filter((d) => d.startsWith('.'))).toEqual([]);
       expect(listTree(join(root, 'rendered/staging')).includes('kubernetes/stray.yaml')).toBe(false);
       expect(readdirSync(join(root, 'rendered')).filter((d) => d.startsWith('.'))).toEqual([]);
-      expect(await render(root)).toEqual({ written: [], fromCache: 4 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 0 });
       // --no-cache reads every tree; a tree removed by hand is written again.
-      expect(await render(root, '--no-cache')).toEqual({ written: [], fromCache: 0 });
+      expect(await render(root, '--no-cache')).toEqual({ written: [], fromCache: 0, again: 0 });
       rmSync(join(root, 'rendered/multi'), { recursive: true });
-      expect(await render(root)).toEqual({ written: ['multi'], fromCache: 3 });
+      expect(await render(root)).toEqual({ written: ['multi'], fromCache: 3, again: 0 });
+    });
+
+    it('validates again an environment any of whose inputs changed, its own file unchanged: a tier, a model file, a corrupt record', async () => {
+      const root = scratchRepo(['environments', 'keyrings']);
+      await render(root);
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 0 });
+      // A comment in the base tier: every environment reads it, so each is validated again (and renders the same).
+      const tier = join(root, 'environments/tiers/base.yaml');
+      writeFileSync(tier, `${readFileSync(tier, 'utf8')}# reviewed\n`);
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 4 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 0 });
+      // dev's model file appears (not a GGUF): validation now reads it and refuses, so nothing is written.
+      mkdirSync(join(root, 'models'));
+      writeFileSync(join(root, 'models/demo.gguf'), 'not a model\n');
+      const r = await cli('render', '--root', root);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/environments\/dev\.yaml:\d+:\d+ +error .*\[model-unreadable\]/);
+      rmSync(join(root, 'models'), { recursive: true });
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 0 });
+      // A record that does not hold together is ignored: that environment is validated as usual.
+      const [file] = readdirSync(join(root, '.smartbot-cache')).filter((f) => f.endsWith('.json'));
+      const cache = JSON.parse(readFileSync(join(root, '.smartbot-cache', file!), 'utf8'));
+      cache.environments.dev[4][0] = [999];
+      writeFileSync(join(root, '.smartbot-cache', file!), JSON.stringify(cache));
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 1 });
     });
 
     it('is best effort: a cache that cannot be written or read changes nothing but the time', async () => {
       const root = scratchRepo(['environments', 'keyrings']);
       writeFileSync(join(root, '.smartbot-cache'), 'not a directory\n');
-      expect(await render(root)).toEqual({ written: ['dev', 'multi', 'prod', 'staging'], fromCache: 0 });
-      expect(await render(root)).toEqual({ written: [], fromCache: 0 });
+      expect(await render(root)).toEqual({ written: ['dev', 'multi', 'prod', 'staging'], fromCache: 0, again: 0 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 0, again: 0 });
       rmSync(join(root, '.smartbot-cache'));
-      expect(await render(root)).toEqual({ written: [], fromCache: 0 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 0, again: 0 });
       for (const f of readdirSync(join(root, '.smartbot-cache')).filter((f) => f.endsWith('.json'))) writeFileSync(join(root, '.smartbot-cache', f), '{"version": 1, "toolchain": ');
-      expect(await render(root)).toEqual({ written: [], fromCache: 0 });
-      expect(await render(root)).toEqual({ written: [], fromCache: 4 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 0, again: 0 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 0 });
     });
   });
 

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_FILE_BYTES, isInside, RepoFiles, type FileSource } from './
 import { loadYamlFile, type RecentParses, type YamlSource } from './load/yaml-source.js';
 import type { SmartbotEnvironment } from '../contract/environment.js';
 import { environmentNameFromFile, LAYOUT } from '../contract/paths.js';
+import { InputObserver, InputRecorder, type EnvironmentInputs } from './inputs.js';
 import { runPolicies } from './policy/index.js';
 import { scanSecrets } from './policy/secrets.js';
 import { checkSchema } from './schema/check.js';
@@ -34,6 +35,8 @@ export interface EnvironmentResult {
   config?: SmartbotEnvironment;
   /** The merged model with provenance, when it could be layered (from EnvironmentValidator; validateEnvironments drops it). */
   layered?: LayeredEnvironment;
+  /** What the outcome depended on (EnvironmentValidator with recordInputs). */
+  inputs?: EnvironmentInputs;
 }
 
 export interface ValidateReport {
@@ -83,6 +86,8 @@ export function environmentTargets(root: string, paths?: string[]): { targets: T
 /** One environment file read and layered (steps 1–2), ready for the schema and policies. */
 export interface LoadedEnvironment {
   file: string;
+  /** What the file's read was confined to (see RepoFiles.read). */
+  within?: string;
   name: string;
   /** The merged model with provenance; absent when the file or its tiers cannot be read or layered. */
   layered?: LayeredEnvironment;
@@ -111,6 +116,8 @@ export interface ValidatorOptions extends Omit<ValidateOptions, 'paths' | 'maxFi
    * asks whether anything is wrong, prints `validate`'s own report when something is.
    */
   warnings?: boolean;
+  /** Record each environment's inputs (EnvironmentResult.inputs), so that a later run can tell it need not validate it again (inputsUnchanged). */
+  recordInputs?: boolean;
 }
 
 /**
@@ -125,6 +132,7 @@ export class EnvironmentValidator {
   /** Secret findings per tier file, scanned once per run. */
   private readonly tierSecrets = new Map<YamlSource, Diagnostic[]>();
   private readonly existing = new Map<string, boolean>();
+  private observer: InputObserver | undefined;
 
   constructor(private readonly opts: ValidatorOptions) {
     this.files = opts.files ?? new RepoFiles(opts.root, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
@@ -138,9 +146,10 @@ export class EnvironmentValidator {
   load(file: string, within?: string): LoadedEnvironment {
     const name = environmentNameFromFile(file);
     const loaded = loadYamlFile(file, this.files, within, this.opts.parses);
-    if (!loaded.ok) return { file, name, diagnostics: loaded.diagnostics, io: Boolean(loaded.io), layers: [] };
+    const confined = within === undefined ? {} : { within };
+    if (!loaded.ok) return { file, ...confined, name, diagnostics: loaded.diagnostics, io: Boolean(loaded.io), layers: [] };
     const layered = layerEnvironment(loaded.source, this.tiers);
-    return { file, name, diagnostics: layered.diagnostics, io: false, layers: layered.env?.layers ?? [loaded.source], ...(layered.env ? { layered: layered.env } : {}) };
+    return { file, ...confined, name, diagnostics: layered.diagnostics, io: false, layers: layered.env?.layers ?? [loaded.source], ...(layered.env ? { layered: layered.env } : {}) };
   }
 
   /** Steps 3–4: the secret scan of every layer, the schema and the policies. */
@@ -162,14 +171,40 @@ export class EnvironmentValidator {
       this.tierSecrets.set(layer, found);
       diagnostics.push(...found);
     }
+    // The environment's own file and its tiers, then whatever the policies read.
+    const recorder = this.opts.recordInputs ? new InputRecorder() : undefined;
+    if (recorder) for (const layer of loaded.layers) recorder.add(layer === own && loaded.within !== undefined ? ['read', layer.file, loaded.within] : ['read', layer.file]);
     if (env) {
       const schema = checkSchema(env);
-      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { root: this.opts.root, modelsDir: this.modelsDir, readModelFiles: this.opts.readModelFiles ?? true, exists: this.exists, files: this.files, warnings: this.opts.warnings ?? true }));
+      const record = recorder && {
+        files: recorder.reader(this.files),
+        exists: (path: string) => (recorder.add(['exists', path]), this.exists(path)),
+        watch: (path: string) => recorder.add(['file', path]),
+        holdsUntil: (time: number) => recorder.holdsUntil(time),
+      };
+      const base = { root: this.opts.root, modelsDir: this.modelsDir, readModelFiles: this.opts.readModelFiles ?? true, exists: this.exists, files: this.files, warnings: this.opts.warnings ?? true };
+      diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { ...base, ...record }));
     }
     sortDiagnostics(diagnostics);
     if (own) releaseSource(own.file);
     const ok = env !== undefined && !hasErrors(diagnostics);
-    return { file, name, diagnostics, ...(env ? { layered: env } : {}), ...(ok ? { config: env.value as unknown as SmartbotEnvironment } : {}) };
+    const inputs = recorder && { inputs: recorder.inputs, digest: this.inputObserver().digest(recorder.inputs), ...(recorder.until === undefined ? {} : { until: recorder.until }) };
+    return { file, name, diagnostics, ...(env ? { layered: env } : {}), ...(ok ? { config: env.value as unknown as SmartbotEnvironment } : {}), ...(inputs ? { inputs } : {}) };
+  }
+
+  private inputObserver(): InputObserver {
+    return (this.observer ??= new InputObserver(this.files, this.exists));
+  }
+
+  /**
+   * Whether an environment recorded by an earlier run (with recordInputs) would validate as it
+   * did then: each input as it was, the outcome still within its time, and the same file read
+   * the same way. (The caller compares toolchains: a new one validates everything.)
+   */
+  inputsUnchanged(recorded: EnvironmentInputs, file: string, within?: string): boolean {
+    const own = recorded.inputs.find((i) => i[0] === 'read' && i[1] === file);
+    if (!own || own[2] !== within) return false;
+    return this.inputObserver().unchanged(recorded);
   }
 
   validate(file: string, within?: string): EnvironmentResult {

@@ -3,8 +3,9 @@
 // staged beside it (generators/output.ts), never swapped in here: the command swaps every
 // staged tree in only when every environment rendered. Each environment is dropped once done.
 // An environment the render cache (cache.ts) knows, with the same inputs and an untouched
-// tree, is validated but neither rendered nor read back.
-import { environmentFile } from '../../contract/paths.js';
+// tree, is neither rendered nor read back; when everything its validation read is as the cache
+// recorded, it is not validated again either.
+import { environmentFile, environmentNameFromFile } from '../../contract/paths.js';
 import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
 import { renderEnvironment, type RenderedFile } from '../../generators/index.js';
 import { compareTree, driftAgainst, hasDrift, stageTree, type Drift, type StagedTree } from '../../generators/output.js';
@@ -39,8 +40,8 @@ export interface RenderedEnvironment {
   failure?: string;
   /** Where it syncs: the fleet's cluster groups are rendered from these. */
   target?: SyncTarget;
-  /** The render cache knew the tree: not rendered, not read. */
-  cached?: boolean;
+  /** The render cache knew the tree: not rendered, not read; 'inputs': nor validated, its inputs as recorded. */
+  cached?: true | 'inputs';
   /** What the render cache should remember of it (absent: a tree that does not match, or no cache). */
   record?: CacheEntry;
   /** A patched tree: the record's stamp is taken once the patch is swapped in, these lines (by path) known. */
@@ -57,12 +58,23 @@ function knownDrift(dir: string, known: CacheEntry, files: RenderedFile[], conte
 const PROGRESS_EVERY = 500;
 
 export function renderChunk(input: RenderChunkInput, onProgress?: (done: number) => void): RenderedEnvironment[] {
-  const validator = new EnvironmentValidator({ root: input.root, maxFileBytes: input.maxFileBytes, warnings: false });
+  const validator = new EnvironmentValidator({ root: input.root, maxFileBytes: input.maxFileBytes, warnings: false, recordInputs: Boolean(input.cache) });
   const out: RenderedEnvironment[] = [];
   let invalid = false;
   for (let i = 0; i < input.targets.length; i++) {
     if (i > 0 && i % PROGRESS_EVERY === 0) onProgress?.(i);
     const { file, within } = input.targets[i]!;
+    const name = environmentNameFromFile(file);
+    const known = input.cache?.[name];
+    // Everything validation read as it was when the tree was recorded, and the tree untouched:
+    // validation would find nothing wrong again, and rendering would write the same tree.
+    if (known?.validated && validator.inputsUnchanged(known.validated.inputs, file, within)) {
+      const stat = statTree(`${input.outDir}/${name}`, known.paths);
+      if (stat && stampOf(stat) === known.stamp) {
+        out.push({ file, name, diagnostics: [], io: false, target: known.validated.target, files: known.contents.length, cached: 'inputs', record: known });
+        continue;
+      }
+    }
     const loaded = validator.load(file, within);
     const result = loaded.io ? undefined : validator.check(loaded);
     const entry: RenderedEnvironment = { file, name: loaded.name, diagnostics: result?.diagnostics ?? loaded.diagnostics, io: loaded.io };
@@ -82,12 +94,12 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     entry.target = syncTarget(loaded.name, config);
     const dir = `${input.outDir}/${loaded.name}`;
     const key = input.cache && inputKey(loaded.name, config, keyring.text);
-    const known = input.cache?.[loaded.name];
+    const validated = result?.inputs ? { validated: { inputs: result.inputs, target: entry.target } } : {};
     // The tree as the cache recorded it, untouched since: what it holds is known without reading it.
     const knownStat = key && known ? statTree(dir, known.paths) : undefined;
     const intact = knownStat && stampOf(knownStat) === known!.stamp ? known : undefined;
     if (intact && intact.key === key) {
-      Object.assign(entry, { files: intact.contents.length, cached: true, record: intact });
+      Object.assign(entry, { files: intact.contents.length, cached: true, record: { ...intact, ...validated } });
       continue;
     }
     const files = renderEnvironment({ name: loaded.name, source: environmentFile(loaded.name), config, keyringJson: keyring.text });
@@ -110,7 +122,7 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
         entry.staged = staged;
         if (key) {
           for (const p of staged.patch) lines?.delete(p), lines?.delete(p.slice(0, p.lastIndexOf('/') + 1));
-          entry.record = { key, paths: treePaths(files.map((f) => f.path)), stamp: '', contents };
+          entry.record = { key, paths: treePaths(files.map((f) => f.path)), stamp: '', contents, ...validated };
           entry.stampAfterSwap = lines ?? new Map();
         }
         continue;
@@ -123,7 +135,7 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     if (key && tree) {
       const paths = treePaths(files.map((f) => f.path));
       const parts = statTree(tree, paths, reuse);
-      if (parts) entry.record = { key, paths, stamp: stampOf(parts), contents };
+      if (parts) entry.record = { key, paths, stamp: stampOf(parts), contents, ...validated };
     }
   }
   onProgress?.(input.targets.length);

@@ -9,8 +9,8 @@ import type { ValidateReport } from '../validate.js';
 export interface RenderOutcome {
   outDir: string;
   mode: 'write' | 'check';
-  /** cached: the render cache knew the tree unchanged, so it was neither rendered nor read. */
-  environments: { env: string; files: number; status?: 'written' | 'unchanged'; cached?: boolean }[];
+  /** cached: the render cache knew the tree unchanged, so it was neither rendered nor read; 'inputs': nor validated, everything its validation read as recorded. */
+  environments: { env: string; files: number; status?: 'written' | 'unchanged'; cached?: true | 'inputs' }[];
   /** check: files that differ from what render produces. */
   drift: { changed: string[]; missing: string[]; extra: string[] };
   /** write: trees of environments that no longer exist, removed. */
@@ -46,10 +46,15 @@ export function renderedSummary(o: RenderOutcome): string {
 /** Environments the render cache knew unchanged (neither rendered nor read). */
 export const cachedCount = (o: RenderOutcome) => o.environments.filter((e) => e.cached).length;
 
+/** Of those, the environments not validated again: everything their validation read was as the cache recorded. */
+export const unvalidatedCount = (o: RenderOutcome) => o.environments.filter((e) => e.cached === 'inputs').length;
+
 /** "; 9,990 known unchanged from the render cache …" when the cache spared any tree, else "". */
 export function cachedNote(o: RenderOutcome): string {
   const n = cachedCount(o);
-  return n ? `; ${n.toLocaleString('en-US')} known unchanged from the render cache: --no-cache reads every file` : '';
+  const v = unvalidatedCount(o);
+  const skipped = v ? ` (${v.toLocaleString('en-US')} with every input as recorded: not validated again)` : '';
+  return n ? `; ${n.toLocaleString('en-US')} known unchanged from the render cache${skipped}: --no-cache validates and reads everything` : '';
 }
 
 export interface Formatter {

@@ -3,7 +3,7 @@
 // cut around the caret; characters JSON leaves raw that a terminal would act on are \u-escaped.
 import type { Diagnostic } from '../diagnostics.js';
 import type { ValidateReport } from '../validate.js';
-import { cachedCount, counts, MAX_SHOWN_FILES, shownDiagnostics, shownStale, staleCount, type RenderOutcome } from './format.js';
+import { cachedCount, counts, unvalidatedCount, MAX_SHOWN_FILES, shownDiagnostics, shownStale, staleCount, type RenderOutcome } from './format.js';
 import { excerpt, safeJson } from './safe-text.js';
 
 /** `source` becomes the excerpt around the caret, and `sourceCol` the caret's column in it. */
@@ -42,10 +42,10 @@ export function renderJson(o: RenderOutcome): string {
   if (o.mode === 'check') {
     const { shown, more } = shownStale(o);
     const of = (kind: string) => shown.filter(([k]) => k === kind).map(([, p]) => p);
-    doc = { upToDate: staleCount(o) === 0, stale: staleCount(o), changed: of('changed'), missing: of('missing'), extra: of('extra'), notListed: more, fromCache: cachedCount(o) };
+    doc = { upToDate: staleCount(o) === 0, stale: staleCount(o), changed: of('changed'), missing: of('missing'), extra: of('extra'), notListed: more, fromCache: cachedCount(o), notValidatedAgain: unvalidatedCount(o) };
   } else {
     const written = o.environments.filter((e) => e.status === 'written');
-    doc = { environments: o.environments.length, written: written.slice(0, MAX_SHOWN_FILES), notListed: Math.max(0, written.length - MAX_SHOWN_FILES), removed: o.removed, fromCache: cachedCount(o) };
+    doc = { environments: o.environments.length, written: written.slice(0, MAX_SHOWN_FILES), notListed: Math.max(0, written.length - MAX_SHOWN_FILES), removed: o.removed, fromCache: cachedCount(o), notValidatedAgain: unvalidatedCount(o) };
   }
   return `${safeJson(doc)}\n`;
 }

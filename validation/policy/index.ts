@@ -19,7 +19,7 @@ import { jwtKeys, keyringContents } from './keyring.js';
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelChoice, modelFile, cors, serverTimeouts];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'> & {
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'> & Partial<Pick<PolicyContext, 'watch' | 'holdsUntil'>> & {
   /** false: errors only (render, which stops on errors and never shows warnings, skips locating them). */
   warnings?: boolean;
 };
@@ -36,6 +36,8 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     readModelFiles: opts.readModelFiles,
     exists: opts.exists,
     files: opts.files,
+    watch: opts.watch ?? (() => {}),
+    holdsUntil: opts.holdsUntil ?? (() => {}),
     report: (rule, params, pointer, prefer) => {
       if (opts.warnings === false && RULES[rule].severity !== 'error') return;
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));

@@ -75,7 +75,7 @@ const digestOf = <T>(read: { text: string }, make: (text: string) => T): T => {
 export const keyringContents: Policy = {
   rules: ['keyring-invalid', 'keyring-plaintext', 'key-age-near', 'key-age-exceeded'],
   reads: ['/security/keyring'],
-  check({ config, report, root, files, name }) {
+  check({ config, report, root, files, name, holdsUntil }) {
     const { file, maxKeyAgeDays } = config.security.keyring;
     const at = '/security/keyring/file';
     // An audit log over the reader's size cap is left to `keys verify`, which reads logs of any length.
@@ -89,8 +89,10 @@ export const keyringContents: Policy = {
     if (maxKeyAgeDays === undefined) return;
     const now = Date.now();
     for (const key of keyring.doc!.keys) {
-      if (key.status !== 'active' || keyState(key, now) !== 'valid') continue;
       const due = Date.parse(key.created) + maxKeyAgeDays * DAY_MS;
+      // Whatever the key's state now (it may become valid later), its warning and its error start then.
+      if (key.status === 'active') holdsUntil(due - KEY_AGE_WARNING_DAYS * DAY_MS);
+      if (key.status !== 'active' || keyState(key, now) !== 'valid') continue;
       const place = { id: key.id, file: `${file}:${lineOfKey(keyring.text, key.id)}`, maxDays: maxKeyAgeDays, due: new Date(due).toISOString().slice(0, 10) };
       if (now >= due) report('key-age-exceeded', place, at);
       else if (now >= due - KEY_AGE_WARNING_DAYS * DAY_MS) report('key-age-near', { ...place, days: Math.ceil((due - now) / DAY_MS) }, at);

@@ -71,6 +71,7 @@ function checkFile(ctx: PolicyContext, model: LocalServedModel, pointer: string,
   if (!ctx.readModelFiles) return model.sizeBytes === undefined ? undefined : { ...base, weightsBytes: model.sizeBytes, fromFile: false };
   const local = join(ctx.modelsDir, basename(model.path));
   if (ctx.exists(local)) {
+    ctx.watch(local);
     const found = inspectOnce(local);
     if (found instanceof ModelFileError) return void report('model-unreadable', { path: local, reason: found.reason }, `${pointer}/path`);
     if (found.sha256 !== model.sha256) report('model-sha256', { path: local, expected: model.sha256, got: found.sha256 }, `${pointer}/sha256`);
