@@ -86,8 +86,8 @@ export const patchDir = (outDir: string) => join(outDir, `.patch-${process.pid}`
  */
 export type StagedTree = { dir: string; previous: string[] } | { patch: string[] };
 
-/** A tree just staged whole: which of its files are hard links to the tree it replaces (same inode and mtime). */
-export type Staging = { patch: string[] } | { dir: string; previous: string[]; linked: Set<string> };
+/** A tree just staged: whole, which of its files are hard links to the tree it replaces (same inode and mtime); a patch, each changed file's name in patchDir. */
+export type Staging = { patch: string[]; stagedAs: string[] } | { dir: string; previous: string[]; linked: Set<string> };
 
 /**
  * Stages rendered/<env>/'s new content, unless the tree already holds exactly these files.
@@ -139,7 +139,7 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
 function stagePatch(outDir: string, env: string, changed: RenderedFile[]): Staging {
   const dir = patchDir(outDir);
   changed.forEach((f, n) => {
-    const path = `${dir}/${env}.${n}`;
+    const path = `${dir}/${env}.${n}`; // swapTree renames it from there
     try {
       writeFileSync(path, f.text);
     } catch (e) {
@@ -148,7 +148,7 @@ function stagePatch(outDir: string, env: string, changed: RenderedFile[]): Stagi
       writeFileSync(path, f.text);
     }
   });
-  return { patch: changed.map((f) => f.path) };
+  return { patch: changed.map((f) => f.path), stagedAs: changed.map((_, n) => `${env}.${n}`) };
 }
 
 /** Makes `dir` an empty directory: one left by a crashed run of the same pid is cleared first. */

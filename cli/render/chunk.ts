@@ -8,7 +8,7 @@
 import { environmentFile, environmentNameFromFile } from '../../contract/paths.js';
 import { syncTarget, type SyncTarget } from '../../generators/gitops.js';
 import { renderEnvironment, type RenderedFile } from '../../generators/index.js';
-import { compareTree, driftAgainst, hasDrift, stageTree, type Drift, type StagedTree } from '../../generators/output.js';
+import { compareTree, driftAgainst, hasDrift, patchDir, stageTree, type Drift, type StagedTree } from '../../generators/output.js';
 import type { Diagnostic } from '../../validation/diagnostics.js';
 import { refusalMessage, repoPath } from '../../validation/load/repo-file.js';
 import { EnvironmentValidator, type Target } from '../../validation/validate.js';
@@ -119,11 +119,18 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
       if (staged && 'patch' in staged) {
         // Patched in place once every environment rendered: its stamp is taken after the swap,
         // re-stat-ing only the replaced files and the directories they were renamed into.
-        entry.staged = staged;
+        entry.staged = { patch: staged.patch };
         if (key) {
-          for (const p of staged.patch) lines?.delete(p), lines?.delete(p.slice(0, p.lastIndexOf('/') + 1));
+          // A renamed file keeps its size, mtime and inode: stat-ed where it is staged. Its directory's mtime moves at the swap.
+          const known = lines ?? new Map<string, string>();
+          const stagedLines = statTree(patchDir(input.outDir), staged.stagedAs);
+          staged.patch.forEach((p, n) => {
+            if (stagedLines) known.set(p, stagedLines[n]!);
+            else known.delete(p);
+            known.delete(p.slice(0, p.lastIndexOf('/') + 1));
+          });
           entry.record = { key, paths: treePaths(files.map((f) => f.path)), stamp: '', contents, ...validated };
-          entry.stampAfterSwap = lines ?? new Map();
+          entry.stampAfterSwap = known;
         }
         continue;
       }
