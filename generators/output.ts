@@ -6,12 +6,14 @@
 // each renamed over its old copy (the rest of the tree is not touched: staging it whole cost
 // a link per kept file and an unlink per old file, 60 system calls a tree). Unchanged trees are
 // not touched (no write, no new mtime). `compareTree` is the drift gate behind `render --check`.
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { RenderedFile } from './index.js';
 
 /** Every file below `dir`, relative, sorted; nothing when it does not exist. One directory read for the whole tree. */
 export function listTree(dir: string): string[] {
+  // A first render finds no trees: a failing readdir builds an exception (≈ 60 µs), a stat does not (≈ 5 µs).
+  if (!lstatSync(dir, { throwIfNoEntry: false })) return [];
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true, recursive: true });
