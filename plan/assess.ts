@@ -72,13 +72,14 @@ const allowlist: Check = ({ base, head, sourceOf }, raise) => {
   const after = head?.config.security?.ipAllowlist;
   if (!Array.isArray(after)) return;
   const before = base?.config.security?.ipAllowlist;
-  const at = sourceOf('/security/ipAllowlist');
+  // Located only when raised: locating a value the environment file wrote reads its places (a full parse).
+  const at = () => sourceOf('/security/ipAllowlist');
   const opened = after.filter((c) => OPEN_WORLD.has(c) && !before?.includes(c));
-  if (opened.length) return raise(flag('allowlist-open-world', { what: `${opened.join(' and ')} added to the allowlist` }, at));
+  if (opened.length) return raise(flag('allowlist-open-world', { what: `${opened.join(' and ')} added to the allowlist` }, at()));
   if (!Array.isArray(before)) return;
-  if (before.length > 0 && after.length === 0) return raise(flag('allowlist-open-world', { what: 'the allowlist is emptied (an empty allowlist admits everyone)' }, at));
+  if (before.length > 0 && after.length === 0) return raise(flag('allowlist-open-world', { what: 'the allowlist is emptied (an empty allowlist admits everyone)' }, at()));
   const added = after.filter((c) => !before.includes(c) && !covered(c, before));
-  if (added.length && before.length > 0) raise(flag('allowlist-widened', { added }, at));
+  if (added.length && before.length > 0) raise(flag('allowlist-widened', { added }, at()));
 };
 
 const auth: Check = ({ base, head, sourceOf }, raise) => {

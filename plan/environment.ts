@@ -166,7 +166,7 @@ export function planEnvironment(pair: Pair, sides: { base: PlanSide; head: PlanS
   };
   const sourceOf = (pointer: string): SourceLine | undefined => {
     for (const m of [models.head, models.base]) {
-      const place = m?.places.get(pointer);
+      const place = m && (m.place ? m.place(pointer) : m.places.get(pointer));
       if (place) return { file: place.file, line: place.value.line };
     }
     return undefined;

@@ -26,7 +26,7 @@ export interface FieldChange {
 }
 
 /** A layered environment whose file names are already repository-relative. */
-export type Model = Pick<LayeredEnvironment, 'value' | 'places' | 'file'>;
+export type Model = Pick<LayeredEnvironment, 'value' | 'places' | 'file' | 'place'>;
 
 
 const dotted = (pointer: string) =>

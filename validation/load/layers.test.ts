@@ -1,8 +1,11 @@
 // Tier layering: maps merge, lists and scalars replace, and every merged value remembers
 // the file and line that wrote it.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeValues } from './layers.js';
-import { BASE_ENV, ENTERPRISE_ENV, validateText } from '../../test/helpers/env.js';
+import { EnvironmentValidator } from '../validate.js';
+import { BASE_ENV, ENTERPRISE_ENV, repoRoot, validateText } from '../../test/helpers/env.js';
 
 describe('mergeValues', () => {
   it('merges maps key by key, deeply', () => {
@@ -64,5 +67,29 @@ describe('layering environments over tiers', () => {
     expect(r.diagnostics.map((d) => `${d.file.replace(/.*\//, '')}:${d.line}:${d.col} ${d.message}`)).toEqual([
       'test-env.yaml:10:1 missing required key `keyring` in security',
     ]);
+  });
+});
+
+describe('where a merged value was written', () => {
+  // place(p) skips reading the environment file's places when a tier wrote p; it must answer
+  // exactly what the merged places say, for every pointer, whichever it is asked first.
+  it('place(pointer) is places.get(pointer) for every pointer of every environment, each asked on a fresh layering', () => {
+    const root = join(repoRoot, 'environments');
+    const layered = (file: string) => {
+      const validator = new EnvironmentValidator({ root: repoRoot });
+      return validator.load(join(root, file)).layered!;
+    };
+    let asked = 0;
+    for (const file of readdirSync(root).filter((f) => f.endsWith('.yaml'))) {
+      const pointers = [...layered(file).places.keys()];
+      // Pointers nothing wrote too: beneath a list the file replaced, and beneath a scalar.
+      pointers.push('/security/ipAllowlist/9', '/resources/cpu/x', '/nothing/here');
+      for (const p of pointers) {
+        const full = layered(file).places.get(p);
+        expect(layered(file).place!(p), `${file} ${p}`).toEqual(full);
+        asked++;
+      }
+    }
+    expect(asked).toBeGreaterThan(200);
   });
 });

@@ -22,6 +22,12 @@ export interface LayeredEnvironment {
   value: Record<string, unknown>;
   /** JSON pointer → where that merged value was written. */
   places: Map<string, Placed>;
+  /**
+   * Where one pointer's merged value was written, as `places` says, without reading the
+   * environment file's places when the value comes from a tier (a tier change's field diff, a
+   * warning about a tier default): that read is a full YAML parse, 0.4 ms a file.
+   */
+  place?(pointer: string): Placed | undefined;
   /** Every file that contributed, lowest layer first (policy scans each). */
   layers: YamlSource[];
 }
@@ -65,10 +71,10 @@ export function valueAt(root: unknown, pointer: string): unknown {
 }
 
 /** Position of a pointer, falling back to its nearest placed ancestor (aliases, missing keys). */
-export function placeOf(env: Pick<LayeredEnvironment, 'places' | 'file'>, pointer: string, prefer: 'key' | 'value' = 'value'): Location {
+export function placeOf(env: Pick<LayeredEnvironment, 'places' | 'file' | 'place'>, pointer: string, prefer: 'key' | 'value' = 'value'): Location {
   let p = pointer;
   for (;;) {
-    const place = env.places.get(p);
+    const place = env.place ? env.place(p) : env.places.get(p);
     if (place) {
       const at = (prefer === 'key' && place.key) || place.value;
       return { file: place.file, ...at };
@@ -142,6 +148,25 @@ function tierModels(tier: string, source: YamlSource): Diagnostic[] {
   });
 }
 
+/**
+ * Whether the environment file decides where `pointer`'s merged value was written: it writes
+ * that value, or replaces a subtree holding it (a scalar or list, or a map over a tier's
+ * non-map). Otherwise the tiers' places hold it, as mergePlaces would leave them.
+ */
+function ownWrites(own: unknown, tiers: unknown, pointer: string): boolean {
+  if (pointer === '') return true;
+  let o = own;
+  let t = tiers;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (!isPlainObject(o) || !Object.hasOwn(o, key)) return false;
+    o = o[key];
+    t = isPlainObject(t) ? t[key] : undefined;
+    if (!isPlainObject(o) || !isPlainObject(t)) return true;
+  }
+  return true;
+}
+
 /** A written value in a message; maps have no prototype, so String() would throw on them. */
 const shown = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
@@ -180,6 +205,9 @@ export function layerEnvironment(source: YamlSource, tiers: TierCache): LayerRes
         places.set('', { file: source.file, value: { line: 1, col: 1 }, kind: 'map' });
       }
       return places;
+    },
+    place(pointer) {
+      return places || ownWrites(source.value, chain.value, pointer) ? env.places.get(pointer) : chain.places.get(pointer);
     },
     layers: [...chain.layers, source],
   };
