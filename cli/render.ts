@@ -9,16 +9,17 @@ import { parseArgs } from 'node:util';
 import { environmentFile, environmentNameFromFile, LAYOUT } from '../contract/paths.js';
 import { UserError } from '../contract/run-main.js';
 import { runWorkers, splitEvenly, WorkerPool, workerCount, workerScript } from '../contract/worker-pool.js';
-import { clusterFiles } from '../generators/clusters.js';
 import { compareTree, discardStaged, removeTrees, stageTree, swapTree, type Drift, type ReplacedTree, type StagedTree } from '../generators/output.js';
 import { hasErrors } from '../validation/diagnostics.js';
 import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
-import { environmentTargets, validateEnvironments } from '../validation/validate.js';
+import { environmentTargets } from '../validation/targets.js';
 import { RenderCache, stampOf, statTree, type CacheEntry } from './render/cache.js';
-import { renderChunk, type RenderChunkInput, type RenderedEnvironment } from './render/chunk.js';
+import type { RenderChunkInput, RenderedEnvironment } from './render/chunk.js';
 import { EXIT, progressLine, UsageError, wholeNumberOption, type CliIO } from './io.js';
-import { formatOption, maxFileSizeOption } from './validate.js';
+import { formatOption, maxFileSizeOption } from './options.js';
+// Imported once the workers are started (they load the same modules meanwhile): the pipeline
+// in this thread (--jobs 1), the cluster groups' templates, and validate's report on errors.
 
 export const renderHelp = `Usage: smartbot render [--env NAME] [--out DIR] [--check] [--format text|json|github]
 
@@ -97,7 +98,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
     };
     const progress = progressLine(io, 'render', mode === 'check' ? 'checked' : 'rendered');
     const onProgress = (done: number) => progress(done, targets.length);
-    parts = pool ? await pool.run(splitEvenly(targets, Math.min(targets.length, jobs * PARTS_PER_WORKER)).map(part), onProgress) : [renderChunk(part(targets), onProgress)];
+    parts = pool ? await pool.run(splitEvenly(targets, Math.min(targets.length, jobs * PARTS_PER_WORKER)).map(part), onProgress) : [(await import('./render/chunk.js')).renderChunk(part(targets), onProgress)];
   } finally {
     await pool?.close();
   }
@@ -107,6 +108,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   // The render pass looked for errors only; when there are any, what `smartbot validate` prints for these environments, warnings included.
   if (empty.length > 0 || results.some((e) => e.io || hasErrors(e.diagnostics))) {
     discard();
+    const { validateEnvironments } = await import('../validation/validate.js');
     const validated = validateEnvironments({ root, maxFileBytes, ...(values.env ? { paths: [join(root, environmentFile(values.env))] } : {}) });
     io.out(FORMATTERS[format]!.validate(validated));
     io.err(`smartbot render: nothing written — fix the problems above first\n`);
@@ -147,6 +149,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const rendered = new Set(results.map((e) => e.name));
   let orphans: string[] = [];
   if (!values.env) {
+    const { clusterFiles } = await import('../generators/clusters.js');
     const clusters = clusterFiles(results.map((e) => e.target!));
     if (mode === 'check') {
       const d = compareTree(outDir, LAYOUT.clusters, clusters);

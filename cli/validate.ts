@@ -1,12 +1,11 @@
 // `smartbot validate [paths…] [--format text|json|github] [--models-dir DIR] [--max-file-size SIZE]`
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { parseBytes } from '../contract/quantity.js';
 import { hasErrors } from '../validation/diagnostics.js';
-import { DEFAULT_MAX_FILE_BYTES } from '../validation/load/repo-file.js';
 import { FORMATTERS } from '../validation/format/index.js';
 import { validateEnvironments } from '../validation/validate.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
+import { formatOption, maxFileSizeOption } from './options.js';
 
 export const validateHelp = `Usage: smartbot validate [paths…] [options]
 
@@ -25,20 +24,6 @@ directories are refused, and nothing outside the root is printed.
 
 Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.
 `;
-
-export function formatOption(value: string | undefined): string {
-  const format = value ?? 'text';
-  if (!(format in FORMATTERS)) throw new UsageError(`unknown --format "${format}" (use ${Object.keys(FORMATTERS).join(', ')})`);
-  return format;
-}
-
-/** --max-file-size: plain bytes or a binary quantity (512Ki, 4Mi, 1Gi). */
-export function maxFileSizeOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_FILE_BYTES;
-  const bytes = /^\d+$/.test(value) ? Number(value) : /^\d+(Ki|Mi|Gi)$/.test(value) ? parseBytes(value) : NaN;
-  if (!(bytes > 0) || !Number.isSafeInteger(bytes)) throw new UsageError(`invalid --max-file-size "${value}" (use bytes or a size like 512Ki, 4Mi)`);
-  return bytes;
-}
 
 export function validateCommand(argv: string[], io: CliIO): number {
   const { values, positionals } = parseArgs({

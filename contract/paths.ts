@@ -19,6 +19,8 @@ function findPackageRoot(): string {
 
 export const packageRoot = findPackageRoot();
 export const schemaPath = join(packageRoot, 'schemas', 'environment.schema.json');
+/** The handlebars templates the generators render (generators/templates.ts). */
+export const templatesDir = join(packageRoot, 'generators', 'templates');
 
 /** The directories of a smartbot repository. */
 export const LAYOUT = {

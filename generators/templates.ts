@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import { packageRoot } from '../contract/paths.js';
+import { templatesDir } from '../contract/paths.js';
 import { block, literal, scalar } from './yaml-text.js';
 
 const hb = Handlebars.create();
@@ -13,7 +13,7 @@ hb.registerHelper('s', (v: unknown) => scalar(v));
 hb.registerHelper('block', (v: unknown, indent: number) => block(v, indent));
 hb.registerHelper('lit', (text: string, indent: number) => literal(text, indent));
 
-export const templatesDir = join(packageRoot, 'generators', 'templates');
+export { templatesDir };
 
 type Template = (view: object, options?: object) => string;
 let compiled: Map<string, Template> | undefined;

@@ -1,16 +1,18 @@
 // The validate pipeline, in order: load YAML → layer over tier → schema → policy (+ secret
 // scan of every layer). Returns every problem in every file, and the typed environments
 // that passed, for the generators.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { hasErrors, registerSource, releaseSource, report, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { layerEnvironment, TierCache, type LayeredEnvironment } from './load/layers.js';
-import { DEFAULT_MAX_FILE_BYTES, isInside, RepoFiles, type FileSource } from './load/repo-file.js';
+import { DEFAULT_MAX_FILE_BYTES, RepoFiles, type FileSource } from './load/repo-file.js';
 import { loadYamlFile, type RecentParses, type YamlSource } from './load/yaml-source.js';
 import type { SmartbotEnvironment } from '../contract/environment.js';
 import { environmentNameFromFile, LAYOUT } from '../contract/paths.js';
 import { InputObserver, InputRecorder, type EnvironmentInputs } from './inputs.js';
 import { runPolicies } from './policy/index.js';
+import { environmentTargets } from './targets.js';
+export { environmentTargets, type Target } from './targets.js';
 import { scanSecrets } from './policy/secrets.js';
 import { checkSchema } from './schema/check.js';
 
@@ -47,41 +49,6 @@ export interface ValidateReport {
   ioError: boolean;
 }
 
-const isYaml = (f: string) => /\.ya?ml$/.test(f);
-
-/** An environment file to read, and what it is confined to (see RepoFiles.read). */
-export interface Target {
-  file: string;
-  within: string;
-}
-
-/**
- * The environment files a run covers. A named path ending in .yaml is a file, whatever it
- * turns out to be (a directory called x.yaml is refused, not searched); other directories are
- * listed. Files named outside the root are confined to what was named.
- */
-export function environmentTargets(root: string, paths?: string[]): { targets: Target[]; empty: string[] } {
-  const named = paths?.length ? paths : [join(root, LAYOUT.environments)];
-  const targets: Target[] = [];
-  const empty: string[] = [];
-  for (const path of named) {
-    let isDir = false;
-    try {
-      isDir = !isYaml(path) && statSync(path).isDirectory();
-    } catch {
-      // Missing paths are passed through; the reader reports them as io-missing.
-    }
-    const within = isInside(resolve(path), resolve(root)) ? root : isDir ? path : dirname(path);
-    if (!isDir) {
-      targets.push({ file: path, within });
-      continue;
-    }
-    const files = readdirSync(path).filter(isYaml).sort();
-    if (files.length === 0) empty.push(path);
-    targets.push(...files.map((f) => ({ file: join(path, f), within })));
-  }
-  return { targets, empty };
-}
 
 /** One environment file read and layered (steps 1–2), ready for the schema and policies. */
 export interface LoadedEnvironment {

@@ -16,10 +16,9 @@ import { createHash, hash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageRoot, schemaPath } from '../../contract/paths.js';
+import { packageRoot, schemaPath, templatesDir } from '../../contract/paths.js';
 import type { SyncTarget } from '../../generators/gitops.js';
 import { directoriesOf } from '../../generators/output.js';
-import { templatesDir } from '../../generators/templates.js';
 import type { EnvironmentInputs, Input } from '../../validation/inputs.js';
 
 /** What a run knows of one environment's rendered tree. */
