@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { environmentFile, environmentNameFromFile, LAYOUT } from '../contract/paths.js';
 import { UserError } from '../contract/run-main.js';
 import { runWorkers, splitEvenly, WorkerPool, workerCount, workerScript } from '../contract/worker-pool.js';
-import { compareTree, discardStaged, removeTrees, stageTree, swapTree, type Drift, type ReplacedTree, type StagedTree } from '../generators/output.js';
+import { compareTree, discardStaged, removeLeftovers, removePatchDir, removeTrees, stageTree, swapTree, type Drift, type ReplacedTree, type StagedTree } from '../generators/output.js';
 import { hasErrors } from '../validation/diagnostics.js';
 import { staleCount, type RenderOutcome } from '../validation/format/format.js';
 import { FORMATTERS } from '../validation/format/index.js';
@@ -123,19 +123,22 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const drift: Drift = { changed: [], missing: [], extra: [] };
   const summary: RenderOutcome['environments'] = [];
   const replaced: ReplacedTree[] = [];
-  const swap = (env: string, staged: StagedTree) => {
+  const swap = (env: string, staged: StagedTree, rest: RenderedEnvironment[] = []) => {
     let old: ReplacedTree | undefined;
     try {
       old = swapTree(outDir, env, staged);
     } catch (e) {
+      // Nothing staged is left behind: what was not swapped in, and the trees already replaced.
+      discardStaged(outDir, rest.flatMap((r) => (r.staged ? [r.staged] : [])));
+      removeTrees(replaced);
       const partly = 'patch' in staged ? ' (its changed files are replaced one by one: some may be new, some old)' : '';
       throw new UserError(`could not swap in ${join(outDir, env)}/${partly}: ${(e as Error).message} — fix that and run smartbot render again`);
     }
     if (old) replaced.push(old);
   };
-  for (const e of results) {
+  for (const [i, e] of results.entries()) {
     if (e.drift) drift.changed.push(...e.drift.changed), drift.missing.push(...e.drift.missing), drift.extra.push(...e.drift.extra);
-    else if (e.staged) swap(e.name, e.staged);
+    else if (e.staged) swap(e.name, e.staged, results.slice(i + 1));
     summary.push({ env: e.name, files: e.files!, ...(mode === 'write' ? { status: e.staged ? ('written' as const) : ('unchanged' as const) } : {}), ...(e.cached ? { cached: e.cached } : {}) });
   }
   // A patched tree's stamp: its replaced files and their directories stat-ed now they are in place.
@@ -165,8 +168,8 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
       // No output directory yet.
     }
   }
-  // The patch directory, empty once every patch is in.
-  if (mode === 'write') discardStaged(outDir, []);
+  // The patch directory, empty once every patch is in; staging of runs that died.
+  if (mode === 'write') removePatchDir(outDir), removeLeftovers(outDir);
   if (mode === 'check') drift.extra.push(...orphans.map((d) => join(outDir, d) + '/'));
   else for (const d of orphans) rmSync(join(outDir, d), { recursive: true, force: true });
   // Many replaced trees (a tier change) are removed on worker threads: unlinks of distinct trees run in parallel.

@@ -107,9 +107,11 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
     ({ have, same } = diff);
   }
   const held = new Set(have);
-  if (held.size > 0 && held.size === files.length && files.every((f) => held.has(f.path))) return stagePatch(outDir, env, files.filter((f) => !same.has(f.path)));
-  const tmp = stagingDir(outDir, env);
   const current = join(outDir, env);
+  // A patch renames into the tree: only into a real directory (the caller's `known` stat-ed it as one), never through a link.
+  const isDirectory = known !== undefined || lstatSync(current, { throwIfNoEntry: false })?.isDirectory();
+  if (isDirectory && held.size > 0 && held.size === files.length && files.every((f) => held.has(f.path))) return stagePatch(outDir, env, files.filter((f) => !same.has(f.path)));
+  const tmp = stagingDir(outDir, env);
   const linked = new Set<string>();
   try {
     makeEmptyDir(tmp);
@@ -181,22 +183,52 @@ export function swapTree(outDir: string, env: string, staged: StagedTree): Repla
     return undefined;
   }
   const old = join(outDir, `.${env}.old-${process.pid}`);
-  let moved = false;
+  const was = lstatSync(final, { throwIfNoEntry: false });
   try {
-    if (existsSync(final)) renameSync(final, old), (moved = true);
+    if (was) renameSync(final, old);
     renameSync(staged.dir, final);
   } catch (e) {
     if (!existsSync(final) && existsSync(old)) renameSync(old, final);
     rmSync(staged.dir, { recursive: true, force: true });
     throw e;
   }
-  return moved ? { dir: old, files: staged.previous } : undefined;
+  // A link (or file) where the tree was is removed itself, never what it points to.
+  return was ? { dir: old, files: was.isDirectory() ? staged.previous : [] } : undefined;
 }
 
-/** Removes what a run staged and did not swap in (an environment was invalid), or the patch directory once swapped. */
+/** Removes the patch directory: once every patch is swapped in, or with what it holds when a run stops short. */
+export function removePatchDir(outDir: string): void {
+  rmSync(patchDir(outDir), { recursive: true, force: true });
+}
+
+/** Removes what a run staged and did not swap in (an environment was invalid, a swap failed). */
 export function discardStaged(outDir: string, staged: readonly StagedTree[]): void {
   for (const s of staged) if ('dir' in s) rmSync(s.dir, { recursive: true, force: true });
-  rmSync(patchDir(outDir), { recursive: true, force: true });
+  removePatchDir(outDir);
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Staging left beside the trees by a run that died (its process is gone): removed by the next run that writes. */
+export function removeLeftovers(outDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.(?:patch-(\d+)|[a-z0-9][-a-z0-9_]*\.(?:tmp|old)-(\d+))$/.exec(name);
+    const pid = m && Number(m[1] ?? m[2]);
+    if (pid && pid !== process.pid && !isAlive(pid)) rmSync(join(outDir, name), { recursive: true, force: true });
+  }
 }
 
 /**
@@ -226,6 +258,6 @@ export function writeTree(outDir: string, env: string, files: RenderedFile[]): '
   if (!staged) return 'unchanged';
   const replaced = swapTree(outDir, env, staged);
   if (replaced) rmSync(replaced.dir, { recursive: true, force: true });
-  discardStaged(outDir, []);
+  removePatchDir(outDir);
   return 'written';
 }

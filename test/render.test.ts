@@ -1,7 +1,7 @@
 // Rendered manifests, proven by the tools a cluster operator trusts: the Kubernetes and CRD
 // models, an unknown-field check, kubectl kustomize, and the committed golden tree.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -231,6 +231,46 @@ describe('smartbot render', () => {
       cache.environments.dev[4][0] = [999];
       writeFileSync(join(root, '.smartbot-cache', file!), JSON.stringify(cache));
       expect(await render(root)).toEqual({ written: [], fromCache: 4, again: 1 });
+    });
+
+    it('survives a cache file that parses but does not hold together, an environment named like an Object property, and leftovers of a run that died', async () => {
+      const root = scratchRepo(['environments', 'keyrings']);
+      const dev = readFileSync(join(root, 'environments/dev.yaml'), 'utf8');
+      writeFileSync(join(root, 'environments/constructor.yaml'), dev.replace('namespace: smartbot-dev', 'namespace: smartbot-constructor'));
+      expect(await render(root)).toEqual({ written: ['constructor', 'dev', 'multi', 'prod', 'staging'], fromCache: 0, again: 0 });
+      expect(await render(root)).toEqual({ written: [], fromCache: 5, again: 0 });
+      // Inputs of the wrong shape, a layout that leaves its tree or lacks the tree itself: those entries are left out.
+      const [file] = readdirSync(join(root, '.smartbot-cache')).filter((f) => f.endsWith('.json'));
+      const path = join(root, '.smartbot-cache', file!);
+      const cache = JSON.parse(readFileSync(path, 'utf8'));
+      cache.inputs[0] = ['read', 5, 5];
+      cache.layouts.push(['', '../../etc/passwd'], ['kubernetes/service.yaml']);
+      cache.environments.prod[1] = cache.layouts.length - 2;
+      cache.environments.staging[1] = cache.layouts.length - 1;
+      writeFileSync(path, JSON.stringify(cache));
+      const after = await render(root);
+      expect(after.written).toEqual([]);
+      expect(after.fromCache).toBe(3);
+      // A dead run's staging (its pid is gone) is removed by the next run that writes; a live one's is not.
+      const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+      for (const d of [`.patch-${dead}`, `.dev.tmp-${dead}/kubernetes`, `.dev.old-${dead}`, `.dev.tmp-${process.pid}`]) mkdirSync(join(root, 'rendered', d), { recursive: true });
+      await render(root);
+      expect(readdirSync(join(root, 'rendered')).filter((d) => d.startsWith('.'))).toEqual([`.dev.tmp-${process.pid}`]);
+    });
+
+    it('replaces a tree that is a link with a directory, leaving what the link points to alone', async () => {
+      const root = scratchRepo(['environments', 'keyrings']);
+      await render(root);
+      const elsewhere = join(root, 'elsewhere');
+      cpSync(join(root, 'rendered/dev'), elsewhere, { recursive: true });
+      rmSync(join(root, 'rendered/dev'), { recursive: true });
+      symlinkSync(elsewhere, join(root, 'rendered/dev'));
+      const before = readFileSync(join(elsewhere, 'kubernetes/deployment.yaml'), 'utf8');
+      const devFile = join(root, 'environments/dev.yaml');
+      writeFileSync(devFile, readFileSync(devFile, 'utf8').replace('level: debug', 'level: info'));
+      expect((await render(root)).written).toEqual(['dev']);
+      expect(lstatSync(join(root, 'rendered/dev')).isDirectory()).toBe(true);
+      expect(readFileSync(join(elsewhere, 'kubernetes/deployment.yaml'), 'utf8')).toBe(before);
     });
 
     it('is best effort: a cache that cannot be written or read changes nothing but the time', async () => {

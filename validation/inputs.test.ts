@@ -56,4 +56,12 @@ describe('validation inputs', () => {
       expect(later(root).unchanged(inputs, now ?? Date.UTC(2029, 0, 1)), what).toBe(false);
     }
   });
+
+  it('a time that is not a number holds not even now (a key created on an impossible date)', () => {
+    const recorder = new InputRecorder();
+    recorder.holdsUntil(Date.UTC(2030, 0, 1));
+    recorder.holdsUntil(Number.NaN);
+    recorder.holdsUntil(Date.UTC(2031, 0, 1));
+    expect(recorder.until).toBe(-Infinity);
+  });
 });

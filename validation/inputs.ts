@@ -36,9 +36,20 @@ export class InputRecorder {
     return { root: files.root, maxBytes: files.maxBytes, read: (path, within) => (this.add(within === undefined ? ['read', path] : ['read', path, within]), files.read(path, within)) };
   }
 
-  /** The outcome holds only until `time`. */
+  /** The outcome holds only until `time` (a time that is not a number: not even now). */
   holdsUntil(time: number): void {
-    if (this.until === undefined || time < this.until) this.until = time;
+    const t = Number.isFinite(time) ? time : -Infinity;
+    if (this.until === undefined || t < this.until) this.until = t;
+  }
+
+  /** What the policies are given while recording: their reader, existence check, model files and time limits, each noted. */
+  policyOptions(files: FileSource, exists: (path: string) => boolean) {
+    return {
+      files: this.reader(files),
+      exists: (path: string) => (this.add(['exists', path]), exists(path)),
+      watch: (path: string) => this.add(['file', path]),
+      holdsUntil: (time: number) => this.holdsUntil(time),
+    };
   }
 }
 
@@ -61,8 +72,13 @@ export class InputObserver {
   private look(input: Input): string {
     if (input[0] === 'exists') return this.exists(input[1]) ? 'yes' : 'no';
     if (input[0] === 'file') {
-      const s = statSync(input[1], { throwIfNoEntry: false });
-      return s ? `${s.size} ${s.mtimeMs} ${s.ino}` : 'none';
+      try {
+        // ctime too: a copy that keeps the file's mtime (cp -p, rsync -t) still moves it.
+        const s = statSync(input[1], { throwIfNoEntry: false });
+        return s ? `${s.size} ${s.mtimeMs} ${s.ctimeMs} ${s.ino}` : 'none';
+      } catch (e) {
+        return `error ${(e as NodeJS.ErrnoException).code ?? 'unknown'}`;
+      }
     }
     const r = this.files.read(input[1], input[2]);
     return r.ok ? hash('sha256', r.text, 'base64url') : `refused ${r.refusal.rule}`;
@@ -76,4 +92,11 @@ export class InputObserver {
   unchanged(recorded: EnvironmentInputs, now = Date.now()): boolean {
     return (recorded.until === undefined || now < recorded.until) && this.digest(recorded.inputs) === recorded.digest;
   }
+}
+
+/** Whether a value read back from a cache is an Input. */
+export function isInput(v: unknown): v is Input {
+  if (!Array.isArray(v) || typeof v[1] !== 'string') return false;
+  if (v[0] === 'read') return v.length === 2 || (v.length === 3 && typeof v[2] === 'string');
+  return (v[0] === 'exists' || v[0] === 'file') && v.length === 2;
 }

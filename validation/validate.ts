@@ -143,12 +143,7 @@ export class EnvironmentValidator {
     if (recorder) for (const layer of loaded.layers) recorder.add(layer === own && loaded.within !== undefined ? ['read', layer.file, loaded.within] : ['read', layer.file]);
     if (env) {
       const schema = checkSchema(env);
-      const record = recorder && {
-        files: recorder.reader(this.files),
-        exists: (path: string) => (recorder.add(['exists', path]), this.exists(path)),
-        watch: (path: string) => recorder.add(['file', path]),
-        holdsUntil: (time: number) => recorder.holdsUntil(time),
-      };
+      const record = recorder?.policyOptions(this.files, this.exists);
       const base = { root: this.opts.root, modelsDir: this.modelsDir, readModelFiles: this.opts.readModelFiles ?? true, exists: this.exists, files: this.files, warnings: this.opts.warnings ?? true };
       diagnostics.push(...schema.diagnostics, ...runPolicies(env, schema.badPointers, { ...base, ...record }));
     }

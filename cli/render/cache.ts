@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { packageRoot, schemaPath, templatesDir } from '../../contract/paths.js';
 import type { SyncTarget } from '../../generators/gitops.js';
 import { directoriesOf } from '../../generators/output.js';
-import type { EnvironmentInputs, Input } from '../../validation/inputs.js';
+import { isInput, type EnvironmentInputs, type Input } from '../../validation/inputs.js';
 
 /** What a run knows of one environment's rendered tree. */
 export interface CacheEntry {
@@ -130,11 +130,20 @@ export function treePaths(files: readonly string[]): string[] {
   return ['', ...directoriesOf(files).map((d) => `${d}/`), ...files];
 }
 
+/**
+ * A tree's paths as treePaths makes them: the tree itself first (its inode and mtime put a
+ * stamp out of reach of anyone who cannot see this machine's disk: a cache file committed to a
+ * pull request cannot pass for a tree), then relative paths that stay inside it.
+ */
+function isLayout(paths: unknown): paths is string[] {
+  return Array.isArray(paths) && paths.length > 1 && paths[0] === '' && paths.slice(1).every((p) => typeof p === 'string' && p !== '' && !p.startsWith('/') && !p.split('/').includes('..'));
+}
+
 /** A stored validation record, or undefined when it does not hold together (the entry then validates as usual). */
 function readValidation(c: CacheFile, env: string, [ids, digest, until, target]: StoredValidation): CacheEntry['validated'] {
   const inputs = Array.isArray(ids) ? ids.map((i) => c.inputs?.[i]) : [];
   const to = c.targets?.[target];
-  if (inputs.length === 0 || !inputs.every((i) => Array.isArray(i) && typeof i[1] === 'string') || typeof digest !== 'string' || !to) return undefined;
+  if (inputs.length === 0 || !inputs.every(isInput) || typeof digest !== 'string' || (until !== null && typeof until !== 'number') || typeof to !== 'object' || to === null) return undefined;
   return { inputs: { inputs: inputs as Input[], digest, ...(typeof until === 'number' ? { until } : {}) }, target: { ...to, env } };
 }
 
@@ -162,12 +171,18 @@ export class RenderCache {
     try {
       const c = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
       if (c.version === 3 && c.toolchain === toolchainFingerprint())
-        for (const [env, [key, layout, stamp, contents, v]] of Object.entries(c.environments)) {
-          const validated = v && readValidation(c, env, v);
-          entries.set(env, { key, paths: c.layouts[layout] ?? [], stamp, contents: contents ? contents.split(' ') : [], ...(validated ? { validated } : {}) });
+        for (const [env, row] of Object.entries(c.environments)) {
+          // A cache is only a shortcut: an entry that does not hold together is left out (that environment renders in full).
+          if (!Array.isArray(row)) continue;
+          const [key, layout, stamp, contents, v] = row;
+          const paths = c.layouts[layout];
+          if (typeof key !== 'string' || typeof stamp !== 'string' || typeof contents !== 'string' || !isLayout(paths)) continue;
+          const validated = Array.isArray(v) ? readValidation(c, env, v) : undefined;
+          entries.set(env, { key, paths, stamp, contents: contents ? contents.split(' ') : [], ...(validated ? { validated } : {}) });
         }
     } catch {
       // None yet, or unreadable: every environment renders in full.
+      entries.clear();
     }
     return new RenderCache(file, entries);
   }

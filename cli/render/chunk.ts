@@ -65,7 +65,8 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     if (i > 0 && i % PROGRESS_EVERY === 0) onProgress?.(i);
     const { file, within } = input.targets[i]!;
     const name = environmentNameFromFile(file);
-    const known = input.cache?.[name];
+    // An own key only: an environment may be named like an Object property (constructor).
+    const known = input.cache && Object.hasOwn(input.cache, name) ? input.cache[name] : undefined;
     // Everything validation read as it was when the tree was recorded, and the tree untouched:
     // validation would find nothing wrong again, and rendering would write the same tree.
     if (known?.validated && validator.inputsUnchanged(known.validated.inputs, file, within)) {
@@ -94,7 +95,9 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     entry.target = syncTarget(loaded.name, config);
     const dir = `${input.outDir}/${loaded.name}`;
     const key = input.cache && inputKey(loaded.name, config, keyring.text);
-    const validated = result?.inputs ? { validated: { inputs: result.inputs, target: entry.target } } : {};
+    // Remembered only while it holds: an outcome past its time (a key at its age limit) is validated every run.
+    const holds = result?.inputs && (result.inputs.until === undefined || result.inputs.until > Date.now());
+    const validated = holds ? { validated: { inputs: result.inputs!, target: entry.target } } : {};
     // The tree as the cache recorded it, untouched since: what it holds is known without reading it.
     const knownStat = key && known ? statTree(dir, known.paths) : undefined;
     const intact = knownStat && stampOf(knownStat) === known!.stamp ? known : undefined;

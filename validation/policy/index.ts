@@ -19,7 +19,9 @@ import { jwtKeys, keyringContents } from './keyring.js';
 
 export const POLICIES: Policy[] = [enterprise, ports, autoscaling, alerts, allowlist, remoteEndpoint, tlsCertificate, redisSource, keyring, keyringContents, jwtKeys, encryption, modelChoice, modelFile, cors, serverTimeouts];
 
-export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'> & Partial<Pick<PolicyContext, 'watch' | 'holdsUntil'>> & {
+export type PolicyOptions = Pick<PolicyContext, 'root' | 'modelsDir' | 'readModelFiles' | 'exists' | 'files'> & Partial<Pick<PolicyContext, 'watch'>> & {
+  /** The outcome holds only until `time` (of a rule reported in this run: a warning's time is no limit when warnings are off). */
+  holdsUntil?(time: number): void;
   /** false: errors only (render, which stops on errors and never shows warnings, skips locating them). */
   warnings?: boolean;
 };
@@ -37,7 +39,10 @@ export function runPolicies(env: LayeredEnvironment, schemaErrorPointers: readon
     exists: opts.exists,
     files: opts.files,
     watch: opts.watch ?? (() => {}),
-    holdsUntil: opts.holdsUntil ?? (() => {}),
+    holdsUntil: (time, rule) => {
+      if (opts.warnings === false && RULES[rule].severity !== 'error') return;
+      opts.holdsUntil?.(time);
+    },
     report: (rule, params, pointer, prefer) => {
       if (opts.warnings === false && RULES[rule].severity !== 'error') return;
       out.push(makeDiagnostic(rule, params, placeOf(env, pointer, prefer)));

@@ -91,7 +91,7 @@ export const keyringContents: Policy = {
     for (const key of keyring.doc!.keys) {
       const due = Date.parse(key.created) + maxKeyAgeDays * DAY_MS;
       // Whatever the key's state now (it may become valid later), its warning and its error start then.
-      if (key.status === 'active') holdsUntil(due - KEY_AGE_WARNING_DAYS * DAY_MS);
+      if (key.status === 'active') holdsUntil(due - KEY_AGE_WARNING_DAYS * DAY_MS, 'key-age-near'), holdsUntil(due, 'key-age-exceeded');
       if (key.status !== 'active' || keyState(key, now) !== 'valid') continue;
       const place = { id: key.id, file: `${file}:${lineOfKey(keyring.text, key.id)}`, maxDays: maxKeyAgeDays, due: new Date(due).toISOString().slice(0, 10) };
       if (now >= due) report('key-age-exceeded', place, at);

@@ -23,8 +23,8 @@ export interface PolicyContext {
   files: FileSource;
   /** The outcome depends on this file, read by its own reader (a model file): a run that records inputs notes its identity. */
   watch(path: string): void;
-  /** The outcome holds only until `time` (ms since the epoch): a key's age limit. */
-  holdsUntil(time: number): void;
+  /** `rule`'s outcome holds only until `time` (ms since the epoch): a key's age limit. */
+  holdsUntil(time: number, rule: RuleId): void;
   /** Report `rule` at the place `pointer` was written. */
   report<R extends RuleId>(rule: R, params: RuleParams<R>, pointer: string, prefer?: 'key' | 'value'): void;
 }
