@@ -3,11 +3,13 @@
 // (the image's portable build), against native llama-server and the runtime alone, all on the
 // same model, threads and slots. Every run measures each server in turn (native, runtime,
 // service, compared service, native, …), so a shared machine's swings fall on all of them alike.
+// With the images built (TAG=… containers/build.sh), the deployed pair itself (service container →
+// runtime container) is measured in the same turns.
 // BENCH_CPU_PROF=DIR writes this build's service's CPU profile there (profile-summary.ts reads it).
 import { benchModel } from './model.js';
 import { cpuSeconds } from './http-load.js';
 import { startLocalService, type LocalService } from './local-service.js';
-import { decode, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, THREADS, type Server } from './runtime.js';
+import { decode, deployedPair, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, THREADS, type Server } from './runtime.js';
 import { spread, type Rates } from './summary.js';
 import { median, type SectionOptions, type Table } from './table.js';
 
@@ -45,6 +47,15 @@ export async function relayTables(opts: SectionOptions): Promise<Table[]> {
       const theirs = await service(opts.compare);
       subjects.push({ label: `service → runtime (${opts.compare})`, base: theirs.url, headers: { authorization: `Bearer ${theirs.key}` }, pid: theirs.pid, rates: { one: [], four: [] }, cpuUsPerToken: [] });
     }
+    let pair: Subject | undefined;
+    try {
+      const p = await deployedPair();
+      stops.push(p.stop);
+      pair = { label: 'service container → runtime container (as deployed; from the host)', base: p.base, headers: p.headers, rates: { one: [], four: [] }, cpuUsPerToken: [] };
+      subjects.push(pair);
+    } catch (e) {
+      console.log(`deployed pair row: skipped — ${(e as Error).message}`);
+    }
     for (const s of subjects) await decode(s.base, 1, 1, s.headers); // warm-up
     for (let run = 1; run <= runs; run++) {
       for (const s of subjects) {
@@ -64,7 +75,12 @@ export async function relayTables(opts: SectionOptions): Promise<Table[]> {
       { target: 'service → runtime ≥ 90 % of llama-server, 1 stream', measured: pct(median(ours.one), one), met: median(ours.one) >= 0.9 * one },
       { target: `service → runtime ≥ 90 % of llama-server, ${SLOTS} streams`, measured: pct(median(ours.four), four), met: median(ours.four) >= 0.9 * four },
     ];
-    const theirs = subjects[3]?.rates;
+    if (pair)
+      targets.push(
+        { target: 'deployed pair ≥ 90 % of llama-server, 1 stream', measured: pct(median(pair.rates.one), one), met: median(pair.rates.one) >= 0.9 * one },
+        { target: `deployed pair ≥ 90 % of llama-server, ${SLOTS} streams`, measured: pct(median(pair.rates.four), four), met: median(pair.rates.four) >= 0.9 * four },
+      );
+    const theirs = opts.compare ? subjects[3]?.rates : undefined;
     return [
       {
         title: "The service's relay: service → runtime against llama-server (tokens/s)",

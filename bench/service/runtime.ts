@@ -243,7 +243,7 @@ async function pairConfig(threads = THREADS, slots = SLOTS): Promise<ServiceConf
   };
 }
 
-async function deployedPair(): Promise<Server & { headers: Record<string, string> }> {
+export async function deployedPair(): Promise<Server & { headers: Record<string, string> }> {
   try {
     docker('info', '--format', '{{.ServerVersion}}');
   } catch {
