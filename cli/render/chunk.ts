@@ -69,8 +69,9 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     const known = input.cache && Object.hasOwn(input.cache, name) ? input.cache[name] : undefined;
     // Everything validation read as it was when the tree was recorded, and the tree untouched:
     // validation would find nothing wrong again, and rendering would write the same tree.
+    let triedStat: string[] | undefined;
     if (known?.validated && validator.inputsUnchanged(known.validated.inputs, file, within)) {
-      const stat = statTree(`${input.outDir}/${name}`, known.paths);
+      const stat = (triedStat = statTree(`${input.outDir}/${name}`, known.paths));
       if (stat && stampOf(stat) === known.stamp) {
         out.push({ file, name, diagnostics: [], io: false, target: known.validated.target, files: known.contents.length, cached: 'inputs', record: known });
         continue;
@@ -99,7 +100,8 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
     const holds = result?.inputs && (result.inputs.until === undefined || result.inputs.until > Date.now());
     const validated = holds ? { validated: { inputs: result.inputs!, target: entry.target } } : {};
     // The tree as the cache recorded it, untouched since: what it holds is known without reading it.
-    const knownStat = key && known ? statTree(dir, known.paths) : undefined;
+    // (Stat-ed already when the shortcut above was tried: a tree edited by hand is stat-ed once.)
+    const knownStat = key && known ? (triedStat ?? statTree(dir, known.paths)) : undefined;
     const intact = knownStat && stampOf(knownStat) === known!.stamp ? known : undefined;
     if (intact && intact.key === key) {
       Object.assign(entry, { files: intact.contents.length, cached: true, record: { ...intact, ...validated } });
@@ -125,15 +127,15 @@ export function renderChunk(input: RenderChunkInput, onProgress?: (done: number)
         entry.staged = { patch: staged.patch };
         if (key) {
           // A renamed file keeps its size, mtime and inode: stat-ed where it is staged. Its directory's mtime moves at the swap.
-          const known = lines ?? new Map<string, string>();
+          const stamped = lines ?? new Map<string, string>();
           const stagedLines = statTree(patchDir(input.outDir), staged.stagedAs);
           staged.patch.forEach((p, n) => {
-            if (stagedLines) known.set(p, stagedLines[n]!);
-            else known.delete(p);
-            known.delete(p.slice(0, p.lastIndexOf('/') + 1));
+            if (stagedLines) stamped.set(p, stagedLines[n]!);
+            else stamped.delete(p);
+            stamped.delete(p.slice(0, p.lastIndexOf('/') + 1));
           });
           entry.record = { key, paths: treePaths(files.map((f) => f.path)), stamp: '', contents, ...validated };
-          entry.stampAfterSwap = known;
+          entry.stampAfterSwap = stamped;
         }
         continue;
       }
