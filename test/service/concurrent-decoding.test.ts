@@ -6,15 +6,19 @@
 //   of order (one request's prompt beside the others' next tokens: requests arriving at
 //   different times) and a vocabulary large enough that the reorder takes a while: a table
 //   model with 32,000 tokens, as real models have; its process runs with UV_THREADPOOL_SIZE=4;
-// - four streams decode together: every sequence is in every batch (before: three of four).
+// - four streams decode together: every sequence is in every batch (before: three of four);
+// - a request that arrives while another answer decodes starts at the next batch. Before, its
+//   sequence's erase waited for the context's lock, which the decode loop held until every
+//   answer in it had finished: concurrent requests ran as groups one after the other.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replyModel } from '../../gguf/demo-model.js';
+import { DEMO_MODEL_FILE, replyModel } from '../../gguf/demo-model.js';
 import { sha256File } from '../../gguf/inspect.js';
 import type { ServiceConfig } from '../../service/src/config.js';
 import type { LocalEngine } from '../../service/src/engine/local.js';
+import { readChunks } from '../../service/src/openai-wire.js';
 import type { RunningService } from '../../service/src/service.js';
 import { repoRoot } from '../helpers/env.js';
 import { freePort, freshKeys, renderedRuntimeConfig, startDemoService, tempKeyring } from '../helpers/service.js';
@@ -106,6 +110,45 @@ describe('concurrent requests on the local engine', () => {
       // The demo reply is 35 tokens: its steps are four wide; a prompt may arrive alone.
       expect(widths[4] ?? 0, JSON.stringify(widths)).toBeGreaterThanOrEqual(30);
       expect(batches - (widths[4] ?? 0), JSON.stringify(widths)).toBeLessThanOrEqual(4);
+    } finally {
+      await demo?.close();
+    }
+  });
+
+  it('a request that arrives while another answer decodes starts at the next batch, not after that answer', async () => {
+    // A reply of 800 distinct words, so that the first answer is still decoding when the second arrives.
+    const dir = tempDir('smartbot-long-reply-');
+    const file = join(dir, DEMO_MODEL_FILE);
+    writeFileSync(file, replyModel(Array.from({ length: 800 }, (_, i) => `w${i}`).join(' '), { name: 'long-reply' }));
+    const sha256 = await sha256File(file);
+    let demo: RunningService | undefined;
+    try {
+      const started = await startDemoService({
+        changes: (c) => ({ ...c, model: { ...(c.model as Extract<ServiceConfig['model'], { source: 'local' }>), sha256, sizeBytes: statSync(file).size }, inference: { ...c.inference, parallelSequences: 2, maxTokens: 1000 } }),
+        start: { modelsDir: dir },
+      });
+      demo = started.service;
+      const ask = (content: string, maxTokens: number, stream = false) =>
+        fetch(`${demo!.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${started.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content }], temperature: 0, max_tokens: maxTokens, stream }),
+        });
+      // Both sequences hold a prompt of their own: the second request must erase what its sequence holds.
+      await Promise.all([ask('first', 2).then((r) => r.text()), ask('second', 2).then((r) => r.text())]);
+      const done: string[] = [];
+      const long = await ask('a long answer', 1000, true);
+      expect(long.status).toBe(200);
+      let short: Promise<void> | undefined;
+      for await (const piece of readChunks(long.body! as AsyncIterable<Uint8Array>)) {
+        // Sent once the long answer decodes: it asks for 2 tokens, the long one has hundreds left.
+        if (piece.delta && !short) short = ask('a short answer', 2).then(async (r) => void done.push(`short ${r.status} ${((await r.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens}`));
+      }
+      done.push('long');
+      await short;
+      expect(done).toEqual(['short 200 2', 'long']);
+      const widths = (demo.deps.models.default.engine as LocalEngine).batchWidths();
+      expect(widths[2] ?? 0, JSON.stringify(widths)).toBeGreaterThanOrEqual(1);
     } finally {
       await demo?.close();
     }

@@ -18,12 +18,37 @@
 //    hook waits one event-loop turn, by which time every sequence that got a token has queued
 //    its next one. The turn costs one setImmediate per batch.
 // 3. One pass per batch (speed): the batch's sequences in ascending order (batch-order.ts says why).
+// 4. New requests start between batches (speed). A request whose prompt departs from what its
+//    sequence holds first erases the rest (LlamaContextSequence._eraseContextTokenRanges), under
+//    the context's lock. The decode loop holds that lock for as long as any sequence has a token
+//    queued, and with (2) a decoding sequence always has: a request arriving while others
+//    decoded waited until all of them had finished their answers, and 4 concurrent requests ran
+//    as groups one after the other ("3", then "0 1 2"; measured: bench/service "Tokens/s
+//    through the service"). Here, when an erase is waiting at the end of a batch's turn, the
+//    queued tokens are set aside so that the loop ends and hands the lock over; once the erase
+//    is done they are queued again, and the next batch holds them and the new request's prompt.
 import type { LlamaContext, LlamaContextSequence } from 'node-llama-cpp';
 import { addonOf, moved, wrap } from './addon-context.js';
 import { orderBatchesBySequence } from './batch-order.js';
 
 /** The hook LlamaContext's decode loop awaits for each sequence after a batch (bound per sequence). */
 const AFTER_BATCH = '_takeIntervalCheckpointIfNeededAfterBatch';
+/** A sequence's erase of the tokens a new prompt departs from; it waits for the context's lock. */
+const ERASE = '_eraseContextTokenRanges';
+
+/** The decode loop's queue (LlamaContext internals): the loop runs while it holds anything. */
+interface DecodeQueue {
+  _queuedDecodes: unknown[];
+  /** Starts the loop (or leaves it to the one already scheduled). */
+  _scheduleDecode(): void;
+}
+
+function queueOf(context: LlamaContext): DecodeQueue {
+  const q = context as unknown as Partial<DecodeQueue>;
+  if (!Array.isArray(q._queuedDecodes)) throw moved('LlamaContext._queuedDecodes');
+  if (typeof q._scheduleDecode !== 'function') throw moved('LlamaContext._scheduleDecode');
+  return q as DecodeQueue;
+}
 
 export class DecodeLoop {
   /** The event-loop turn the decode loop waits for after the current batch; made by the first sequence's hook. */
@@ -31,8 +56,14 @@ export class DecodeLoop {
   /** Sequences in the batch being decoded, then sampled. */
   private inBatch = 0;
   private readonly widths = new Map<number, number>();
+  private readonly queue: DecodeQueue;
+  /** Erases called and not yet done: while the loop runs, they are waiting for its lock. */
+  private erasing = 0;
+  /** Queued tokens set aside so that the loop ends and an erase gets the lock. */
+  private held: unknown[] = [];
 
   constructor(context: LlamaContext) {
+    this.queue = queueOf(context);
     const addon = addonOf(context);
     orderBatchesBySequence(addon);
     wrap(addon, 'decodeBatch', (decode) => () => {
@@ -56,9 +87,26 @@ export class DecodeLoop {
     if (typeof after !== 'function') throw moved(`LlamaContextSequence.${AFTER_BATCH}`);
     internals[AFTER_BATCH] = (stateLength) => {
       this.inBatch++;
-      const turn = (this.turn ??= new Promise<void>((resolve) => setImmediate(resolve)));
+      const turn = (this.turn ??= new Promise<void>((resolve) =>
+        setImmediate(() => {
+          if (this.erasing > 0) this.held.push(...this.queue._queuedDecodes.splice(0));
+          resolve();
+        }),
+      ));
       const own = after(stateLength);
       return own instanceof Promise ? own.then(() => turn) : turn;
+    };
+    const seq = sequence as unknown as Record<typeof ERASE, (...args: unknown[]) => Promise<void>>;
+    const erase = seq[ERASE];
+    if (typeof erase !== 'function') throw moved(`LlamaContextSequence.${ERASE}`);
+    seq[ERASE] = (...args) => {
+      this.erasing++;
+      return erase.apply(sequence, args).finally(() => {
+        if (--this.erasing === 0 && this.held.length > 0) {
+          this.queue._queuedDecodes.push(...this.held.splice(0));
+          this.queue._scheduleDecode();
+        }
+      });
     };
     return sequence;
   }
