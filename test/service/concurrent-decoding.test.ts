@@ -134,18 +134,22 @@ describe('concurrent requests on the local engine', () => {
           headers: { authorization: `Bearer ${started.key}`, 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content }], temperature: 0, max_tokens: maxTokens, stream }),
         });
-      // Both sequences hold a prompt of their own: the second request must erase what its sequence holds.
-      await Promise.all([ask('first', 2).then((r) => r.text()), ask('second', 2).then((r) => r.text())]);
+      /** Streams an answer to its end; `whileDecoding` is called once, at its first delta, while the rest decodes (not awaited). */
+      const streamed = async (content: string, maxTokens: number, whileDecoding: () => Promise<unknown>) => {
+        const r = await ask(content, maxTokens, true);
+        expect(r.status).toBe(200);
+        let during: Promise<unknown> | undefined;
+        for await (const piece of readChunks(r.body! as AsyncIterable<Uint8Array>)) if (piece.delta) during ??= whileDecoding();
+        return { during };
+      };
+      // Each sequence holds a prompt of its own (the second is asked while the first decodes, so
+      // it gets the other sequence): whichever the short request gets, it must erase what it holds.
+      await (await streamed('first', 100, () => ask('second', 2).then((r) => r.text()))).during;
       const done: string[] = [];
-      const long = await ask('a long answer', 1000, true);
-      expect(long.status).toBe(200);
-      let short: Promise<void> | undefined;
-      for await (const piece of readChunks(long.body! as AsyncIterable<Uint8Array>)) {
-        // Sent once the long answer decodes: it asks for 2 tokens, the long one has hundreds left.
-        if (piece.delta && !short) short = ask('a short answer', 2).then(async (r) => void done.push(`short ${r.status} ${((await r.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens}`));
-      }
+      // Sent once the long answer decodes: it asks for 2 tokens, the long one has hundreds left.
+      const short = await streamed('a long answer', 1000, () => ask('a short answer', 2).then(async (r) => void done.push(`short ${r.status} ${((await r.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens}`)));
       done.push('long');
-      await short;
+      await short.during;
       expect(done).toEqual(['short 200 2', 'long']);
       const widths = (demo.deps.models.default.engine as LocalEngine).batchWidths();
       expect(widths[2] ?? 0, JSON.stringify(widths)).toBeGreaterThanOrEqual(1);

@@ -24,9 +24,13 @@
 //    queued, and with (2) a decoding sequence always has: a request arriving while others
 //    decoded waited until all of them had finished their answers, and 4 concurrent requests ran
 //    as groups one after the other ("3", then "0 1 2"; measured: bench/service "Tokens/s
-//    through the service"). Here, when an erase is waiting at the end of a batch's turn, the
-//    queued tokens are set aside so that the loop ends and hands the lock over; once the erase
-//    is done they are queued again, and the next batch holds them and the new request's prompt.
+//    through the service"). Here, when an erase is under way at the end of a batch's turn, the
+//    queued tokens are set aside, so that the loop ends and hands the lock over, and queued
+//    again one turn later: the loop they restart asks for the lock behind the erase (its queue
+//    is first come, first served), and the next batch holds them and the new request's prompt.
+//    They come back whatever the erase does next: one that must evaluate kept tokens again
+//    after the lock (its KV cells could not be removed: sliding-window and recurrent models)
+//    queues them like any sequence, and would wait forever for tokens held back until it ends.
 import type { LlamaContext, LlamaContextSequence } from 'node-llama-cpp';
 import { addonOf, moved, wrap } from './addon-context.js';
 import { orderBatchesBySequence } from './batch-order.js';
@@ -57,10 +61,8 @@ export class DecodeLoop {
   private inBatch = 0;
   private readonly widths = new Map<number, number>();
   private readonly queue: DecodeQueue;
-  /** Erases called and not yet done: while the loop runs, they are waiting for its lock. */
+  /** Erases called and not yet done: while the loop runs, they wait for its lock (or evaluate kept tokens again). */
   private erasing = 0;
-  /** Queued tokens set aside so that the loop ends and an erase gets the lock. */
-  private held: unknown[] = [];
 
   constructor(context: LlamaContext) {
     this.queue = queueOf(context);
@@ -89,7 +91,7 @@ export class DecodeLoop {
       this.inBatch++;
       const turn = (this.turn ??= new Promise<void>((resolve) =>
         setImmediate(() => {
-          if (this.erasing > 0) this.held.push(...this.queue._queuedDecodes.splice(0));
+          if (this.erasing > 0) this.handOver();
           resolve();
         }),
       ));
@@ -101,14 +103,23 @@ export class DecodeLoop {
     if (typeof erase !== 'function') throw moved(`LlamaContextSequence.${ERASE}`);
     seq[ERASE] = (...args) => {
       this.erasing++;
-      return erase.apply(sequence, args).finally(() => {
-        if (--this.erasing === 0 && this.held.length > 0) {
-          this.queue._queuedDecodes.push(...this.held.splice(0));
-          this.queue._scheduleDecode();
-        }
-      });
+      return erase.apply(sequence, args).finally(() => this.erasing--);
     };
     return sequence;
+  }
+
+  /**
+   * Ends the decode loop after this batch (its queue reads empty), and queues the tokens again one
+   * turn later, by when the lock has passed to what waited for it (change 4 above). Were a token
+   * queued meanwhile, the loop goes on and finds the others back in its queue.
+   */
+  private handOver(): void {
+    const held = this.queue._queuedDecodes.splice(0);
+    if (held.length === 0) return;
+    setImmediate(() => {
+      this.queue._queuedDecodes.push(...held);
+      this.queue._scheduleDecode();
+    });
   }
 
   /** How many batches held how many sequences, since the engine loaded (for the tests and the bench). */

@@ -1,0 +1,101 @@
+// DecodeLoop's change 4 (a waiting erase gets the context's lock between two batches), driven
+// through node-llama-cpp's own decode loop (LlamaContext.prototype.dispatchPendingBatch and
+// _decodeTokens, 3.21.1) on a fake native context: decodes take a millisecond, batches hold 4 tokens.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { LlamaContext } from 'node-llama-cpp';
+import { describe, expect, it } from 'vitest';
+import { DecodeLoop } from './decode-loop.js';
+
+// The lock node-llama-cpp takes: lifecycle-utils as node-llama-cpp resolves it.
+const fromLlama = createRequire(createRequire(import.meta.url).resolve('node-llama-cpp'));
+const { withLock } = (await import(pathToFileURL(fromLlama.resolve('lifecycle-utils')).href)) as typeof import('lifecycle-utils');
+
+function fakeContext(sequences: number): LlamaContext {
+  const context = Object.create(LlamaContext.prototype) as LlamaContext;
+  Object.assign(context, {
+    _queuedDecodes: [],
+    _queuedDecodeSequenceIds: new Set(),
+    _dispatchDecodeScheduled: false,
+    _batchDispatchPending: false,
+    _currentDispatchBatchHandle: {},
+    _totalSequences: sequences,
+    _batchSize: 4,
+    _batchingOptions: { dispatchSchedule: 'nextCycle', itemPrioritizationStrategy: 'maximumParallelism' },
+    _disposed: false,
+    _backendContextDisposeGuard: { createPreventDisposalHandle: () => ({ dispose() {} }) },
+    _llama: { gpu: false, _threadsSplitter: { createConsumer: () => ({ getAllocationToConsume: () => null, dispose() {} }) } },
+    _ctx: {
+      initBatch() {},
+      addToBatch: (_seq: number, _first: number, _tokens: Uint32Array, logits: Uint32Array) => Uint32Array.from(logits),
+      decodeBatch: () => new Promise((resolve) => setTimeout(resolve, 1)),
+      sampleToken: async () => 1,
+      setThreads() {},
+    },
+  });
+  return context;
+}
+
+/**
+ * A sequence as DecodeLoop sees it: `decode` queues tokens the way LlamaContextSequence does;
+ * its erase takes the context's lock and, given kept tokens, evaluates them again after the
+ * lock, as node-llama-cpp does when a model's KV cells cannot be removed (sliding-window and
+ * recurrent models).
+ */
+function fakeSequence(context: LlamaContext, loop: DecodeLoop, id: number) {
+  const internals = context as unknown as { _decodeTokens(item: object, mapLogits: () => number): Promise<unknown> };
+  const seq = {
+    _takeIntervalCheckpointIfNeededAfterBatch() {},
+    decode: (tokens: number) => internals._decodeTokens({ sequenceId: id, tokens: Array<number>(tokens).fill(1), logits: [], firstTokenSequenceIndex: 0, afterBatchAction: seq._takeIntervalCheckpointIfNeededAfterBatch }, () => 1),
+    async _eraseContextTokenRanges(keptTokens = 0) {
+      let again: Promise<unknown> | undefined;
+      await withLock([context, 'context'], async () => {
+        if (keptTokens > 0) again = seq.decode(keptTokens);
+      });
+      await again;
+    },
+  };
+  loop.adopt(seq as never);
+  return seq;
+}
+
+/** One sequence decodes `tokens` tokens one at a time, as an answer does; `done` counts them. */
+function stream(seq: ReturnType<typeof fakeSequence>, tokens: number) {
+  const state = { done: 0, finished: undefined as unknown as Promise<void> };
+  state.finished = (async () => {
+    for (let i = 0; i < tokens; i++) await seq.decode(1), state.done++;
+  })();
+  return state;
+}
+
+describe('DecodeLoop: erases between batches', () => {
+  it('an erase that waits while another sequence decodes gets the lock at the next batch, not when that answer ends', async () => {
+    const context = fakeContext(2);
+    const loop = new DecodeLoop(context);
+    const [first, second] = [fakeSequence(context, loop, 0), fakeSequence(context, loop, 1)];
+    const answer = stream(second, 60);
+    while (answer.done < 3) await new Promise((r) => setTimeout(r, 1));
+    const from = answer.done;
+    await first._eraseContextTokenRanges();
+    // Before: the decode loop held the lock until the answer's 60th token.
+    expect(answer.done - from).toBeLessThanOrEqual(3);
+    await answer.finished;
+    expect(answer.done).toBe(60);
+  });
+
+  it.each([
+    ['alone', false],
+    ['while another sequence decodes', true],
+  ])('an erase that evaluates kept tokens again after the lock (more than a batch) ends, %s', async (_what, beside) => {
+    const context = fakeContext(2);
+    const loop = new DecodeLoop(context);
+    const [first, second] = [fakeSequence(context, loop, 0), fakeSequence(context, loop, 1)];
+    const answer = beside ? stream(second, 40) : undefined;
+    if (answer) while (answer.done < 2) await new Promise((r) => setTimeout(r, 1));
+    // Before the fix the kept tokens' last part was held back until the erase ended: neither ever did.
+    const settled = await Promise.race([first._eraseContextTokenRanges(10).then(() => 'settled'), new Promise((r) => setTimeout(() => r('still waiting after 2 s'), 2000))]);
+    expect(settled).toBe('settled');
+    await answer?.finished;
+    expect(answer?.done ?? 40).toBe(40);
+  });
+});
