@@ -3,7 +3,7 @@
 // open-loop.ts at a fixed rate) in a child process pinned to CPU 1, so the load never competes
 // with the server for its core.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,8 @@ let fixtures: { keyring: string; model: string; key: string } | undefined;
 function benchFixtures() {
   if (fixtures) return fixtures;
   const dir = mkdtempSync(join(tmpdir(), 'smartbot-bench-gateway-'));
+  // Every server started on them has stopped by the time the bench exits.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const { key, entry } = mintApiKey('bench', ['chat']);
   writeFileSync(join(dir, 'keyring.json'), formatKeyring([entry]));
   writeFileSync(join(dir, DEMO_MODEL_FILE), buildDemoModel());
