@@ -1,6 +1,6 @@
 // DecodeLoop's change 4 (a waiting erase gets the context's lock between two batches), driven
 // through node-llama-cpp's own decode loop (LlamaContext.prototype.dispatchPendingBatch and
-// _decodeTokens, 3.21.1) on a fake native context: decodes take a millisecond, batches hold 4 tokens.
+// _decodeTokens, 3.21.1) on a fake native context: decodes take a millisecond, batches hold 4 tokens (16 where said).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { LlamaContext } from 'node-llama-cpp';
@@ -11,7 +11,10 @@ import { DecodeLoop } from './decode-loop.js';
 const fromLlama = createRequire(createRequire(import.meta.url).resolve('node-llama-cpp'));
 const { withLock } = (await import(pathToFileURL(fromLlama.resolve('lifecycle-utils')).href)) as typeof import('lifecycle-utils');
 
-function fakeContext(sequences: number): LlamaContext {
+/** Each batch's additions, as [sequence, first position, tokens]. */
+type Batches = [number, number, number][][];
+
+function fakeContext(sequences: number, batches: Batches = [], batchSize = 4): LlamaContext {
   const context = Object.create(LlamaContext.prototype) as LlamaContext;
   Object.assign(context, {
     _queuedDecodes: [],
@@ -20,14 +23,14 @@ function fakeContext(sequences: number): LlamaContext {
     _batchDispatchPending: false,
     _currentDispatchBatchHandle: {},
     _totalSequences: sequences,
-    _batchSize: 4,
+    _batchSize: batchSize,
     _batchingOptions: { dispatchSchedule: 'nextCycle', itemPrioritizationStrategy: 'maximumParallelism' },
     _disposed: false,
     _backendContextDisposeGuard: { createPreventDisposalHandle: () => ({ dispose() {} }) },
     _llama: { gpu: false, _threadsSplitter: { createConsumer: () => ({ getAllocationToConsume: () => null, dispose() {} }) } },
     _ctx: {
-      initBatch() {},
-      addToBatch: (_seq: number, _first: number, _tokens: Uint32Array, logits: Uint32Array) => Uint32Array.from(logits),
+      initBatch: () => void batches.push([]),
+      addToBatch: (seq: number, first: number, tokens: Uint32Array, logits: Uint32Array) => (batches.at(-1)!.push([seq, first, tokens.length]), Uint32Array.from(logits)),
       decodeBatch: () => new Promise((resolve) => setTimeout(resolve, 1)),
       sampleToken: async () => 1,
       setThreads() {},
@@ -44,9 +47,14 @@ function fakeContext(sequences: number): LlamaContext {
  */
 function fakeSequence(context: LlamaContext, loop: DecodeLoop, id: number) {
   const internals = context as unknown as { _decodeTokens(item: object, mapLogits: () => number): Promise<unknown> };
+  let next = 0;
   const seq = {
     _takeIntervalCheckpointIfNeededAfterBatch() {},
-    decode: (tokens: number) => internals._decodeTokens({ sequenceId: id, tokens: Array<number>(tokens).fill(1), logits: [], firstTokenSequenceIndex: 0, afterBatchAction: seq._takeIntervalCheckpointIfNeededAfterBatch }, () => 1),
+    decode: (tokens: number) => {
+      const first = next;
+      next += tokens;
+      return internals._decodeTokens({ sequenceId: id, tokens: Array<number>(tokens).fill(1), logits: [], firstTokenSequenceIndex: first, afterBatchAction: seq._takeIntervalCheckpointIfNeededAfterBatch }, () => 1);
+    },
     async _eraseContextTokenRanges(keptTokens = 0) {
       let again: Promise<unknown> | undefined;
       await withLock([context, 'context'], async () => {
@@ -97,5 +105,23 @@ describe('DecodeLoop: erases between batches', () => {
     expect(settled).toBe('settled');
     await answer?.finished;
     expect(answer?.done ?? 40).toBe(40);
+  });
+
+  it('a new prompt decodes beside the other sequences’ next tokens, each token once', async () => {
+    const batches: Batches = [];
+    const context = fakeContext(4, batches, 16);
+    const loop = new DecodeLoop(context);
+    const seqs = [0, 1, 2, 3].map((id) => fakeSequence(context, loop, id));
+    const answers = [1, 2, 3].map((id) => stream(seqs[id]!, 30));
+    while (answers[0]!.done < 3) await new Promise((r) => setTimeout(r, 1));
+    await seqs[0]!._eraseContextTokenRanges();
+    const prompt = seqs[0]!.decode(5);
+    await Promise.all([prompt, ...answers.map((a) => a.finished)]);
+    // Before: with every sequence counted as queued, the prompt started a batch of its own at once.
+    const withPrompt = batches.find((b) => b.some(([seq, , tokens]) => seq === 0 && tokens === 5))!;
+    expect(withPrompt.map(([seq]) => seq).sort()).toEqual([0, 1, 2, 3]);
+    const decoded = batches.flat().flatMap(([seq, first, tokens]) => Array.from({ length: tokens }, (_, i) => `${seq}:${first + i}`));
+    expect(decoded.length).toBe(3 * 30 + 5);
+    expect(new Set(decoded).size).toBe(decoded.length);
   });
 });

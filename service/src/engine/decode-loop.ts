@@ -42,7 +42,9 @@ const ERASE = '_eraseContextTokenRanges';
 
 /** The decode loop's queue (LlamaContext internals): the loop runs while it holds anything. */
 interface DecodeQueue {
-  _queuedDecodes: unknown[];
+  _queuedDecodes: { sequenceId: number }[];
+  /** The sequences with a decode queued: once all have one, the loop starts at once, without waiting for the next turn. */
+  _queuedDecodeSequenceIds: Set<number>;
   /** Starts the loop (or leaves it to the one already scheduled). */
   _scheduleDecode(): void;
 }
@@ -50,6 +52,7 @@ interface DecodeQueue {
 function queueOf(context: LlamaContext): DecodeQueue {
   const q = context as unknown as Partial<DecodeQueue>;
   if (!Array.isArray(q._queuedDecodes)) throw moved('LlamaContext._queuedDecodes');
+  if (!(q._queuedDecodeSequenceIds instanceof Set)) throw moved('LlamaContext._queuedDecodeSequenceIds');
   if (typeof q._scheduleDecode !== 'function') throw moved('LlamaContext._scheduleDecode');
   return q as DecodeQueue;
 }
@@ -111,13 +114,18 @@ export class DecodeLoop {
   /**
    * Ends the decode loop after this batch (its queue reads empty), and queues the tokens again one
    * turn later, by when the lock has passed to what waited for it (change 4 above). Were a token
-   * queued meanwhile, the loop goes on and finds the others back in its queue.
+   * queued meanwhile, the loop goes on and finds the others back in its queue. Their sequences
+   * leave the queued set meanwhile: with every sequence counted there, the new request's prompt
+   * would start a batch of its own at once, and the others wait a whole prompt for theirs.
    */
   private handOver(): void {
-    const held = this.queue._queuedDecodes.splice(0);
+    const { _queuedDecodes: queued, _queuedDecodeSequenceIds: ids } = this.queue;
+    const held = queued.splice(0);
     if (held.length === 0) return;
+    for (const d of held) ids.delete(d.sequenceId);
     setImmediate(() => {
-      this.queue._queuedDecodes.push(...held);
+      queued.push(...held);
+      for (const d of held) ids.add(d.sequenceId);
       this.queue._scheduleDecode();
     });
   }
