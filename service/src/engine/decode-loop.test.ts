@@ -67,6 +67,11 @@ function fakeSequence(context: LlamaContext, loop: DecodeLoop, id: number) {
   return seq;
 }
 
+/** Waits, a millisecond at a time, until `ready` holds. */
+async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise((r) => setTimeout(r, 1));
+}
+
 /** One sequence decodes `tokens` tokens one at a time, as an answer does; `done` counts them. */
 function stream(seq: ReturnType<typeof fakeSequence>, tokens: number) {
   const state = { done: 0, finished: undefined as unknown as Promise<void> };
@@ -82,7 +87,7 @@ describe('DecodeLoop: erases between batches', () => {
     const loop = new DecodeLoop(context);
     const [first, second] = [fakeSequence(context, loop, 0), fakeSequence(context, loop, 1)];
     const answer = stream(second, 60);
-    while (answer.done < 3) await new Promise((r) => setTimeout(r, 1));
+    await until(() => answer.done >= 3);
     const from = answer.done;
     await first._eraseContextTokenRanges();
     // Before: the decode loop held the lock until the answer's 60th token.
@@ -99,7 +104,7 @@ describe('DecodeLoop: erases between batches', () => {
     const loop = new DecodeLoop(context);
     const [first, second] = [fakeSequence(context, loop, 0), fakeSequence(context, loop, 1)];
     const answer = beside ? stream(second, 40) : undefined;
-    if (answer) while (answer.done < 2) await new Promise((r) => setTimeout(r, 1));
+    if (answer) await until(() => answer.done >= 2);
     // Before the fix the kept tokens' last part was held back until the erase ended: neither ever did.
     const settled = await Promise.race([first._eraseContextTokenRanges(10).then(() => 'settled'), new Promise((r) => setTimeout(() => r('still waiting after 2 s'), 2000))]);
     expect(settled).toBe('settled');
@@ -113,7 +118,7 @@ describe('DecodeLoop: erases between batches', () => {
     const loop = new DecodeLoop(context);
     const seqs = [0, 1, 2, 3].map((id) => fakeSequence(context, loop, id));
     const answers = [1, 2, 3].map((id) => stream(seqs[id]!, 30));
-    while (answers[0]!.done < 3) await new Promise((r) => setTimeout(r, 1));
+    await until(() => answers[0]!.done >= 3);
     await seqs[0]!._eraseContextTokenRanges();
     const prompt = seqs[0]!.decode(5);
     await Promise.all([prompt, ...answers.map((a) => a.finished)]);

@@ -85,11 +85,15 @@ export class DecodeLoop {
     });
   }
 
-  /** Makes the decode loop wait, after each batch this sequence is in, for every sequence to queue its next token. */
+  /**
+   * Makes the decode loop wait, after each batch this sequence is in, for every sequence to queue
+   * its next token (change 2), and counts this sequence's erases while they are under way (change 4).
+   */
   adopt(sequence: LlamaContextSequence): LlamaContextSequence {
-    const internals = sequence as unknown as Record<typeof AFTER_BATCH, (stateLength: number) => unknown>;
-    const after = internals[AFTER_BATCH];
+    const internals = sequence as unknown as { [AFTER_BATCH]: (stateLength: number) => unknown; [ERASE]: (...args: unknown[]) => Promise<void> };
+    const { [AFTER_BATCH]: after, [ERASE]: erase } = internals;
     if (typeof after !== 'function') throw moved(`LlamaContextSequence.${AFTER_BATCH}`);
+    if (typeof erase !== 'function') throw moved(`LlamaContextSequence.${ERASE}`);
     internals[AFTER_BATCH] = (stateLength) => {
       this.inBatch++;
       const turn = (this.turn ??= new Promise<void>((resolve) =>
@@ -101,10 +105,7 @@ export class DecodeLoop {
       const own = after(stateLength);
       return own instanceof Promise ? own.then(() => turn) : turn;
     };
-    const seq = sequence as unknown as Record<typeof ERASE, (...args: unknown[]) => Promise<void>>;
-    const erase = seq[ERASE];
-    if (typeof erase !== 'function') throw moved(`LlamaContextSequence.${ERASE}`);
-    seq[ERASE] = (...args) => {
+    internals[ERASE] = (...args) => {
       this.erasing++;
       return erase.apply(sequence, args).finally(() => this.erasing--);
     };
