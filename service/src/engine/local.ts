@@ -15,7 +15,8 @@
 // UV_THREADPOOL_SIZE=1 (npm start, the image and the rendered Deployment set it) and explicit
 // threads, or the pool fights llama.cpp's threads (measured: docs/performance.md,
 // bench:inference). `threads` comes from the service config (the model's setting, else its
-// share of the CPU limit: contract/models.ts, modelThreads).
+// share of the CPU limit: contract/models.ts, modelThreads). The CPU backend compiled on this
+// machine runs where there is one (cpu-backend.ts); the 'model loaded' line says which.
 import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, Llama, LlamaChat as Chat, LlamaChatResponse, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import type { LocalServedModel } from '../../../contract/models.js';
 import { UserError } from '../../../contract/run-main.js';
@@ -24,6 +25,7 @@ import { preflight, PreflightRefusal, type PreflightModel, type PreflightResult 
 import { ApiError } from '../errors.js';
 import { newToolCallId, type FinishReason, type ToolCall } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
+import { describeCpuBackend, planCpuBackend, registerCpuBackend, type CpuBackendPlan } from './cpu-backend.js';
 import { DecodeLoop } from './decode-loop.js';
 import { chatHistory, forcedCall, llamaFunctions, toGrammarSchema, withInstruction } from './llama-request.js';
 import { Slots } from './slots.js';
@@ -70,6 +72,13 @@ class ContextFull extends Error {}
 /** Compiled grammars by their schema: clients repeat their schemas, and compiling one takes a while. */
 const GRAMMAR_CACHE_SIZE = 32;
 
+/** node-llama-cpp, its llama, and which CPU backend that runs (for the 'model loaded' line). */
+interface Binding {
+  m: typeof import('node-llama-cpp');
+  llama: Llama;
+  cpuBackend: string;
+}
+
 interface Runtime {
   llama: Llama;
   model: LlamaModel;
@@ -96,16 +105,29 @@ export class LocalEngine implements ChatEngine {
     this.modelId = settings.model.id;
   }
 
-  private llama?: Promise<{ m: typeof import('node-llama-cpp'); llama: Llama }>;
+  private llama?: Promise<Binding>;
 
   /**
    * node-llama-cpp and its binary: getLlama tests the prebuilt binary in a child process (~1 s
    * on Linux), so the service starts this while the pre-flight hashes the files. Nothing is
    * loaded into memory until the pre-flight has passed.
    */
-  binding(): Promise<{ m: typeof import('node-llama-cpp'); llama: Llama }> {
+  binding(): Promise<Binding> {
     const gpu = (this.settings.model.gpuLayers ?? 0) > 0;
-    this.llama ??= import('node-llama-cpp').then(async (m) => ({ m, llama: await m.getLlama({ gpu: gpu ? 'auto' : false, maxThreads: this.settings.threads, logLevel: m.LlamaLogLevel.error }) }));
+    this.llama ??= (async () => {
+      // The CPU backend compiled on this machine, where there is one (cpu-backend.ts says why).
+      let cpu: CpuBackendPlan = { use: 'prebuilt', why: 'gpuLayers above 0' };
+      if (!gpu) {
+        try {
+          cpu = registerCpuBackend(planCpuBackend());
+        } catch (e) {
+          throw e instanceof UserError ? new ModelLoadError(e.message) : e;
+        }
+      }
+      const m = await import('node-llama-cpp');
+      const llama = await m.getLlama({ gpu: gpu ? 'auto' : false, maxThreads: this.settings.threads, logLevel: m.LlamaLogLevel.error });
+      return { m, llama, cpuBackend: describeCpuBackend(cpu) };
+    })();
     return this.llama;
   }
 
@@ -115,7 +137,7 @@ export class LocalEngine implements ChatEngine {
     const started = Date.now();
     const gpu = (model.gpuLayers ?? 0) > 0;
     this.log.info('model verified', { model: this.modelId, path, sha256: model.sha256, arch: file.shape.architecture, layers: file.shape.layers, embedding: file.shape.embedding, tensors: file.header.tensors.length });
-    const { m, llama } = await this.binding();
+    const { m, llama, cpuBackend } = await this.binding();
     const loaded = await llama.loadModel({ modelPath: path, gpuLayers: gpu ? model.gpuLayers! : 0 });
     const context = await loaded.createContext({ contextSize: model.contextSize, sequences, threads });
     // Sampled one sequence at a time, and every sequence in every batch (decode-loop.ts says why).
@@ -126,7 +148,7 @@ export class LocalEngine implements ChatEngine {
     );
     this.runtime = { llama, model: loaded, context, slots, decodeLoop, wrapper: m.resolveChatWrapper(loaded), LlamaChat: m.LlamaChat };
     this.state = { ready: true };
-    this.log.info('model loaded', { model: this.modelId, ms: Date.now() - started, threads, sequences, contextSize: model.contextSize, chatWrapper: this.runtime.wrapper.wrapperName, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default' });
+    this.log.info('model loaded', { model: this.modelId, ms: Date.now() - started, threads, sequences, contextSize: model.contextSize, chatWrapper: this.runtime.wrapper.wrapperName, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default', cpuBackend });
   }
 
   fail(reason: string): void {
