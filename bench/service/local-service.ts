@@ -23,8 +23,8 @@ export interface LocalService {
 }
 
 /** Starts the service on `modelPath`; resolves once /readyz answers 200 (the model is loaded). */
-/** `dist`: the build whose service runs (default this one's); `runtime`: the deployed path, through the runtime; `nodeArgs`: e.g. --cpu-prof. */
-export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; runtime?: { url: string; port: number }; dist?: string; nodeArgs?: string[] }): Promise<LocalService> {
+/** `dist`: the build whose service runs (default this one's); `runtime`: the deployed path, through the runtime; `nodeArgs`: e.g. --cpu-prof; `env`: added to this process's. */
+export async function startLocalService(opts: { modelPath: string; threads: number; sequences: number; cpus: string; contextSize?: number; runtime?: { url: string; port: number }; dist?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }): Promise<LocalService> {
   const dev = renderedRuntimeConfig('dev');
   if (dev.model?.source !== 'local') throw new Error('rendered/dev no longer serves a local model: bench/service needs one');
   const { key, entry } = mintApiKey('bench', ['chat']);
@@ -50,7 +50,7 @@ export async function startLocalService(opts: { modelPath: string; threads: numb
   const main = [join(dist, 'service/src/entries/main.js'), join(dist, 'service/src/main.js')].find((f) => existsSync(f)) ?? join(dist, 'service/src/entries/main.js');
   const argv = [process.execPath, ...(opts.nodeArgs ?? []), main, '--config', join(dir, 'runtime.json')];
   // The access log goes nowhere: written as deployed (one line a request), read by no one.
-  const child = spawn(...pinned(opts.cpus, argv[0]!, argv.slice(1)), { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...pinned(opts.cpus, argv[0]!, argv.slice(1)), { env: { ...process.env, ...opts.env, UV_THREADPOOL_SIZE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const stop = async () => {

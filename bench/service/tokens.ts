@@ -4,12 +4,15 @@
 //   sequences of one context, on exactly the tokens the service evaluates for the prompt;
 // - service: the smartbot service as its own process (local-service.ts), in-process inference,
 //   the same threads and sequences, cache off; a plain fetch loop here keeps 1 or 4 requests in
-//   flight for the window and counts the completion tokens the answers report.
+//   flight for the window and counts the completion tokens the answers report. The service runs
+//   the CPU backend compiled on this machine where there is one (service/src/engine/cpu-backend.ts),
+//   and then the same service on node-llama-cpp's prebuilt one is measured beside it;
 // Both run UV_THREADPOOL_SIZE=1 on CPUs 0,1: decoding with 2 threads needs both cores, so
 // unlike the gateway rows the load generator shares them (it is idle while it waits).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { CPU_BACKEND_ENV, planCpuBackend } from '../../service/src/engine/cpu-backend.js';
 import { readChunks } from '../../service/src/openai-wire.js';
 import { HAS_TASKSET } from './http-load.js';
 import { startLocalService, type LocalService } from './local-service.js';
@@ -103,13 +106,24 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
       await service.stop();
       throw e;
     });
+  // Where the service runs the CPU backend compiled here (the runtime image's build), the same
+  // service on node-llama-cpp's prebuilt one beside it: what a fresh `npm ci && npm start` gets.
+  const cpu = planCpuBackend();
+  let prebuilt: LocalService | undefined;
+  if (cpu.use === 'compiled')
+    prebuilt = await startLocalService({ modelPath: model, threads: THREADS, sequences: SEQUENCES, cpus: '0,1', contextSize: CONTEXT, env: { [CPU_BACKEND_ENV]: 'prebuilt' } }).catch(async (e: Error) => {
+      await service.stop();
+      await other?.stop();
+      throw e;
+    });
   // Decode only (the worker's tokens after every prompt): what a batch of 4 costs against 1, whoever drives the context.
   const decode: Record<1 | 4, number[]> = { 1: [], 4: [] };
-  const rates = { direct1: [] as number[], direct4: [] as number[], fresh1: [] as number[], fresh4: [] as number[], same1: [] as number[], same4: [] as number[], other1: [] as number[], other4: [] as number[] };
+  const rates = { direct1: [] as number[], direct4: [] as number[], fresh1: [] as number[], fresh4: [] as number[], same1: [] as number[], same4: [] as number[], other1: [] as number[], other4: [] as number[], prebuilt1: [] as number[], prebuilt4: [] as number[] };
   const ttft: Record<1 | 4, number[]> = { 1: [], 4: [] };
   try {
     await ask(service, false, false); // warm-up: the first answer pays for lazy initialisation
     if (other) await ask(other, false, false);
+    if (prebuilt) await ask(prebuilt, false, false);
     // Interleaved, so a noisy neighbour weighs on every row alike.
     for (let run = 1; run <= opts.runs; run++) {
       opts.progress(`run ${run}/${opts.runs}: node-llama-cpp directly, 1 and ${SEQUENCES} sequences`);
@@ -125,6 +139,11 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
       rates.same4.push((await load(service, SEQUENCES, opts.seconds, false, false)).tokensPerSecond);
       ttft[1].push(...(await load(service, 1, opts.seconds, true, true)).ttfts);
       ttft[4].push(...(await load(service, SEQUENCES, opts.seconds, true, true)).ttfts);
+      if (prebuilt) {
+        opts.progress(`run ${run}/${opts.runs}: the service on node-llama-cpp's prebuilt CPU backend, 1 and ${SEQUENCES} concurrent requests (new prompts)`);
+        rates.prebuilt1.push((await load(prebuilt, 1, opts.seconds, false, true)).tokensPerSecond);
+        rates.prebuilt4.push((await load(prebuilt, SEQUENCES, opts.seconds, false, true)).tokensPerSecond);
+      }
       if (other) {
         opts.progress(`run ${run}/${opts.runs}: the service of ${opts.compare}, 1 and ${SEQUENCES} concurrent requests (new prompts)`);
         rates.other1.push((await load(other, 1, opts.seconds, false, true)).tokensPerSecond);
@@ -134,6 +153,7 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
   } finally {
     await service.stop();
     await other?.stop();
+    await prebuilt?.stop();
   }
   const m = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(v)])) as Record<keyof typeof rates, number>;
   recordRates('direct', 'node-llama-cpp directly (bench/inference-worker)', { one: rates.direct1, four: rates.direct4 });
@@ -144,7 +164,7 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
   return [
     {
       title: 'Tokens/s through the service',
-      note: `Seeded 58M F16 llama model, ${THREADS} threads, ${SEQUENCES} sequences of ${CONTEXT} tokens, UV_THREADPOOL_SIZE=1, temperature 0, up to ${MAX_TOKENS} tokens an answer, one prompt (numbered per request in the new-prompt rows); ${where}; the service in-process with cache off, ${opts.seconds} s per row; median of ${opts.runs}.`,
+      note: `Seeded 58M F16 llama model, ${THREADS} threads, ${SEQUENCES} sequences of ${CONTEXT} tokens, UV_THREADPOOL_SIZE=1, temperature 0, up to ${MAX_TOKENS} tokens an answer, one prompt (numbered per request in the new-prompt rows); ${where}; the service in-process with cache off, ${opts.seconds} s per row; median of ${opts.runs}. The service's CPU backend: ${cpu.use === 'compiled' ? `compiled on this machine (${cpu.dir}; service/src/engine/cpu-backend.ts)` : `node-llama-cpp's prebuilt (${cpu.why})`}; node-llama-cpp directly: its prebuilt one.`,
       columns: ['path', 'concurrent', 'tokens/s (aggregate)', 'each run', 'of direct, 1 sequence'],
       rows: [
         row('node-llama-cpp directly (bench/inference-worker)', 1, 'direct1'),
@@ -153,6 +173,9 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
         row('smartbot service over HTTP, a new prompt each request', SEQUENCES, 'fresh4'),
         row('smartbot service over HTTP, one prompt repeated (held by the sequences)', 1, 'same1'),
         row('smartbot service over HTTP, one prompt repeated (held by the sequences)', SEQUENCES, 'same4'),
+        ...(prebuilt
+          ? [row("smartbot service, node-llama-cpp's prebuilt CPU backend (SMARTBOT_CPU_BACKEND=prebuilt), a new prompt each request", 1, 'prebuilt1'), row("smartbot service, node-llama-cpp's prebuilt CPU backend", SEQUENCES, 'prebuilt4')]
+          : []),
         ...(other
           ? [row(`the service of ${opts.compare} (--compare), a new prompt each request`, 1, 'other1'), row(`the service of ${opts.compare} (--compare), a new prompt each request`, SEQUENCES, 'other4')]
           : []),
@@ -164,6 +187,7 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
       ],
       after: [
         `node-llama-cpp directly, decode only (after the prompts; the worker times a warm context): ${median(decode[1]).toFixed(0)} tokens/s with 1 sequence, ${median(decode[4]).toFixed(0)} with ${SEQUENCES} (${(median(decode[4]) / median(decode[1])).toFixed(2)}×): node-llama-cpp adds a batch's sequences in the order they queued, and llama.cpp decodes them in one pass only where their ids rise by one (service/src/engine/batch-order.ts).`,
+        ...(prebuilt ? [`On node-llama-cpp's prebuilt CPU backend (a fresh \`npm ci && npm start\`, before bench/llama-server.sh --portable or the images are built): ${SEQUENCES} streams give ${(m.prebuilt4 / m.prebuilt1).toFixed(2)}× the aggregate of 1.`] : []),
         ...(other ? [`--compare: ${SEQUENCES} streams give ${(m.other4 / m.other1).toFixed(2)}× the aggregate of 1 with the service of ${opts.compare}, ${(m.fresh4 / m.fresh1).toFixed(2)}× with this one.`] : []),
       ].join(' '),
     },

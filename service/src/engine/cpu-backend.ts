@@ -38,7 +38,8 @@ function hasLocalBuild(): boolean {
 }
 
 /** What to run, from the environment and what is installed; a named directory without a variant is refused. */
-export function planCpuBackend(env: NodeJS.ProcessEnv = process.env, prebuilt: PrebuiltLlama | undefined = prebuiltLlama(), localBuild = hasLocalBuild): CpuBackendPlan {
+/** (`prebuilt`: null where node-llama-cpp's prebuilt libraries are not installed.) */
+export function planCpuBackend(env: NodeJS.ProcessEnv = process.env, prebuilt: PrebuiltLlama | null = prebuiltLlama() ?? null, localBuild = hasLocalBuild): CpuBackendPlan {
   const asked = env[CPU_BACKEND_ENV]?.trim() || 'auto';
   if (asked === 'prebuilt') return { use: 'prebuilt', why: `${CPU_BACKEND_ENV}=prebuilt` };
   const named = asked !== 'auto';
@@ -95,7 +96,9 @@ export function describeCpuBackend(plan: CpuBackendPlan, maps = '/proc/self/maps
   if (!mapped) return plan.use === 'prebuilt' ? `node-llama-cpp's (${plan.why})` : 'unknown';
   const variant = variantOfLibrary(mapped);
   const name = variant ? describeVariant(variant) : basename(mapped).replace(/^libggml-cpu-|\.so$/g, '');
-  if (plan.use === 'compiled' && dirname(mapped) === realpath(plan.dir)) return `compiled on this machine, ${name}: ${mapped}`;
+  // A variant's file may be a link (cpu/<level>/ in the runtime's layout): the map shows where it leads.
+  const compiled = plan.use === 'compiled' && CPU_VARIANTS.some((v) => realpath(join(plan.dir, `libggml-cpu-${v.ggml}.so`)) === mapped);
+  if (compiled) return `compiled on this machine, ${name}: ${mapped}`;
   if (plan.use === 'compiled') return `node-llama-cpp's prebuilt ${name} (${plan.dir} holds no variant this CPU runs)`;
   return `node-llama-cpp's prebuilt ${name} (${plan.why})`;
 }
