@@ -34,6 +34,11 @@ export function variantOfLibrary(path: string): CpuVariant | undefined {
   return CPU_VARIANTS.find((v) => v.ggml === name);
 }
 
+/** The ggml CPU library a process has mapped, from its /proc/<pid>/maps text (ggml opens every candidate to score it, then keeps only the one it chose). */
+export function mappedCpuLibrary(maps: string): string | undefined {
+  return /\s(\/\S*libggml-cpu-[\w.-]+?\.so)(?=\s|$)/m.exec(maps)?.[1];
+}
+
 /** This machine's CPU flags (the first processor in /proc/cpuinfo); empty where there is none (not Linux). */
 export function cpuFlags(cpuinfo = '/proc/cpuinfo'): Set<string> {
   try {

@@ -21,7 +21,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { basename, dirname, join, resolve as absolute } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CPU_VARIANT_ENV, CPU_VARIANTS, cpuFlags, describeVariant, missingFlags, variantOfLibrary, type CpuVariant } from '../../contract/cpu-variants.js';
+import { CPU_VARIANT_ENV, CPU_VARIANTS, cpuFlags, describeVariant, mappedCpuLibrary, missingFlags, variantOfLibrary, type CpuVariant } from '../../contract/cpu-variants.js';
 import { isLocal, modelSet, modelThreads, type LocalServedModel } from '../../contract/models.js';
 import { UserError, type Closable } from '../../contract/run-main.js';
 import type { ServiceConfig } from '../../contract/service-config.js';
@@ -134,7 +134,7 @@ export function loadedCpuVariant(pid: number | undefined, log: string[], procDir
   } catch {
     // not Linux, or gone
   }
-  const mapped = /\/(libggml-cpu-[\w.-]+?\.so)\b/.exec(maps)?.[1];
+  const mapped = mappedCpuLibrary(maps);
   const logged = log.map((l) => /loaded CPU backend from (\S+)/.exec(l)?.[1]).find(Boolean);
   const library = mapped ?? logged;
   return library ? variantOfLibrary(basename(library)) : undefined;

@@ -17,7 +17,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CPU_VARIANTS, describeVariant, variantOfLibrary } from '../../../contract/cpu-variants.js';
+import { CPU_VARIANTS, describeVariant, mappedCpuLibrary, variantOfLibrary } from '../../../contract/cpu-variants.js';
 import { portableBuildDir, prebuiltLlama, type PrebuiltLlama } from '../../../contract/llama-build.js';
 import { UserError } from '../../../contract/run-main.js';
 
@@ -37,8 +37,10 @@ function hasLocalBuild(): boolean {
   return existsSync(join(pkg, 'llama', 'localBuilds'));
 }
 
-/** What to run, from the environment and what is installed; a named directory without a variant is refused. */
-/** (`prebuilt`: null where node-llama-cpp's prebuilt libraries are not installed.) */
+/**
+ * What to run, from the environment and what is installed (`prebuilt`: null where node-llama-cpp's
+ * prebuilt libraries are not installed); a named directory without a variant is refused.
+ */
 export function planCpuBackend(env: NodeJS.ProcessEnv = process.env, prebuilt: PrebuiltLlama | null = prebuiltLlama() ?? null, localBuild = hasLocalBuild): CpuBackendPlan {
   const asked = env[CPU_BACKEND_ENV]?.trim() || 'auto';
   if (asked === 'prebuilt') return { use: 'prebuilt', why: `${CPU_BACKEND_ENV}=prebuilt` };
@@ -82,14 +84,11 @@ const realpath = (p: string) => {
   }
 };
 
-/**
- * The ggml CPU library this process runs (ggml opens every candidate to score it and keeps only
- * the one it chose), described for the 'model loaded' line: where it came from and its variant.
- */
+/** The ggml CPU library this process runs, described for the 'model loaded' line: where it came from and its variant. */
 export function describeCpuBackend(plan: CpuBackendPlan, maps = '/proc/self/maps'): string {
   let mapped: string | undefined;
   try {
-    mapped = /\s(\/\S*libggml-cpu-[\w.-]+?\.so)$/m.exec(readFileSync(maps, 'utf8'))?.[1];
+    mapped = mappedCpuLibrary(readFileSync(maps, 'utf8'));
   } catch {
     // not Linux
   }
