@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 /** The cache bench/llama-server.sh and the benches write: $SMARTBOT_CACHE, or ~/.cache/smartbot. */
 export const smartbotCacheDir = (env: NodeJS.ProcessEnv = process.env) => env.SMARTBOT_CACHE ?? join(homedir(), '.cache', 'smartbot');
 
+/** node-llama-cpp's package directory, as this toolchain imports it (its package exports only its entry point, dist/index.js). */
+export const nodeLlamaCppDir = () => dirname(dirname(fileURLToPath(import.meta.resolve('node-llama-cpp'))));
+
 /** node-llama-cpp's prebuilt linux-x64 libraries, as installed. */
 export interface PrebuiltLlama {
   /** bins/linux-x64: the addon, llama, ggml and every CPU variant. */
@@ -30,7 +33,7 @@ export interface PrebuiltLlama {
 export function prebuiltLlama(): PrebuiltLlama | undefined {
   try {
     // Resolved as node-llama-cpp resolves it (its package exports only its entry point).
-    const entry = createRequire(fileURLToPath(import.meta.resolve('node-llama-cpp'))).resolve('@node-llama-cpp/linux-x64');
+    const entry = createRequire(join(nodeLlamaCppDir(), 'package.json')).resolve('@node-llama-cpp/linux-x64');
     const pkg = join(dirname(dirname(entry)), 'package.json');
     const dir = join(dirname(pkg), 'bins', 'linux-x64');
     const meta = JSON.parse(readFileSync(join(dir, '_nlcBuildMetadata.json'), 'utf8')) as { buildOptions: { llamaCpp: { release: string } } };

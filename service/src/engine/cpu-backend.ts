@@ -15,10 +15,9 @@
 // build, or node-llama-cpp's own local build, loads its backends itself.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import { CPU_VARIANTS, describeVariant, mappedCpuLibrary, variantOfLibrary } from '../../../contract/cpu-variants.js';
-import { portableBuildDir, prebuiltLlama, type PrebuiltLlama } from '../../../contract/llama-build.js';
+import { nodeLlamaCppDir, portableBuildDir, prebuiltLlama, type PrebuiltLlama } from '../../../contract/llama-build.js';
 import { UserError } from '../../../contract/run-main.js';
 
 export const CPU_BACKEND_ENV = 'SMARTBOT_CPU_BACKEND';
@@ -32,10 +31,7 @@ export type CpuBackendPlan =
 const libraries = () => CPU_VARIANTS.map((v) => `libggml-cpu-${v.ggml}.so`).join(', ');
 
 /** node-llama-cpp's own builds from source (`npx node-llama-cpp source build`), which it prefers to the prebuilt addon. */
-function hasLocalBuild(): boolean {
-  const pkg = dirname(dirname(fileURLToPath(import.meta.resolve('node-llama-cpp'))));
-  return existsSync(join(pkg, 'llama', 'localBuilds'));
-}
+const hasLocalBuild = () => existsSync(join(nodeLlamaCppDir(), 'llama', 'localBuilds'));
 
 /**
  * What to run, from the environment and what is installed (`prebuilt`: null where node-llama-cpp's
