@@ -21,6 +21,12 @@ export const METRICS = {
   sequences: 'smartbot_sequences',
   /** Counter of response-cache hits and misses, label: result (hit | miss). */
   cacheLookups: 'smartbot_cache_lookups_total',
+  /** Counter of the in-process engine's decode batches, labels: model, batch (prompt: it evaluated a prompt | generation: one new token a sequence), sequences (how many it held: whether concurrent requests decode together). */
+  decodeBatches: 'smartbot_decode_batches_total',
+  /** Counter of tokens the in-process engine evaluated, labels: model, batch (as decodeBatches). */
+  decodeTokens: 'smartbot_decode_tokens_total',
+  /** Counter of seconds the in-process engine spent decoding, labels: model, batch (as decodeTokens). */
+  decodeSeconds: 'smartbot_decode_seconds_total',
 } as const;
 
 /**

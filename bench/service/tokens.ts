@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { CPU_BACKEND_ENV, planCpuBackend } from '../../service/src/engine/cpu-backend.js';
 import { readChunks } from '../../service/src/openai-wire.js';
+import { DecodeTime, readDecodeTotals } from './decode-time.js';
 import { HAS_TASKSET } from './http-load.js';
 import { startLocalService, type LocalService } from './local-service.js';
 import { benchModel } from './model.js';
@@ -120,6 +121,15 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
   const decode: Record<1 | 4, number[]> = { 1: [], 4: [] };
   const rates = { direct1: [] as number[], direct4: [] as number[], fresh1: [] as number[], fresh4: [] as number[], same1: [] as number[], same4: [] as number[], other1: [] as number[], other4: [] as number[], prebuilt1: [] as number[], prebuilt4: [] as number[] };
   const ttft: Record<1 | 4, number[]> = { 1: [], 4: [] };
+  // The service's new-prompt windows, with where their time went (its decode series on /metrics).
+  const time = new DecodeTime();
+  const timed = async (concurrent: number) => {
+    const before = await readDecodeTotals(service.url);
+    const started = performance.now();
+    const { tokensPerSecond } = await load(service, concurrent, opts.seconds, false, true);
+    time.add(concurrent, before, await readDecodeTotals(service.url), (performance.now() - started) / 1000);
+    return tokensPerSecond;
+  };
   try {
     await ask(service, false, false); // warm-up: the first answer pays for lazy initialisation
     if (other) await ask(other, false, false);
@@ -133,8 +143,8 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
         decode[n].push(d.decodeTokensPerSecond);
       }
       opts.progress(`run ${run}/${opts.runs}: the service, 1 and ${SEQUENCES} concurrent requests (new prompts, then one prompt), then streams (${opts.seconds} s each)`);
-      rates.fresh1.push((await load(service, 1, opts.seconds, false, true)).tokensPerSecond);
-      rates.fresh4.push((await load(service, SEQUENCES, opts.seconds, false, true)).tokensPerSecond);
+      rates.fresh1.push(await timed(1));
+      rates.fresh4.push(await timed(SEQUENCES));
       rates.same1.push((await load(service, 1, opts.seconds, false, false)).tokensPerSecond);
       rates.same4.push((await load(service, SEQUENCES, opts.seconds, false, false)).tokensPerSecond);
       ttft[1].push(...(await load(service, 1, opts.seconds, true, true)).ttfts);
@@ -191,6 +201,7 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
         ...(other ? [`--compare: ${SEQUENCES} streams give ${(m.other4 / m.other1).toFixed(2)}× the aggregate of 1 with the service of ${opts.compare}, ${(m.fresh4 / m.fresh1).toFixed(2)}× with this one.`] : []),
       ].join(' '),
     },
+    time.table(`The service's new-prompt rows above: ${MAX_TOKENS} tokens an answer; each prompt ≈ 100 tokens to evaluate (this model's vocabulary is bytes: one token a character of the chat template and the message)`),
     {
       title: 'Time to first token',
       note: `Streaming requests (a new prompt each, ${MAX_TOKENS} tokens), 1 or ${SEQUENCES} kept in flight for ${opts.seconds} s per run; from sending the request to the first content delta; percentiles over every stream of all ${opts.runs} runs (few samples: p99 is close to the maximum).`,

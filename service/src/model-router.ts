@@ -6,6 +6,7 @@
 import type { ServedModel } from '../../contract/models.js';
 import type { ChatEngine, Readiness } from './engine/types.js';
 import { ApiError } from './errors.js';
+import type { ModelDecodeStats } from './telemetry/metrics.js';
 
 export interface RoutedModel {
   id: string;
@@ -87,6 +88,14 @@ export class ModelRouter {
   /** Requests holding a sequence now, over all models (each has inference.parallelSequences). */
   busySequences(): number {
     return this.list.reduce((n, m) => n + m.engine.busySequences(), 0);
+  }
+
+  /** What each in-process model decoded since it loaded. */
+  decodeStats(): ModelDecodeStats[] {
+    return this.list.flatMap((m) => {
+      const stats = m.engine.decodeStats?.();
+      return stats ? [{ model: m.id, stats }] : [];
+    });
   }
 
   async close(): Promise<void> {

@@ -17,12 +17,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODEL_FILE, replyModel } from '../../gguf/demo-model.js';
 import { sha256File } from '../../gguf/inspect.js';
 import type { ServiceConfig } from '../../service/src/config.js';
+import type { DecodeStats } from '../../service/src/engine/decode-loop.js';
 import type { LocalEngine } from '../../service/src/engine/local.js';
 import { readChunks } from '../../service/src/openai-wire.js';
 import type { RunningService } from '../../service/src/service.js';
 import { repoRoot } from '../helpers/env.js';
 import { freePort, freshKeys, renderedRuntimeConfig, startDemoService, tempKeyring } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp.js';
+
+/** Batches by how many sequences each held, prompt or not. */
+function batchWidths(stats: DecodeStats): Record<number, number> {
+  const out: Record<number, number> = { ...stats.generation.batches };
+  for (const [width, n] of Object.entries(stats.prompt.batches)) out[Number(width)] = (out[Number(width)] ?? 0) + n;
+  return out;
+}
 
 const REPLY = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
 const children: ChildProcess[] = [];
@@ -102,14 +110,27 @@ describe('concurrent requests on the local engine', () => {
           method: 'POST',
           headers: { authorization: `Bearer ${started.key}`, 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content }], temperature: 0 }),
-        }).then((r) => r.json());
+        }).then((r) => r.json() as Promise<{ usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } } }>);
       // Four prompts of one length, so the four answers run step for step.
-      await Promise.all(['q1', 'q2', 'q3', 'q4'].map(ask));
-      const widths = (demo.deps.models.default.engine as LocalEngine).batchWidths();
+      const answers = await Promise.all(['q1', 'q2', 'q3', 'q4'].map(ask));
+      const stats = (demo.deps.models.default.engine as LocalEngine).decodeStats()!;
+      const widths = batchWidths(stats);
       const batches = Object.values(widths).reduce((a, b) => a + b, 0);
       // The demo reply is 35 tokens: its steps are four wide; a prompt may arrive alone.
       expect(widths[4] ?? 0, JSON.stringify(widths)).toBeGreaterThanOrEqual(30);
       expect(batches - (widths[4] ?? 0), JSON.stringify(widths)).toBeLessThanOrEqual(4);
+      // Every token evaluated once: each prompt's part its sequence did not hold, and each answer's tokens but the last.
+      const evaluated = answers.reduce((n, { usage: u }) => n + u.prompt_tokens - u.prompt_tokens_details.cached_tokens + u.completion_tokens - 1, 0);
+      expect(stats.prompt.tokens + stats.generation.tokens).toBe(evaluated);
+      // /metrics carries the same totals (read at the scrape).
+      const body = (await (demo.admin ?? demo.app).inject({ method: 'GET', url: '/metrics' })).body;
+      const series = (name: string, labels: string) => Number(new RegExp(`^${name}\\{model="demo",${labels}\\} (\\S+)$`, 'm').exec(body)?.[1]);
+      expect({
+        fourWide: series('smartbot_decode_batches_total', 'batch="generation",sequences="4"'),
+        promptTokens: series('smartbot_decode_tokens_total', 'batch="prompt"'),
+        generationTokens: series('smartbot_decode_tokens_total', 'batch="generation"'),
+      }).toEqual({ fourWide: stats.generation.batches[4], promptTokens: stats.prompt.tokens, generationTokens: stats.generation.tokens });
+      expect(series('smartbot_decode_seconds_total', 'batch="generation"')).toBeGreaterThan(0);
     } finally {
       await demo?.close();
     }
@@ -151,7 +172,7 @@ describe('concurrent requests on the local engine', () => {
       done.push('long');
       await short.during;
       expect(done).toEqual(['short 200 2', 'long']);
-      const widths = (demo.deps.models.default.engine as LocalEngine).batchWidths();
+      const widths = batchWidths((demo.deps.models.default.engine as LocalEngine).decodeStats()!);
       expect(widths[2] ?? 0, JSON.stringify(widths)).toBeGreaterThanOrEqual(1);
     } finally {
       await demo?.close();

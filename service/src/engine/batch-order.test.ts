@@ -25,7 +25,7 @@ function fakeAddon() {
 describe('orderBatchesBySequence', () => {
   it('adds a batch’s sequences in ascending order at the decode, and gives each the positions of its logits there', async () => {
     const { addon, added } = fakeAddon();
-    orderBatchesBySequence(addon);
+    const batch = orderBatchesBySequence(addon);
     addon.initBatch(6);
     const three = addon.addToBatch(3, 10, Uint32Array.of(7), Uint32Array.of(0));
     const zero = addon.addToBatch(0, 20, Uint32Array.of(5, 6, 7, 8), Uint32Array.of(3));
@@ -34,6 +34,7 @@ describe('orderBatchesBySequence', () => {
     await addon.decodeBatch();
     expect(added).toEqual([0, 1, 3]);
     expect([...zero, ...one, ...three]).toEqual([3, 4, 5]);
+    expect(batch.last).toEqual({ sequences: 3, tokens: 6 });
     // The next batch starts empty.
     addon.initBatch(1);
     addon.addToBatch(2, 40, Uint32Array.of(1), Uint32Array.of(0));

@@ -12,9 +12,16 @@ import { wrap, type AddonContext } from './addon-context.js';
 
 type Addition = Parameters<AddonContext['addToBatch']>;
 
-export function orderBatchesBySequence(addon: AddonContext): void {
+/** What the batch last handed to llama.cpp held (read by the decode loop's statistics). */
+export interface BatchShape {
+  sequences: number;
+  tokens: number;
+}
+
+export function orderBatchesBySequence(addon: AddonContext): { readonly last: BatchShape } {
   const add = addon.addToBatch.bind(addon);
   let pending: { args: Addition; positions: Uint32Array }[] = [];
+  const shape = { last: { sequences: 0, tokens: 0 } };
   wrap(addon, 'initBatch', (init) => (size) => {
     pending = [];
     init(size);
@@ -27,7 +34,10 @@ export function orderBatchesBySequence(addon: AddonContext): void {
   wrap(addon, 'decodeBatch', (decode) => () => {
     const ordered = pending.sort((a, b) => a.args[0] - b.args[0]);
     pending = [];
-    for (const { args, positions } of ordered) positions.set(add(...args));
+    let tokens = 0;
+    for (const { args, positions } of ordered) positions.set(add(...args)), (tokens += args[2].length);
+    shape.last = { sequences: new Set(ordered.map(({ args }) => args[0])).size, tokens };
     return decode();
   });
+  return shape;
 }

@@ -130,3 +130,38 @@ describe('DecodeLoop: erases between batches', () => {
     expect(new Set(decoded).size).toBe(decoded.length);
   });
 });
+
+describe('DecodeLoop: statistics', () => {
+  it('counts batches by how many sequences they held, and a prompt’s batches apart from one-token steps', async () => {
+    const batches: Batches = [];
+    const context = fakeContext(4, batches, 16);
+    const loop = new DecodeLoop(context);
+    const seqs = [0, 1, 2, 3].map((id) => fakeSequence(context, loop, id));
+    const answers = [1, 2, 3].map((id) => stream(seqs[id]!, 20));
+    await until(() => answers[0]!.done >= 3);
+    await Promise.all([seqs[0]!.decode(5), ...answers.map((a) => a.finished)]);
+    const stats = loop.stats();
+    // What the fake addon was handed, batch by batch.
+    const tokens = (b: Batches[number]) => b.reduce((n, [, , t]) => n + t, 0);
+    const widths = (bs: Batches) => {
+      const out: Record<number, number> = {};
+      for (const b of bs) {
+        const width = new Set(b.map(([seq]) => seq)).size;
+        out[width] = (out[width] ?? 0) + 1;
+      }
+      return out;
+    };
+    const withPrompt = batches.filter((b) => b.some(([, , t]) => t > 1));
+    const steps = batches.filter((b) => !withPrompt.includes(b));
+    expect(withPrompt.length).toBe(1);
+    expect(stats).toMatchObject({
+      prompt: { batches: widths(withPrompt), tokens: tokens(withPrompt[0]!) },
+      generation: { batches: widths(steps), tokens: 3 * 20 + 5 - tokens(withPrompt[0]!) },
+    });
+    // The prompt decoded beside the three answers' next tokens.
+    expect(stats.prompt.batches).toEqual({ 4: 1 });
+    // Each fake decode takes at least a millisecond.
+    expect(stats.generation.seconds).toBeGreaterThanOrEqual(steps.length * 0.0009);
+    expect(stats.prompt.seconds).toBeGreaterThanOrEqual(0.0009);
+  });
+});

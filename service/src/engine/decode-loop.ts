@@ -35,6 +35,24 @@ import type { LlamaContext, LlamaContextSequence } from 'node-llama-cpp';
 import { addonOf, moved, wrap } from './addon-context.js';
 import { orderBatchesBySequence } from './batch-order.js';
 
+/**
+ * What llama.cpp decoded for this context since the model loaded (/metrics, the bench and the
+ * tests read it), for the batches that evaluated a prompt (a sequence gave more than one token)
+ * and the rest (one new token a sequence) apart: batches by how many sequences they held,
+ * tokens, and seconds. Wall time less both kinds' seconds is what the service spent between batches.
+ */
+export interface DecodeStats {
+  prompt: DecodeTotals;
+  generation: DecodeTotals;
+}
+
+export interface DecodeTotals {
+  /** Batches by how many sequences each held. */
+  batches: Record<number, number>;
+  tokens: number;
+  seconds: number;
+}
+
 /** The hook LlamaContext's decode loop awaits for each sequence after a batch (bound per sequence). */
 const AFTER_BATCH = '_takeIntervalCheckpointIfNeededAfterBatch';
 /** A sequence's erase of the tokens a new prompt departs from; it waits for the context's lock. */
@@ -60,9 +78,7 @@ function queueOf(context: LlamaContext): DecodeQueue {
 export class DecodeLoop {
   /** The event-loop turn the decode loop waits for after the current batch; made by the first sequence's hook. */
   private turn: Promise<void> | undefined;
-  /** Sequences in the batch being decoded, then sampled. */
-  private inBatch = 0;
-  private readonly widths = new Map<number, number>();
+  private readonly totals: DecodeStats = { prompt: { batches: {}, tokens: 0, seconds: 0 }, generation: { batches: {}, tokens: 0, seconds: 0 } };
   private readonly queue: DecodeQueue;
   /** Erases called and not yet done: while the loop runs, they wait for its lock (or evaluate kept tokens again). */
   private erasing = 0;
@@ -70,12 +86,17 @@ export class DecodeLoop {
   constructor(context: LlamaContext) {
     this.queue = queueOf(context);
     const addon = addonOf(context);
-    orderBatchesBySequence(addon);
+    const batch = orderBatchesBySequence(addon);
     wrap(addon, 'decodeBatch', (decode) => () => {
-      if (this.inBatch > 0) this.widths.set(this.inBatch, (this.widths.get(this.inBatch) ?? 0) + 1);
-      this.inBatch = 0;
       this.turn = undefined;
-      return decode();
+      const started = performance.now();
+      const decoded = decode();
+      const { sequences, tokens } = batch.last;
+      if (sequences === 0) return decoded;
+      const totals = tokens > sequences ? this.totals.prompt : this.totals.generation;
+      totals.batches[sequences] = (totals.batches[sequences] ?? 0) + 1;
+      totals.tokens += tokens;
+      return decoded.finally(() => (totals.seconds += (performance.now() - started) / 1000));
     });
     let previous: Promise<unknown> = Promise.resolve();
     wrap(addon, 'sampleToken', (sample) => (...args) => {
@@ -95,7 +116,6 @@ export class DecodeLoop {
     if (typeof after !== 'function') throw moved(`LlamaContextSequence.${AFTER_BATCH}`);
     if (typeof erase !== 'function') throw moved(`LlamaContextSequence.${ERASE}`);
     internals[AFTER_BATCH] = (stateLength) => {
-      this.inBatch++;
       const turn = (this.turn ??= new Promise<void>((resolve) =>
         setImmediate(() => {
           if (this.erasing > 0) this.handOver();
@@ -131,10 +151,8 @@ export class DecodeLoop {
     });
   }
 
-  /** How many batches held how many sequences, since the engine loaded (for the tests and the bench). */
-  batchWidths(): Record<number, number> {
-    const all = new Map(this.widths);
-    if (this.inBatch > 0) all.set(this.inBatch, (all.get(this.inBatch) ?? 0) + 1);
-    return Object.fromEntries([...all].sort((a, b) => a[0] - b[0]));
+  stats(): DecodeStats {
+    const copy = (t: DecodeTotals) => ({ ...t, batches: { ...t.batches } });
+    return { prompt: copy(this.totals.prompt), generation: copy(this.totals.generation) };
   }
 }

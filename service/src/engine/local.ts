@@ -26,7 +26,7 @@ import { ApiError } from '../errors.js';
 import { newToolCallId, type FinishReason, type ToolCall } from '../openai-wire.js';
 import type { Logger } from '../telemetry/logger.js';
 import { describeCpuBackend, planCpuBackend, registerCpuBackend, type CpuBackendPlan } from './cpu-backend.js';
-import { DecodeLoop } from './decode-loop.js';
+import { DecodeLoop, type DecodeStats } from './decode-loop.js';
 import { chatHistory, forcedCall, llamaFunctions, toGrammarSchema, withInstruction } from './llama-request.js';
 import { Slots } from './slots.js';
 import { completionBudget, countTokensInPieces } from './token-budget.js';
@@ -167,9 +167,8 @@ export class LocalEngine implements ChatEngine {
     return this.runtime?.slots.busy ?? 0;
   }
 
-  /** How many decode batches held how many sequences since the model loaded. */
-  batchWidths(): Record<number, number> {
-    return this.runtime?.decodeLoop.batchWidths() ?? {};
+  decodeStats(): DecodeStats | undefined {
+    return this.runtime?.decodeLoop.stats();
   }
 
   private ready(): Runtime {

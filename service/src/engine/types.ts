@@ -1,6 +1,7 @@
 // What the routes need from a model source, local or remote: a request already checked and
 // normalised (chat-request.ts), and the answer.
 import type { ChatCompletionRequest, FinishReason, ToolCall, Usage } from '../openai-wire.js';
+import type { DecodeStats } from './decode-loop.js';
 
 export type { ToolCall };
 
@@ -81,5 +82,7 @@ export interface ChatEngine {
   queueDepth(): number;
   /** Requests holding a sequence now (at most inference.parallelSequences): the autoscaler's busy share. */
   busySequences(): number;
+  /** What an in-process model decoded since it loaded (undefined before, and for an upstream). */
+  decodeStats?(): DecodeStats | undefined;
   close(): Promise<void>;
 }

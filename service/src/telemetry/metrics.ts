@@ -4,6 +4,7 @@
 // per cent of a cached answer); the rest are prom-client's.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS, METRICS } from '../../../contract/telemetry.js';
+import type { DecodeStats } from '../engine/decode-loop.js';
 import { RequestCounter, RequestHistogram } from './request-series.js';
 
 /** How full the engine is at one instant: what the scaling series are read from. */
@@ -14,6 +15,12 @@ export interface Occupancy {
   waiting: number;
   /** The sequences decoded at once. */
   sequences: number;
+}
+
+/** What one in-process model decoded since it loaded. */
+export interface ModelDecodeStats {
+  model: string;
+  stats: DecodeStats;
 }
 
 export interface ServiceMetrics {
@@ -32,6 +39,8 @@ export interface ServiceMetrics {
    * console's sampler): gauges set on each change would need every engine to report each change.
    */
   observeOccupancy(read: () => Occupancy): void;
+  /** Where the decode series read from, at every collection: the in-process models' totals since they loaded. */
+  observeDecoding(read: () => ModelDecodeStats[]): void;
 }
 
 export function createMetrics(): ServiceMetrics {
@@ -39,6 +48,26 @@ export function createMetrics(): ServiceMetrics {
   collectDefaultMetrics({ register: registry });
   const labels = ['route', 'method', 'status'] as const;
   let read: (() => Occupancy) | undefined;
+  let decoding: (() => ModelDecodeStats[]) | undefined;
+  /** A counter set from the engines' own totals at each collection (they count every batch; prom-client is not called per batch). */
+  const decodeCounter = (name: string, help: string, labels: string[], values: (s: DecodeStats) => [Record<string, string>, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['model', ...labels],
+      registers: [registry],
+      collect() {
+        if (!decoding) return;
+        this.reset();
+        for (const { model, stats } of decoding()) for (const [labels, n] of values(stats)) this.inc({ model, ...labels }, n);
+      },
+    });
+  const kinds = (s: DecodeStats) => [['prompt', s.prompt] as const, ['generation', s.generation] as const];
+  decodeCounter(METRICS.decodeBatches, 'Decode batches of the in-process engine, by model, batch (prompt: it evaluated a prompt; generation: one new token a sequence) and how many sequences each held.', ['batch', 'sequences'], (s) =>
+    kinds(s).flatMap(([batch, t]) => Object.entries(t.batches).map(([sequences, n]) => [{ batch, sequences }, n] as [Record<string, string>, number])),
+  );
+  decodeCounter(METRICS.decodeTokens, 'Tokens the in-process engine evaluated, by model and batch (as smartbot_decode_batches_total).', ['batch'], (s) => kinds(s).map(([batch, t]) => [{ batch }, t.tokens]));
+  decodeCounter(METRICS.decodeSeconds, 'Seconds the in-process engine spent decoding, by model and batch (as smartbot_decode_batches_total).', ['batch'], (s) => kinds(s).map(([batch, t]) => [{ batch }, t.seconds]));
   return {
     registry,
     requestDuration: new RequestHistogram(METRICS.requestDuration, 'HTTP request duration in seconds.', labels, DURATION_BUCKETS, registry),
@@ -75,6 +104,9 @@ export function createMetrics(): ServiceMetrics {
     cacheLookups: new RequestCounter(METRICS.cacheLookups, 'Response cache lookups by result.', ['result'], registry),
     observeOccupancy(r) {
       read = r;
+    },
+    observeDecoding(r) {
+      decoding = r;
     },
   };
 }
