@@ -187,6 +187,8 @@ export function tableLlamaModel(opts: {
   contextLength: number;
   /** Logit of the chosen token over every other (which get 0). */
   margin?: number;
+  /** After `from`, a second token close behind the chosen one: its logit (below `margin`), for tests of sampling penalties. */
+  runnerUp?: Map<number, { token: number; logit: number }>;
 }): Buffer {
   const states = [...opts.next.keys()];
   // One embedding direction per table entry plus one shared by every other token.
@@ -200,6 +202,7 @@ export function tableLlamaModel(opts: {
   const output = new Float32Array(n * e);
   output[opts.fallback * e + 0] = weight;
   for (const [from, to] of opts.next) output[to * e + dirOf.get(from)!] = weight;
+  for (const [from, { token, logit }] of opts.runnerUp ?? []) output[token * e + dirOf.get(from)!] = logit / Math.sqrt(e);
   return assemble(opts.name, opts.vocab, { embedding: e, layers: 1, feedForward: e, heads: 4, contextLength: opts.contextLength }, {
     tokenEmbedding,
     output,

@@ -260,7 +260,9 @@ export class LocalEngine implements ChatEngine {
         temperature: req.temperature,
         ...(req.topP !== undefined ? { topP: req.topP } : {}),
         ...(req.seed !== undefined ? { seed: req.seed >>> 0 } : {}),
-        ...(penalties ? { repeatPenalty: { frequencyPenalty: req.frequencyPenalty ?? 0, presencePenalty: req.presencePenalty ?? 0 } } : {}),
+        // OpenAI's penalties only: node-llama-cpp's own repeat penalty stays 1 (off), as OpenAI and llama-server default.
+        // Without either, none: LlamaChat would otherwise collect the last 64 tokens at every token for a sampler that is never made.
+        repeatPenalty: penalties ? { frequencyPenalty: req.frequencyPenalty ?? 0, presencePenalty: req.presencePenalty ?? 0 } : false,
         ...(req.stop.length ? { customStopTriggers: req.stop } : {}),
         signal: req.signal,
         stopOnAbortSignal: true,
