@@ -202,7 +202,11 @@ export function tableLlamaModel(opts: {
   const output = new Float32Array(n * e);
   output[opts.fallback * e + 0] = weight;
   for (const [from, to] of opts.next) output[to * e + dirOf.get(from)!] = weight;
-  for (const [from, { token, logit }] of opts.runnerUp ?? []) output[token * e + dirOf.get(from)!] = logit / Math.sqrt(e);
+  for (const [from, { token, logit }] of opts.runnerUp ?? []) {
+    const dir = dirOf.get(from);
+    if (dir === undefined || token === opts.next.get(from) || !(logit < (opts.margin ?? 40))) throw new Error(`runnerUp after token ${from}: it needs an entry in next, another token than that entry's, and a logit below the margin`);
+    output[token * e + dir] = logit / Math.sqrt(e);
+  }
   return assemble(opts.name, opts.vocab, { embedding: e, layers: 1, feedForward: e, heads: 4, contextLength: opts.contextLength }, {
     tokenEmbedding,
     output,

@@ -15,14 +15,16 @@ interface Kind {
 }
 
 /** The service's decode counters at one instant, all models together. */
-export interface DecodeTotals {
+export interface DecodeCounters {
   prompt: Kind;
   generation: Kind;
 }
 
 /** The decode series from the service's /metrics (on its public port: the bench's config has no admin port). */
-export async function readDecodeTotals(url: string): Promise<DecodeTotals> {
-  const body = await (await fetch(`${url}/metrics`)).text();
+export async function readDecodeCounters(url: string): Promise<DecodeCounters> {
+  const res = await fetch(`${url}/metrics`);
+  const body = await res.text();
+  if (!res.ok || !body.includes(`${METRICS.decodeSeconds}{`)) throw new Error(`${url}/metrics answered ${res.status} without ${METRICS.decodeSeconds}: is the service in-process, with /metrics on its public port?`);
   const samples = (name: string, batch: string) =>
     [...body.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))].filter((m) => m[1]!.includes(`batch="${batch}"`)).map((m) => ({ labels: m[1]!, value: Number(m[2]) }));
   const kind = (batch: string): Kind => {
@@ -43,7 +45,7 @@ export class DecodeTime {
   private readonly spent = new Map<number, { wallSeconds: number; prompt: Kind; generation: Kind }>();
 
   /** One window: the totals before and after it, and its wall time. */
-  add(concurrent: number, before: DecodeTotals, after: DecodeTotals, wallSeconds: number): void {
+  add(concurrent: number, before: DecodeCounters, after: DecodeCounters, wallSeconds: number): void {
     const zero = (): Kind => ({ tokens: 0, seconds: 0, batches: 0, sequences: 0 });
     const s = this.spent.get(concurrent) ?? { wallSeconds: 0, prompt: zero(), generation: zero() };
     s.wallSeconds += wallSeconds;
@@ -53,12 +55,15 @@ export class DecodeTime {
 
   table(what: string): Table {
     const share = (x: number, wall: number) => `${Math.round((100 * x) / wall)} %`;
-    const step = (n: number) => {
-      const g = this.spent.get(n)?.generation;
-      return g?.batches ? g.seconds / g.batches : undefined;
-    };
+    // The widest window's one-token steps against 1 stream's: their mean width and relative cost.
     const widest = Math.max(...this.spent.keys());
-    const [one, many] = [step(1), step(widest)];
+    const [one, many] = [this.spent.get(1)?.generation, this.spent.get(widest)?.generation];
+    let after: string | undefined;
+    if (one?.batches && many?.batches && widest > 1) {
+      const width = many.sequences / many.batches;
+      const cost = many.seconds / many.batches / (one.seconds / one.batches);
+      after = `With ${widest} streams a one-token step held ${width.toFixed(2)} sequences and cost ${cost.toFixed(2)}× a step of 1 stream: batching the steps alone gives at most ${(width / cost).toFixed(2)}× the tokens/s of 1 stream; the prompts' share of the time, which batching does not make cheaper per token, is what takes the rest.`;
+    }
     return {
       title: "Where the service's time went",
       note: `${what}; summed over every run's window, from the service's own decode series on /metrics (smartbot_decode_*): one-token steps (each sequence in the batch decodes its next token), batches that evaluated a prompt (beside the other sequences' next tokens), and the rest of the wall time — between batches (sampling, the service's JavaScript, HTTP) or idle.`,
@@ -74,9 +79,7 @@ export class DecodeTime {
           s.prompt.seconds ? (s.prompt.tokens / s.prompt.seconds).toFixed(0) : '—',
           share(s.wallSeconds - s.prompt.seconds - s.generation.seconds, s.wallSeconds),
         ]),
-      ...(one && many && widest > 1
-        ? { after: `A step of ${widest} sequences costs ${(many / one).toFixed(2)}× a step of 1: batching the steps alone gives at most ${((widest * one) / many).toFixed(2)}× the tokens/s of 1 stream; the prompts' share of the time, which batching does not make cheaper per token, is what takes the rest.` }
-        : {}),
+      ...(after ? { after } : {}),
     };
   }
 }

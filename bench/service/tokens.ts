@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { CPU_BACKEND_ENV, planCpuBackend } from '../../service/src/engine/cpu-backend.js';
 import { readChunks } from '../../service/src/openai-wire.js';
-import { DecodeTime, readDecodeTotals } from './decode-time.js';
+import { DecodeTime, readDecodeCounters } from './decode-time.js';
 import { HAS_TASKSET } from './http-load.js';
 import { startLocalService, type LocalService } from './local-service.js';
 import { benchModel } from './model.js';
@@ -124,10 +124,10 @@ export async function tokenTables(opts: SectionOptions): Promise<Table[]> {
   // The service's new-prompt windows, with where their time went (its decode series on /metrics).
   const time = new DecodeTime();
   const timed = async (concurrent: number) => {
-    const before = await readDecodeTotals(service.url);
+    const before = await readDecodeCounters(service.url);
     const started = performance.now();
     const { tokensPerSecond } = await load(service, concurrent, opts.seconds, false, true);
-    time.add(concurrent, before, await readDecodeTotals(service.url), (performance.now() - started) / 1000);
+    time.add(concurrent, before, await readDecodeCounters(service.url), (performance.now() - started) / 1000);
     return tokensPerSecond;
   };
   try {

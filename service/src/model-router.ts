@@ -4,9 +4,8 @@
 // fallbacks in order: theirs are not followed), and whether the service is ready (when its
 // default model is; the others are named when they are not).
 import type { ServedModel } from '../../contract/models.js';
-import type { ChatEngine, Readiness } from './engine/types.js';
+import type { ChatEngine, ModelDecodeStats, Readiness } from './engine/types.js';
 import { ApiError } from './errors.js';
-import type { ModelDecodeStats } from './telemetry/metrics.js';
 
 export interface RoutedModel {
   id: string;

@@ -40,5 +40,6 @@ describe('orderBatchesBySequence', () => {
     addon.addToBatch(2, 40, Uint32Array.of(1), Uint32Array.of(0));
     await addon.decodeBatch();
     expect(added).toEqual([0, 1, 3, 2]);
+    expect(batch.last).toEqual({ sequences: 1, tokens: 1 });
   });
 });

@@ -35,7 +35,10 @@ export function orderBatchesBySequence(addon: AddonContext): { readonly last: Ba
     const ordered = pending.sort((a, b) => a.args[0] - b.args[0]);
     pending = [];
     let tokens = 0;
-    for (const { args, positions } of ordered) positions.set(add(...args)), (tokens += args[2].length);
+    for (const { args, positions } of ordered) {
+      positions.set(add(...args));
+      tokens += args[2].length;
+    }
     shape.last = { sequences: new Set(ordered.map(({ args }) => args[0])).size, tokens };
     return decode();
   });

@@ -160,6 +160,10 @@ describe('DecodeLoop: statistics', () => {
     });
     // The prompt decoded beside the three answers' next tokens.
     expect(stats.prompt.batches).toEqual({ 4: 1 });
+    // A copy: what the caller does with it changes nothing in the loop's own.
+    stats.prompt.batches[4] = 99;
+    stats.generation.tokens = 0;
+    expect(loop.stats()).toMatchObject({ prompt: { batches: { 4: 1 } }, generation: { tokens: 3 * 20 + 5 - tokens(withPrompt[0]!) } });
     // Each fake decode takes at least a millisecond.
     expect(stats.generation.seconds).toBeGreaterThanOrEqual(steps.length * 0.0009);
     expect(stats.prompt.seconds).toBeGreaterThanOrEqual(0.0009);

@@ -37,9 +37,11 @@ import { orderBatchesBySequence } from './batch-order.js';
 
 /**
  * What llama.cpp decoded for this context since the model loaded (/metrics, the bench and the
- * tests read it), for the batches that evaluated a prompt (a sequence gave more than one token)
- * and the rest (one new token a sequence) apart: batches by how many sequences they held,
- * tokens, and seconds. Wall time less both kinds' seconds is what the service spent between batches.
+ * tests read it), for two kinds of batch apart: `prompt`, where a sequence gave more than one
+ * token (a prompt, beside the other sequences' next tokens, which count with it), and
+ * `generation`, one token a sequence (a held prompt's re-evaluated last token included): batches
+ * by how many sequences they held, tokens, and seconds. Wall time less both kinds' seconds is
+ * what the service spent between batches.
  */
 export interface DecodeStats {
   prompt: DecodeTotals;
@@ -89,14 +91,20 @@ export class DecodeLoop {
     const batch = orderBatchesBySequence(addon);
     wrap(addon, 'decodeBatch', (decode) => () => {
       this.turn = undefined;
-      const started = performance.now();
       const decoded = decode();
+      // Timed from when the batch is built and queued for libuv's pool: with one pool thread
+      // (UV_THREADPOOL_SIZE=1), a decode or sample of another model queued before it counts too.
+      const started = performance.now();
       const { sequences, tokens } = batch.last;
       if (sequences === 0) return decoded;
-      const totals = tokens > sequences ? this.totals.prompt : this.totals.generation;
-      totals.batches[sequences] = (totals.batches[sequences] ?? 0) + 1;
-      totals.tokens += tokens;
-      return decoded.finally(() => (totals.seconds += (performance.now() - started) / 1000));
+      // Counted once decoded, all three together: a scrape never sees a batch's tokens without its time, nor a failed one.
+      return decoded.then((done) => {
+        const totals = tokens > sequences ? this.totals.prompt : this.totals.generation;
+        totals.batches[sequences] = (totals.batches[sequences] ?? 0) + 1;
+        totals.tokens += tokens;
+        totals.seconds += (performance.now() - started) / 1000;
+        return done;
+      });
     });
     let previous: Promise<unknown> = Promise.resolve();
     wrap(addon, 'sampleToken', (sample) => (...args) => {
@@ -151,6 +159,7 @@ export class DecodeLoop {
     });
   }
 
+  /** What was decoded since the model loaded: a copy, for the tests, /metrics and the bench. */
   stats(): DecodeStats {
     const copy = (t: DecodeTotals) => ({ ...t, batches: { ...t.batches } });
     return { prompt: copy(this.totals.prompt), generation: copy(this.totals.generation) };

@@ -245,7 +245,8 @@ export class LocalEngine implements ChatEngine {
       const outputBefore = seq.tokenMeter.usedOutputTokens;
       // The prompt's last token is evaluated again however much is held: its logits start the answer.
       const cached = Math.min(seq.compareContextTokens(plan.prompt).firstDifferentIndex, plan.prompt.length - 1);
-      const penalties = req.frequencyPenalty !== undefined || req.presencePenalty !== undefined;
+      // Zero penalties are none (OpenAI's defaults).
+      const penalties = Boolean(req.frequencyPenalty) || Boolean(req.presencePenalty);
       // A grammar (a response format, a forced call) or functions (tool_choice auto): never both.
       const constrain = plan.functions
         ? { functions: plan.functions, documentFunctionParams: true, ...(req.parallelToolCalls ? {} : { maxParallelFunctionCalls: 1 }) }

@@ -58,6 +58,12 @@ export interface Readiness {
   reason?: string;
 }
 
+/** What one in-process model decoded since it loaded. */
+export interface ModelDecodeStats {
+  model: string;
+  stats: DecodeStats;
+}
+
 export interface ChatEngine {
   readonly source: 'local' | 'remote';
   /** The model id clients name (GET /v1/models). */

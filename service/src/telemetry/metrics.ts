@@ -5,6 +5,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DURATION_BUCKETS, METRICS } from '../../../contract/telemetry.js';
 import type { DecodeStats } from '../engine/decode-loop.js';
+import type { ModelDecodeStats } from '../engine/types.js';
 import { RequestCounter, RequestHistogram } from './request-series.js';
 
 /** How full the engine is at one instant: what the scaling series are read from. */
@@ -15,12 +16,6 @@ export interface Occupancy {
   waiting: number;
   /** The sequences decoded at once. */
   sequences: number;
-}
-
-/** What one in-process model decoded since it loaded. */
-export interface ModelDecodeStats {
-  model: string;
-  stats: DecodeStats;
 }
 
 export interface ServiceMetrics {
@@ -49,24 +44,35 @@ export function createMetrics(): ServiceMetrics {
   const labels = ['route', 'method', 'status'] as const;
   let read: (() => Occupancy) | undefined;
   let decoding: (() => ModelDecodeStats[]) | undefined;
+  // One reading of the engines a scrape: prom-client collects the three series one after the
+  // other in one pass, and they should agree (tokens with their seconds).
+  let reading: ModelDecodeStats[] | undefined;
+  const decoded = (): ModelDecodeStats[] => {
+    if (!reading) {
+      reading = decoding?.() ?? [];
+      setImmediate(() => (reading = undefined));
+    }
+    return reading;
+  };
+  type Series = [Record<string, string>, number][];
   /** A counter set from the engines' own totals at each collection (they count every batch; prom-client is not called per batch). */
-  const decodeCounter = (name: string, help: string, labels: string[], values: (s: DecodeStats) => [Record<string, string>, number][]) =>
+  const decodeCounter = (name: string, help: string, labelNames: string[], series: (s: DecodeStats) => Series) =>
     new Counter({
       name,
       help,
-      labelNames: ['model', ...labels],
+      labelNames: ['model', ...labelNames],
       registers: [registry],
       collect() {
         if (!decoding) return;
         this.reset();
-        for (const { model, stats } of decoding()) for (const [labels, n] of values(stats)) this.inc({ model, ...labels }, n);
+        for (const { model, stats } of decoded()) for (const [values, n] of series(stats)) this.inc({ model, ...values }, n);
       },
     });
   const kinds = (s: DecodeStats) => [['prompt', s.prompt] as const, ['generation', s.generation] as const];
-  decodeCounter(METRICS.decodeBatches, 'Decode batches of the in-process engine, by model, batch (prompt: it evaluated a prompt; generation: one new token a sequence) and how many sequences each held.', ['batch', 'sequences'], (s) =>
-    kinds(s).flatMap(([batch, t]) => Object.entries(t.batches).map(([sequences, n]) => [{ batch, sequences }, n] as [Record<string, string>, number])),
+  decodeCounter(METRICS.decodeBatches, 'Decode batches of the in-process engine, by model, batch (prompt: a sequence gave more than one token; generation: one token a sequence) and how many sequences each held.', ['batch', 'sequences'], (s) =>
+    kinds(s).flatMap(([batch, t]): Series => Object.entries(t.batches).map(([sequences, n]) => [{ batch, sequences }, n])),
   );
-  decodeCounter(METRICS.decodeTokens, 'Tokens the in-process engine evaluated, by model and batch (as smartbot_decode_batches_total).', ['batch'], (s) => kinds(s).map(([batch, t]) => [{ batch }, t.tokens]));
+  decodeCounter(METRICS.decodeTokens, 'Tokens the in-process engine evaluated, by model and batch (as smartbot_decode_batches_total; a prompt batch counts the other sequences\' tokens beside the prompt).', ['batch'], (s) => kinds(s).map(([batch, t]) => [{ batch }, t.tokens]));
   decodeCounter(METRICS.decodeSeconds, 'Seconds the in-process engine spent decoding, by model and batch (as smartbot_decode_batches_total).', ['batch'], (s) => kinds(s).map(([batch, t]) => [{ batch }, t.seconds]));
   return {
     registry,
