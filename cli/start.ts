@@ -101,10 +101,12 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number | 
     }
     throw e;
   }
-  await service.loaded;
+  // Minted while the model loads, so that the guide is written in the same turn as the model
+  // becomes ready: a script that waits for /readyz and then reads YOUR_TOKEN from the output
+  // (the README's) found it missing when signing the tokens took longer than its poll.
   const mint = (scope: 'chat' | 'admin') => mintToken(keys.privateKeyPem, { sub: 'admin', scope, iss: JWT_DEFAULTS.issuer, expiresInSeconds: TOKEN_TTL_SECONDS, kid });
-  const token = await mint('chat');
-  const adminToken = await mint('admin');
+  const [token, adminToken] = await Promise.all([mint('chat'), mint('admin')]);
+  await service.loaded;
   const url = `http://localhost:${port}`;
   const { models } = service.deps;
   const several = models.list.length > 1 ? `\nModels: ${models.list.map((m) => `${m.id}${m === models.default ? ' (default)' : ''}${m.fallbacks.length ? ` → falls back to ${m.fallbacks.join(', ')}` : ''}`).join('; ')}. Choose one with "model" in the request.\n` : '';
