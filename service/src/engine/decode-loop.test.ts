@@ -81,6 +81,22 @@ function stream(seq: ReturnType<typeof fakeSequence>, tokens: number) {
   return state;
 }
 
+/**
+ * Sequences 1–3 each stream an answer of `tokens` tokens; once the first has 3, sequence 0 (its
+ * held tokens erased first, when `erase`) evaluates a 5-token prompt beside them. Batches of up to 16.
+ */
+async function promptBesideAnswers(tokens: number, opts: { erase: boolean }) {
+  const batches: Batches = [];
+  const context = fakeContext(4, batches, 16);
+  const loop = new DecodeLoop(context);
+  const seqs = [0, 1, 2, 3].map((id) => fakeSequence(context, loop, id));
+  const answers = [1, 2, 3].map((id) => stream(seqs[id]!, tokens));
+  await until(() => answers[0]!.done >= 3);
+  if (opts.erase) await seqs[0]!._eraseContextTokenRanges();
+  await Promise.all([seqs[0]!.decode(5), ...answers.map((a) => a.finished)]);
+  return { batches, loop };
+}
+
 describe('DecodeLoop: erases between batches', () => {
   it('an erase that waits while another sequence decodes gets the lock at the next batch, not when that answer ends', async () => {
     const context = fakeContext(2);
@@ -113,15 +129,7 @@ describe('DecodeLoop: erases between batches', () => {
   });
 
   it('a new prompt decodes beside the other sequences’ next tokens, each token once', async () => {
-    const batches: Batches = [];
-    const context = fakeContext(4, batches, 16);
-    const loop = new DecodeLoop(context);
-    const seqs = [0, 1, 2, 3].map((id) => fakeSequence(context, loop, id));
-    const answers = [1, 2, 3].map((id) => stream(seqs[id]!, 30));
-    await until(() => answers[0]!.done >= 3);
-    await seqs[0]!._eraseContextTokenRanges();
-    const prompt = seqs[0]!.decode(5);
-    await Promise.all([prompt, ...answers.map((a) => a.finished)]);
+    const { batches } = await promptBesideAnswers(30, { erase: true });
     // Before: with every sequence counted as queued, the prompt started a batch of its own at once.
     const withPrompt = batches.find((b) => b.some(([seq, , tokens]) => seq === 0 && tokens === 5))!;
     expect(withPrompt.map(([seq]) => seq).sort()).toEqual([0, 1, 2, 3]);
@@ -133,13 +141,7 @@ describe('DecodeLoop: erases between batches', () => {
 
 describe('DecodeLoop: statistics', () => {
   it('counts batches by how many sequences they held, and a prompt’s batches apart from one-token steps', async () => {
-    const batches: Batches = [];
-    const context = fakeContext(4, batches, 16);
-    const loop = new DecodeLoop(context);
-    const seqs = [0, 1, 2, 3].map((id) => fakeSequence(context, loop, id));
-    const answers = [1, 2, 3].map((id) => stream(seqs[id]!, 20));
-    await until(() => answers[0]!.done >= 3);
-    await Promise.all([seqs[0]!.decode(5), ...answers.map((a) => a.finished)]);
+    const { batches, loop } = await promptBesideAnswers(20, { erase: false });
     const stats = loop.stats();
     // What the fake addon was handed, batch by batch.
     const tokens = (b: Batches[number]) => b.reduce((n, [, , t]) => n + t, 0);
