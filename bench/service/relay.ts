@@ -7,21 +7,10 @@
 // runtime container) is measured in the same turns.
 // BENCH_CPU_PROF=DIR writes this build's service's CPU profile there (profile-summary.ts reads it).
 import { benchModel } from './model.js';
-import { cpuSeconds } from './http-load.js';
 import { startLocalService, type LocalService } from './local-service.js';
-import { decode, deployedPair, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, THREADS, type Server } from './runtime.js';
-import { spread, type Rates } from './summary.js';
+import { deployedPair, inTurns, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, subject, THREADS, type Server, type Subject } from './runtime.js';
+import { spread } from './summary.js';
 import { median, type SectionOptions, type Table } from './table.js';
-
-interface Subject {
-  label: string;
-  base: string;
-  headers?: Record<string, string>;
-  rates: Rates;
-  /** A service's process: its CPU time per token relayed at 4 streams is measured too. */
-  pid?: number;
-  cpuUsPerToken: number[];
-}
 
 export async function relayTables(opts: SectionOptions): Promise<Table[]> {
   const runs = Math.max(JUDGED_RUNS, opts.runs);
@@ -39,34 +28,24 @@ export async function relayTables(opts: SectionOptions): Promise<Table[]> {
     const prof = process.env.BENCH_CPU_PROF;
     const mine = await service(undefined, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []);
     const subjects: Subject[] = [
-      { label: `llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`, base: native.base, rates: { one: [], four: [] }, cpuUsPerToken: [] },
-      { label: runtime.name, base: runtime.base, rates: { one: [], four: [] }, cpuUsPerToken: [] },
-      { label: 'service → runtime (this build)', base: mine.url, headers: { authorization: `Bearer ${mine.key}` }, pid: mine.pid, rates: { one: [], four: [] }, cpuUsPerToken: [] },
+      subject(`llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`, native.base),
+      subject(runtime.name, runtime.base),
+      subject('service → runtime (this build)', mine.url, { headers: { authorization: `Bearer ${mine.key}` }, pid: mine.pid }),
     ];
     if (opts.compare) {
       const theirs = await service(opts.compare);
-      subjects.push({ label: `service → runtime (${opts.compare})`, base: theirs.url, headers: { authorization: `Bearer ${theirs.key}` }, pid: theirs.pid, rates: { one: [], four: [] }, cpuUsPerToken: [] });
+      subjects.push(subject(`service → runtime (${opts.compare})`, theirs.url, { headers: { authorization: `Bearer ${theirs.key}` }, pid: theirs.pid }));
     }
     let pair: Subject | undefined;
     try {
       const p = await deployedPair();
       stops.push(p.stop);
-      pair = { label: 'service container → runtime container (as deployed; from the host)', base: p.base, headers: p.headers, rates: { one: [], four: [] }, cpuUsPerToken: [] };
+      pair = subject('service container → runtime container (as deployed; from the host)', p.base, { headers: p.headers });
       subjects.push(pair);
     } catch (e) {
       console.log(`deployed pair row: skipped — ${(e as Error).message}`);
     }
-    for (const s of subjects) await decode(s.base, 1, 1, s.headers); // warm-up
-    for (let run = 1; run <= runs; run++) {
-      for (const s of subjects) {
-        s.rates.one.push((await decode(s.base, 1, opts.seconds, s.headers)).tokensPerSecond);
-        const cpu = s.pid ? cpuSeconds(s.pid) : 0;
-        const four = await decode(s.base, SLOTS, opts.seconds, s.headers);
-        s.rates.four.push(four.tokensPerSecond);
-        if (s.pid) s.cpuUsPerToken.push(((cpuSeconds(s.pid) - cpu) * 1e6) / four.tokens);
-      }
-      opts.progress(`run ${run}/${runs}: ${subjects.map((s) => `${s.rates.four.at(-1)!.toFixed(0)}`).join(' / ')} tokens/s at ${SLOTS} streams`);
-    }
+    await inTurns(subjects, runs, opts);
     const [base] = subjects;
     const one = median(base!.rates.one);
     const four = median(base!.rates.four);

@@ -1,7 +1,7 @@
 // bench/service section "runtime": the llama.cpp runtime against llama.cpp's own llama-server, on
 // the same GGUF (benchModel()), threads and slots — tokens/s at 1 and 4 concurrent requests over
-// HTTP, the deployed pair (service container → runtime container) measured from the host, and
-// each runtime's tokens/s while a competing busy loop runs on every core (the noisy neighbour).
+// HTTP, the deployed pair (service container → runtime container) measured from the host — all
+// measured in turns, run by run (inTurns) — and each runtime's tokens/s while a competing busy loop runs on every core (the noisy neighbour).
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { sha256File } from '../../gguf/inspect.js';
 import { LLAMA_SERVER_ENV } from '../../service/src/llama-server.js';
 import { readChunks } from '../../service/src/openai-wire.js';
 import { freePort } from '../../test/helpers/service.js';
-import { pinned, stopProcess, waitReady } from './http-load.js';
+import { cpuSeconds, pinned, stopProcess, waitReady } from './http-load.js';
 import { benchModel } from './model.js';
 import { recordRates, spread, type Rates } from './summary.js';
 import { median, type SectionOptions, type Table } from './table.js';
@@ -123,16 +123,36 @@ export async function decode(base: string, streams: number, seconds: number, hea
  */
 export const JUDGED_RUNS = 5;
 
-/** Aggregate tokens/s of every run (`runs`, default --runs) at 1 and at SLOTS concurrent requests. */
-async function rates(server: Server, opts: SectionOptions, headers?: Record<string, string>, runs = opts.runs): Promise<Rates> {
-  await decode(server.base, 1, 1, headers); // warm-up: first allocations, page cache
-  const one: number[] = [];
-  const four: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    one.push((await decode(server.base, 1, opts.seconds, headers)).tokensPerSecond);
-    four.push((await decode(server.base, SLOTS, opts.seconds, headers)).tokensPerSecond);
+/** A server measured in turns with others: its rates, and (a service's process) its CPU time per token relayed at SLOTS streams. */
+export interface Subject {
+  label: string;
+  base: string;
+  headers?: Record<string, string>;
+  rates: Rates;
+  pid?: number;
+  cpuUsPerToken: number[];
+}
+
+export const subject = (label: string, base: string, more: Pick<Subject, 'headers' | 'pid'> = {}): Subject => ({ label, base, ...more, rates: { one: [], four: [] }, cpuUsPerToken: [] });
+
+/**
+ * Every subject's tokens/s at 1 and at SLOTS streams, `runs` times, measured in turns (run 1 of
+ * each, then run 2 of each, …): rows measured minutes apart on a VM whose speed moves by up to
+ * 40 % between minutes differed by more than what they were compared for (issue 24: the deployed
+ * pair read 81 % of native llama-server measured after it, 96 % measured beside it).
+ */
+export async function inTurns(subjects: Subject[], runs: number, opts: SectionOptions): Promise<void> {
+  for (const s of subjects) await decode(s.base, 1, 1, s.headers); // warm-up: first allocations, page cache
+  for (let run = 1; run <= runs; run++) {
+    for (const s of subjects) {
+      s.rates.one.push((await decode(s.base, 1, opts.seconds, s.headers)).tokensPerSecond);
+      const cpu = s.pid ? cpuSeconds(s.pid) : 0;
+      const four = await decode(s.base, SLOTS, opts.seconds, s.headers);
+      s.rates.four.push(four.tokensPerSecond);
+      if (s.pid) s.cpuUsPerToken.push(((cpuSeconds(s.pid) - cpu) * 1e6) / four.tokens);
+    }
+    opts.progress(`run ${run}/${runs}: ${subjects.map((s) => `${s.rates.four.at(-1)!.toFixed(0)}`).join(' / ')} tokens/s at ${SLOTS} streams`);
   }
-  return { one, four };
 }
 
 /** The cached builds of bench/llama-server.sh: this machine's (native) and the runtime image's (portable). */
@@ -297,16 +317,18 @@ export async function deployedPair(): Promise<Server & { headers: Record<string,
 /** What else ran: on a shared machine the 1-minute load average says how far to trust a table. */
 const loadNote = () => `Load average when the table finished: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`;
 
+/** Starts a server, or says in one line why its row is skipped. */
+async function started<T extends Server>(label: string, start: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (e) {
+    console.log(`${label}: skipped — ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
-  const rows: (string | number)[][] = [];
   const got: Record<string, { one: number; four: number }> = {};
-  const row = (key: string, label: string, r: Rates | undefined) => {
-    if (!r) return;
-    const m = { one: median(r.one), four: median(r.four) };
-    opts.progress(`${label}: ${fmt(m.one)} tokens/s at 1 stream, ${fmt(m.four)} at ${SLOTS}`);
-    got[key] = m;
-    rows.push([label, spread(r.one), spread(r.four), `${(m.four / m.one).toFixed(2)}×`, r.one.length]);
-  };
   let native: string | undefined;
   let portable: string | undefined;
   try {
@@ -320,31 +342,42 @@ export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
     console.log(`runtime (llama-server) rows: skipped — ${(e as Error).message}`);
   }
   const judgedRuns = Math.max(JUDGED_RUNS, opts.runs);
-  const nativeLabel = `llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`;
-  const nativeRates = native ? await withServer(opts, 'llama-server', () => llamaServer(native, THREADS), (s) => rates(s, opts, undefined, judgedRuns)) : undefined;
-  row('llama', nativeLabel, nativeRates);
-  if (nativeRates) recordRates('native', nativeLabel, nativeRates);
-  if (portable) {
-    let label = "runtime on llama-server (`runtime --config`: the image's build, --poll 0)";
-    const r = await withServer(opts, 'runtime (llama-server)', () => runtimeOnLlamaServer(portable, THREADS), (s) => ((label = `runtime on llama-server (\`runtime --config\`: the image's build, ${s.name.split(', ').at(-1)}, --poll 0)`), rates(s, opts)));
-    row('portable', label, r);
-  }
-  row('node', `node-llama-cpp runtime / service in-process (\`runtime --path\`, ${THREADS} threads, ${SLOTS} sequences)`, await withServer(opts, 'runtime', () => runtimeEntry(THREADS), (s) => rates(s, opts)));
-  let pair: Rates | undefined;
+  // Every server is up at once and measured in turns (inTurns); idle, each waits without spinning.
+  const servers: Server[] = [];
+  const subjects: (Subject & { key: string })[] = [];
+  const add = (key: string, label: string, s: Server | undefined, headers?: Record<string, string>) => {
+    if (!s) return;
+    servers.push(s);
+    opts.progress(s.name);
+    subjects.push({ key, ...subject(label, s.base, headers ? { headers } : {}) });
+  };
   try {
-    const p = await deployedPair();
-    opts.progress(p.name);
-    try {
-      pair = await rates(p, opts, p.headers, judgedRuns);
-    } finally {
-      await p.stop();
+    if (native) add('llama', `llama.cpp's llama-server (native build, -t ${THREADS} -np ${SLOTS})`, await started('llama-server', () => llamaServer(native, THREADS)));
+    if (portable) {
+      const r = await started('runtime (llama-server)', () => runtimeOnLlamaServer(portable, THREADS));
+      add('portable', `runtime on llama-server (\`runtime --config\`: the image's build, ${r?.name.split(', ').at(-1)}, --poll 0)`, r);
     }
-  } catch (e) {
-    console.log(`deployed pair row: skipped — ${(e as Error).message}`);
+    add('node', `node-llama-cpp runtime / service in-process (\`runtime --path\`, ${THREADS} threads, ${SLOTS} sequences)`, await started('runtime', () => runtimeEntry(THREADS)));
+    const pair = await started('deployed pair row', deployedPair);
+    add('pair', 'service container → runtime container (as deployed; from the host)', pair, pair?.headers);
+    try {
+      await inTurns(subjects, judgedRuns, opts);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      console.log(`runtime rows: skipped — ${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
+      subjects.length = 0;
+    }
+  } finally {
+    for (const s of servers.reverse()) await s.stop();
   }
-  const pairLabel = 'service container → runtime container (as deployed; from the host)';
-  row('pair', pairLabel, pair);
-  if (pair) recordRates('pair', pairLabel, pair);
+  const rows = subjects.map(({ key, label, rates: r }) => {
+    const m = { one: median(r.one), four: median(r.four) };
+    opts.progress(`${label}: ${fmt(m.one)} tokens/s at 1 stream, ${fmt(m.four)} at ${SLOTS}`);
+    got[key] = m;
+    if (key === 'llama') recordRates('native', label, r);
+    if (key === 'pair') recordRates('pair', label, r);
+    return [label, spread(r.one), spread(r.four), `${(m.four / m.one).toFixed(2)}×`, r.one.length];
+  });
 
   const targets: Table['targets'] = [];
   if (got.llama && got.pair) {
@@ -362,7 +395,7 @@ export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   }
   const speed: Table = {
     title: 'The runtime against llama-server (tokens/s)',
-    note: `Seeded 58M F16 model, ${CONTEXT} tokens of context per slot, ${THREADS} threads, ${SLOTS} slots, up to ${MAX_TOKENS} tokens a request at temperature 0, streamed; aggregate tokens/s over ${opts.seconds} s of closed-loop requests: median (range) of the runs (${judgedRuns} for native llama-server and the deployed pair, ${opts.runs} for the rest). Servers pinned to CPUs 0,1 (${THREADS} threads), the client shares them. ${loadNote()}`,
+    note: `Seeded 58M F16 model, ${CONTEXT} tokens of context per slot, ${THREADS} threads, ${SLOTS} slots, up to ${MAX_TOKENS} tokens a request at temperature 0, streamed; aggregate tokens/s over ${opts.seconds} s of closed-loop requests: median (range) of ${judgedRuns} runs, the servers measured in turns (run 1 of each, then run 2, …). Servers pinned to CPUs 0,1 (${THREADS} threads), the client shares them. ${loadNote()}`,
     columns: ['server', '1 stream', `${SLOTS} streams`, `${SLOTS} vs 1`, 'runs'],
     rows,
     targets,
