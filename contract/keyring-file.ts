@@ -75,9 +75,14 @@ export function mintApiKey(
 export type KeyState = 'valid' | 'not-yet-valid' | 'expired' | 'revoked';
 
 export function keyState(entry: Pick<KeyEntry, 'status' | 'notBefore' | 'expires'>, now = Date.now()): KeyState {
-  if (entry.status === 'revoked') return 'revoked';
-  if (entry.expires !== undefined && Date.parse(entry.expires) <= now) return 'expired';
-  if (Date.parse(entry.notBefore) > now) return 'not-yet-valid';
+  return stateAt(entry.status, Date.parse(entry.notBefore), entry.expires === undefined ? undefined : Date.parse(entry.expires), now);
+}
+
+/** keyState with the entry's instants already parsed (the service asks it for every request). */
+export function stateAt(status: KeyEntry['status'], notBefore: number, expires: number | undefined, now: number): KeyState {
+  if (status === 'revoked') return 'revoked';
+  if (expires !== undefined && expires <= now) return 'expired';
+  if (notBefore > now) return 'not-yet-valid';
   return 'valid';
 }
 
