@@ -43,12 +43,13 @@ export function compareTree(outDir: string, env: string, files: RenderedFile[]):
 }
 
 /** What differs, every file the tree holds now, and those of `files` it already holds as they are (relative). */
-function diffTree(outDir: string, env: string, files: RenderedFile[]): { drift: Drift; have: string[]; same: Set<string> } {
+function diffTree(outDir: string, env: string, files: RenderedFile[]): { drift: Drift; same: Set<string> } {
   const dir = join(outDir, env);
-  const have = listTree(dir);
-  // Rendered paths are clean relative paths: joined by hand (path.join per file was measurable at 170,000 files).
-  return { ...driftAgainst(dir, files, have, (f) => readFileSync(`${dir}/${f.path}`, 'utf8') === f.text), have };
+  return driftAgainst(dir, files, listTree(dir), readsAsRendered(dir));
 }
+
+/** A file of the tree at `dir` holds what was rendered: read and compared. Rendered paths are clean relative paths, joined by hand (path.join per file was measurable at 170,000 files). */
+const readsAsRendered = (dir: string) => (f: RenderedFile) => readFileSync(`${dir}/${f.path}`, 'utf8') === f.text;
 
 /**
  * How `files` differ from the tree at `dir` that holds `have` (relative paths), `unchanged`
@@ -102,9 +103,14 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
   let have = known?.previous;
   let same = known?.same;
   if (!have || !same) {
-    const diff = diffTree(outDir, env, files);
-    if (!hasDrift(diff.drift)) return undefined;
-    ({ have, same } = diff);
+    have = listTree(join(outDir, env));
+    // No tree yet (a first render): every file is new; no drift list to build, nothing to read.
+    if (have.length === 0 && files.length > 0) same = new Set();
+    else {
+      const diff = driftAgainst(join(outDir, env), files, have, readsAsRendered(join(outDir, env)));
+      if (!hasDrift(diff.drift)) return undefined;
+      same = diff.same;
+    }
   }
   const held = new Set(have);
   const current = join(outDir, env);

@@ -58,4 +58,12 @@ describe('literal', () => {
     const text = '[PARSER]\n    Regex ^\\[(x)\\]$\n';
     expect(parse(`k: ${literal(text, 2)}`)).toEqual({ k: text });
   });
+
+  it('indents every line that has text, and no empty one', () => {
+    expect(literal('a\n\n  b\nc\n', 4)).toBe('|\n    a\n\n      b\n    c');
+    expect(literal('\na\n\n', 2)).toBe('|\n\n  a\n');
+    expect(literal('one line', 2)).toBe('|-\n  one line');
+    expect(literal('', 2)).toBe('|-\n');
+    for (const text of ['a\n\n  b\nc\n', '\na\n', 'tail\n  x']) expect(parse(`k: ${literal(text, 2)}`)).toEqual({ k: text });
+  });
 });

@@ -89,7 +89,10 @@ function inline(v: unknown): string {
 
 /** A multi-line string as a literal block scalar (`|`), for embedded config files. */
 export function literal(text: string, indent: number): string {
-  const pad = ' '.repeat(indent);
-  const body = text.replace(/\n$/, '').split('\n').map((l) => (l ? pad + l : '')).join('\n');
-  return `|${text.endsWith('\n') ? '' : '-'}\n${body}`;
+  const pad = padOf(indent);
+  const ends = text.endsWith('\n');
+  const t = ends ? text.slice(0, -1) : text;
+  // Every non-empty line indented, empty lines left empty: one replace, not a split, map and join.
+  const body = (t.length > 0 && t[0] !== '\n' ? pad : '') + t.replace(/\n(?=[^\n])/g, `\n${pad}`);
+  return `|${ends ? '' : '-'}\n${body}`;
 }
