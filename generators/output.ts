@@ -42,7 +42,7 @@ export function compareTree(outDir: string, env: string, files: RenderedFile[]):
   return diffTree(outDir, env, files).drift;
 }
 
-/** What differs, every file the tree holds now, and those of `files` it already holds as they are (relative). */
+/** What differs, and those of `files` the tree already holds as they are (relative). */
 function diffTree(outDir: string, env: string, files: RenderedFile[]): { drift: Drift; same: Set<string> } {
   const dir = join(outDir, env);
   return driftAgainst(dir, files, listTree(dir), readsAsRendered(dir));
@@ -104,7 +104,7 @@ export function stageTree(outDir: string, env: string, files: RenderedFile[], kn
   let same = known?.same;
   if (!have || !same) {
     have = listTree(join(outDir, env));
-    // No tree yet (a first render): every file is new; no drift list to build, nothing to read.
+    // No tree yet, or an empty one (a first render): every file is new; no drift list to build, nothing to read.
     if (have.length === 0 && files.length > 0) same = new Set();
     else {
       const diff = driftAgainst(join(outDir, env), files, have, readsAsRendered(join(outDir, env)));

@@ -8,7 +8,7 @@
 // BENCH_CPU_PROF=DIR writes this build's service's CPU profile there (profile-summary.ts reads it).
 import { benchModel } from './model.js';
 import { startLocalService, type LocalService } from './local-service.js';
-import { deployedPair, inTurns, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, subject, THREADS, type Server, type Subject } from './runtime.js';
+import { deployedPair, inTurns, JUDGED_RUNS, llamaServer, llamaServerBinary, pct, runtimeOnLlamaServer, SLOTS, stopAll, subject, THREADS, type Server, type Subject } from './runtime.js';
 import { spread } from './summary.js';
 import { median, type SectionOptions, type Table } from './table.js';
 
@@ -47,6 +47,12 @@ export async function relayTables(opts: SectionOptions): Promise<Table[]> {
     }
     await inTurns(subjects, runs, opts);
     const [base] = subjects;
+    // Native and this build's service are what the table compares: without either it says nothing.
+    const missing = [base!, subjects[2]!].find((s) => s.failed);
+    if (missing) {
+      console.log(`relay table: skipped — ${missing.label} did not finish its runs`);
+      return [];
+    }
     const one = median(base!.rates.one);
     const four = median(base!.rates.four);
     const ours = subjects[2]!.rates;
@@ -65,12 +71,12 @@ export async function relayTables(opts: SectionOptions): Promise<Table[]> {
         title: "The service's relay: service → runtime against llama-server (tokens/s)",
         note: `Seeded 58M F16 model, ${THREADS} threads, ${SLOTS} slots, streamed answers of up to 128 tokens at temperature 0; aggregate tokens/s over ${opts.seconds} s of closed-loop requests, median (range) of ${runs} interleaved runs. Every process on CPUs 0,1, the client too; a service's CPU time (user + system, /proc) over the ${SLOTS}-stream runs per token it relayed.`,
         columns: ['server', '1 stream', `${SLOTS} streams`, 'vs native, 1', `vs native, ${SLOTS}`, `service CPU µs/token, ${SLOTS} streams`],
-        rows: subjects.map((s) => [s.label, spread(s.rates.one), spread(s.rates.four), pct(median(s.rates.one), one), pct(median(s.rates.four), four), s.pid ? spread(s.cpuUsPerToken) : '–']),
+        rows: subjects.filter((s) => !s.failed).map((s) => [s.label, spread(s.rates.one), spread(s.rates.four), pct(median(s.rates.one), one), pct(median(s.rates.four), four), s.pid ? spread(s.cpuUsPerToken) : '–']),
         targets,
         ...(theirs ? { after: `This build's service against ${opts.compare}'s: ${pct(median(ours.one), median(theirs.one))} at 1 stream, ${pct(median(ours.four), median(theirs.four))} at ${SLOTS}.` } : {}),
       },
     ];
   } finally {
-    for (const stop of stops.reverse()) await stop();
+    await stopAll(stops.reverse());
   }
 }

@@ -131,6 +131,8 @@ export interface Subject {
   rates: Rates;
   pid?: number;
   cpuUsPerToken: number[];
+  /** Why its measurement stopped (its row is skipped; the others go on). */
+  failed?: string;
 }
 
 export const subject = (label: string, base: string, more: Pick<Subject, 'headers' | 'pid'> = {}): Subject => ({ label, base, ...more, rates: { one: [], four: [] }, cpuUsPerToken: [] });
@@ -142,16 +144,41 @@ export const subject = (label: string, base: string, more: Pick<Subject, 'header
  * pair read 81 % of native llama-server measured after it, 96 % measured beside it).
  */
 export async function inTurns(subjects: Subject[], runs: number, opts: SectionOptions): Promise<void> {
-  for (const s of subjects) await decode(s.base, 1, 1, s.headers); // warm-up: first allocations, page cache
-  for (let run = 1; run <= runs; run++) {
-    for (const s of subjects) {
-      s.rates.one.push((await decode(s.base, 1, opts.seconds, s.headers)).tokensPerSecond);
-      const cpu = s.pid ? cpuSeconds(s.pid) : 0;
-      const four = await decode(s.base, SLOTS, opts.seconds, s.headers);
-      s.rates.four.push(four.tokensPerSecond);
-      if (s.pid) s.cpuUsPerToken.push(((cpuSeconds(s.pid) - cpu) * 1e6) / four.tokens);
+  /** One subject's turn; a failure takes it out of the runs, with a line saying why. */
+  const turn = async (s: Subject, measure: () => Promise<void>) => {
+    if (s.failed) return;
+    try {
+      await measure();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      s.failed = `${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+      console.log(`${s.label}: skipped — ${s.failed}`);
     }
-    opts.progress(`run ${run}/${runs}: ${subjects.map((s) => `${s.rates.four.at(-1)!.toFixed(0)}`).join(' / ')} tokens/s at ${SLOTS} streams`);
+  };
+  for (const s of subjects) await turn(s, async () => void (await decode(s.base, 1, 1, s.headers))); // warm-up: first allocations, page cache
+  for (let run = 1; run <= runs; run++) {
+    for (const s of subjects)
+      await turn(s, async () => {
+        const one = (await decode(s.base, 1, opts.seconds, s.headers)).tokensPerSecond;
+        const cpu = s.pid ? cpuSeconds(s.pid) : 0;
+        const four = await decode(s.base, SLOTS, opts.seconds, s.headers);
+        // Both or neither: a row's 1- and 4-stream runs are the same turns.
+        s.rates.one.push(one);
+        s.rates.four.push(four.tokensPerSecond);
+        if (s.pid) s.cpuUsPerToken.push(((cpuSeconds(s.pid) - cpu) * 1e6) / four.tokens);
+      });
+    opts.progress(`run ${run}/${runs}: ${subjects.map((s) => (s.failed ? '–' : `${s.rates.four.at(-1)!.toFixed(0)}`)).join(' / ')} tokens/s at ${SLOTS} streams`);
+  }
+}
+
+/** Stops every server, each whatever the others did (a docker network that will not go must not leave llama-servers running). */
+export async function stopAll(stops: (() => void | Promise<void>)[]): Promise<void> {
+  for (const stop of stops) {
+    try {
+      await stop();
+    } catch (e) {
+      console.log(`a server did not stop cleanly: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
 }
 
@@ -191,9 +218,16 @@ export async function runtimeOnLlamaServer(bin: string, threads: number, slots =
     rmSync(dir, { recursive: true, force: true });
     throw e;
   });
+  const stop = async () => (await server.stop(), rmSync(dir, { recursive: true, force: true }));
   // The CPU variant the image's build loaded here (its /readyz says).
-  const ready = (await (await fetch(`${server.base}/readyz`)).json()) as { cpuVariant?: string };
-  return { ...server, name: `${server.name}, CPU variant ${ready.cpuVariant ?? 'unknown'}`, stop: async () => (await server.stop(), rmSync(dir, { recursive: true, force: true })) };
+  let ready: { cpuVariant?: string };
+  try {
+    ready = (await (await fetch(`${server.base}/readyz`)).json()) as { cpuVariant?: string };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ...server, name: `${server.name}, CPU variant ${ready.cpuVariant ?? 'unknown'}`, stop };
 }
 
 /** One busy loop per core, each pinned, bounded in time; killed by the returned function. */
@@ -360,17 +394,11 @@ export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
     add('node', `node-llama-cpp runtime / service in-process (\`runtime --path\`, ${THREADS} threads, ${SLOTS} sequences)`, await started('runtime', () => runtimeEntry(THREADS)));
     const pair = await started('deployed pair row', deployedPair);
     add('pair', 'service container → runtime container (as deployed; from the host)', pair, pair?.headers);
-    try {
-      await inTurns(subjects, judgedRuns, opts);
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      console.log(`runtime rows: skipped — ${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
-      subjects.length = 0;
-    }
+    await inTurns(subjects, judgedRuns, opts);
   } finally {
-    for (const s of servers.reverse()) await s.stop();
+    await stopAll(servers.reverse().map((s) => s.stop));
   }
-  const rows = subjects.map(({ key, label, rates: r }) => {
+  const rows = subjects.filter((s) => !s.failed).map(({ key, label, rates: r }) => {
     const m = { one: median(r.one), four: median(r.four) };
     opts.progress(`${label}: ${fmt(m.one)} tokens/s at 1 stream, ${fmt(m.four)} at ${SLOTS}`);
     got[key] = m;
