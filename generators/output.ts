@@ -100,20 +100,20 @@ export type Staging = { patch: string[]; stagedAs: string[] } | { dir: string; p
  * are refused, written).
  */
 export function stageTree(outDir: string, env: string, files: RenderedFile[], known?: { previous: string[]; same: ReadonlySet<string> }): Staging | undefined {
+  const current = join(outDir, env);
   let have = known?.previous;
   let same = known?.same;
   if (!have || !same) {
-    have = listTree(join(outDir, env));
+    have = listTree(current);
     // No tree yet, or an empty one (a first render): every file is new; no drift list to build, nothing to read.
     if (have.length === 0 && files.length > 0) same = new Set();
     else {
-      const diff = driftAgainst(join(outDir, env), files, have, readsAsRendered(join(outDir, env)));
+      const diff = driftAgainst(current, files, have, readsAsRendered(current));
       if (!hasDrift(diff.drift)) return undefined;
       same = diff.same;
     }
   }
   const held = new Set(have);
-  const current = join(outDir, env);
   // A patch renames into the tree: only into a real directory (the caller's `known` stat-ed it as one), never through a link.
   const isDirectory = known !== undefined || lstatSync(current, { throwIfNoEntry: false })?.isDirectory();
   if (isDirectory && held.size > 0 && held.size === files.length && files.every((f) => held.has(f.path))) return stagePatch(outDir, env, files.filter((f) => !same.has(f.path)));

@@ -123,6 +123,22 @@ export async function decode(base: string, streams: number, seconds: number, hea
  */
 export const JUDGED_RUNS = 5;
 
+/** A failed measurement in one line: fetch's own message says only "fetch failed", its cause the rest. */
+function failureOf(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return `${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+}
+
+/** Starts a server, or says in one line why its row is skipped. */
+async function started<T extends Server>(label: string, start: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (e) {
+    console.log(`${label}: skipped — ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 /** A server measured in turns with others: its rates, and (a service's process) its CPU time per token relayed at SLOTS streams. */
 export interface Subject {
   label: string;
@@ -150,8 +166,7 @@ export async function inTurns(subjects: Subject[], runs: number, opts: SectionOp
     try {
       await measure();
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      s.failed = `${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+      s.failed = failureOf(e);
       console.log(`${s.label}: skipped — ${s.failed}`);
     }
   };
@@ -260,19 +275,13 @@ export const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
 
 /** Runs `measure` on a server started by `start`; a server that cannot start skips its row with one line. */
 async function withServer<T>(opts: SectionOptions, label: string, start: () => Promise<Server>, measure: (s: Server) => Promise<T>): Promise<T | undefined> {
-  let server: Server;
-  try {
-    server = await start();
-  } catch (e) {
-    console.log(`${label}: skipped — ${(e as Error).message}`);
-    return undefined;
-  }
+  const server = await started(label, start);
+  if (!server) return undefined;
   opts.progress(server.name);
   try {
     return await measure(server);
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    console.log(`${label}: skipped — ${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
+    console.log(`${label}: skipped — ${failureOf(e)}`);
     return undefined;
   } finally {
     await server.stop();
@@ -350,16 +359,6 @@ export async function deployedPair(): Promise<Server & { headers: Record<string,
 
 /** What else ran: on a shared machine the 1-minute load average says how far to trust a table. */
 const loadNote = () => `Load average when the table finished: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`;
-
-/** Starts a server, or says in one line why its row is skipped. */
-async function started<T extends Server>(label: string, start: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await start();
-  } catch (e) {
-    console.log(`${label}: skipped — ${(e as Error).message}`);
-    return undefined;
-  }
-}
 
 export async function runtimeTables(opts: SectionOptions): Promise<Table[]> {
   const got: Record<string, { one: number; four: number }> = {};
