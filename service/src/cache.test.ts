@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { cacheKey, createCache, HOT_KEY_MAX_CHARS, HotAnswers, redisKey, type ResponseCache } from './cache.js';
+import { cacheKey, createCache, HOT_KEY_MAX_CHARS, HotAnswers, KEYED_FIELDS, redisKey, type ResponseCache } from './cache.js';
 import type { ChatRequest } from './engine/types.js';
 import { freePort, logSink, renderedRuntimeConfig } from '../../test/helpers/service.js';
 
@@ -42,6 +42,21 @@ async function waitForPort(port: number): Promise<void> {
 
 const answer = (content: string) => ({ content, finishReason: 'stop' as const, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
 
+describe('the cache key', () => {
+  it('is the model and every field that shapes the answer, in a fixed order; not the signal or the wire copy', () => {
+    const key = cacheKey('demo', request('hi'));
+    expect(key).toBe('["demo",[{"role":"user","content":"hi"}],16,true,0,null,null,null,null,[],null,[],"none",true]');
+    expect(cacheKey('demo', { ...request('hi'), signal: new AbortController().signal, wire: { messages: [] } })).toBe(key);
+    expect(cacheKey('other', request('hi'))).not.toBe(key);
+  });
+
+  it('changes with each keyed field alone', () => {
+    const keys = new Set([cacheKey('demo', request('hi'))]);
+    for (const field of KEYED_FIELDS) keys.add(cacheKey('demo', { ...request('hi'), [field]: `changed ${field}` }));
+    expect(keys.size).toBe(KEYED_FIELDS.length + 1);
+  });
+});
+
 describe('hot answers (the local tier in front of Redis)', () => {
   it('answers until the expiry it was given, not after', () => {
     let now = 1_000;
@@ -56,14 +71,24 @@ describe('hot answers (the local tier in front of Redis)', () => {
     expect(hot.get('gone')).toBeUndefined();
   });
 
-  it('keeps at most its capacity, evicting the least recently used', () => {
+  it('keeps at most its capacity, evicting the oldest answer not used since it was stored', () => {
     const hot = new HotAnswers(2, () => 0);
     hot.set('a', answer('a'), 1000);
     hot.set('b', answer('b'), 1000);
-    expect(hot.get('a')).toEqual(answer('a')); // a is now more recent than b
+    expect(hot.get('a')).toEqual(answer('a')); // a is spared once: b goes first
     hot.set('c', answer('c'), 1000);
     expect(hot.size).toBe(2);
     expect([hot.get('a')?.content, hot.get('b')?.content, hot.get('c')?.content]).toEqual(['a', undefined, 'c']);
+    // Both used since: each is spared once, then the oldest (a, spared first) goes.
+    hot.set('d', answer('d'), 1000);
+    expect([hot.get('a')?.content, hot.get('c')?.content, hot.get('d')?.content]).toEqual([undefined, 'c', 'd']);
+    expect(hot.size).toBe(2);
+  });
+
+  it('stores nothing with no capacity', () => {
+    const hot = new HotAnswers(0, () => 0);
+    hot.set('a', answer('a'), 1000);
+    expect([hot.size, hot.get('a')]).toEqual([0, undefined]);
   });
 });
 

@@ -18,14 +18,21 @@ export interface ResponseCache {
   close(): Promise<void>;
 }
 
+/** The request fields that shape a deterministic answer: all of ChatRequest but its signal and wire copy. */
+type KeyedField = Exclude<keyof ChatRequest, 'signal' | 'wire'>;
+/** Every keyed field, in the key's order. */
+export const KEYED_FIELDS = ['messages', 'maxTokens', 'maxTokensAsked', 'temperature', 'topP', 'seed', 'frequencyPenalty', 'presencePenalty', 'stop', 'responseFormat', 'tools', 'toolChoice', 'parallelToolCalls'] as const satisfies readonly KeyedField[];
+// A field added to ChatRequest fails to compile here until it is keyed above (or excluded in KeyedField).
+const everyFieldKeyed: [Exclude<KeyedField, (typeof KEYED_FIELDS)[number]>] extends [never] ? true : never = true;
+void everyFieldKeyed;
+
 /**
- * Everything that shapes a deterministic answer: the model and the request, without its signal
- * and wire copy, as JSON. The cache's key: the local tier looks it up as it is, Redis under its
- * SHA-256 (redisKey), so a hot answer costs no hash.
+ * The cache's key: the model and every keyed field (KEYED_FIELDS, in that order) as one JSON
+ * array. The local tier looks it up as it is, Redis under its SHA-256 (redisKey), so a hot answer
+ * costs no hash. An array literal, not `{ model, ...rest }`: a third of the cost (2.4 → 1.1 µs).
  */
-export function cacheKey(model: string, req: Omit<ChatRequest, 'signal'> & { signal?: AbortSignal }): string {
-  const { signal: _signal, wire: _wire, ...shape } = req;
-  return JSON.stringify({ model, ...shape });
+export function cacheKey(model: string, r: Pick<ChatRequest, KeyedField>): string {
+  return JSON.stringify([model, r.messages, r.maxTokens, r.maxTokensAsked, r.temperature, r.topP, r.seed, r.frequencyPenalty, r.presencePenalty, r.stop, r.responseFormat, r.tools, r.toolChoice, r.parallelToolCalls]);
 }
 
 /** Where Redis keeps the answer to a request (crypto.hash: one call, without a Hash object). */
@@ -38,11 +45,14 @@ export const HOT_KEY_MAX_CHARS = 4096;
 export const HOT_ANSWERS = 256;
 
 /**
- * A small least-recently-used map of answers with their expiry. Written here rather than taken
- * from lru-cache: the service does not depend on it, and a Map in insertion order is all it needs.
+ * A small map of answers with their expiry that evicts what was not used lately: "second chance"
+ * (CLOCK), an approximation of least-recently-used in which a hit only marks its entry, where a
+ * true LRU moves it to the back of the Map (a delete and a set on every hit: a third of a hot
+ * answer's lookup). Written here rather than taken from lru-cache: the service does not depend
+ * on it, and a Map in insertion order is all it needs.
  */
 export class HotAnswers {
-  private readonly entries = new Map<string, { value: ChatResult; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: ChatResult; expiresAt: number; used: boolean }>();
 
   constructor(
     private readonly capacity = HOT_ANSWERS,
@@ -56,17 +66,28 @@ export class HotAnswers {
   get(key: string): ChatResult | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    this.entries.delete(key);
-    if (e.expiresAt <= this.now()) return undefined;
-    this.entries.set(key, e); // now the most recently used
+    if (e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    e.used = true;
     return e.value;
   }
 
   set(key: string, value: ChatResult, ttlMs: number): void {
-    if (ttlMs <= 0) return;
+    if (ttlMs <= 0 || this.capacity < 1) return;
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    // Make room: the oldest entry goes unless it was used since it was stored or last spared; a
+    // used one is spared once (unmarked, moved to the back). Ends within capacity + 1 steps.
+    while (this.entries.size >= this.capacity) {
+      const [oldestKey, oldest] = this.entries.entries().next().value!;
+      this.entries.delete(oldestKey);
+      if (oldest.used) {
+        oldest.used = false;
+        this.entries.set(oldestKey, oldest);
+      }
+    }
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs, used: false });
   }
 }
 

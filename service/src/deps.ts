@@ -37,6 +37,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the chat routes once a model answers (or the last one tried fails). */
     answeredBy?: AnsweredBy;
+    /** Set by hooks/drain.ts: the request is in flight (a shutdown waits for it) until this is called. */
+    endInFlight?: () => void;
   }
   interface FastifyContextConfig {
     /** Served without a credential (probes, metrics); every other route needs one (hooks/auth.ts). */

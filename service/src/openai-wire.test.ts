@@ -2,7 +2,7 @@
 // stream is read however its bytes are split.
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { chunk, completion, readChunks, readCompletion, sseData, SSE_PING, SseWriter, StreamErrorEvent, ToolCallAssembler, WireFormatError, type AnswerId } from './openai-wire.js';
+import { chunk, completion, completionJson, readChunks, readCompletion, sseData, SSE_PING, SseWriter, StreamErrorEvent, ToolCallAssembler, WireFormatError, type AnswerId } from './openai-wire.js';
 
 const answer: AnswerId = { id: 'chatcmpl-abc', created: 1764115200, model: 'demo' };
 const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
@@ -25,6 +25,20 @@ describe('completion and chunk', () => {
     expect(JSON.stringify(chunk(answer, { content: 'Hi' }, null))).toBe(
       '{"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1764115200,"model":"demo","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}',
     );
+  });
+
+  it('completionJson is JSON.stringify(completion(…)) byte for byte, its result part serialised once per result', () => {
+    const call = { id: 'call_1', type: 'function' as const, function: { name: 'f', arguments: '{"a":"\\u00e9"}' } };
+    const results = [
+      { content: '你好!"quoted"\n\u2028 and \ud83d\ude00', finishReason: 'stop' as const, usage },
+      { content: null, toolCalls: [call], finishReason: 'tool_calls' as const, usage },
+      { content: '', toolCalls: [], finishReason: 'length' as const, usage },
+    ];
+    for (const r of results) {
+      for (const a of [answer, { id: 'chatcmpl-xyz', created: 1764115201, model: 'a "model"/é' }]) expect(completionJson(a, r)).toBe(JSON.stringify(completion(a, r, r.finishReason, r.usage)));
+    }
+    // The memo is per result object: a copy with other text is serialised anew.
+    expect(completionJson(answer, { ...results[0]!, content: 'other' })).toContain('"content":"other"');
   });
 
   it('a completion with tool calls has null content and the calls', () => {

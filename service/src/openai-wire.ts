@@ -273,6 +273,26 @@ export const completion = ({ id, created, model }: AnswerId, message: { content:
   usage,
 });
 
+/** What a completion is made from: an engine's or the cache's ChatResult. */
+type CompletionOf = { content: string | null; toolCalls?: ToolCall[]; finishReason: FinishReason; usage: Usage };
+/** The part of a serialised completion its result decides (choices and usage), per result object. */
+const tails = new WeakMap<CompletionOf, string>();
+
+/**
+ * JSON.stringify(completion(answer, result, …)), byte for byte, with the result's part serialised
+ * once per result object: a hot cached answer is the same object at every hit, and serialising
+ * its text was the largest single cost of answering it. Results are never changed once made.
+ */
+export function completionJson({ id, created, model }: AnswerId, result: CompletionOf): string {
+  let tail = tails.get(result);
+  if (tail === undefined) {
+    const { choices, usage } = completion({ id, created, model }, result, result.finishReason, result.usage);
+    tail = JSON.stringify({ choices, usage }).slice(1);
+    tails.set(result, tail);
+  }
+  return `{"id":${JSON.stringify(id)},"object":"chat.completion","created":${created},"model":${JSON.stringify(model)},${tail}`;
+}
+
 export const chunk = ({ id, created, model }: AnswerId, delta: ChunkDelta, finish: FinishReason | null, usage?: Usage | null): ChatCompletionChunk => ({
   id,
   object: 'chat.completion.chunk',
@@ -427,6 +447,8 @@ export class ToolCallAssembler {
 
 // --- writing our stream -------------------------------------------------------------------
 
+/** A JSON answer's content type, as fastify sets it for an object it serialises. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
 export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const;
 
 /** A comment line: clients ignore it, proxies and load balancers see a live connection. */

@@ -23,30 +23,36 @@ export function tokenError(r: Refusal): ApiError {
   return new ApiError('token_refused', r);
 }
 
-export async function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Promise<Caller> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!m) throw new ApiError('missing_credentials');
-  const token = m[1]!;
-  let caller: Caller;
-  if (jwt && looksLikeJwt(token)) {
-    const r = await jwt.verify(token);
-    if (!r.ok) throw tokenError(r);
-    caller = { id: r.claims.sub, scopes: [r.claims.scope], kind: 'jwt' };
-  } else {
-    const found = keyring.lookup(token);
-    if (!found) throw new ApiError('invalid_api_key');
-    const { entry, state } = found;
-    if (state === 'revoked') throw new ApiError('api_key_revoked', { id: entry.id });
-    if (state === 'expired') throw new ApiError('api_key_expired', { id: entry.id, at: entry.expires!, name: entry.name });
-    if (state === 'not-yet-valid') throw new ApiError('api_key_not_yet_valid', { id: entry.id, from: entry.notBefore });
-    caller = { id: entry.name, scopes: entry.scopes, kind: 'api-key' };
-  }
+/** The caller, when its scopes allow `need`. */
+function allowed(caller: Caller, need: Scope): Caller {
   if (!allows(caller.scopes, need)) throw new ApiError('insufficient_scope', { has: caller.scopes, need });
   return caller;
 }
 
-/** How an app decides who is calling (the auth hook awaits it before the route runs). */
-export type Authenticate = (header: string | undefined, need: Scope) => Promise<Caller>;
+/**
+ * The caller, or the ApiError that refuses it: at once for an API key (a keyring lookup needs no
+ * waiting, and every request passes here), as a promise for a JWT (its verifier may fetch keys).
+ */
+export function authenticate(header: string | undefined, need: Scope, keyring: Keyring, jwt: JwtVerifier | undefined): Caller | Promise<Caller> {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) throw new ApiError('missing_credentials');
+  const token = m[1]!;
+  if (jwt && looksLikeJwt(token))
+    return jwt.verify(token).then((r) => {
+      if (!r.ok) throw tokenError(r);
+      return allowed({ id: r.claims.sub, scopes: [r.claims.scope], kind: 'jwt' }, need);
+    });
+  const found = keyring.lookup(token);
+  if (!found) throw new ApiError('invalid_api_key');
+  const { entry, state } = found;
+  if (state === 'revoked') throw new ApiError('api_key_revoked', { id: entry.id });
+  if (state === 'expired') throw new ApiError('api_key_expired', { id: entry.id, at: entry.expires!, name: entry.name });
+  if (state === 'not-yet-valid') throw new ApiError('api_key_not_yet_valid', { id: entry.id, from: entry.notBefore });
+  return allowed({ id: entry.name, scopes: entry.scopes, kind: 'api-key' }, need);
+}
+
+/** How an app decides who is calling (the auth hook, before the route runs): throws, or rejects, with the refusal. */
+export type Authenticate = (header: string | undefined, need: Scope) => Caller | Promise<Caller>;
 
 /** The service's own: keyring API keys and JWTs. */
 export const keyringAuth = (keyring: Keyring, jwt: JwtVerifier | undefined): Authenticate => (header, need) => authenticate(header, need, keyring, jwt);

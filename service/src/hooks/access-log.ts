@@ -2,7 +2,7 @@
 // aborted=true. A chat request's line names the model that answered (model=…) and any
 // fallback (fallback=from->to). Never the body (prompts) and never the Authorization header.
 import type { ServiceDeps } from '../deps.js';
-import type { Level } from '../telemetry/logger.js';
+import type { Fields, Level } from '../telemetry/logger.js';
 import { appWide } from './app-wide.js';
 import { onRequestEnd, type RequestOutcome } from './request-end.js';
 
@@ -20,8 +20,15 @@ export function accessLevel(config: RequestOutcome['config'] | undefined, status
 
 export const accessLog = appWide<Pick<ServiceDeps, 'log'>>(async (app, { log }) => {
   onRequestEnd(app, (req, { route, config, status, aborted, ms }) => {
+    // Built field by field, not spread together: this runs once per request.
+    const fields: Fields = { reqId: req.id, method: req.method, route, status, ms };
     // A chat request names the model that answered and the fallbacks taken on the way.
-    const model = req.answeredBy ? { model: req.answeredBy.model, ...(req.answeredBy.fallbacks.length ? { fallback: req.answeredBy.fallbacks.join(',') } : {}) } : {};
-    log[accessLevel(config, status)]('request completed', { reqId: req.id, method: req.method, route, status, ms, ...model, ...(aborted ? { aborted } : {}) });
+    const by = req.answeredBy;
+    if (by) {
+      fields.model = by.model;
+      if (by.fallbacks.length) fields.fallback = by.fallbacks.join(',');
+    }
+    if (aborted) fields.aborted = true;
+    log[accessLevel(config, status)]('request completed', fields);
   });
 });

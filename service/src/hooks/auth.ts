@@ -7,15 +7,22 @@ import { appWide } from './app-wide.js';
 export const auth = appWide<Pick<ServiceDeps, 'authenticate'>>(async (app, { authenticate }) => {
   // In onRequest, before the body is read: a caller without a valid credential gets its 401 and
   // nothing else — no schema errors, and no time to trickle a body in.
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback style, not async: an API key is checked at once, and every request passes here.
+  app.addHook('onRequest', (req, reply, done) => {
     const { public: isPublic, scope } = req.routeOptions.config;
-    if (isPublic || req.is404) return;
-    try {
-      await authenticate(req.headers.authorization, scope ?? 'admin');
-    } catch (e) {
+    if (isPublic || req.is404) return done();
+    const refuse = (e: unknown) => {
       // A body is still on its way: close the connection after the answer rather than read it.
       if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
-      throw e;
+      done(e as Error);
+    };
+    let caller;
+    try {
+      caller = authenticate(req.headers.authorization, scope ?? 'admin');
+    } catch (e) {
+      return refuse(e);
     }
+    if (caller instanceof Promise) caller.then(() => done(), refuse);
+    else done();
   });
 });

@@ -4,14 +4,16 @@
 import type { ServiceDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { appWide } from './app-wide.js';
+import { onRequestEnd } from './request-end.js';
 
 export const drain = appWide<Pick<ServiceDeps, 'lifecycle'>>(async (app, { lifecycle }) => {
   // Callback style, not async: every request passes here.
   app.addHook('onRequest', (req, reply, done) => {
     if (req.routeOptions.config.public) return done();
     if (lifecycle.draining) return done(new ApiError('shutting_down'));
-    // `on`: a response closes once, and the end is idempotent; no once-wrapper per request.
-    reply.raw.on('close', lifecycle.begin());
+    req.endInFlight = lifecycle.begin();
     done();
   });
+  // Ended where the request log and the metrics see the request end: one listener serves all.
+  onRequestEnd(app, (req) => req.endInFlight?.());
 });

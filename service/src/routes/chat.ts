@@ -19,7 +19,7 @@ import { ApiError } from '../errors.js';
 import { fallbackReason } from '../fallback.js';
 import type { CutReason } from '../lifecycle.js';
 import type { RoutedModel } from '../model-router.js';
-import { chatCompletionRequestSchema, completion, newAnswerId, SSE_HEADERS, SseWriter, type AnswerId, type ChatCompletionRequest } from '../openai-wire.js';
+import { chatCompletionRequestSchema, completionJson, JSON_TYPE, newAnswerId, SSE_HEADERS, SseWriter, type AnswerId, type ChatCompletionRequest } from '../openai-wire.js';
 
 export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => {
   const { models, config, metrics, cache, lifecycle, log } = deps;
@@ -137,7 +137,7 @@ export const chatRoutes: FastifyPluginAsync<ServiceDeps> = async (app, deps) => 
         sse.finish(result.finishReason, result.usage);
         return reply;
       }
-      return completion(answer!, result, result.finishReason, result.usage);
+      return reply.type(JSON_TYPE).send(completionJson(answer!, result));
     } finally {
       stopCut?.();
     }
