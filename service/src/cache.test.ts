@@ -85,6 +85,17 @@ describe('hot answers (the local tier in front of Redis)', () => {
     expect(hot.size).toBe(2);
   });
 
+  it('spares no expired entry, used or not', () => {
+    let now = 0;
+    const hot = new HotAnswers(2, () => now);
+    hot.set('a', answer('a'), 100);
+    hot.set('b', answer('b'), 1000);
+    expect(hot.get('a')).toEqual(answer('a'));
+    now = 150; // a has expired since it was used: it goes, not b
+    hot.set('c', answer('c'), 1000);
+    expect([hot.get('b')?.content, hot.get('c')?.content, hot.size]).toEqual(['b', 'c', 2]);
+  });
+
   it('stores nothing with no capacity', () => {
     const hot = new HotAnswers(0, () => 0);
     hot.set('a', answer('a'), 1000);

@@ -22,7 +22,8 @@ export interface ResponseCache {
 type KeyedField = Exclude<keyof ChatRequest, 'signal' | 'wire'>;
 /** Every keyed field, in the key's order. */
 export const KEYED_FIELDS = ['messages', 'maxTokens', 'maxTokensAsked', 'temperature', 'topP', 'seed', 'frequencyPenalty', 'presencePenalty', 'stop', 'responseFormat', 'tools', 'toolChoice', 'parallelToolCalls'] as const satisfies readonly KeyedField[];
-// A field added to ChatRequest fails to compile here until it is keyed above (or excluded in KeyedField).
+// A field added to ChatRequest fails to compile here until it is named above (or excluded in
+// KeyedField); cache.test.ts checks that cacheKey reads every field named.
 const everyFieldKeyed: [Exclude<KeyedField, (typeof KEYED_FIELDS)[number]>] extends [never] ? true : never = true;
 void everyFieldKeyed;
 
@@ -41,7 +42,10 @@ export const redisKey = (key: string) => `smartbot:chat:${hash('sha256', key)}`;
 /** Longer requests skip the local tier (its keys are the requests themselves): it stays small. */
 export const HOT_KEY_MAX_CHARS = 4096;
 
-/** How many answers each process keeps in front of Redis (each key at most HOT_KEY_MAX_CHARS, each answer at most `inference.maxTokens` tokens: a few MiB in all). */
+/**
+ * How many answers each process keeps in front of Redis (each key at most HOT_KEY_MAX_CHARS, each
+ * answer at most `inference.maxTokens` tokens, kept with its serialised form: a few MiB in all).
+ */
 export const HOT_ANSWERS = 256;
 
 /**
@@ -77,12 +81,13 @@ export class HotAnswers {
   set(key: string, value: ChatResult, ttlMs: number): void {
     if (ttlMs <= 0 || this.capacity < 1) return;
     this.entries.delete(key);
-    // Make room: the oldest entry goes unless it was used since it was stored or last spared; a
-    // used one is spared once (unmarked, moved to the back). Ends within capacity + 1 steps.
+    // Make room: the oldest entry goes unless it was used since it was stored or last spared and
+    // has not expired; such a one is spared once (unmarked, moved to the back). Ends within
+    // capacity + 1 steps.
     while (this.entries.size >= this.capacity) {
       const [oldestKey, oldest] = this.entries.entries().next().value!;
       this.entries.delete(oldestKey);
-      if (oldest.used) {
+      if (oldest.used && oldest.expiresAt > this.now()) {
         oldest.used = false;
         this.entries.set(oldestKey, oldest);
       }

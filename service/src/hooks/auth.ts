@@ -2,6 +2,7 @@
 // (the probes and /metrics). A route names the scope it needs (`config: { scope: 'chat' }`); one
 // that names none needs admin. Unknown paths are a 404 for everyone (not-found.ts).
 import type { ServiceDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
 import { appWide } from './app-wide.js';
 
 export const auth = appWide<Pick<ServiceDeps, 'authenticate'>>(async (app, { authenticate }) => {
@@ -14,7 +15,8 @@ export const auth = appWide<Pick<ServiceDeps, 'authenticate'>>(async (app, { aut
     const refuse = (e: unknown) => {
       // A body is still on its way: close the connection after the answer rather than read it.
       if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
-      done(e as Error);
+      // fastify reads a falsy error as "go on": whatever is thrown, the request stops here.
+      done(e instanceof Error ? e : new ApiError('internal_error'));
     };
     let caller;
     try {
@@ -22,7 +24,7 @@ export const auth = appWide<Pick<ServiceDeps, 'authenticate'>>(async (app, { aut
     } catch (e) {
       return refuse(e);
     }
-    if (caller instanceof Promise) caller.then(() => done(), refuse);
+    if ('then' in caller) caller.then(() => done(), refuse);
     else done();
   });
 });

@@ -1,7 +1,8 @@
 // When a request ends, once: the response finished, or the client went away first (status
 // 499, as nginx logs it). fastify's onResponse never runs for a client that left mid-answer, so
-// the access log and the metrics count requests here. One hook and one pair of listeners per
-// request serve every subscriber (the metrics and the access log), not a pair each.
+// the access log and the metrics count requests here, and a shutdown counts them out of flight.
+// One hook and one pair of listeners per request serve every subscriber (the metrics, the access
+// log, draining), not a pair each.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export interface RequestOutcome {
