@@ -64,10 +64,11 @@ const ROWS: Row[] = [
   { path: `smartbot \`POST /v1/chat/completions\`, uncached (demo model, temperature 0.7, ${DECODE_CONNECTIONS} connections)`, server: 'smartbot', load: (s, seconds) => chatLoad(s, seconds, UNCACHED_BODY, DECODE_CONNECTIONS) },
 ];
 
-/** --compare: the other build's cached chat and /v1/models, interleaved with the rows above. */
+/** --compare: the other build's cached chat, /v1/models and cached chat at FIXED_RATE, interleaved with the rows above. */
 const compareRows = (dist: string): Row[] => [
   { path: `the smartbot of ${dist} (--compare): cache hit`, server: 'other', load: chatRow },
   { path: `the smartbot of ${dist} (--compare): \`GET /v1/models\``, server: 'other', load: modelsRow },
+  { path: `the smartbot of ${dist} (--compare): cache hit, at ${FIXED_RATE.toLocaleString('en-US')} req/s (open loop)`, server: 'other', load: (s, seconds) => ({ ...chatLoad(s, seconds), rate: FIXED_RATE }) },
 ];
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -141,7 +142,7 @@ export async function gatewayTables(opts: SectionOptions): Promise<Table[]> {
           { target: '`GET /v1/models` ≥ 60 % of bare GET req/s', measured: pct(models.rps / bareGet.rps), met: models.rps >= 0.6 * bareGet.rps },
         ],
         ...(opts.compare
-          ? { after: `--compare: the smartbot of ${opts.compare} answered a cache hit at ${pct(med[ROWS.length]!.rps / barePost.rps)} of bare POST (${fmt(med[ROWS.length]!.cpuUs)} µs of CPU) and \`GET /v1/models\` at ${pct(med[ROWS.length + 1]!.rps / bareGet.rps)} of bare GET (${fmt(med[ROWS.length + 1]!.cpuUs)} µs); this one ${pct(cached.rps / barePost.rps)} (${fmt(cached.cpuUs)} µs) and ${pct(models.rps / bareGet.rps)} (${fmt(models.cpuUs)} µs).` }
+          ? { after: `--compare: the smartbot of ${opts.compare} answered a cache hit at ${pct(med[ROWS.length]!.rps / barePost.rps)} of bare POST (${fmt(med[ROWS.length]!.cpuUs)} µs of CPU), \`GET /v1/models\` at ${pct(med[ROWS.length + 1]!.rps / bareGet.rps)} of bare GET (${fmt(med[ROWS.length + 1]!.cpuUs)} µs) and at ${FIXED_RATE.toLocaleString('en-US')} req/s added ${Math.round((med[ROWS.length + 2]!.p99 - bareAtRate.p99) * 100) / 100} ms of p99 (${fmt(med[ROWS.length + 2]!.cpuUs)} µs); this one ${pct(cached.rps / barePost.rps)} (${fmt(cached.cpuUs)} µs), ${pct(models.rps / bareGet.rps)} (${fmt(models.cpuUs)} µs) and ${added} ms (${fmt(cachedAtRate.cpuUs)} µs).` }
           : {}),
       },
     ];
