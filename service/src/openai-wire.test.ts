@@ -27,7 +27,7 @@ describe('completion and chunk', () => {
     );
   });
 
-  it('completionJson is JSON.stringify(completion(…)) byte for byte, its result part serialised once per result', () => {
+  it('completionJson is JSON.stringify(completion(…)) byte for byte, for every result object', () => {
     const call = { id: 'call_1', type: 'function' as const, function: { name: 'f', arguments: '{"a":"\\u00e9"}' } };
     const results = [
       { content: '你好!"quoted"\n\u2028 and \ud83d\ude00', finishReason: 'stop' as const, usage },
